@@ -1,0 +1,179 @@
+"""The chat grammar every front end speaks: the command table, the parser and the help text.
+
+Slack's `/case status`, a Discord slash command, a mention in a thread and a console line all
+go through `parse_command`, so a user gets the same behaviour wherever they type.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from retrieval.model import Answer
+
+CommandName = Literal["status", "ask", "timeline", "sources", "reload", "help"]
+
+# The slash command users type; adapters register it under this name.
+SLASH_COMMAND = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command of the grammar, as users see it and as the desk gates it.
+
+    Args:
+        name: the subcommand word.
+        usage: how to type it after the slash command, e.g. "ask <question>".
+        description: one line saying what it does (short enough for a Discord description).
+        admin_only: only admins may run it; the desk refuses everyone else.
+        public: its answer is shown to the whole channel by default (otherwise only to the
+            person who asked). Refusals and errors are always private.
+    """
+
+    name: CommandName
+    usage: str
+    description: str
+    admin_only: bool = False
+    public: bool = False
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        name="status",
+        usage="status",
+        description="Where the case stands, quoted from the latest reports.",
+        public=True,
+    ),
+    CommandSpec(
+        name="ask",
+        usage="ask <question>",
+        description="Answer a question about the case by quoting the news articles.",
+        public=True,
+    ),
+    CommandSpec(
+        name="timeline",
+        usage="timeline",
+        description="The dated events of the case, each with the quote that reports it.",
+        public=True,
+    ),
+    CommandSpec(
+        name="sources",
+        usage="sources",
+        description="The articles casebot quotes from.",
+        public=True,
+    ),
+    CommandSpec(
+        name="reload",
+        usage="reload",
+        description="Reload the articles from disk (admins only).",
+        admin_only=True,
+    ),
+    CommandSpec(
+        name="help",
+        usage="help",
+        description="Show what casebot can do.",
+    ),
+)
+
+COMMANDS_BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A parsed chat line.
+
+    Args:
+        name: the command to run.
+        argument: the question for "ask"; any words after other commands (ignored).
+        unknown: for "help", the word the user typed that is not a command, if that is
+            why help is shown.
+    """
+
+    name: CommandName
+    argument: str = ""
+    unknown: str | None = None
+
+    @property
+    def spec(self) -> CommandSpec:
+        return COMMANDS_BY_NAME[self.name]
+
+
+_SLASH_PREFIX = re.compile(rf"^/{SLASH_COMMAND}(?:\s+|$)", re.IGNORECASE)
+_BARE_PREFIX = re.compile(rf"^{SLASH_COMMAND}(?:\s+|$)", re.IGNORECASE)
+# Longer "unknown commands" are echoed back cut to this, so a reply can't be used to post
+# an arbitrary long text.
+_MAX_UNKNOWN_CHARS = 40
+
+
+def parse_command(text: str) -> Command:
+    """Parse one chat line into a command.
+
+    Rules, in order:
+
+    * A leading "/case" is stripped. A leading bare "case" is stripped for recognising a
+      subcommand, but stays in a question ("case dismissed?" is asked as typed).
+    * Nothing left → help.
+    * A subcommand word (any case) → that command. "ask" takes the rest as the question
+      (none → help). Any other subcommand followed by more words that end in "?" is a
+      question instead ("status of the appeal?").
+    * One word that is not a subcommand and has no "?" → help, naming the unknown word.
+    * Anything else → a question: the whole text.
+    """
+    question = _SLASH_PREFIX.sub("", text.strip(), count=1).strip()
+    rest = _BARE_PREFIX.sub("", question, count=1).strip()
+    if not rest:
+        return Command(name="help")
+
+    first, *more = rest.split(maxsplit=1)
+    remainder = more[0].strip() if more else ""
+    word = first.lower()
+
+    if word == "ask":
+        if not _has_words(remainder):
+            return Command(name="help")
+        return Command(name="ask", argument=remainder)
+    if word in COMMANDS_BY_NAME:
+        if remainder and question.endswith("?"):
+            return Command(name="ask", argument=question)
+        return Command(name=word, argument=remainder)  # type: ignore[arg-type]
+    if not remainder and "?" not in first:
+        return Command(name="help", unknown=_shorten(first))
+    return Command(name="ask", argument=question)
+
+
+def _has_words(text: str) -> bool:
+    return any(ch.isalnum() for ch in text)
+
+
+def _shorten(word: str) -> str:
+    return word if len(word) <= _MAX_UNKNOWN_CHARS else word[: _MAX_UNKNOWN_CHARS - 1] + "…"
+
+
+# --- help ------------------------------------------------------------------------------
+
+HELP_INTRO = (
+    "I answer questions about De La Torre v. LinkedIn, the January 2025 class action, "
+    "only by quoting the news articles I was given."
+)
+
+
+def help_lines() -> tuple[str, ...]:
+    """The help text after the intro: one line per command, then how to ask questions."""
+    lines = [f"/{SLASH_COMMAND} {spec.usage} — {spec.description}" for spec in COMMANDS]
+    lines.append(
+        f"Any other text is a question, e.g. /{SLASH_COMMAND} who is suing LinkedIn?"
+    )
+    lines.append(
+        "In Slack threads (where slash commands don't work) and anywhere else, mention me "
+        "with a question, e.g. @casebot when was the suit filed?"
+    )
+    return tuple(lines)
+
+
+def help_answer(unknown: str | None = None) -> Answer:
+    """The help reply; when `unknown` is given, it first says that word is not a command."""
+    text = HELP_INTRO
+    if unknown is not None:
+        text = f"I don't know the command “{unknown}”. {HELP_INTRO}"
+    return Answer(kind="help", text=text, notes=help_lines())

@@ -1,0 +1,306 @@
+"""The desk: the one object every front end talks to.
+
+It owns the live index and the store, runs the chat grammar (`bot.commands`), gates the
+admin-only commands, audits them, and turns any failure into a polite error reply. Slack,
+Discord and the console only translate between their platform and `Desk.handle`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from pathlib import Path
+
+import retrieval.compose
+import retrieval.corpus
+import retrieval.index
+import retrieval.status
+import retrieval.timeline
+from bot.commands import Command, help_answer, parse_command
+from bot.render_text import format_time
+from bot.settings import Settings
+from bot.store import Store
+from retrieval.corpus import CorpusError
+from retrieval.index import Index
+from retrieval.model import Answer, Corpus
+
+logger = logging.getLogger(__name__)
+
+# Replies of these kinds only ever go to the person who asked, whatever the command.
+_PRIVATE_KINDS = frozenset({"help", "refused", "error"})
+# Who the desk records as loading the corpus when it starts.
+_SYSTEM = "system"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a message: the platform, their id there, and whether they are an admin."""
+
+    platform: str
+    user_id: str
+    is_admin: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send back: the answer, and whether the whole channel should see it."""
+
+    answer: Answer
+    public: bool
+
+
+def load_index(directory: str | Path) -> Index:
+    """Load the corpus in `directory` and index it (blocking; raises CorpusError)."""
+    corpus = retrieval.corpus.load_corpus(directory)
+    return retrieval.index.build_index(corpus)
+
+
+def query(index: Index, command: Command, *, max_quotes: int) -> Answer:
+    """Answer a read-only command (status, ask, timeline, sources, help) from `index`."""
+    # Called through the modules so the functions can be swapped in tests and by reloads
+    # of the retrieval code alike.
+    match command.name:
+        case "ask":
+            return retrieval.compose.ask(index, command.argument, max_quotes=max_quotes)
+        case "status":
+            return retrieval.status.status(index)
+        case "timeline":
+            return retrieval.timeline.timeline(index)
+        case "sources":
+            return retrieval.compose.sources(index)
+        case "help":
+            return help_answer(command.unknown)
+    raise ValueError(f"“{command.name}” is not a read-only command")
+
+
+class Desk:
+    """The live index and the store, behind the chat grammar. Create with `await Desk.open`.
+
+    Args:
+        settings: casebot's settings.
+        index: the index to serve first.
+        store: the open store to record loads, admin commands and questions in.
+    """
+
+    def __init__(self, *, settings: Settings, index: Index, store: Store) -> None:
+        self._settings = settings
+        self._index = index
+        self._store = store
+        self._reload_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, settings: Settings) -> Desk:
+        """Open the store, load and index the corpus, and record the load.
+
+        Raises:
+            CorpusError: the corpus could not be loaded (the failure is recorded first).
+        """
+        store = await Store.open(settings.db_path, store_questions=settings.store_questions)
+        try:
+            try:
+                index = await asyncio.to_thread(load_index, settings.corpus_dir)
+            except CorpusError as error:
+                await store.record_load(
+                    by_platform=_SYSTEM,
+                    by_user=_SYSTEM,
+                    result="failed",
+                    errors=[str(problem) for problem in error.problems],
+                )
+                raise
+            await _record_ok_load(store, index.corpus, by_platform=_SYSTEM, by_user=_SYSTEM)
+        except BaseException:
+            await store.close()
+            raise
+        return cls(settings=settings, index=index, store=store)
+
+    @property
+    def index(self) -> Index:
+        """The index being served right now."""
+        return self._index
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def reloading(self) -> bool:
+        """Whether a reload is in progress."""
+        return self._reload_lock.locked()
+
+    async def handle(self, text: str, caller: Caller) -> Reply:
+        """Answer one chat line from `caller`. Never raises: failures become error replies."""
+        command = parse_command(text)
+        spec = command.spec
+        if spec.admin_only and not caller.is_admin:
+            await self._audit(caller, command, allowed=False, result="refused")
+            refusal = Answer(
+                kind="refused",
+                text=f"Sorry, only casebot admins can use “{spec.name}”.",
+            )
+            return Reply(answer=refusal, public=False)
+
+        request_id = secrets.token_hex(4)
+        try:
+            answer = await self._run(command, caller)
+            outcome = f"{answer.kind}: {answer.text}"
+        except Exception:
+            outcome = f"exception, request {request_id}"
+            # The question text stays out of the log: it may be private, see
+            # CASEBOT_STORE_QUESTIONS.
+            logger.exception(
+                "request %s failed: %s from %s user %s",
+                request_id, command.name, caller.platform, caller.user_id,
+            )  # fmt: skip
+            answer = Answer(
+                kind="error",
+                text=(
+                    "Sorry, something went wrong while answering that. If it keeps "
+                    f"happening, tell an admin the request id {request_id}."
+                ),
+            )
+
+        if spec.admin_only:
+            await self._audit(caller, command, allowed=True, result=outcome)
+        public = (
+            spec.public
+            and not self._settings.ephemeral_answers
+            and answer.kind not in _PRIVATE_KINDS
+        )
+        return Reply(answer=answer, public=public)
+
+    async def reload(self, caller: Caller) -> Answer:
+        """Load the corpus again and swap it in; report what changed.
+
+        Does not check permissions: user requests come through `handle`, which does.
+        Reloads run one at a time; questions go on being answered from the old index until
+        the new one is ready.
+
+        Returns:
+            kind "reload" with the counts and the articles added, changed and removed; or
+            kind "error" with every problem found, while the old corpus stays in service.
+        """
+        async with self._reload_lock:
+            old = self._index.corpus
+            try:
+                index = await asyncio.to_thread(load_index, self._settings.corpus_dir)
+            except CorpusError as error:
+                problems = tuple(str(problem) for problem in error.problems)
+                await self._record(
+                    self._store.record_load(
+                        by_platform=caller.platform,
+                        by_user=caller.user_id,
+                        result="failed",
+                        errors=problems,
+                    )
+                )
+                return Answer(
+                    kind="error",
+                    text=(
+                        "Reload failed; still serving the corpus loaded at "
+                        f"{format_time(old.loaded_at)}."
+                    ),
+                    notes=problems,
+                    loaded_at=old.loaded_at,
+                )
+            except Exception as error:
+                await self._record(
+                    self._store.record_load(
+                        by_platform=caller.platform,
+                        by_user=caller.user_id,
+                        result="failed",
+                        errors=[f"{type(error).__name__}: {error}"],
+                    )
+                )
+                raise
+            # One reference assignment: a question that started before it keeps the old
+            # index, every later one gets the new.
+            self._index = index
+            new = index.corpus
+            await self._record(
+                _record_ok_load(
+                    self._store, new, by_platform=caller.platform, by_user=caller.user_id
+                )
+            )
+            return Answer(
+                kind="reload",
+                text=(
+                    f"Reloaded the corpus: {_count(len(new.articles), 'article')}, "
+                    f"{_count(len(new.passages), 'passage')} (was {len(old.passages)})."
+                ),
+                notes=describe_changes(old, new),
+                loaded_at=new.loaded_at,
+            )
+
+    async def close(self) -> None:
+        """Close the store, after any reload in progress has finished."""
+        async with self._reload_lock:
+            await self._store.close()
+
+    async def _run(self, command: Command, caller: Caller) -> Answer:
+        if command.name == "reload":
+            return await self.reload(caller)
+        # Queries run on the event loop, not in threads: they take milliseconds, and the
+        # retrieval objects are not promised to be thread-safe. They read the index that is
+        # live when they start, so a reload never changes an answer halfway.
+        answer = query(self._index, command, max_quotes=self._settings.max_quotes)
+        if command.name == "ask":
+            await self._record(
+                self._store.record_question(
+                    platform=caller.platform,
+                    user_id=caller.user_id,
+                    kind=answer.kind,
+                    question=command.argument,
+                )
+            )
+        return answer
+
+    async def _audit(self, caller: Caller, command: Command, *, allowed: bool, result: str) -> None:
+        await self._record(
+            self._store.record_admin(
+                platform=caller.platform,
+                user_id=caller.user_id,
+                command=command.name,
+                allowed=allowed,
+                result=result,
+            )
+        )
+
+    async def _record(self, write: Awaitable[object]) -> None:
+        # The store is a record, not a gate: a full disk must not stop casebot answering.
+        try:
+            await write
+        except Exception:
+            logger.exception("could not write to the store")
+
+
+def describe_changes(old: Corpus, new: Corpus) -> tuple[str, ...]:
+    """Lines naming the articles added, changed (different file contents) and removed."""
+    before = {article.source.id: article.fingerprint for article in old.articles}
+    after = {article.source.id: article.fingerprint for article in new.articles}
+    added = sorted(after.keys() - before.keys())
+    removed = sorted(before.keys() - after.keys())
+    changed = sorted(key for key in after.keys() & before.keys() if after[key] != before[key])
+    lines = [
+        f"{label}: {', '.join(ids)}"
+        for label, ids in (("Added", added), ("Changed", changed), ("Removed", removed))
+        if ids
+    ]
+    return tuple(lines) or ("No articles changed.",)
+
+
+async def _record_ok_load(store: Store, corpus: Corpus, *, by_platform: str, by_user: str) -> None:
+    await store.record_load(
+        by_platform=by_platform,
+        by_user=by_user,
+        result="ok",
+        fingerprint=corpus.fingerprint,
+        articles=len(corpus.articles),
+        passages=len(corpus.passages),
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

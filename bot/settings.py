@@ -1,0 +1,124 @@
+"""casebot's settings, read from the environment and a `.env` file.
+
+Every setting has exactly one environment name (listed and explained in `.env.example`).
+Secrets are `SecretStr`, so they never show up in a repr, a log line or an error message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# The articles shipped with the repository: what casebot serves unless told otherwise.
+BUNDLED_CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def _split_commas(value: Any) -> Any:
+    """Turn "a, b,c" into ["a", "b", "c"] and "" into []; leave lists alone."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything casebot can be configured with.
+
+    Attributes are snake_case; each reads the environment variable named in its alias
+    (e.g. `corpus_dir` reads `CASEBOT_CORPUS_DIR`). Tests and code may also pass the
+    attribute names as keyword arguments.
+    """
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        # `.env.example` lists every setting, many as `NAME=`: empty means "use the default".
+        env_ignore_empty=True,
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    # --- core ---
+    corpus_dir: Path = Field(default=BUNDLED_CORPUS_DIR, validation_alias="CASEBOT_CORPUS_DIR")
+    db_path: Path = Field(default=Path("casebot.db"), validation_alias="CASEBOT_DB_PATH")
+    store_questions: bool = Field(default=False, validation_alias="CASEBOT_STORE_QUESTIONS")
+    max_quotes: int = Field(default=3, ge=1, validation_alias="CASEBOT_MAX_QUOTES")
+    ephemeral_answers: bool = Field(default=False, validation_alias="CASEBOT_EPHEMERAL_ANSWERS")
+    log_level: str = Field(default="INFO", validation_alias="CASEBOT_LOG_LEVEL")
+    host: str = Field(default="0.0.0.0", validation_alias="CASEBOT_HOST")
+    port: int = Field(default=3000, ge=0, le=65535, validation_alias="CASEBOT_PORT")
+
+    # --- Slack ---
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias="SLACK_SIGNING_SECRET"
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", validation_alias="SLACK_API_URL")
+    slack_admin_ids: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias="SLACK_ADMIN_IDS"
+    )
+
+    # --- Discord ---
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_api_url: str = Field(
+        default="https://discord.com/api/v10", validation_alias="DISCORD_API_URL"
+    )
+    discord_gateway_url: str = Field(
+        default="wss://gateway.discord.gg/", validation_alias="DISCORD_GATEWAY_URL"
+    )
+    discord_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="DISCORD_GUILD_IDS"
+    )
+    discord_admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="DISCORD_ADMIN_IDS"
+    )
+
+    @field_validator("slack_admin_ids", "discord_guild_ids", "discord_admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        return _split_commas(value)
+
+    @field_validator(
+        "slack_bot_token", "slack_signing_secret", "slack_app_token", "discord_token", mode="before"
+    )
+    @classmethod
+    def _empty_secret_is_unset(cls, value: Any) -> Any:
+        # An empty token must mean "not set" wherever it comes from, or casebot would try
+        # to log in with it.
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_log_level(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def slack_configured(self) -> bool:
+        """Whether Slack can be served: a bot token plus a signing secret or an app token."""
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
+
+    @property
+    def discord_configured(self) -> bool:
+        """Whether Discord can be served: a bot token."""
+        return self.discord_token is not None
+
+    @property
+    def any_chat_credentials(self) -> bool:
+        """Whether any Slack or Discord secret is set, complete or not."""
+        return any(
+            secret is not None
+            for secret in (
+                self.slack_bot_token,
+                self.slack_signing_secret,
+                self.slack_app_token,
+                self.discord_token,
+            )
+        )

@@ -1,0 +1,255 @@
+"""Turns text into index terms and questions into weighted query terms.
+
+Indexing: Unicode NFKC + case folding, tokens for words, money, numbers and section
+numbers, stop words removed, Snowball (Porter2) stemming from PyStemmer.
+
+Querying adds two expansions where the words people ask with differ from the corpus's:
+- acronyms the corpus itself defines, e.g. "Unfair Competition Law (UCL)", learned when
+  the index is built (`learn_acronyms`), so "UCL" also finds the spelled-out name and back;
+- a small table of legal synonyms (`SYNONYMS`), e.g. "sue" also finds "lawsuit".
+Expansions weigh less than the asked word itself and never add up with it: a query term
+and its alternatives form one group that counts once.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import Stemmer
+
+# Standard English function words (Snowball's list, trimmed of words that carry meaning
+# in this domain such as "against" and "not"), plus common contraction pieces.
+STOP_WORDS = frozenset(
+    """
+    a about above after again all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t d ll m re ve
+    also may might must shall us via whether yet
+    """.split()
+)
+
+# Words that shape a question but say nothing about its topic ("tell me", "what happened").
+# They are dropped from questions only: in the corpus they are ordinary words.
+QUESTION_WORDS = frozenset(
+    """
+    tell told say said says know known explain describe give gave get got go goes going
+    happen happened happening mean means meant please anything something thing things
+    kind sort much many way ways now currently current still really actually exactly
+    latest recent recently new news update updates details detail info information
+    """.split()
+) - {"news"}  # "BBC News" is a name in the corpus; keep it searchable
+
+# Legal synonyms: each group lists words people ask with and the words the sources use.
+# Any word in a group also finds the others (at lower weight). Keep groups small and
+# domain-true: a wrong synonym makes wrong quotes.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("sue", "sued", "suing", "lawsuit", "suit", "complaint", "litigation"),
+    ("drop", "dropped", "withdraw", "withdrawn", "dismiss", "dismissed", "abandon"),
+    ("plaintiff", "plaintiffs"),
+    ("lawyer", "lawyers", "attorney", "attorneys", "counsel", "firm", "represent",
+     "representing", "represents"),
+    ("allege", "alleged", "allegation", "allegations", "accuse", "accused", "claim", "claims"),
+    ("break", "broke", "broken", "breach", "breached", "violate", "violated", "violation"),
+    ("law", "laws", "act", "statute"),
+    ("damages", "compensation", "money", "pay", "payment"),
+    ("seek", "seeks", "want", "wants", "demand", "demands", "request", "requests", "ask"),
+    ("respond", "response", "reply", "react", "deny", "denied", "refute", "refuted", "statement"),
+    ("proof", "evidence"),
+    ("share", "shared", "disclose", "disclosed", "divulge", "provide", "provided"),
+    ("private", "confidential", "personal"),
+    ("message", "messages", "inmail"),
+    ("consent", "permission", "agree"),
+    ("settle", "settled", "settlement"),
+    ("court", "district"),
+    ("exempt", "exempted", "excluded", "paused"),
+    ("revenue", "earn", "earned", "earnings"),
+    ("buy", "bought", "acquire", "acquired", "acquisition"),
+)
+
+SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was asked
+ACRONYM_WEIGHT = 0.8
+
+# One token: money ("$1,000", "$26.1bn", "$6.625 million"), dotted numbers ("3.2",
+# "U.S."-style initialisms are handled as words), plain numbers with thousands
+# separators, and words (with inner apostrophes or hyphens split later).
+_TOKEN = re.compile(
+    r"""
+    (?P<money>\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|million|mn|m|k|thousand)\b)?)
+  | (?P<number>\d+(?:[.,]\d+)*)
+  | (?P<word>[^\W\d_](?:[^\W_]|['’.](?=[^\W\d_]))*)
+    """,
+    re.VERBOSE,
+)
+_MONEY_UNITS = {"bn": "billion", "mn": "million", "m": "million", "k": "thousand"}
+
+
+def fold(text: str) -> str:
+    """Unicode-normalise and case-fold text, with typographic apostrophes made plain."""
+    return unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryGroup:
+    """One asked word and its alternatives: `terms` maps index term to weight."""
+
+    word: str
+    terms: Mapping[str, float]
+
+    @property
+    def main(self) -> str:
+        return max(self.terms, key=lambda t: self.terms[t])
+
+
+class Analyzer:
+    """Tokenizes, stems and expands text; one instance per index (it holds the acronyms)."""
+
+    def __init__(self, acronyms: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+        self._stem_cache: dict[str, str] = {}
+        # acronym term ("ucl") -> stemmed terms of its expansion, and back.
+        self.acronyms: dict[str, tuple[str, ...]] = dict(acronyms or {})
+        self._synonyms: dict[str, set[str]] = {}
+        for group in SYNONYMS:
+            stems = {self.stem(w) for w in group}
+            for stem in stems:
+                self._synonyms.setdefault(stem, set()).update(stems - {stem})
+
+    def stem(self, word: str) -> str:
+        cached = self._stem_cache.get(word)
+        if cached is None:
+            cached = self._stemmer.stemWord(word)
+            if len(self._stem_cache) < 200_000:
+                self._stem_cache[word] = cached
+        return cached
+
+    def tokens(self, text: str) -> list[str]:
+        """Folded surface tokens, stop words kept, money and numbers normalised."""
+        out: list[str] = []
+        for match in _TOKEN.finditer(fold(text)):
+            kind = match.lastgroup
+            raw = match.group()
+            if kind == "money":
+                out.extend(_money_tokens(raw))
+            elif kind == "number":
+                out.extend(_number_tokens(raw))
+            else:
+                word = raw.replace(".", "")  # "u.s." -> "us"
+                for piece in re.split(r"'", word):
+                    if piece:
+                        out.append(piece)
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        """Index terms: tokens without stop words, stemmed (money and numbers as they are)."""
+        return [self._term(tok) for tok in self.tokens(text) if tok not in STOP_WORDS]
+
+    def _term(self, token: str) -> str:
+        if token[0].isdigit() or token[0] == "$":
+            return token
+        return self.stem(token)
+
+    def query(self, question: str) -> list[QueryGroup]:
+        """Weighted query groups for a question, with synonyms and acronyms expanded."""
+        groups: dict[str, QueryGroup] = {}
+        for token in self.tokens(question):
+            if token in STOP_WORDS or token in QUESTION_WORDS:
+                continue
+            main = self._term(token)
+            if main in groups:
+                continue
+            weights: dict[str, float] = {main: 1.0}
+            for alt in self._synonyms.get(main, ()):
+                weights.setdefault(alt, SYNONYM_WEIGHT)
+            for alt in self.acronyms.get(main, ()):
+                weights.setdefault(alt, ACRONYM_WEIGHT)
+            groups[main] = QueryGroup(word=token, terms=weights)
+        # A spelled-out name in the question ("Stored Communications Act") also finds its
+        # acronym: add the acronym to the group of the name's first word.
+        asked = set(groups)
+        for acronym, expansion in self.acronyms.items():
+            if len(expansion) > 1 and set(expansion) <= asked and acronym not in asked:
+                first = groups[expansion[0]]
+                groups[expansion[0]] = QueryGroup(
+                    word=first.word, terms={**first.terms, acronym: ACRONYM_WEIGHT}
+                )
+        return list(groups.values())
+
+
+def _money_tokens(raw: str) -> list[str]:
+    m = re.match(r"\$\s?([\d,]+(?:\.\d+)?)\s?([a-z]+)?", raw)
+    assert m is not None  # the token regex guarantees the shape
+    number = m.group(1).replace(",", "")
+    unit = _MONEY_UNITS.get(m.group(2) or "", m.group(2))
+    tokens = [number, "$" + number]
+    if unit:
+        tokens += [unit, f"${number}{unit}"]
+    return tokens
+
+
+def _number_tokens(raw: str) -> list[str]:
+    # "1,000" is a thousands separator; "3.2" a section or decimal: keep it whole.
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", raw):
+        return [raw.replace(",", "")]
+    return [raw.rstrip(".,")]
+
+
+# --- acronyms defined in the corpus ------------------------------------------------------
+
+_DEFINITION = re.compile(r"\(\s*['‘\"“]?([A-Z][A-Za-z]{1,7})['’\"”]?\s*\)")
+_LINK_WORDS = {"of", "for", "and", "the", "on", "to", "in", "&"}
+
+
+def find_acronyms(text: str) -> dict[str, str]:
+    """Acronyms a text defines, as {"UCL": "Unfair Competition Law"}.
+
+    A definition is a parenthesised acronym right after words whose initials spell it
+    ("Stored Communications Act (SCA)"); small linking words ("of", "and") may be skipped.
+    """
+    found: dict[str, str] = {}
+    for match in _DEFINITION.finditer(text):
+        acronym = match.group(1)
+        letters = [c for c in acronym if c.isupper()]
+        if len(letters) < 2:
+            continue
+        words = re.findall(r"[^\W_][\w'’-]*", text[max(0, match.start() - 160) : match.start()])
+        expansion = _match_initials(words, letters)
+        if expansion:
+            found[acronym] = expansion
+    return found
+
+
+def _match_initials(words: list[str], letters: list[str]) -> str | None:
+    # Walk back from the parenthesis, consuming one word per letter (from the last letter),
+    # skipping linking words; the words must end exactly where the letters run out.
+    i, j, used = len(words) - 1, len(letters) - 1, []
+    while i >= 0 and j >= 0:
+        word = words[i]
+        if word.casefold() in _LINK_WORDS and used:
+            used.append(word)
+        elif word[0].upper() == letters[j]:
+            used.append(word)
+            j -= 1
+        else:
+            return None
+        i -= 1
+    if j >= 0:
+        return None
+    return " ".join(reversed(used))
+
+
+def learn_acronyms(texts: Iterable[str], analyzer: Analyzer) -> dict[str, tuple[str, ...]]:
+    """Acronym term -> stemmed expansion terms, learned from every text of a corpus."""
+    learned: dict[str, tuple[str, ...]] = {}
+    for text in texts:
+        for acronym, expansion in find_acronyms(text).items():
+            terms = tuple(analyzer.terms(expansion))
+            if terms:
+                learned.setdefault(analyzer.stem(fold(acronym)), terms)
+    return learned

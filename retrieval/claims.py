@@ -1,0 +1,162 @@
+"""Sentences as claims: what they say (their terms) and the values they give (dates, money).
+
+Two sentences from different sources make the same claim when their words, values aside,
+overlap strongly. Then either they agree (the second source corroborates the first: "also
+reported by") or they give different values for it (a conflict the answer must show).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from retrieval.dates import MONTHS, find_dates
+from retrieval.index import Index
+from retrieval.model import Conflict, ConflictValue, Passage, Source
+
+# Similarity (idf-weighted Jaccard over terms, values removed) at which two sentences are
+# taken to report the same thing. Corroboration needs more than a conflict does, because
+# a conflict also needs the values to differ, which is itself a strong signal.
+SAME_CLAIM = 0.42
+CONFLICTING_CLAIM = 0.42
+
+_MONEY = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|million|mn|m|k)\b)?", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence of a passage with what is needed to compare it with others."""
+
+    passage: Passage
+    start: int
+    end: int
+    terms: frozenset[str]  # content terms, values removed
+    dates: tuple[str, ...]  # date labels at their precision ("August 2024")
+    figures: tuple[str, ...]  # money as written, normalised ("$1000")
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start : self.end]
+
+
+def sentences_of(index: Index, passage: Passage) -> list[Sentence]:
+    """The sentences of a passage, analysed."""
+    out = []
+    for start, end in passage.sentences:
+        text = passage.text[start:end]
+        mentions = [m for m in find_dates(text) if not m.relative]
+        figures = tuple(dict.fromkeys(_normalise_money(m.group()) for m in _MONEY.finditer(text)))
+        terms = frozenset(t for t in index.analyzer.terms(text) if not _is_value(t))
+        out.append(
+            Sentence(passage, start, end, terms, tuple(dict.fromkeys(m.label for m in mentions)), figures)
+        )
+    return out
+
+
+def _is_value(term: str) -> bool:
+    return term[0].isdigit() or term[0] == "$" or term in MONTHS
+
+
+def _normalise_money(text: str) -> str:
+    text = text.casefold().replace(" ", "").replace(",", "")
+    for short, long in (("bn", "billion"), ("mn", "million")):
+        if text.endswith(short):
+            text = text[: -len(short)] + long
+    return text
+
+
+def similarity(index: Index, a: Sentence, b: Sentence) -> float:
+    """idf-weighted Jaccard similarity of two sentences' terms (0..1)."""
+    if not a.terms or not b.terms:
+        return 0.0
+    shared = sum(index.term_weight(t) for t in a.terms & b.terms)
+    union = sum(index.term_weight(t) for t in a.terms | b.terms)
+    return shared / union if union else 0.0
+
+
+def candidates(index: Index, sentence: Sentence, *, limit: int = 12) -> list[Sentence]:
+    """Sentences of other sources that could make the same claim (found by BM25)."""
+    groups = index.analyzer.query(sentence.text)
+    found = []
+    for passage, _ in index.search(groups, limit=limit):
+        if passage.source_id == sentence.passage.source_id:
+            continue
+        found.extend(sentences_of(index, passage))
+    return found
+
+
+def corroborating(index: Index, sentence: Sentence, others: Iterable[Sentence]) -> list[Source]:
+    """Other sources that say the same thing with no different value."""
+    sources: dict[str, Source] = {}
+    for other in others:
+        if other.passage.source_id == sentence.passage.source_id:
+            continue
+        if _values_differ(sentence, other):
+            continue
+        if similarity(index, sentence, other) >= SAME_CLAIM:
+            sources.setdefault(other.passage.source_id, index.sources[other.passage.source_id])
+    return list(sources.values())
+
+
+def conflicts(index: Index, sentence: Sentence, others: Iterable[Sentence]) -> list[Conflict]:
+    """Where other sources give a different date or figure for the same claim."""
+    found: list[Conflict] = []
+    for kind, values_of in (("date", _dates), ("figure", _figures)):
+        mine = values_of(sentence)
+        if not mine:
+            continue
+        by_value: dict[str, dict[str, Source]] = {}
+        for value in mine:
+            by_value.setdefault(value, {})[sentence.passage.source_id] = index.sources[
+                sentence.passage.source_id
+            ]
+        for other in others:
+            theirs = values_of(other)
+            if not theirs or theirs == mine or other.passage.source_id == sentence.passage.source_id:
+                continue
+            if similarity(index, sentence, other) < CONFLICTING_CLAIM:
+                continue
+            for value in theirs:
+                by_value.setdefault(value, {})[other.passage.source_id] = index.sources[
+                    other.passage.source_id
+                ]
+        if len(by_value) > 1:
+            found.append(
+                Conflict(
+                    about=f"the {kind} in “{_short(sentence.text)}”",
+                    values=tuple(
+                        ConflictValue(value, tuple(srcs.values())) for value, srcs in by_value.items()
+                    ),
+                )
+            )
+    return found
+
+
+def merge_conflicts(into: list[Conflict], new: Iterable[Conflict]) -> None:
+    """Adds conflicts to a list unless one about the same values is there already."""
+    for conflict in new:
+        values = {v.value for v in conflict.values}
+        if all({v.value for v in c.values} != values for c in into):
+            into.append(conflict)
+
+
+def _dates(sentence: Sentence) -> tuple[str, ...]:
+    return sentence.dates
+
+
+def _figures(sentence: Sentence) -> tuple[str, ...]:
+    return sentence.figures
+
+
+def _values_differ(a: Sentence, b: Sentence) -> bool:
+    return bool(a.dates and b.dates and a.dates != b.dates) or bool(
+        a.figures and b.figures and a.figures != b.figures
+    )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"

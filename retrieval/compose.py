@@ -1,0 +1,250 @@
+"""Answers a question by quoting the sources: best passages, then their best sentences.
+
+The composer never writes a claim of its own. It picks sentences, quotes them verbatim
+(whitespace folded, a cut marked with "…"), says whose and when they are, folds sources
+that say the same thing into "also reported by", shows where sources disagree, and says
+plainly when the sources do not cover the question.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval import claims, developments
+from retrieval.analyzer import QueryGroup, fold
+from retrieval.index import Index
+from retrieval.model import Answer, Conflict, Quote, SourceSummary
+
+MAX_QUOTE_CHARS = 300
+PASSAGES_CONSIDERED = 8
+# Share of the question's weight (by idf) that the corpus must know, and that the best
+# sentence must hold, for the question to count as covered.
+MIN_CORPUS_COVERAGE = 0.6
+MIN_SENTENCE_COVERAGE = 0.34
+# A further quote must score at least this share of the best one: no padding with weak ones.
+MIN_RELATIVE_SCORE = 0.5
+
+# A sentence of the kind the question asks for (a name for "who", a date for "when", …)
+# is preferred over one that merely shares more words.
+ANSWER_TYPE_BOOST = 1.5
+
+NOT_COVERED = "The sources don't cover that."
+SOURCES_HINT = "See `/case sources` for what the sources are."
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    sentence: claims.Sentence
+    score: float
+    coverage: float
+
+
+def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
+    """Answers a question with verbatim quotes, or says the sources don't cover it."""
+    question = " ".join(question.split())
+    groups = index.analyzer.query(question)
+    missing = _uncovered_words(index, question, groups)
+    if missing is not None:
+        return _no_answer(index, question, missing)
+
+    ranked = rank_sentences(index, question, groups)
+    if not ranked or ranked[0].coverage < MIN_SENTENCE_COVERAGE:
+        return _no_answer(index, question, [])
+
+    chosen: list[_Scored] = []
+    latest = developments.latest_development(index) if developments.asks_for_status(question) else None
+    if latest is not None:
+        # "Is the case still going on?" is answered by the latest step, whatever its words.
+        chosen.append(_Scored(latest.sentence, ranked[0].score, 1.0))
+    for candidate in ranked:
+        if len(chosen) == max_quotes or candidate.score < MIN_RELATIVE_SCORE * ranked[0].score:
+            break
+        if any(_same_claim(index, candidate, c) for c in chosen):
+            continue
+        chosen.append(candidate)
+
+    quotes: list[Quote] = []
+    found_conflicts: list[Conflict] = []
+    for item in chosen:
+        others = claims.candidates(index, item.sentence)
+        also = [s for s in claims.corroborating(index, item.sentence, others)]
+        quotes.append(make_quote(index, item.sentence, groups, also_in=tuple(also)))
+        claims.merge_conflicts(found_conflicts, claims.conflicts(index, item.sentence, others))
+    text = "Here is what the sources say."
+    if found_conflicts:
+        text += " They disagree on some details: see below."
+    return Answer(
+        kind="answer",
+        text=text,
+        question=question,
+        quotes=tuple(quotes),
+        conflicts=tuple(found_conflicts),
+        loaded_at=index.corpus.loaded_at,
+    )
+
+
+def _no_answer(index: Index, question: str, missing: list[str]) -> Answer:
+    text = NOT_COVERED
+    if missing:
+        listed = ", ".join(f"“{word}”" for word in missing)
+        text = f"The sources don't cover that: they never mention {listed}."
+    return Answer(
+        kind="no_answer",
+        text=text,
+        question=question,
+        notes=(SOURCES_HINT,),
+        loaded_at=index.corpus.loaded_at,
+    )
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w’'-]*)")
+
+
+def _uncovered_words(index: Index, question: str, groups: list[QueryGroup]) -> list[str] | None:
+    """The question's words the corpus doesn't know, if they leave it uncovered, else None.
+
+    A question is uncovered when it names something (a capitalised word mid-sentence, e.g.
+    a company or a person) that no source mentions, or when most of its weight (by idf)
+    lies in words no source uses.
+    """
+    if not groups:
+        return []
+    unknown = [g for g in groups if not any(index.knows(t) for t in g.terms)]
+    names = {fold(m.group(1)).replace("’", "'") for m in _NAME.finditer(question)}
+    unknown_names = [g.word for g in unknown if g.word in names]
+    if unknown_names:
+        return unknown_names
+    total = sum(index.term_weight(g.main) for g in groups)
+    known = total - sum(index.term_weight(g.main) for g in unknown)
+    if known / total < MIN_CORPUS_COVERAGE:
+        return [g.word for g in unknown]
+    return None
+
+
+# --- ranking sentences ---------------------------------------------------------------------
+
+
+def rank_sentences(index: Index, question: str, groups: list[QueryGroup]) -> list[_Scored]:
+    """Sentences of the best passages, ranked by the question's weight they hold."""
+    passages = index.search(groups, limit=PASSAGES_CONSIDERED)
+    if not passages:
+        return []
+    best_passage = passages[0][1]
+    wants = _answer_type(question)
+    total = sum(index.term_weight(g.main) for g in groups)
+    scored: list[_Scored] = []
+    for passage, passage_score in passages:
+        for sentence in claims.sentences_of(index, passage):
+            words = set(index.analyzer.terms(sentence.text))
+            held = sum(_group_hit(index, g, words) for g in groups)
+            if held == 0:
+                continue
+            coverage = held / total
+            score = coverage * (0.75 + 0.25 * passage_score / best_passage)
+            if wants and wants(sentence):
+                score *= ANSWER_TYPE_BOOST
+            scored.append(_Scored(sentence, score, coverage))
+    scored.sort(key=lambda s: (-s.score, s.sentence.passage.id, s.sentence.start))
+    return scored
+
+
+def _group_hit(index: Index, group: QueryGroup, words: set[str]) -> float:
+    return max(
+        (weight * index.term_weight(term) for term, weight in group.terms.items() if term in words),
+        default=0.0,
+    )
+
+
+_PERSON = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:De\s+La\s+|de\s+|[A-Z][a-z]+\s+)?[A-Z][a-z]+)")
+
+
+def _answer_type(question: str):
+    """What kind of words an answer holds, from the question's first words, if it tells."""
+    q = question.casefold()
+    if re.search(r"\b(?:respond|responded|react|reacted|reply|replied|say|said|comment|commented|statement)\b", q):
+        # Asking for someone's words: prefer sentences that quote them.
+        return lambda s: bool(re.search(r"[\"“”]", s.text))
+    if q.startswith(("who ", "whom ", "who's ")):
+        return lambda s: bool(_PERSON.search(s.text)) or " PC" in s.text
+    if q.startswith(("when ", "what year", "what date", "since when")):
+        return lambda s: bool(s.dates)
+    if q.startswith(("how much", "how many", "what amount")):
+        return lambda s: bool(s.figures) or bool(re.search(r"\d", s.text))
+    if q.startswith("where "):
+        return lambda s: bool(re.search(r"\b(?:court|in [A-Z][a-z]+)", s.text))
+    return None
+
+
+def _same_claim(index: Index, a: _Scored, b: _Scored) -> bool:
+    if a.sentence.passage.id == b.sentence.passage.id and a.sentence.start == b.sentence.start:
+        return True
+    return claims.similarity(index, a.sentence, b.sentence) >= claims.SAME_CLAIM
+
+
+# --- quoting -------------------------------------------------------------------------------
+
+
+def make_quote(
+    index: Index,
+    sentence: claims.Sentence,
+    groups: list[QueryGroup],
+    *,
+    also_in: tuple = (),
+    label: str | None = None,
+) -> Quote:
+    """A verbatim quote of a sentence, cut around the question's words if it is long."""
+    passage = sentence.passage
+    return Quote(
+        text=cut(sentence.text, index, groups),
+        source=index.sources[passage.source_id],
+        date=passage.date,
+        also_in=also_in,
+        label=label,
+        passage_id=passage.id,
+    )
+
+
+def cut(text: str, index: Index, groups: list[QueryGroup], limit: int = MAX_QUOTE_CHARS) -> str:
+    """The text with whitespace folded; if too long, the window richest in the question's
+    words, cut at word boundaries and marked with "…" where it was cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    words = list(re.finditer(r"\S+", text))
+    wanted = {t for g in groups for t in g.terms}
+    hits = [bool(wanted & set(index.analyzer.terms(w.group()))) for w in words]
+    best_start, best_hits = 0, -1
+    for i in range(len(words)):
+        j = i
+        while j + 1 < len(words) and words[j + 1].end() - words[i].start() <= limit - 2:
+            j += 1
+        count = sum(hits[i : j + 1])
+        if count > best_hits:
+            best_start, best_hits = i, count
+    j = best_start
+    while j + 1 < len(words) and words[j + 1].end() - words[best_start].start() <= limit - 2:
+        j += 1
+    piece = text[words[best_start].start() : words[j].end()]
+    prefix = "…" if best_start > 0 else ""
+    suffix = "…" if j < len(words) - 1 else ""
+    return prefix + piece + suffix
+
+
+# --- the source listing --------------------------------------------------------------------
+
+
+def sources(index: Index) -> Answer:
+    """The articles the bot answers from, with their dates and passage counts."""
+    summaries = tuple(
+        SourceSummary(source=a.source, passages=len(a.passages)) for a in index.corpus.articles
+    )
+    count = len(summaries)
+    return Answer(
+        kind="sources",
+        text=f"casebot answers from {count} article{'s' if count != 1 else ''}.",
+        sources=summaries,
+        loaded_at=index.corpus.loaded_at,
+    )

@@ -1,0 +1,103 @@
+"""Dates written in article text: "August 2024", "January 30, 2025", "in 2016", "today".
+
+Used to date events for the timeline and to notice when sources give different dates for
+the same claim. Month names live here once; update notices (updates.py) use them too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6,
+    "july": 7, "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}  # fmt: skip
+
+Precision = Literal["day", "month", "year"]
+
+# Full month names anywhere; abbreviations only with their dot ("Sept. 2024"), so that
+# "May" the verb or "Mar" in a name is not read as a month without a year after it.
+_FULL = "|".join(m for m in MONTHS if len(m) > 4 or m in {"may", "june", "july"})
+_ABBR = "|".join(m for m in MONTHS if len(m) <= 4 and m not in {"may", "june", "july"})
+_MONTH = rf"(?:(?:{_FULL})|(?:{_ABBR})\.)"
+_YEAR = r"(?:19|20)\d\d"
+_MENTION = re.compile(
+    rf"""
+    (?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>{_YEAR})\b
+  | \b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>{_YEAR})\b
+  | (?P<m3>{_MONTH})\s+(?:of\s+)?(?P<y3>{_YEAR})\b
+  | (?<![\d$.,])\b(?P<y4>{_YEAR})\b(?![.,]\d)
+  | \b(?P<rel>today|yesterday|this\s+week|last\s+year|this\s+year|earlier\s+today)\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date written in a text, as far as the text pins it down.
+
+    `date` is the first day of the period for month and year precision; relative mentions
+    ("today", "last year") are resolved against the date of the passage they appear in.
+    """
+
+    text: str
+    start: int
+    end: int
+    date: date
+    precision: Precision
+    relative: bool = False
+
+    @property
+    def label(self) -> str:
+        """The date as a person would write it at its precision: "August 2024"."""
+        if self.precision == "day":
+            return self.date.isoformat()
+        if self.precision == "month":
+            return self.date.strftime("%B %Y")
+        return str(self.date.year)
+
+
+def _month(name: str) -> int:
+    return MONTHS[name.rstrip(".").casefold()]
+
+
+def find_dates(text: str, *, reported: date | None = None) -> list[DateMention]:
+    """Every date mention in a text, in order; relative ones need `reported` to resolve."""
+    found: list[DateMention] = []
+    for m in _MENTION.finditer(text):
+        when: date | None = None
+        precision: Precision = "day"
+        relative = False
+        try:
+            if m.group("y1"):
+                when = date(int(m.group("y1")), _month(m.group("m1")), int(m.group("d1")))
+            elif m.group("y2"):
+                when = date(int(m.group("y2")), _month(m.group("m2")), int(m.group("d2")))
+            elif m.group("y3"):
+                when, precision = date(int(m.group("y3")), _month(m.group("m3")), 1), "month"
+            elif m.group("y4"):
+                when, precision = date(int(m.group("y4")), 1, 1), "year"
+            elif reported is not None:
+                when, precision, relative = _relative(m.group("rel"), reported)
+        except ValueError:  # "February 30, 2025": not a date, so not a mention
+            continue
+        if when is not None:
+            found.append(DateMention(m.group(), m.start(), m.end(), when, precision, relative))
+    return found
+
+
+def _relative(phrase: str, reported: date) -> tuple[date, Precision, bool]:
+    phrase = " ".join(phrase.casefold().split())
+    if phrase in {"today", "earlier today", "this week"}:
+        return reported, "day", True
+    if phrase == "yesterday":
+        return date.fromordinal(reported.toordinal() - 1), "day", True
+    if phrase == "last year":
+        return date(reported.year - 1, 1, 1), "year", True
+    return date(reported.year, 1, 1), "year", True  # "this year"

@@ -1,0 +1,130 @@
+"""Procedural developments of the case: a sentence that reports it was filed, withdrawn, …
+
+The rule for what counts, and for telling this case's developments from other cases the
+sources mention in passing (an earlier settlement, a previous lawsuit), lives here once;
+status and timeline both use it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from retrieval import claims
+from retrieval.index import Index
+
+# Procedural steps, strongest last: when two developments share a date, the later step in
+# a case's life (a dismissal after a filing) is the one that says where the case stands.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("filed", r"filed|filing|submitted|brought|initiated|sued|accused"),
+    ("amended", r"amended|refiled|re-filed"),
+    ("transferred", r"transferred|consolidated|stayed"),
+    ("certified", r"certified|certification"),
+    ("ruled", r"ruled|ruling|granted|denied\s+(?:a|the)\s+motion|verdict|judgment"),
+    ("appealed", r"appealed|appeal"),
+    ("settled", r"settled|settlement"),
+    ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out"),
+    ("withdrawn", r"withdrawn|withdrew|withdrawal"),
+)
+STRENGTH = {name: rank for rank, (name, _) in enumerate(STEPS)}
+
+_CASE = r"(?:lawsuit|suit|case|complaint|class[- ]action|legal\s+action|litigation)"
+# A step belongs to the case when the case is named near it: "the lawsuit has been
+# withdrawn", "filed a class action lawsuit". Not across a reporting verb: in "the
+# complaint alleges LinkedIn amended its terms" the amending is LinkedIn's, not the case's.
+_NEAR = r"(?:(?!\b(?:alleg\w*|claim\w*|say\w*|said|state\w*|argu\w*|accus\w*|contend\w*)\b)[^\s.;:!?]+\s+){0,6}?"
+_STEP_PATTERNS = tuple(
+    (
+        name,
+        re.compile(
+            rf"\b{_CASE}\b[,]?\s+{_NEAR}(?:{pattern})\b|\b(?:{pattern})\s+{_NEAR}{_CASE}\b",
+            re.I,
+        ),
+    )
+    for name, pattern in STEPS
+)
+# "the previous lawsuit", "an earlier class action", "a separate case": another case.
+_OTHER_CASE = re.compile(
+    rf"\b(?:previous|prior|earlier|past|former|separate|unrelated|another|other)\s+(?:[\w$.,-]+\s+){{0,3}}{_CASE}",
+    re.I,
+)
+
+
+def step(sentence: str) -> str | None:
+    """The strongest procedural step a sentence reports about a case, if any."""
+    found = [name for name, pattern in _STEP_PATTERNS if pattern.search(sentence)]
+    return max(found, key=STRENGTH.__getitem__) if found else None
+
+
+_STATUS_WORDS = re.compile(
+    r"\b(?:status|still|stand|stands|standing|ongoing|going\s+on|pending|over|outcome|latest|"
+    r"currently|now|happened|happening|resolved|ended|active|alive|continuing)\b",
+    re.I,
+)
+
+
+def asks_for_status(question: str) -> bool:
+    """Whether a question asks where the case stands ("Is the lawsuit still going on?")."""
+    return bool(_STATUS_WORDS.search(question) and re.search(rf"\b{_CASE}\b", question, re.I))
+
+
+def about_other_case(sentence: str, following: str = "") -> bool:
+    """Whether a sentence concerns another case than the one the corpus is about.
+
+    The sentence after it counts too: "This case follows LinkedIn's settlement of a class
+    action lawsuit in 2024. The previous lawsuit accused …" names the other case only in
+    the second sentence.
+    """
+    return bool(_OTHER_CASE.search(sentence) or _OTHER_CASE.search(following))
+
+
+@dataclass(frozen=True, slots=True)
+class Development:
+    sentence: claims.Sentence
+    step: str
+
+    @property
+    def date(self) -> date | None:
+        return self.sentence.passage.date
+
+
+def developments_of(index: Index) -> list[Development]:
+    """Every sentence that reports a procedural step of this case, in corpus order.
+
+    Computed once per index snapshot (status and status-like questions both need it).
+    """
+    cached = index.memo.get("developments")
+    if cached is None:
+        cached = index.memo["developments"] = _find_developments(index)
+    return cached
+
+
+def _find_developments(index: Index) -> list[Development]:
+    found = []
+    for passage in index.passages:
+        texts = passage.sentence_texts()
+        for i, text in enumerate(texts):
+            name = step(text)
+            following = texts[i + 1] if i + 1 < len(texts) else ""
+            if name and not about_other_case(text, following):
+                sentence = claims.sentences_of(index, passage)[i]
+                found.append(Development(sentence, name))
+    return found
+
+
+def latest_development(index: Index) -> Development | None:
+    """The development reported on the latest date (undated ones only if none is dated)."""
+    found = developments_of(index)
+    if not found:
+        return None
+    return max(
+        found,
+        key=lambda d: (
+            d.date is not None,
+            d.date or date.min,
+            STRENGTH[d.step],
+            -d.sentence.passage.id,
+            -d.sentence.start,
+        ),
+    )

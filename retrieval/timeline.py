@@ -1,0 +1,116 @@
+"""The case's dated events, in order, each quoted from the source that reports it.
+
+An event is a sentence that gives a date ("in August 2024", "today") or that reports a
+procedural step of the case in a dated passage ("was this week accused"). The same event
+told by several sources appears once, with the others as "also reported by"; sources that
+give different dates for the same claim are flagged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from retrieval import claims
+from retrieval.compose import make_quote
+from retrieval.dates import DateMention, find_dates
+from retrieval.developments import about_other_case, developments_of, step
+from retrieval.index import Index
+from retrieval.model import Answer, Conflict, Event
+
+
+# Two sentences that give the same date need less in common to be one event than two
+# sentences in general need to make one claim: the shared date already ties them.
+SAME_EVENT = 0.15
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    sentence: claims.Sentence
+    mention: DateMention | None  # None: dated by its passage ("this week")
+
+
+def timeline(index: Index) -> Answer:
+    """Dated events from the sources, oldest first."""
+    candidates = _candidates(index)
+    events: list[tuple[Event, claims.Sentence]] = []
+    conflicts: list[Conflict] = []
+    for candidate in candidates:
+        sentence, mention = candidate.sentence, candidate.mention
+        if mention is None:
+            when, precision, reported = sentence.passage.date, "day", True
+        else:
+            # "this week" dates the report, not the event; "today" and "last year" are exact
+            # enough once resolved against the passage's date.
+            when, precision = mention.date, mention.precision
+            reported = mention.text.casefold().endswith("week")
+        assert when is not None  # _candidates keeps only dated ones
+        duplicate = next(
+            (
+                i
+                for i, (event, other) in enumerate(events)
+                if event.date == when
+                and event.precision == precision
+                and (
+                    other.passage.source_id == sentence.passage.source_id
+                    and step(other.text) == step(sentence.text)
+                    or claims.similarity(index, sentence, other) >= SAME_EVENT
+                )
+            ),
+            None,
+        )
+        if duplicate is not None:
+            event, other = events[duplicate]
+            source = index.sources[sentence.passage.source_id]
+            if source != event.quote.source and source not in event.quote.also_in:
+                quote = replace(event.quote, also_in=event.quote.also_in + (source,))
+                events[duplicate] = (replace(event, quote=quote), other)
+            continue
+        groups = index.analyzer.query(sentence.text)
+        events.append(
+            (
+                Event(date=when, precision=precision, quote=make_quote(index, sentence, groups), reported=reported),
+                sentence,
+            )
+        )
+        claims.merge_conflicts(conflicts, claims.conflicts(index, sentence, claims.candidates(index, sentence)))
+
+    ordered = sorted(events, key=lambda pair: (pair[0].date, pair[0].quote.passage_id or 0))
+    count = len(ordered)
+    text = (
+        f"{count} dated event{'s' if count != 1 else ''} from the sources, oldest first."
+        if count
+        else "The sources give no dated events."
+    )
+    if conflicts:
+        text += " Some dates differ between sources: see below."
+    return Answer(
+        kind="timeline",
+        text=text,
+        events=tuple(event for event, _ in ordered),
+        conflicts=tuple(conflicts),
+        loaded_at=index.corpus.loaded_at,
+    )
+
+
+def _candidates(index: Index) -> list[_Candidate]:
+    """Sentences that date an event, dated ones first by their order in the corpus."""
+    found: list[_Candidate] = []
+    steps = {(d.sentence.passage.id, d.sentence.start) for d in developments_of(index)}
+    for passage in index.passages:
+        sentences = claims.sentences_of(index, passage)
+        for i, sentence in enumerate(sentences):
+            following = sentences[i + 1].text if i + 1 < len(sentences) else ""
+            if about_other_case(sentence.text, following):
+                continue
+            # "last year" is too vague to date an event by; "today" is not.
+            mentions = [
+                m
+                for m in find_dates(sentence.text, reported=passage.date)
+                if not (m.relative and m.precision == "year")
+            ]
+            if mentions:
+                # The first date a sentence gives is the one its event happened on.
+                found.append(_Candidate(sentence, mentions[0]))
+            elif passage.date is not None and (passage.id, sentence.start) in steps:
+                found.append(_Candidate(sentence, None))
+    return found

@@ -1,0 +1,127 @@
+"""Shared fixtures: the bundled corpus, small corpora written to tmp_path, and settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SEED_CORPUS_DIR = REPO_ROOT / "corpus"
+
+# Environment variables that would change the settings under test.
+_SETTING_PREFIXES = ("CASEBOT_", "SLACK_", "DISCORD_")
+
+
+def article(
+    *,
+    title: str | None = None,
+    outlet: str | None = None,
+    url: str | None = None,
+    published: str | None = None,
+    paragraphs: list[str],
+) -> str:
+    """An article file's text in the corpus format (TOML front matter between `+++` lines)."""
+    named = (("title", title), ("outlet", outlet), ("url", url))
+    fields = [f'{key} = "{value}"' for key, value in named if value]
+    if published:
+        fields.append(f"published = {published}")  # a TOML date: unquoted
+    return "+++\n" + "\n".join(fields) + "\n+++\n" + "\n\n".join(paragraphs) + "\n"
+
+
+# Three small articles that answer "who is suing LinkedIn?" in plain words.
+SMALL_CORPUS: dict[str, str] = {
+    "alpha.md": article(
+        title="LinkedIn sued over private messages",
+        outlet="Alpha News",
+        url="https://alpha.example/linkedin",
+        published="2025-01-22",
+        paragraphs=[
+            "A LinkedIn Premium customer is suing LinkedIn in a proposed class action filed in "
+            "federal court in San Jose, California.",
+            "The lawsuit says LinkedIn shared private messages of Premium customers with third "
+            "parties to train generative AI models.",
+        ],
+    ),
+    "beta.md": article(
+        title="Premium users take LinkedIn to court",
+        outlet="Beta Daily",
+        published="2025-01-23",
+        paragraphs=[
+            "Alessandro De La Torre, a Premium subscriber, is suing LinkedIn on behalf of "
+            "millions of Premium customers.",
+            "The plaintiffs seek $1,000 per user under the Stored Communications Act.",
+        ],
+    ),
+    "gamma.md": article(
+        outlet="Gamma Tech",
+        paragraphs=[
+            "LinkedIn said the claims are false and have no merit.",
+        ],
+    ),
+}
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Keep the developer's environment and `.env` out of every test."""
+    for name in list(os.environ):
+        if name.upper().startswith(_SETTING_PREFIXES):
+            monkeypatch.delenv(name)
+    # Settings read `.env` from the working directory; an empty one there reads nothing.
+    monkeypatch.chdir(tmp_path)
+    yield
+
+
+@pytest.fixture
+def seed_corpus_dir() -> Path:
+    """The corpus shipped in the repository."""
+    return SEED_CORPUS_DIR
+
+
+@pytest.fixture
+def make_corpus(tmp_path: Path) -> Callable[..., Path]:
+    """Write a corpus directory under tmp_path; returns `make(files, name="corpus") -> Path`.
+
+    `files` maps file names to their text; writing to the same name again updates it.
+    """
+
+    def make(files: dict[str, str], name: str = "corpus") -> Path:
+        directory = tmp_path / name
+        directory.mkdir(parents=True, exist_ok=True)
+        for file_name, text in files.items():
+            (directory / file_name).write_text(text, encoding="utf-8")
+        return directory
+
+    return make
+
+
+@pytest.fixture
+def article_text() -> Callable[..., str]:
+    """The `article(...)` builder, for tests that write their own articles."""
+    return article
+
+
+@pytest.fixture
+def small_corpus_dir(make_corpus: Callable[..., Path]) -> Path:
+    return make_corpus(SMALL_CORPUS)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, seed_corpus_dir: Path) -> Callable[..., Settings]:
+    """Settings with a database in tmp_path and the bundled corpus; keywords override."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "corpus_dir": seed_corpus_dir,
+            "db_path": tmp_path / "casebot.db",
+        }
+        values.update(overrides)
+        return Settings(_env_file=None, **values)
+
+    return make
