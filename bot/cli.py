@@ -29,8 +29,6 @@ from bot.settings import Settings
 from retrieval.corpus import CorpusError
 from retrieval.model import Answer
 
-logger = logging.getLogger("bot.cli")
-
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_NOTHING_TO_SERVE = 2
@@ -181,7 +179,9 @@ def _validate(directory: Path) -> int:
     return EXIT_OK
 
 
-async def _chat(settings: Settings, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+async def _chat(
+    settings: Settings, stdin: TextIO | None = None, stdout: TextIO | None = None
+) -> int:
     """The console conversation: each input line is one chat message, until end of input."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout

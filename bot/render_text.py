@@ -73,7 +73,8 @@ def _conflict_lines(conflicts: tuple[Conflict, ...]) -> list[str]:
 def _event_line(event: Event) -> str:
     # Show only as much of the date as the sources give: "2025-01" for "in January".
     shown = {"day": 10, "month": 7, "year": 4}[event.precision]
-    return f"{event.date.isoformat()[:shown]}  “{event.quote.text}” — {event.quote.source.name}"
+    day = event.date.isoformat()[:shown]
+    return f"{day}  “{event.quote.text}” — {event.quote.source.name}"
 
 
 def _sources_lines(summaries: tuple[SourceSummary, ...], loaded_at: datetime | None) -> list[str]:

@@ -6,6 +6,7 @@ Secrets are `SecretStr`, so they never show up in a repr, a log line or an error
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,8 +96,13 @@ class Settings(BaseSettings):
 
     @field_validator("log_level", mode="before")
     @classmethod
-    def _upper_log_level(cls, value: Any) -> Any:
-        return value.strip().upper() if isinstance(value, str) else value
+    def _known_log_level(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        level = value.strip().upper()
+        if level not in logging.getLevelNamesMapping():
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
 
     @property
     def slack_configured(self) -> bool:

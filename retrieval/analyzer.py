@@ -88,6 +88,12 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _MONEY_UNITS = {"bn": "billion", "mn": "million", "m": "million", "k": "thousand"}
+# Month abbreviations that are not also words, so "Sept." finds "September".
+_MONTH_ABBREVIATIONS = {
+    "jan": "january", "feb": "february", "apr": "april", "jun": "june", "jul": "july",
+    "aug": "august", "sep": "september", "sept": "september", "oct": "october",
+    "nov": "november", "dec": "december",
+}  # fmt: skip
 
 
 def fold(text: str) -> str:
@@ -141,6 +147,7 @@ class Analyzer:
                 out.extend(_number_tokens(raw))
             else:
                 word = raw.replace(".", "")  # "u.s." -> "us"
+                word = _MONTH_ABBREVIATIONS.get(word, word)
                 for piece in re.split(r"'", word):
                     if piece:
                         out.append(piece)

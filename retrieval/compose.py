@@ -113,14 +113,15 @@ def _uncovered_words(index: Index, question: str, groups: list[QueryGroup]) -> l
     if not groups:
         return []
     unknown = [g for g in groups if not any(index.knows(t) for t in g.terms)]
-    names = {fold(m.group(1)).replace("’", "'") for m in _NAME.finditer(question)}
-    unknown_names = [g.word for g in unknown if g.word in names]
+    surface = {fold(w): w for w in re.findall(r"[^\W_][\w'’-]*", question)}
+    names = {fold(m.group(1)) for m in _NAME.finditer(question)}
+    unknown_names = [surface.get(g.word, g.word) for g in unknown if g.word in names]
     if unknown_names:
         return unknown_names
     total = sum(index.term_weight(g.main) for g in groups)
     known = total - sum(index.term_weight(g.main) for g in unknown)
     if known / total < MIN_CORPUS_COVERAGE:
-        return [g.word for g in unknown]
+        return [surface.get(g.word, g.word) for g in unknown]
     return None
 
 
@@ -164,11 +165,11 @@ _PERSON = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:De\s+La\s+|de\s+|
 def _answer_type(question: str):
     """What kind of words an answer holds, from the question's first words, if it tells."""
     q = question.casefold()
+    if q.startswith(("who ", "whom ", "who's ")):
+        return lambda s: bool(_PERSON.search(s.text)) or " PC" in s.text
     if re.search(r"\b(?:respond|responded|react|reacted|reply|replied|say|said|comment|commented|statement)\b", q):
         # Asking for someone's words: prefer sentences that quote them.
         return lambda s: bool(re.search(r"[\"“”]", s.text))
-    if q.startswith(("who ", "whom ", "who's ")):
-        return lambda s: bool(_PERSON.search(s.text)) or " PC" in s.text
     if q.startswith(("when ", "what year", "what date", "since when")):
         return lambda s: bool(s.dates)
     if q.startswith(("how much", "how many", "what amount")):
@@ -216,14 +217,17 @@ def cut(text: str, index: Index, groups: list[QueryGroup], limit: int = MAX_QUOT
     words = list(re.finditer(r"\S+", text))
     wanted = {t for g in groups for t in g.terms}
     hits = [bool(wanted & set(index.analyzer.terms(w.group()))) for w in words]
-    best_start, best_hits = 0, -1
+    best_start, best_key = 0, (-1, 0.0)
     for i in range(len(words)):
         j = i
         while j + 1 < len(words) and words[j + 1].end() - words[i].start() <= limit - 2:
             j += 1
-        count = sum(hits[i : j + 1])
-        if count > best_hits:
-            best_start, best_hits = i, count
+        inside = [k for k in range(i, j + 1) if hits[k]]
+        # Most question words first; among equals, the window that centres them.
+        centre = (sum(inside) / len(inside)) if inside else i
+        key = (len(inside), -abs(centre - (i + j) / 2))
+        if key > best_key:
+            best_start, best_key = i, key
     j = best_start
     while j + 1 < len(words) and words[j + 1].end() - words[best_start].start() <= limit - 2:
         j += 1

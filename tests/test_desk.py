@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import retrieval.compose
+import retrieval.index
 from bot.desk import Caller, Desk
 from bot.settings import Settings
 from retrieval.corpus import CorpusError
@@ -238,3 +239,24 @@ async def test_questions_are_stored_when_enabled(
     with sqlite3.connect(tmp_path / "casebot.db") as db:
         rows = db.execute("SELECT platform, user_id, kind, question FROM questions").fetchall()
     assert rows == [("slack", "U-MEMBER", "answer", QUESTION)]
+
+
+async def test_unexpected_reload_failure_is_recorded_audited_and_apologised_for(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = desk.index
+
+    def explode(corpus: object) -> None:
+        raise MemoryError("out of memory while indexing")
+
+    monkeypatch.setattr(retrieval.index, "build_index", explode)
+
+    reply = await desk.handle("/case reload", ADMIN)
+
+    assert reply.answer.kind == "error" and "request id" in reply.answer.text
+    assert desk.index is before
+    assert not desk.reloading
+    latest = (await desk.store.recent_loads(1))[0]
+    assert latest.result == "failed" and latest.errors[0].startswith("MemoryError")
+    (audit,) = await desk.store.recent_audit(1)
+    assert audit.allowed is True and audit.result.startswith("exception, request ")

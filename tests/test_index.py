@@ -1,0 +1,79 @@
+"""The BM25 index: hand-checked scores on a tiny corpus, agreement with rank-bm25, ranking."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from retrieval.corpus import load_corpus
+from retrieval.index import build_index
+from retrieval.model import Article, Corpus, Passage, Source
+
+
+def corpus_of(*texts: str) -> Corpus:
+    source = Source(id="tiny", title="Tiny")
+    passages = tuple(
+        Passage(id=i, source_id="tiny", position=i, text=t, date=None, sentences=((0, len(t)),))
+        for i, t in enumerate(texts)
+    )
+    return Corpus(
+        articles=(Article(source=source, passages=passages, fingerprint="x"),),
+        loaded_at=datetime.now(UTC),
+        directory="tiny",
+    )
+
+
+@pytest.fixture
+def tiny():
+    return build_index(corpus_of("apple banana", "apple apple cherry", "cherry date fig"))
+
+
+def test_rare_term_score_matches_the_hand_computed_okapi_value(tiny):
+    # idf(banana) = ln((3 - 1 + 0.5) / (1 + 0.5)); avgdl = 8/3; |d0| = 2; tf = 1
+    idf = math.log(2.5 / 1.5)
+    expected = idf * 1 * 2.5 / (1 + 1.5 * (1 - 0.75 + 0.75 * 2 / (8 / 3)))
+    scores = tiny.score(tiny.analyzer.query("banana"))
+    assert scores[0] == pytest.approx(expected, rel=1e-5) == pytest.approx(0.575580, rel=1e-5)
+    assert scores[1] == scores[2] == 0
+
+
+def test_common_term_gets_the_epsilon_idf_floor(tiny):
+    # apple is in 2 of 3 passages: negative Okapi idf, floored at 0.25 * mean idf
+    mean_idf = (3 * math.log(2.5 / 1.5) - 2 * math.log(2.5 / 1.5)) / 5
+    assert tiny.idf["appl"] == pytest.approx(0.25 * mean_idf, rel=1e-6)
+
+
+def test_scores_equal_rank_bm25_on_the_seed_corpus(seed_corpus_dir):
+    index = build_index(load_corpus(seed_corpus_dir))
+    reference = BM25Okapi([index.analyzer.terms(p.text) or [""] for p in index.passages])
+    for question in ["stored communications act damages", "InMail private messages", "withdrawn"]:
+        terms = index.analyzer.terms(question)
+        groups = [type(g)(word=g.word, terms={g.main: 1.0}) for g in index.analyzer.query(question)]
+        np.testing.assert_allclose(index.score(groups), reference.get_scores(terms), rtol=1e-5)
+
+
+def test_search_ranks_the_passage_with_more_matches_first(tiny):
+    ranked = tiny.search(tiny.analyzer.query("cherry fig"), limit=3)
+    assert [p.id for p, _ in ranked] == [2, 1]
+
+
+def test_search_returns_nothing_for_unknown_words(tiny):
+    assert tiny.search(tiny.analyzer.query("zebra"), limit=3) == []
+
+
+def test_synonym_group_counts_once_by_its_best_term():
+    index = build_index(corpus_of("the lawsuit and the suit", "nothing here at all"))
+    (group,) = index.analyzer.query("lawsuit")
+    both = index.score([group])[0]
+    only_main = index.score([type(group)(word="lawsuit", terms={"lawsuit": 1.0})])[0]
+    assert both == pytest.approx(only_main)
+
+
+def test_empty_corpus_builds_and_finds_nothing():
+    index = build_index(Corpus(articles=(), loaded_at=datetime.now(UTC), directory="none"))
+    assert len(index) == 0
+    assert index.search(index.analyzer.query("anything"), limit=3) == []
