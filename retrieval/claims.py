@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from retrieval.dates import MONTHS, find_dates
+from retrieval.analyzer import QueryGroup
 from retrieval.index import Index
 from retrieval.model import Conflict, ConflictValue, Passage, Source
 
@@ -20,6 +21,8 @@ from retrieval.model import Conflict, ConflictValue, Passage, Source
 # a conflict also needs the values to differ, which is itself a strong signal.
 SAME_CLAIM = 0.42
 CONFLICTING_CLAIM = 0.42
+
+QUERY_TERMS = 10
 
 _MONEY = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|million|mn|m|k)\b)?", re.I)
 
@@ -32,6 +35,7 @@ class Sentence:
     start: int
     end: int
     terms: frozenset[str]  # content terms, values removed
+    all_terms: frozenset[str]  # every index term, values included
     dates: tuple[str, ...]  # date labels at their precision ("August 2024")
     figures: tuple[str, ...]  # money as written, normalised ("$1000")
 
@@ -41,16 +45,29 @@ class Sentence:
 
 
 def sentences_of(index: Index, passage: Passage) -> list[Sentence]:
-    """The sentences of a passage, analysed."""
+    """The sentences of a passage, analysed (once per passage and index snapshot)."""
+    cache = index.memo.setdefault("sentences", {})
+    found = cache.get(passage.id)
+    if found is None:
+        found = cache[passage.id] = _analyse(index, passage)
+    return found
+
+
+def sentence_at(index: Index, passage: Passage, position: int) -> Sentence:
+    """The analysed sentence at a position in a passage."""
+    return sentences_of(index, passage)[position]
+
+
+def _analyse(index: Index, passage: Passage) -> list[Sentence]:
     out = []
     for start, end in passage.sentences:
         text = passage.text[start:end]
         mentions = [m for m in find_dates(text) if not m.relative]
         figures = tuple(dict.fromkeys(_normalise_money(m.group()) for m in _MONEY.finditer(text)))
-        terms = frozenset(t for t in index.analyzer.terms(text) if not _is_value(t))
-        out.append(
-            Sentence(passage, start, end, terms, tuple(dict.fromkeys(m.label for m in mentions)), figures)
-        )
+        all_terms = frozenset(index.analyzer.terms(text))
+        terms = frozenset(t for t in all_terms if not _is_value(t))
+        dates = tuple(dict.fromkeys(m.label for m in mentions))
+        out.append(Sentence(passage, start, end, terms, all_terms, dates, figures))
     return out
 
 
@@ -77,7 +94,9 @@ def similarity(index: Index, a: Sentence, b: Sentence) -> float:
 
 def candidates(index: Index, sentence: Sentence, *, limit: int = 12) -> list[Sentence]:
     """Sentences of other sources that could make the same claim (found by BM25)."""
-    groups = index.analyzer.query(sentence.text)
+    # The sentence's most telling words are enough to find its retellings.
+    telling = sorted(sentence.terms, key=index.term_weight, reverse=True)[:QUERY_TERMS]
+    groups = [QueryGroup(word=t, terms={t: 1.0}) for t in telling]
     found = []
     for passage, _ in index.search(groups, limit=limit):
         if passage.source_id == sentence.passage.source_id:

@@ -53,10 +53,11 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
         return _no_answer(index, question, [])
 
     chosen: list[_Scored] = []
-    latest = developments.latest_development(index) if developments.asks_for_status(question) else None
+    latest = developments.latest(index.developments) if developments.asks_for_status(question) else None
     if latest is not None:
         # "Is the case still going on?" is answered by the latest step, whatever its words.
-        chosen.append(_Scored(latest.sentence, ranked[0].score, 1.0))
+        sentence = claims.sentence_at(index, latest.passage, latest.sentence)
+        chosen.append(_Scored(sentence, ranked[0].score, 1.0))
     for candidate in ranked:
         if len(chosen) == max_quotes or candidate.score < MIN_RELATIVE_SCORE * ranked[0].score:
             break
@@ -139,8 +140,7 @@ def rank_sentences(index: Index, question: str, groups: list[QueryGroup]) -> lis
     scored: list[_Scored] = []
     for passage, passage_score in passages:
         for sentence in claims.sentences_of(index, passage):
-            words = set(index.analyzer.terms(sentence.text))
-            held = sum(_group_hit(index, g, words) for g in groups)
+            held = sum(_group_hit(index, g, sentence.all_terms) for g in groups)
             if held == 0:
                 continue
             coverage = held / total
@@ -152,7 +152,7 @@ def rank_sentences(index: Index, question: str, groups: list[QueryGroup]) -> lis
     return scored
 
 
-def _group_hit(index: Index, group: QueryGroup, words: set[str]) -> float:
+def _group_hit(index: Index, group: QueryGroup, words: frozenset[str]) -> float:
     return max(
         (weight * index.term_weight(term) for term, weight in group.terms.items() if term in words),
         default=0.0,

@@ -8,11 +8,11 @@ status and timeline both use it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from retrieval import claims
-from retrieval.index import Index
+from retrieval.model import Passage
 
 # Procedural steps, strongest last: when two developments share a date, the later step in
 # a case's life (a dismissal after a filing) is the one that says where the case stands.
@@ -51,8 +51,15 @@ _OTHER_CASE = re.compile(
 )
 
 
+# Cheap test first: most sentences name no step at all, and the proximity patterns are slow.
+_ANY_STEP = re.compile(rf"\b(?:{'|'.join(pattern for _, pattern in STEPS)})\b", re.I)
+_ANY_CASE = re.compile(rf"\b{_CASE}\b", re.I)
+
+
 def step(sentence: str) -> str | None:
     """The strongest procedural step a sentence reports about a case, if any."""
+    if not (_ANY_STEP.search(sentence) and _ANY_CASE.search(sentence)):
+        return None
     found = [name for name, pattern in _STEP_PATTERNS if pattern.search(sentence)]
     return max(found, key=STRENGTH.__getitem__) if found else None
 
@@ -81,50 +88,50 @@ def about_other_case(sentence: str, following: str = "") -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Development:
-    sentence: claims.Sentence
+    """A sentence (by its position in a passage) that reports a procedural step."""
+
+    passage: Passage
+    sentence: int
     step: str
 
     @property
     def date(self) -> date | None:
-        return self.sentence.passage.date
+        return self.passage.date
+
+    @property
+    def text(self) -> str:
+        start, end = self.passage.sentences[self.sentence]
+        return self.passage.text[start:end]
 
 
-def developments_of(index: Index) -> list[Development]:
+def find_developments(passages: Iterable[Passage]) -> tuple[Development, ...]:
     """Every sentence that reports a procedural step of this case, in corpus order.
 
-    Computed once per index snapshot (status and status-like questions both need it).
+    Runs once per index build (it reads every sentence), not per question.
     """
-    cached = index.memo.get("developments")
-    if cached is None:
-        cached = index.memo["developments"] = _find_developments(index)
-    return cached
-
-
-def _find_developments(index: Index) -> list[Development]:
     found = []
-    for passage in index.passages:
+    for passage in passages:
+        if not (_ANY_STEP.search(passage.text) and _ANY_CASE.search(passage.text)):
+            continue
         texts = passage.sentence_texts()
         for i, text in enumerate(texts):
             name = step(text)
             following = texts[i + 1] if i + 1 < len(texts) else ""
             if name and not about_other_case(text, following):
-                sentence = claims.sentences_of(index, passage)[i]
-                found.append(Development(sentence, name))
-    return found
+                found.append(Development(passage, i, name))
+    return tuple(found)
 
 
-def latest_development(index: Index) -> Development | None:
+def latest(developments: Iterable[Development]) -> Development | None:
     """The development reported on the latest date (undated ones only if none is dated)."""
-    found = developments_of(index)
-    if not found:
-        return None
     return max(
-        found,
+        developments,
         key=lambda d: (
             d.date is not None,
             d.date or date.min,
             STRENGTH[d.step],
-            -d.sentence.passage.id,
-            -d.sentence.start,
+            -d.passage.id,
+            -d.sentence,
         ),
+        default=None,
     )

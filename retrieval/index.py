@@ -17,6 +17,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from retrieval.analyzer import Analyzer, QueryGroup, learn_acronyms
+from retrieval.developments import Development, find_developments
 from retrieval.model import Corpus, Passage, Source
 
 K1 = 1.5
@@ -44,8 +45,10 @@ class Index:
     postings: dict[str, Postings]
     document_frequency: dict[str, int]
     idf: dict[str, float]
-    # Values derived from this snapshot on first use (e.g. the case's developments); a
-    # reload starts a new index and so a new memo.
+    max_idf: float
+    developments: tuple[Development, ...]  # the case's procedural steps, for status
+    # Values derived from this snapshot on first use (e.g. analysed sentences); a reload
+    # starts a new index and so a new memo.
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
@@ -58,10 +61,6 @@ class Index:
     def term_weight(self, term: str) -> float:
         """How telling a term is: its idf, with unseen terms the most telling of all."""
         return self.idf.get(term, self.max_idf + 1.0)
-
-    @property
-    def max_idf(self) -> float:
-        return max(self.idf.values(), default=1.0)
 
     def score(self, groups: Sequence[QueryGroup]) -> np.ndarray:
         """BM25 score of every passage; each group counts once, by its best-matching term."""
@@ -126,4 +125,6 @@ def build_index(corpus: Corpus) -> Index:
         postings=postings,
         document_frequency=document_frequency,
         idf=idf,
+        max_idf=max(idf.values(), default=1.0),
+        developments=find_developments(passages),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from retrieval import claims
 from retrieval.compose import make_quote, rank_sentences
-from retrieval.developments import latest_development
+from retrieval.developments import latest
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote
 
@@ -32,9 +32,10 @@ def status(index: Index) -> Answer:
         chosen.append(sentence)
         claims.merge_conflicts(conflicts, claims.conflicts(index, sentence, others))
 
-    latest = latest_development(index)
-    if latest is not None:
-        add(latest.sentence, "Latest", index.analyzer.query(latest.sentence.text))
+    newest = latest(index.developments)
+    if newest is not None:
+        sentence = claims.sentence_at(index, newest.passage, newest.sentence)
+        add(sentence, "Latest", index.analyzer.query(sentence.text))
     for label, words, question_form in BASICS:
         groups = index.analyzer.query(words)
         question = f"{question_form} {words}" if question_form else words
@@ -47,12 +48,12 @@ def status(index: Index) -> Answer:
             add(item.sentence, label, groups)
             break
 
-    if latest is None:
+    if newest is None:
         text = "The sources report no procedural step of the case yet."
-    elif latest.date is None:
+    elif newest.date is None:
         text = "Where the case stands, from the sources (none of them is dated):"
     else:
-        text = f"Where the case stands, from the most recent dated reporting ({latest.date.isoformat()}):"
+        text = f"Where the case stands, from the most recent dated reporting ({newest.date.isoformat()}):"
     return Answer(
         kind="status",
         text=text,

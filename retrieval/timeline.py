@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from retrieval import claims
 from retrieval.compose import make_quote
 from retrieval.dates import DateMention, find_dates
-from retrieval.developments import about_other_case, developments_of, step
+from retrieval.developments import about_other_case, step
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Event
 
@@ -95,7 +95,7 @@ def timeline(index: Index) -> Answer:
 def _candidates(index: Index) -> list[_Candidate]:
     """Sentences that date an event, dated ones first by their order in the corpus."""
     found: list[_Candidate] = []
-    steps = {(d.sentence.passage.id, d.sentence.start) for d in developments_of(index)}
+    steps = {(d.passage.id, d.sentence) for d in index.developments}
     for passage in index.passages:
         sentences = claims.sentences_of(index, passage)
         for i, sentence in enumerate(sentences):
@@ -111,6 +111,6 @@ def _candidates(index: Index) -> list[_Candidate]:
             if mentions:
                 # The first date a sentence gives is the one its event happened on.
                 found.append(_Candidate(sentence, mentions[0]))
-            elif passage.date is not None and (passage.id, sentence.start) in steps:
+            elif passage.date is not None and (passage.id, i) in steps:
                 found.append(_Candidate(sentence, None))
     return found

@@ -77,8 +77,11 @@ def measure(directory: Path, rounds: int) -> dict:
     loaded = time.perf_counter()
     index = build_index(corpus)
     built = time.perf_counter()
-    for question in QUESTIONS:  # warm-up: first-use caches (stems, developments)
+    cold = []  # first asks fill per-snapshot caches (analysed sentences, developments)
+    for question in QUESTIONS:
+        t0 = time.perf_counter()
         ask(index, question)
+        cold.append((time.perf_counter() - t0) * 1000)
     timings = []
     for _ in range(rounds):
         for question in QUESTIONS:
@@ -97,6 +100,7 @@ def measure(directory: Path, rounds: int) -> dict:
         "ask_median_ms": round(statistics.median(timings), 2),
         "ask_p99_ms": round(timings[min(len(timings) - 1, int(len(timings) * 0.99))], 2),
         "ask_samples": len(timings),
+        "cold_max_ms": round(max(cold), 1),
         "status_ms": round(status_ms, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -130,12 +134,12 @@ def main(argv: list[str] | None = None) -> int:
             ).stdout
             rows.append((name, json.loads(out)))
 
-    header = f"{'corpus':<18}{'passages':>9}{'load s':>8}{'build s':>8}{'ask p50 ms':>11}{'ask p99 ms':>11}{'status ms':>10}{'peak MB':>9}"
+    header = f"{'corpus':<18}{'passages':>9}{'load s':>8}{'build s':>8}{'ask p50 ms':>11}{'ask p99 ms':>11}{'cold max':>9}{'status ms':>10}{'peak MB':>9}"
     print(header)
     for name, r in rows:
         print(
             f"{name:<18}{r['passages']:>9,}{r['load_s']:>8}{r['build_s']:>8}{r['ask_median_ms']:>11}"
-            f"{r['ask_p99_ms']:>11}{r['status_ms']:>10}{r['peak_rss_mb']:>9}"
+            f"{r['ask_p99_ms']:>11}{r['cold_max_ms']:>9}{r['status_ms']:>10}{r['peak_rss_mb']:>9}"
         )
     seed_p99 = rows[0][1]["ask_p99_ms"]
     verdict = "meets" if seed_p99 < TARGET_SEED_P99_MS else "MISSES"

@@ -1,0 +1,400 @@
+"""The Discord front end: `/case` application commands and @mentions, translated to the desk.
+
+A thin layer: everything casebot says comes from `Desk.handle` and is drawn by
+`bot.render_discord`. What lives here is Discord's side of things only: registering the
+commands, the 3-second interaction deadline, ephemeral or public replies, threads for
+answers to mentions, and who counts as an admin.
+
+Start it with `start_discord(desk, settings)`, which returns once the bot is connected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.commands import COMMANDS, SLASH_COMMAND, CommandSpec
+from bot.desk import Caller, Desk, Reply
+from bot.render_discord import clip, render_discord
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+
+# The /case group's own description (Discord shows it in the command picker; ≤100 chars).
+GROUP_DESCRIPTION = "Questions about De La Torre v. LinkedIn, answered by quoting news articles."
+QUESTION_DESCRIPTION = "Your question about the case, e.g. who is suing LinkedIn?"
+# Longest question accepted by /case ask; Discord enforces it in the client.
+MAX_QUESTION_CHARS = 500
+# Commands whose answer may take longer than Discord's 3-second interaction deadline:
+# they are acknowledged first ("casebot is thinking…") and answered by editing that.
+DEFERRED_COMMANDS = frozenset({"status", "ask", "timeline", "reload"})
+# Discord's limit on a thread name, and the name used when a question gives none.
+MAX_THREAD_NAME = 100
+DEFAULT_THREAD_NAME = "casebot"
+# How long an answer thread stays open without messages (minutes; a value Discord accepts).
+THREAD_AUTO_ARCHIVE_MINUTES = 1440
+
+
+# --- where discord.py connects ---------------------------------------------------------
+
+
+class _Endpoints:
+    """Points discord.py at DISCORD_API_URL and DISCORD_GATEWAY_URL while adapters run.
+
+    discord.py has no per-client setting for either address. Every REST call, including
+    interaction callbacks and webhook follow-ups, builds a `discord.http.Route`, whose URL
+    is `Route.BASE + path` read when the route is made; discord.py itself switches API
+    versions by assigning `Route.BASE` (`discord.http._set_api_version`). A plain `Client`
+    opens the gateway at `DiscordWebSocket.DEFAULT_GATEWAY` without asking
+    `GET /gateway/bot` (only `AutoShardedClient` asks), and falls back to it again when a
+    session is invalidated; resumes use the `resume_gateway_url` that READY gives.
+    Assigning these two class attributes is therefore the one way that covers every
+    request. They are process-wide, so adapters in one process must agree on them; the
+    old values come back when the last adapter closes.
+    """
+
+    def __init__(self) -> None:
+        self._users = 0
+        self._current: tuple[str, str] | None = None
+        self._saved: tuple[str, yarl.URL] | None = None
+
+    def acquire(self, api_url: str, gateway_url: str) -> None:
+        wanted = (api_url.rstrip("/"), gateway_url)
+        if self._users and self._current != wanted:
+            raise RuntimeError(
+                "discord.py can only talk to one Discord per process; "
+                f"already connected to {self._current[0] if self._current else '?'}"
+            )
+        if not self._users:
+            self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
+            Route.BASE = wanted[0]
+            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+            self._current = wanted
+        self._users += 1
+
+    def release(self) -> None:
+        self._users -= 1
+        if self._users == 0 and self._saved is not None:
+            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
+            self._saved = self._current = None
+
+
+_ENDPOINTS = _Endpoints()
+
+
+# --- the client ------------------------------------------------------------------------
+
+
+class CasebotClient(discord.Client):
+    """A discord.py client that answers `/case` commands and mentions from the desk.
+
+    Args:
+        desk: the desk answering every request.
+        settings: casebot's settings (admin ids, guilds to register commands in, ...).
+        **options: further `discord.Client` options (e.g. `guild_ready_timeout`).
+    """
+
+    def __init__(self, desk: Desk, settings: Settings, **options: Any) -> None:
+        # Default intents: no privileged ones. Discord sends the content of messages that
+        # mention the bot and of DMs without the message_content intent, and that is all
+        # casebot reads.
+        super().__init__(
+            intents=discord.Intents.default(),
+            # Also the default for every send; each send sets it again explicitly.
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.desk = desk
+        self.settings = settings
+        self._admin_ids = frozenset(settings.discord_admin_ids)
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(build_case_group(self))
+
+    async def setup_hook(self) -> None:
+        # Runs inside login(), before the gateway connects: commands are registered by the
+        # time the bot is online.
+        await sync_commands(self.tree, self.settings.discord_guild_ids)
+
+    # The one place that decides who is an admin; the desk gates and audits with it.
+    def is_admin(self, user_id: int, permissions: discord.Permissions | None) -> bool:
+        """Whether a user may run admin commands (reload).
+
+        Args:
+            user_id: the Discord user.
+            permissions: their permissions where they asked, as Discord resolves them for
+                that member in that channel; None outside a guild (DMs).
+
+        Returns:
+            True for DISCORD_ADMIN_IDS anywhere, and for members with Manage Server (or
+            Administrator) in the guild they asked in.
+        """
+        if user_id in self._admin_ids:
+            return True
+        return permissions is not None and (permissions.manage_guild or permissions.administrator)
+
+    def caller(self, user: discord.abc.User, permissions: discord.Permissions | None) -> Caller:
+        return Caller(
+            platform=PLATFORM,
+            user_id=str(user.id),
+            is_admin=self.is_admin(user.id, permissions),
+        )
+
+    # --- application commands ---
+
+    async def run_command(self, interaction: discord.Interaction, spec: CommandSpec, text: str) -> None:
+        """Answer one `/case` subcommand: `text` is the chat line it stands for."""
+        # interaction.permissions is what Discord computed for the member in this channel
+        # (roles and overwrites); outside a guild there are none to speak of.
+        permissions = interaction.permissions if interaction.guild_id is not None else None
+        caller = self.caller(interaction.user, permissions)
+        deferred = spec.name in DEFERRED_COMMANDS
+        # Visibility of a deferred reply is fixed when deferring, so it comes from the
+        # command's table flag; a private reply to a public command is handled below.
+        public_by_default = spec.public and not self.settings.ephemeral_answers
+        if deferred:
+            await interaction.response.defer(ephemeral=not public_by_default, thinking=True)
+
+        reply = await self.desk.handle(text, caller)
+        message = render_discord(reply.answer).send_kwargs()
+
+        if not deferred:
+            await interaction.response.send_message(**message, ephemeral=not reply.public)
+        elif reply.public == public_by_default:
+            # Replaces the "thinking…" placeholder, with the visibility chosen at defer.
+            await interaction.edit_original_response(**message)
+        else:
+            # A public command whose reply must stay private (an error): remove the public
+            # placeholder and answer the asker alone.
+            await interaction.delete_original_response()
+            await interaction.followup.send(**message, ephemeral=True)
+
+    # --- mentions and DMs ---
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer a message that mentions the bot, or any message in a DM."""
+        if message.author.bot or self.user is None or message.author.id == self.user.id:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        in_dm = message.guild is None
+        if not in_dm and not any(user.id == self.user.id for user in message.mentions):
+            return
+        try:
+            question = strip_mention(message.content, self.user.id)
+            caller = self.caller(message.author, _author_permissions(message))
+            reply = await self.desk.handle(question, caller)
+            await self._deliver(message, reply, question)
+        except Exception:
+            logger.exception("could not answer Discord message %s", message.id)
+
+    async def _deliver(self, message: discord.Message, reply: Reply, question: str) -> None:
+        rendered = render_discord(reply.answer).send_kwargs()
+        channel = message.channel
+        # A public answer to a mention in a text channel goes into a thread on the
+        # question, so a conversation about the case doesn't bury the channel. Threads
+        # and DMs are answered where they are; private replies (help, refusals, errors)
+        # are kept short and answer the message itself.
+        if reply.public and isinstance(channel, discord.TextChannel):
+            try:
+                thread = await message.create_thread(
+                    name=thread_name(question), auto_archive_duration=THREAD_AUTO_ARCHIVE_MINUTES
+                )
+            except discord.HTTPException as error:
+                # Missing Create Public Threads (Forbidden), or a thread exists already.
+                logger.info("could not start a thread on message %s: %s", message.id, error)
+            else:
+                await thread.send(**rendered)
+                return
+        reference = message.to_reference(fail_if_not_exists=False)
+        try:
+            await channel.send(**rendered, reference=reference)
+        except discord.Forbidden:
+            # Replying needs Read Message History; a plain message still answers.
+            await channel.send(**rendered)
+
+
+def _author_permissions(message: discord.Message) -> discord.Permissions | None:
+    """The author's permissions in the message's channel, as Discord resolves them."""
+    author = message.author
+    if message.guild is None or not isinstance(author, discord.Member):
+        return None
+    channel = message.channel
+    if isinstance(channel, (discord.abc.GuildChannel, discord.Thread)):
+        # Roles from the guild, the member's roles from the message, channel overwrites
+        # (a thread's are its parent's): Discord's own computation.
+        with contextlib.suppress(discord.ClientException):
+            return channel.permissions_for(author)
+    # A channel not in the cache: the member's guild-wide permissions.
+    return author.guild_permissions
+
+
+# --- the /case command -----------------------------------------------------------------
+
+CommandRunner = Callable[[discord.Interaction, CommandSpec, str], Awaitable[None]]
+
+
+def build_case_group(client: CasebotClient) -> app_commands.Group:
+    """The `/case` group, one subcommand per entry of the command table.
+
+    Discord has no per-subcommand default permissions (`default_member_permissions` is
+    only for top-level commands), and status/ask must be open to everyone, so the group is
+    registered without any: `/case reload` is gated when it runs (`CasebotClient.is_admin`
+    and the desk).
+    """
+    group = app_commands.Group(name=SLASH_COMMAND, description=GROUP_DESCRIPTION)
+    for spec in COMMANDS:
+        group.add_command(_subcommand(spec, client.run_command))
+    return group
+
+
+def _subcommand(spec: CommandSpec, run: CommandRunner) -> app_commands.Command[Any, ..., None]:
+    if spec.name == "ask":
+
+        @app_commands.describe(question=QUESTION_DESCRIPTION)
+        async def ask(
+            interaction: discord.Interaction,
+            question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
+        ) -> None:
+            await run(interaction, spec, f"ask {question}")
+
+        callback: Callable[..., Awaitable[None]] = ask
+    else:
+
+        async def command(interaction: discord.Interaction) -> None:
+            await run(interaction, spec, spec.name)
+
+        callback = command
+    return app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+
+
+async def sync_commands(tree: app_commands.CommandTree, guild_ids: list[int]) -> None:
+    """Register the commands in `guild_ids` (they appear at once), or globally if none.
+
+    A guild that refuses (the bot is not in it, or was invited without the
+    applications.commands scope) is logged and skipped: mentions still work there.
+    """
+    if not guild_ids:
+        synced = await tree.sync()
+        logger.info("registered %d global Discord command(s)", len(synced))
+        return
+    for guild_id in guild_ids:
+        guild = discord.Object(id=guild_id)
+        tree.copy_global_to(guild=guild)
+        try:
+            synced = await tree.sync(guild=guild)
+        except discord.HTTPException as error:
+            logger.error("could not register the /%s command in guild %s: %s",
+                         SLASH_COMMAND, guild_id, error)  # fmt: skip
+        else:
+            logger.info("registered %d Discord command(s) in guild %s", len(synced), guild_id)
+
+
+def strip_mention(content: str, bot_id: int) -> str:
+    """The message text without the bot's mentions (`<@id>`, `<@!id>`), spaces folded."""
+    return " ".join(re.sub(rf"<@!?{bot_id}>", " ", content).split())
+
+
+def thread_name(question: str) -> str:
+    """A thread name from the question: at most 100 characters, never empty."""
+    name = " ".join(question.split())
+    return clip(name, MAX_THREAD_NAME) if name else DEFAULT_THREAD_NAME
+
+
+# --- running it ------------------------------------------------------------------------
+
+
+class DiscordAdapter:
+    """A running Discord connection. Stop it with `await adapter.close()`."""
+
+    def __init__(self, client: CasebotClient, task: asyncio.Task[None]) -> None:
+        self.client = client
+        self._task = task
+        self._closed = False
+
+    async def wait(self) -> None:
+        """Run until the connection ends; raises what ended it, if it failed."""
+        await asyncio.shield(self._task)
+
+    async def close(self) -> None:
+        """Disconnect from Discord and restore discord.py's addresses (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self.client.close()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(self._task, timeout=10)
+        finally:
+            _ENDPOINTS.release()
+
+
+async def start_discord(
+    desk: Desk,
+    settings: Settings,
+    *,
+    connect_timeout: float = 60.0,
+    **client_options: Any,
+) -> DiscordAdapter:
+    """Log in, register the commands and connect to the gateway; return once connected.
+
+    Args:
+        desk: the desk that answers.
+        settings: needs DISCORD_TOKEN; DISCORD_API_URL and DISCORD_GATEWAY_URL say where
+            Discord is.
+        connect_timeout: seconds to wait for the gateway to be ready.
+        **client_options: passed to `discord.Client` (tests shorten `guild_ready_timeout`).
+
+    Raises:
+        ValueError: DISCORD_TOKEN is not set.
+        discord.LoginFailure: Discord refused the token.
+        TimeoutError: the gateway was not ready in time.
+        Exception: whatever else stopped the connection.
+    """
+    if settings.discord_token is None:
+        raise ValueError("DISCORD_TOKEN is not set")
+    _ENDPOINTS.acquire(settings.discord_api_url, settings.discord_gateway_url)
+    client = CasebotClient(desk, settings, **client_options)
+    task: asyncio.Task[None] | None = None
+    try:
+        await client.login(settings.discord_token.get_secret_value())
+        task = asyncio.create_task(client.connect(reconnect=True), name="casebot-discord")
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait(
+            {task, ready}, timeout=connect_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
+        if ready not in done:
+            ready.cancel()
+            if task in done:
+                raise task.exception() or ConnectionError("Discord closed the connection")
+            raise TimeoutError(f"Discord's gateway was not ready within {connect_timeout:g} s")
+    except BaseException:
+        await client.close()
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+        _ENDPOINTS.release()
+        raise
+    logger.info("connected to Discord as %s", client.user)
+    return DiscordAdapter(client, task)
+
+
+__all__ = [
+    "CasebotClient",
+    "DiscordAdapter",
+    "start_discord",
+    "strip_mention",
+    "thread_name",
+]

@@ -1,0 +1,364 @@
+"""Discord rendering of an answer: a short lead line plus embeds, always inside Discord's limits.
+
+The lead sentence (casebot's own words) is the message content, so it shows in
+notifications; quotes, timeline events, the warning about disagreeing sources, the source
+listing and notes go into embeds. Whatever the corpus holds, the result fits Discord's
+limits: what does not fit is cut and says so ("… (3 more quotes not shown)"), never
+silently dropped and never rejected by Discord with a 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import discord
+
+from bot.render_text import format_date, format_time
+from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
+
+# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+MAX_CONTENT = 2000
+MAX_TITLE = 256
+MAX_DESCRIPTION = 4096
+MAX_FIELDS = 25
+MAX_FIELD_NAME = 256
+MAX_FIELD_VALUE = 1024
+MAX_FOOTER = 2048
+MAX_EMBED_TOTAL = 6000  # across all the embeds of one message
+MAX_EMBEDS = 10
+
+# Longest quotation shown in full; a longer one is cut with "…" so that one giant
+# paragraph in the corpus can't crowd every other quote out of the answer.
+MAX_QUOTE_CHARS = 1000
+# Caps for the sections that come first in the budget, so they never starve the quotes.
+_MAX_CONFLICT_CHARS = 1500
+_MAX_NOTES_CHARS = 3000
+
+ELLIPSIS = "…"
+
+_BLURPLE = discord.Colour.blurple()
+_WARNING = discord.Colour.gold()
+_ERROR = discord.Colour.red()
+_OK = discord.Colour.green()
+
+_KIND_TITLES = {
+    "status": "Case status",
+    "timeline": "Timeline",
+    "sources": "Sources",
+    "help": "Commands",
+    "reload": "Changes",
+    "error": "Problems",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordMessage:
+    """One Discord message: content (or None) and its embeds, ready to send.
+
+    `allowed_mentions` is always "none": neither a corpus sentence nor an echoed question
+    may ping @everyone, a role or a user.
+    """
+
+    content: str | None
+    embeds: tuple[discord.Embed, ...]
+
+    def send_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for `send`, `followup.send`, `reply` and `edit_original_response`."""
+        return {
+            "content": self.content,
+            "embeds": list(self.embeds),
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+
+
+def render_discord(answer: Answer) -> DiscordMessage:
+    """Render an answer as one Discord message that fits every limit."""
+    content = clip(answer.text, MAX_CONTENT) or None
+    footer = (
+        clip(f"Corpus loaded {format_time(answer.loaded_at)}", MAX_FOOTER)
+        if answer.loaded_at is not None
+        else None
+    )
+    sections = _sections(answer)
+    if not sections:
+        return DiscordMessage(content=content or ELLIPSIS, embeds=())
+
+    packer = _Packer(reserve=utf16_len(footer or ""))
+    # Budget is handed out in priority order (the warning about disagreeing sources must
+    # never be the part that falls off), but the embeds are shown in reading order.
+    for section in sorted(sections, key=lambda s: s.priority):
+        packer.pack(section)
+    embeds = [embed for section in sections for embed in packer.embeds.get(section.key, [])]
+    if footer and embeds:
+        embeds[-1].set_footer(text=footer)
+    return DiscordMessage(content=content, embeds=tuple(embeds))
+
+
+def embeds_length(embeds: Sequence[discord.Embed]) -> int:
+    """Characters Discord counts towards the 6,000 limit, over all `embeds`."""
+    total = 0
+    for embed in embeds:
+        data = embed.to_dict()
+        total += utf16_len(data.get("title", "")) + utf16_len(data.get("description", ""))
+        total += utf16_len(data.get("footer", {}).get("text", ""))
+        total += utf16_len(data.get("author", {}).get("name", ""))
+        for field in data.get("fields", []):
+            total += utf16_len(field["name"]) + utf16_len(field["value"])
+    return total
+
+
+def utf16_len(text: str) -> int:
+    """Length as Discord counts it (JavaScript string length: UTF-16 code units).
+
+    Counting code points would let a message full of emoji or rare characters overshoot.
+    """
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """`text`, cut to at most `limit` UTF-16 units with a trailing "…" when cut."""
+    if utf16_len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    cut = text[: limit - 1]
+    while utf16_len(cut) > limit - 1:
+        cut = cut[:-1]
+    return cut.rstrip() + ELLIPSIS
+
+
+# --- sections --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Section:
+    """A run of blocks shown under one title, in one or more embeds.
+
+    Args:
+        key: the section's name, which orders embeds for display.
+        title: the first embed's title.
+        blocks: the items, each kept whole or left out (and counted as not shown).
+        noun: (singular, plural) of what the blocks are, for "… (N more quotes not shown)".
+        colour: the embeds' colour.
+        priority: lower gets its share of the 6,000 characters first.
+        cap: most characters the section may use.
+    """
+
+    key: str
+    title: str | None
+    blocks: tuple[str, ...]
+    noun: tuple[str, str]
+    colour: discord.Colour
+    priority: int
+    cap: int = MAX_EMBED_TOTAL
+
+
+def _sections(answer: Answer) -> list[_Section]:
+    """The answer's sections in display order (empty ones left out)."""
+    sections: list[_Section] = []
+    colour = {"error": _ERROR, "refused": _ERROR, "reload": _OK}.get(answer.kind, _BLURPLE)
+    if answer.quotes:
+        title = answer.question if answer.question else _KIND_TITLES.get(answer.kind)
+        sections.append(
+            _Section(
+                key="quotes",
+                title=title,
+                blocks=tuple(_quote_block(quote) for quote in answer.quotes),
+                noun=("quote", "quotes"),
+                colour=colour,
+                priority=2,
+            )
+        )
+    if answer.events:
+        sections.append(
+            _Section(
+                key="events",
+                title="Timeline",
+                blocks=tuple(_event_block(event) for event in answer.events),
+                noun=("event", "events"),
+                colour=colour,
+                priority=3,
+            )
+        )
+    # After the events, as in the text rendering: a timeline reads in order before the
+    # caveats.
+    if answer.conflicts:
+        sections.append(
+            _Section(
+                key="conflicts",
+                title="⚠️ Sources disagree",
+                blocks=tuple(_conflict_block(conflict) for conflict in answer.conflicts),
+                noun=("disagreement", "disagreements"),
+                colour=_WARNING,
+                priority=0,
+                cap=_MAX_CONFLICT_CHARS,
+            )
+        )
+    if answer.kind == "sources" and answer.sources:
+        sections.append(
+            _Section(
+                key="sources",
+                title="Sources",
+                blocks=tuple(_source_block(summary) for summary in answer.sources),
+                noun=("source", "sources"),
+                colour=colour,
+                priority=4,
+            )
+        )
+    if answer.notes:
+        noun = ("problem", "problems") if answer.kind == "error" else ("line", "lines")
+        sections.append(
+            _Section(
+                key="notes",
+                title=_KIND_TITLES.get(answer.kind),
+                blocks=tuple(escape(note) for note in answer.notes),
+                noun=noun,
+                colour=colour,
+                priority=1,
+                cap=_MAX_NOTES_CHARS,
+            )
+        )
+    return sections
+
+
+def escape(text: str) -> str:
+    """Corpus or user text, with Discord markdown escaped so it shows as written."""
+    return discord.utils.escape_markdown(text)
+
+
+def _quote_block(quote: Quote, heading: str | None = None) -> str:
+    lines = []
+    label = heading or quote.label
+    if label:
+        lines.append(f"**{escape(label)}**")
+    text = clip(" ".join(quote.text.split()), MAX_QUOTE_CHARS)
+    lines.append(f"> {escape(text)}")
+    lines.append(f"— {_cite(quote.source, quote.date)}")
+    if quote.also_in:
+        lines.append("also reported by: " + ", ".join(_link(source) for source in quote.also_in))
+    return "\n".join(lines)
+
+
+def _event_block(event: Event) -> str:
+    heading = f"{event.when} (reported)" if event.reported else event.when
+    return _quote_block(event.quote, heading=heading)
+
+
+def _conflict_block(conflict: Conflict) -> str:
+    lines = [f"**{escape(conflict.about)}**"]
+    for value in conflict.values:
+        names = ", ".join(_link(source) for source in value.sources)
+        lines.append(f"• {escape(value.value)} — {names}")
+    return "\n".join(lines)
+
+
+def _source_block(summary: SourceSummary) -> str:
+    source = summary.source
+    title = f"“{escape(source.title)}”" if source.title else "untitled"
+    passages = f"{summary.passages} passage" + ("" if summary.passages == 1 else "s")
+    return (
+        f"{_link(source)} — {title}\n"
+        f"{format_date(source.published)} · {passages}"
+    )
+
+
+def _cite(source: Source, day: date | None) -> str:
+    """`[Outlet](url), 2025-01-22`, or `Outlet, undated` when there is no date."""
+    return f"{_link(source)}, {format_date(day)}"
+
+
+def _link(source: Source) -> str:
+    # Brackets in a name would end the link text early; they add nothing to a name.
+    name = escape(source.name.replace("[", "(").replace("]", ")"))
+    url = _safe_url(source.url)
+    return f"[{name}]({url})" if url else name
+
+
+def _safe_url(url: str | None) -> str | None:
+    """The URL if it can go in a markdown link as is, made safe; None otherwise."""
+    if not url or not url.lower().startswith(("https://", "http://")):
+        return None
+    # A ")" or a space would end the link target early.
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+# --- packing ---------------------------------------------------------------------------
+
+
+class _Packer:
+    """Fills embeds with sections' blocks, within every per-embed and per-message limit."""
+
+    def __init__(self, *, reserve: int) -> None:
+        self.embeds: dict[str, list[discord.Embed]] = {}
+        self._used = reserve  # characters spoken for (the footer, added at the end)
+        self._count = 0
+
+    def pack(self, section: _Section) -> None:
+        budget = min(section.cap, MAX_EMBED_TOTAL - self._used)
+        title = clip(section.title, MAX_TITLE) if section.title else None
+        # Room for the worst "… (N more … not shown)" line, kept free until the last block.
+        trailer_room = utf16_len(_trailer(len(section.blocks), section.noun, shown=0)) + 2
+        if self._count >= MAX_EMBEDS or budget < utf16_len(title or "") + trailer_room:
+            return
+
+        descriptions: list[list[str]] = [[]]
+        spent = utf16_len(title or "")
+        shown = 0
+        for index, block in enumerate(section.blocks):
+            last = index == len(section.blocks) - 1
+            room = 0 if last else trailer_room
+            current = descriptions[-1]
+            size = utf16_len(block) + (2 if current else 0)
+            if spent + size + room <= budget and _desc_len(current) + size + room <= MAX_DESCRIPTION:
+                current.append(block)
+            elif (
+                current
+                and self._count + len(descriptions) < MAX_EMBEDS
+                and spent + utf16_len(block) + room <= budget
+                and utf16_len(block) + room <= MAX_DESCRIPTION
+            ):
+                # Continue in a further embed: one embed's description is 4,096 characters
+                # but a message may hold 6,000.
+                size = utf16_len(block)
+                descriptions.append([block])
+            elif not current and shown == 0:
+                # Not even the first block fits whole: show as much of it as fits rather
+                # than nothing.
+                limit = min(budget - spent - room, MAX_DESCRIPTION - room)
+                if limit < 2 * trailer_room:
+                    break
+                block = clip(block, limit)
+                size = utf16_len(block)
+                current.append(block)
+            else:
+                break
+            spent += size
+            shown += 1
+
+        hidden = len(section.blocks) - shown
+        if hidden:
+            descriptions[-1].append(_trailer(hidden, section.noun, shown=shown))
+        embeds = []
+        for position, parts in enumerate(descriptions):
+            embed = discord.Embed(
+                title=title if position == 0 else None,
+                description="\n\n".join(parts),
+                colour=section.colour,
+            )
+            embeds.append(embed)
+        self.embeds[section.key] = embeds
+        self._count += len(embeds)
+        self._used += embeds_length(embeds)
+
+
+def _desc_len(parts: list[str]) -> int:
+    return sum(utf16_len(part) for part in parts) + 2 * max(len(parts) - 1, 0)
+
+
+def _trailer(hidden: int, noun: tuple[str, str], *, shown: int) -> str:
+    word = noun[0] if hidden == 1 else noun[1]
+    more = "more " if shown else ""
+    return f"{ELLIPSIS} ({hidden} {more}{word} not shown)"

@@ -1,0 +1,319 @@
+"""Block Kit rendering of an answer: what casebot's replies look like in Slack.
+
+Built from the answer model, not from the plain text: each quote is a quotation with its
+citation underneath, disagreements between sources get a visible warning, timelines and
+source listings are packed into as few blocks as they need.
+
+Whatever the corpus holds, a message stays inside Slack's limits (50 blocks, 3,000
+characters per text, 10 elements per context block, and a total size well under the one
+at which Slack answers `msg_blocks_too_long`). What does not fit is cut with an honest
+"… (N more … not shown)" line, never by failing to post.
+
+Every text that comes from outside casebot (corpus sentences, titles, outlet names, the
+user's question) is escaped, so it can't ping @channel or a user, or make a link. The only
+links are the ones built here from the sources' URLs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote as percent_encode
+
+from bot.render_text import format_date, format_time, render_text
+from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
+
+Block = dict[str, Any]
+
+# Slack's documented Block Kit limits.
+MAX_BLOCKS = 50
+MAX_TEXT_CHARS = 3000  # a section's text, and any text object
+MAX_CONTEXT_ELEMENTS = 10
+# Slack rejects messages whose blocks are too big in total with `msg_blocks_too_long`,
+# somewhere above 13,000 characters (undocumented); stay well below, counting JSON.
+MAX_TOTAL_CHARS = 12_000
+# The plain `text` sent alongside the blocks: shown in notifications and by clients that
+# can't render blocks. Slack recommends keeping it under 4,000 characters.
+MAX_FALLBACK_CHARS = 3000
+
+# Caps for the parts of one line, so a single huge value can't crowd out the rest.
+_MAX_LABEL_CHARS = 200
+_MAX_NAMES_CHARS = 500
+_MAX_LINE_QUOTE_CHARS = 1200
+_MAX_QUESTION_CHARS = 500
+_MAX_URL_CHARS = 1000
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_LINKABLE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class SlackMessage:
+    """A rendered reply: Block Kit blocks plus the plain-text fallback."""
+
+    text: str
+    blocks: tuple[Block, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as the `text` and `blocks` arguments of chat.postMessage."""
+        return {"text": self.text, "blocks": list(self.blocks)}
+
+
+def render_slack(answer: Answer) -> SlackMessage:
+    """Render an answer as Block Kit blocks, inside Slack's limits, plus a fallback text."""
+    units: list[_Unit] = []
+    if answer.question:
+        question = clip(answer.question, _MAX_QUESTION_CHARS)
+        units.append(_Unit((context([f"Question: “{question}”"]),)))
+    if answer.text.strip():
+        units.append(_Unit((section(clip(answer.text, MAX_TEXT_CHARS)),)))
+    # The warning comes before the quotes it is about, where nobody can miss it, and ahead
+    # of everything that may be cut for space.
+    units.extend(_Unit(_conflict_blocks(c), noun="disagreement") for c in answer.conflicts)
+    units.extend(_Unit(_quote_blocks(quote), noun="quote") for quote in answer.quotes)
+    units.extend(_packed((_event_line(event) for event in answer.events), noun="event"))
+    if answer.kind == "sources" or answer.sources:
+        units.extend(_packed((_source_line(s) for s in answer.sources), noun="source"))
+    units.extend(_packed((clip(note, MAX_TEXT_CHARS) for note in answer.notes), noun="line"))
+    if answer.loaded_at is not None:
+        units.append(_Unit((context([f"Corpus loaded {format_time(answer.loaded_at)}"]),)))
+    return SlackMessage(
+        text=clip(render_text(answer), MAX_FALLBACK_CHARS) or " ",
+        blocks=tuple(_fit(units)),
+    )
+
+
+# --- text helpers ----------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > as Slack requires, so the text can't form a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def width(text: str) -> int:
+    """The length of `text` in UTF-16 code units: never less than what Slack counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """Escape `text` and cut it to at most `limit` characters, marking a cut with "…".
+
+    The cut is made in the unescaped text, so it never splits an entity like "&amp;".
+    """
+    escaped = escape(text)
+    if width(escaped) <= limit:
+        return escaped
+    pieces: list[str] = []
+    size = 0
+    for char in text:
+        piece = _ESCAPES.get(char, char)
+        if size + width(piece) > limit - 1:
+            break
+        pieces.append(piece)
+        size += width(piece)
+    return "".join(pieces).rstrip() + "…"
+
+
+def link(url: str | None, label: str) -> str:
+    """A Slack link `<url|label>`, escaped; just the escaped label when `url` can't be one.
+
+    Characters that would end the link early or split it (`|`, `<`, `>`, spaces) are
+    percent-encoded in the URL, so a hostile URL can't inject a different link or label.
+    Only http(s) URLs become links.
+    """
+    shown = clip(label, _MAX_LABEL_CHARS)
+    if not url or not _LINKABLE.match(url):
+        return shown
+    target = "".join(
+        percent_encode(char, safe="") if char in "|<>" or not char.isprintable() else char
+        for char in url
+    )
+    target = target.replace("&", "&amp;")
+    if width(target) > _MAX_URL_CHARS:
+        return shown
+    return f"<{target}|{shown}>"
+
+
+def section(text: str) -> Block:
+    """A section block with mrkdwn text, taken as is (no automatic links or mentions)."""
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+def context(texts: Sequence[str]) -> Block:
+    """A context block with one mrkdwn element per text (at most 10)."""
+    return {"type": "context", "elements": [_mrkdwn(t) for t in texts[:MAX_CONTEXT_ELEMENTS]]}
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    # verbatim: Slack must not turn plain text from the corpus into links or mentions.
+    return {"type": "mrkdwn", "text": text or " ", "verbatim": True}
+
+
+# --- the parts of an answer ------------------------------------------------------------
+
+
+def _quote_blocks(quote: Quote) -> tuple[Block, ...]:
+    label = f"*{clip(quote.label, _MAX_LABEL_CHARS)}*\n" if quote.label else ""
+    lines = quote.text.splitlines() or [""]
+    # Each line gets a "> " prefix: leave room for them.
+    budget = MAX_TEXT_CHARS - width(label) - 2 * len(lines)
+    quoted = "\n".join(f"> {line}" for line in clip("\n".join(lines), budget).split("\n"))
+    return section(label + quoted), context(_citation(quote))
+
+
+def _citation(quote: Quote) -> list[str]:
+    source = quote.source
+    parts = []
+    if source.outlet:
+        parts.append(f"*{clip(source.outlet, _MAX_LABEL_CHARS)}*")
+    parts.append(format_date(quote.date))
+    if source.url:
+        parts.append(link(source.url, source.title or source.outlet or source.url))
+    elif source.title:
+        parts.append(f"“{clip(source.title, _MAX_LABEL_CHARS)}”")
+    elif not source.outlet:
+        parts.append(clip(source.id, _MAX_LABEL_CHARS))
+    if quote.also_in:
+        parts.append(f"also reported by {_names(quote.also_in)}")
+    return parts
+
+
+def _conflict_blocks(conflict: Conflict) -> tuple[Block, ...]:
+    heading = f":warning: *Sources disagree on {clip(conflict.about, _MAX_NAMES_CHARS)}:*"
+    lines = [
+        f"• {clip(value.value, _MAX_LABEL_CHARS)} — {_names(value.sources)}"
+        for value in conflict.values
+    ]
+    texts = _pack([heading, *lines])
+    return tuple(section(text) for text in texts)
+
+
+def _event_line(event: Event) -> str:
+    when = f"reported {event.when}" if event.reported else event.when
+    quote = event.quote
+    line = (
+        f"*{when}*  “{clip(quote.text, _MAX_LINE_QUOTE_CHARS)}” — "
+        f"{link(quote.source.url, quote.source.name)}"
+    )
+    if quote.also_in:
+        line += f" (also reported by {_names(quote.also_in)})"
+    return line
+
+
+def _source_line(summary: SourceSummary) -> str:
+    source = summary.source
+    title = source.title or "untitled"
+    named = link(source.url, title) if source.url else f"“{clip(title, _MAX_LABEL_CHARS)}”"
+    outlet = clip(source.outlet, _MAX_LABEL_CHARS) if source.outlet else "unknown outlet"
+    passages = f"{summary.passages} passage" + ("" if summary.passages == 1 else "s")
+    details = [outlet, format_date(source.published)]
+    if not source.url:
+        details.append("no URL")
+    details.append(passages)
+    return f"• {named} — {', '.join(details)}"
+
+
+def _names(sources: Iterable[Source]) -> str:
+    return clip(", ".join(source.name for source in sources), _MAX_NAMES_CHARS)
+
+
+# --- staying inside the limits ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    """Blocks that are kept or cut together, and what they show (None: always kept)."""
+
+    blocks: tuple[Block, ...]
+    noun: str | None = None
+    items: int = 1
+
+
+def _pack(lines: Sequence[str]) -> list[str]:
+    """Join lines into as few texts of at most MAX_TEXT_CHARS as they fit in, in order."""
+    texts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = line if width(line) <= MAX_TEXT_CHARS else _cut(line)
+        extra = width(line) + (1 if current else 0)
+        if current and size + extra > MAX_TEXT_CHARS:
+            texts.append("\n".join(current))
+            current, size = [], 0
+            extra = width(line)
+        current.append(line)
+        size += extra
+    if current:
+        texts.append("\n".join(current))
+    return texts
+
+
+def _cut(line: str) -> str:
+    """Cut an over-long line of mrkdwn, never inside an entity or a link."""
+    # Lines are built from capped parts and shouldn't get here; this is the safety net.
+    kept = line
+    while width(kept) > MAX_TEXT_CHARS - 1:
+        kept = kept[: len(kept) - (width(kept) - (MAX_TEXT_CHARS - 1))]
+    for opener, closer in (("<", ">"), ("&", ";")):
+        if kept.rfind(opener) > kept.rfind(closer):
+            kept = kept[: kept.rfind(opener)]
+    return kept.rstrip() + "…"
+
+
+def _packed(lines: Iterable[str], *, noun: str) -> list[_Unit]:
+    """One unit per section of packed lines, counting the lines it shows."""
+    units = []
+    for text in _pack(list(lines)):
+        units.append(_Unit((section(text),), noun=noun, items=text.count("\n") + 1))
+    return units
+
+
+def _size(block: Block) -> int:
+    return width(json.dumps(block, ensure_ascii=False))
+
+
+def _fit(units: list[_Unit]) -> list[Block]:
+    """The units' blocks, with whole units cut where they would break a limit.
+
+    Units without a noun are always kept. The others are kept in order while they fit;
+    once a unit of some noun is cut, every later unit of that noun is cut too (a list is
+    never shown with a gap), and a notice saying how many are not shown takes its place.
+    """
+    blocks = [block for unit in units for block in unit.blocks]
+    if len(blocks) <= MAX_BLOCKS and sum(map(_size, blocks)) <= MAX_TOTAL_CHARS:
+        return blocks
+
+    nouns = {unit.noun for unit in units if unit.noun is not None}
+    fixed = [block for unit in units if unit.noun is None for block in unit.blocks]
+    notice_size = _size(context(["… (999999 more disagreements not shown)"]))
+    room_blocks = MAX_BLOCKS - len(fixed) - len(nouns)
+    room_chars = MAX_TOTAL_CHARS - sum(map(_size, fixed)) - notice_size * len(nouns)
+
+    cut: dict[str, int] = {}  # noun -> how many of its items are not shown
+    out: list[Block | str] = []
+    for unit in units:
+        if unit.noun is None:
+            out.extend(unit.blocks)
+            continue
+        size = sum(map(_size, unit.blocks))
+        if unit.noun not in cut and len(unit.blocks) <= room_blocks and size <= room_chars:
+            out.extend(unit.blocks)
+            room_blocks -= len(unit.blocks)
+            room_chars -= size
+            continue
+        if unit.noun not in cut:
+            cut[unit.noun] = 0
+            out.append(unit.noun)  # placeholder for the notice
+        cut[unit.noun] += unit.items
+    return [
+        context([f"… ({_count(cut[item], item)} not shown)"]) if isinstance(item, str) else item
+        for item in out
+    ]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} more {noun}" + ("" if n == 1 else "s")
