@@ -118,38 +118,39 @@ def corroborating(index: Index, sentence: Sentence, others: Iterable[Sentence]) 
     return list(sources.values())
 
 
-def conflicts(index: Index, sentence: Sentence, others: Iterable[Sentence]) -> list[Conflict]:
-    """Where other sources give a different date or figure for the same claim."""
-    found: list[Conflict] = []
+def disagreements(
+    index: Index, sentence: Sentence, others: Iterable[Sentence]
+) -> list[tuple[Conflict, tuple[Sentence, ...]]]:
+    """Where other sources give a different date or figure for the same claim, with the
+    sentences that give the other values."""
+    found = []
+    others = [o for o in others if o.passage.source_id != sentence.passage.source_id]
     for kind, values_of in (("date", _dates), ("figure", _figures)):
         mine = values_of(sentence)
         if not mine:
             continue
+        same_claim = [
+            o for o in others if values_of(o) and similarity(index, sentence, o) >= CONFLICTING_CLAIM
+        ]
+        dissenting = tuple(o for o in same_claim if values_of(o) != mine)
+        if not dissenting:
+            continue
         by_value: dict[str, dict[str, Source]] = {}
-        for value in mine:
-            by_value.setdefault(value, {})[sentence.passage.source_id] = index.sources[
-                sentence.passage.source_id
-            ]
-        for other in others:
-            theirs = values_of(other)
-            if not theirs or theirs == mine or other.passage.source_id == sentence.passage.source_id:
-                continue
-            if similarity(index, sentence, other) < CONFLICTING_CLAIM:
-                continue
-            for value in theirs:
-                by_value.setdefault(value, {})[other.passage.source_id] = index.sources[
-                    other.passage.source_id
-                ]
-        if len(by_value) > 1:
-            found.append(
-                Conflict(
-                    about=f"the {kind} in “{_short(sentence.text)}”",
-                    values=tuple(
-                        ConflictValue(value, tuple(srcs.values())) for value, srcs in by_value.items()
-                    ),
-                )
-            )
+        for member in (sentence, *same_claim):
+            source = index.sources[member.passage.source_id]
+            for value in values_of(member):
+                by_value.setdefault(value, {})[source.id] = source
+        conflict = Conflict(
+            about=f"the {kind} in “{_short(sentence.text)}”",
+            values=tuple(ConflictValue(v, tuple(srcs.values())) for v, srcs in by_value.items()),
+        )
+        found.append((conflict, dissenting))
     return found
+
+
+def conflicts(index: Index, sentence: Sentence, others: Iterable[Sentence]) -> list[Conflict]:
+    """Where other sources give a different date or figure for the same claim."""
+    return [conflict for conflict, _ in disagreements(index, sentence, others)]
 
 
 def merge_conflicts(into: list[Conflict], new: Iterable[Conflict]) -> None:

@@ -67,11 +67,27 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
 
     quotes: list[Quote] = []
     found_conflicts: list[Conflict] = []
+    dissent: list[claims.Sentence] = []
     for item in chosen:
         others = claims.candidates(index, item.sentence)
-        also = [s for s in claims.corroborating(index, item.sentence, others)]
-        quotes.append(make_quote(index, item.sentence, groups, also_in=tuple(also)))
-        claims.merge_conflicts(found_conflicts, claims.conflicts(index, item.sentence, others))
+        also = tuple(claims.corroborating(index, item.sentence, others))
+        quotes.append(make_quote(index, item.sentence, groups, also_in=also))
+        for conflict, sentences in claims.disagreements(index, item.sentence, others):
+            claims.merge_conflicts(found_conflicts, [conflict])
+            dissent.extend(sentences)
+    # Where sources disagree, quote the other side too, in place of the weakest quotes, so
+    # the reader sees each source's own words, not only a list of values.
+    quoted = {(item.sentence.passage.id, item.sentence.start) for item in chosen}
+    for sentence in dissent:
+        key = (sentence.passage.id, sentence.start)
+        if key in quoted:
+            continue
+        if len(quotes) >= max_quotes:
+            if len(quotes) <= 1:
+                break
+            quotes.pop()
+        quotes.append(make_quote(index, sentence, groups))
+        quoted.add(key)
     text = "Here is what the sources say."
     if found_conflicts:
         text += " They disagree on some details: see below."

@@ -1,0 +1,370 @@
+"""The Slack adapter: `/case`, mentions and direct messages in, the desk's replies out.
+
+A thin translation layer over slack-bolt's AsyncApp. Everything casebot says comes from
+`Desk.handle` and is drawn by `bot.render_slack`; this module only decides where a reply
+goes and who may see it:
+
+* `/case …` is acknowledged at once (Slack allows 3 seconds), then answered through the
+  command's response_url, to the channel ("in_channel") or only to the caller
+  ("ephemeral"), as `Reply.public` says.
+* A mention is answered in the thread of the mention, a direct message in the DM. Private
+  replies to a mention are ephemeral, to the person who mentioned casebot.
+* Messages from bots (casebot included), edits, deletions and other non-person messages
+  are ignored, and no message is answered twice.
+
+It connects in Socket Mode when SLACK_APP_TOKEN is set, else serves Slack's HTTP events at
+CASEBOT_HOST:CASEBOT_PORT/slack/events, checking every request's signature.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Coroutine
+from typing import Any, Literal
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.desk import Caller, Desk
+from bot.render_slack import SlackMessage, render_slack
+from bot.settings import Settings
+from retrieval.model import Answer
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+# Where Slack sends slash commands and events in HTTP mode: bolt's default path.
+EVENTS_PATH = "/slack/events"
+
+# Message subtypes that are a person writing; every other subtype (message_changed,
+# message_deleted, channel_join, bot_message, …) is not a question.
+_PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+# How many recent messages to remember, to answer each once even when Slack redelivers it.
+_SEEN_MESSAGES = 2000
+# How long a shutdown waits for answers already being written.
+_DRAIN_SECONDS = 10.0
+# How long `start_slack` waits for the Socket Mode connection.
+_CONNECT_SECONDS = 30.0
+_POST_TIMEOUT = aiohttp.ClientTimeout(total=15)
+
+_USER_MENTION = r"<@{user}(?:\|[^>]*)?>"
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+_UNEXPECTED = Answer(
+    kind="error",
+    text="Sorry, something went wrong while answering that. Please try again later.",
+)
+
+
+class SlackStartError(RuntimeError):
+    """Slack could not be served: a setting is missing, or Slack refused the tokens."""
+
+
+class SlackAdapter:
+    """casebot in one Slack workspace. Create with `await start_slack(desk, settings)`.
+
+    Attributes:
+        app: the slack-bolt app (its listeners are registered here).
+        mode: "socket" or "http".
+        port: in HTTP mode, the port actually listened on (useful with CASEBOT_PORT=0).
+    """
+
+    def __init__(self, desk: Desk, settings: Settings) -> None:
+        if settings.slack_bot_token is None:
+            raise SlackStartError("SLACK_BOT_TOKEN is not set.")
+        if settings.slack_app_token is None and settings.slack_signing_secret is None:
+            raise SlackStartError(
+                "Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events)."
+            )
+        self._desk = desk
+        self._settings = settings
+        # The only place that decides who is an admin; the desk does the gating.
+        self._admins = frozenset(settings.slack_admin_ids)
+        self.mode: Literal["socket", "http"] = (
+            "socket" if settings.slack_app_token is not None else "http"
+        )
+        self.port: int | None = None
+        self._client = AsyncWebClient(
+            token=settings.slack_bot_token.get_secret_value(),
+            base_url=settings.slack_api_url,
+        )
+        secret = settings.slack_signing_secret
+        self.app = AsyncApp(
+            client=self._client,
+            # Never None: bolt would read SLACK_SIGNING_SECRET from the environment instead.
+            signing_secret=secret.get_secret_value() if secret is not None else "",
+            name="casebot",
+        )
+        self._bot_user_id: str | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._http: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self._closed = False
+        self._register()
+
+    async def start(self) -> None:
+        """Check the bot token, then connect (Socket Mode) or start listening (HTTP).
+
+        Raises:
+            SlackStartError: Slack refused a token or could not be reached.
+        """
+        self._http = aiohttp.ClientSession(timeout=_POST_TIMEOUT)
+        auth = await self._call_for_start("auth.test", self._client.auth_test(), "SLACK_BOT_TOKEN")
+        self._bot_user_id = auth.get("user_id")
+        if self.mode == "socket":
+            await self._start_socket_mode()
+        else:
+            await self._start_http()
+
+    async def close(self) -> None:
+        """Stop taking requests, let answers in progress finish, and release everything."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._socket is not None:
+            await self._socket.close_async()
+            # close_async cancels the client's tasks without waiting for them.
+            client = self._socket.client
+            futures = [
+                f
+                for f in (client.message_processor, client.current_session_monitor,
+                          client.message_receiver)
+                if f is not None
+            ]  # fmt: skip
+            await asyncio.gather(*futures, return_exceptions=True)
+        if self._runner is not None:
+            await self._runner.cleanup()
+        # Let listeners that were just acknowledged hand their work over.
+        for _ in range(3):
+            await asyncio.sleep(0)
+        if self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=_DRAIN_SECONDS)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._http is not None:
+            await self._http.close()
+
+    # --- connecting --------------------------------------------------------------------
+
+    async def _start_http(self) -> None:
+        web_app = self.app.web_app(path=EVENTS_PATH, port=self._settings.port)
+        self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._settings.host, self._settings.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        logger.info(
+            "Slack: HTTP events mode, listening on %s:%s%s",
+            self._settings.host, self.port, EVENTS_PATH,
+        )  # fmt: skip
+
+    async def _start_socket_mode(self) -> None:
+        assert self._settings.slack_app_token is not None
+        app_token = self._settings.slack_app_token.get_secret_value()
+        self._socket = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self._client)
+        # Ask for the WebSocket URL ourselves first: a bad app token then fails the start
+        # with a clear message, where the SDK would retry forever.
+        opened = await self._call_for_start(
+            "apps.connections.open",
+            self._client.apps_connections_open(app_token=app_token),
+            "SLACK_APP_TOKEN",
+        )
+        self._socket.client.wss_uri = opened["url"]
+        try:
+            await asyncio.wait_for(self._socket.connect_async(), timeout=_CONNECT_SECONDS)
+        except TimeoutError as error:
+            raise SlackStartError(
+                f"Could not open the Socket Mode connection within {_CONNECT_SECONDS:.0f} s."
+            ) from error
+        logger.info("Slack: connected in Socket Mode")
+
+    async def _call_for_start(self, method: str, call: Coroutine[Any, Any, Any], setting: str) -> Any:
+        try:
+            return await call
+        except SlackApiError as error:
+            raise SlackStartError(
+                f"Slack refused {method} ({error.response.get('error')}): check {setting}."
+            ) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise SlackStartError(
+                f"Could not reach the Slack Web API at {self._settings.slack_api_url} "
+                f"({type(error).__name__})."
+            ) from None
+
+    # --- listeners ---------------------------------------------------------------------
+
+    def _register(self) -> None:
+        # Any command name: the workspace may have installed casebot's command under
+        # another name (e.g. /case-dev next to a production /case).
+        self.app.command(re.compile(r"^/"))(self._on_command)
+        self.app.event("app_mention")(self._on_mention)
+        self.app.event("message")(self._on_message)
+
+    async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
+        # Acknowledge first, within Slack's 3 seconds; the answer follows by response_url.
+        await ack()
+        self._spawn(self._answer_command(body))
+
+    async def _on_mention(self, body: dict[str, Any], context: Any) -> None:
+        event = body.get("event", {})
+        # A mention in a DM also arrives as a message event: that one answers it.
+        if str(event.get("channel", "")).startswith("D") or not self._is_new_question(event):
+            return
+        self._spawn(self._answer_event(event, context.get("bot_user_id"), in_dm=False))
+
+    async def _on_message(self, body: dict[str, Any], context: Any) -> None:
+        event = body.get("event", {})
+        if event.get("channel_type") != "im" or not self._is_new_question(event):
+            return
+        self._spawn(self._answer_event(event, context.get("bot_user_id"), in_dm=True))
+
+    def _is_new_question(self, event: dict[str, Any]) -> bool:
+        """Whether `event` is a person's message that has not been answered yet."""
+        if event.get("bot_id") or event.get("subtype") not in _PERSON_SUBTYPES:
+            return False
+        user, channel, ts = event.get("user"), event.get("channel"), event.get("ts")
+        if not user or not channel or not ts or user == self._bot_user_id:
+            return False
+        # Slack redelivers an event it thinks was not acknowledged in time.
+        key = (str(channel), str(ts))
+        if key in self._seen:
+            return False
+        self._seen[key] = None
+        if len(self._seen) > _SEEN_MESSAGES:
+            self._seen.popitem(last=False)
+        return True
+
+    def _caller(self, user_id: str) -> Caller:
+        return Caller(platform=PLATFORM, user_id=user_id, is_admin=user_id in self._admins)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # --- answering ---------------------------------------------------------------------
+
+    async def _answer_command(self, body: dict[str, Any]) -> None:
+        user_id = str(body.get("user_id", ""))
+        try:
+            reply = await self._desk.handle(_unescape(str(body.get("text", ""))), self._caller(user_id))
+            answer, public = reply.answer, reply.public
+        except Exception:
+            logger.exception("Slack: could not answer a slash command from user %s", user_id)
+            answer, public = _UNEXPECTED, False
+        payload = {
+            **render_slack(answer).to_dict(),
+            "response_type": "in_channel" if public else "ephemeral",
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        await self._post_to_response_url(body.get("response_url"), payload)
+
+    async def _answer_event(self, event: dict[str, Any], bot_user_id: str | None, *, in_dm: bool) -> None:
+        user_id, channel = str(event["user"]), str(event["channel"])
+        text = _strip_mentions(str(event.get("text") or ""), bot_user_id or self._bot_user_id)
+        try:
+            reply = await self._desk.handle(_unescape(text), self._caller(user_id))
+            answer, public = reply.answer, reply.public
+        except Exception:
+            logger.exception("Slack: could not answer a message from user %s", user_id)
+            answer, public = _UNEXPECTED, False
+        if in_dm:
+            # A DM is private already; keep its top-level messages out of threads.
+            thread_ts = event.get("thread_ts")
+            await self._post(render_slack(answer), channel=channel, thread_ts=thread_ts)
+        else:
+            thread_ts = event.get("thread_ts") or event.get("ts")
+            await self._post(
+                render_slack(answer),
+                channel=channel,
+                thread_ts=thread_ts,
+                only_to=None if public else user_id,
+            )
+
+    async def _post(
+        self, message: SlackMessage, *, channel: str, thread_ts: str | None, only_to: str | None = None
+    ) -> None:
+        """Post `message` to `channel` (in a thread if given); ephemeral when `only_to` is set."""
+        method = "chat.postMessage" if only_to is None else "chat.postEphemeral"
+        try:
+            if only_to is None:
+                await self._client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                    **message.to_dict(),
+                )
+            else:
+                await self._client.chat_postEphemeral(
+                    channel=channel, user=only_to, thread_ts=thread_ts, **message.to_dict()
+                )
+        except SlackApiError as error:
+            logger.error(
+                "Slack: %s to channel %s failed: %s",
+                method, channel, error.response.get("error"),
+            )  # fmt: skip
+        except (aiohttp.ClientError, TimeoutError) as error:
+            logger.error(
+                "Slack: %s to channel %s failed: %s", method, channel, type(error).__name__
+            )
+
+    async def _post_to_response_url(self, url: object, payload: dict[str, Any]) -> None:
+        # The response_url itself stays out of the logs: anyone holding it can post as
+        # casebot in that channel for half an hour.
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            logger.error("Slack: a slash command came without a usable response_url")
+            return
+        assert self._http is not None
+        try:
+            async with self._http.post(url, json=payload) as response:
+                if response.status != 200:
+                    detail = (await response.text())[:200]
+                    logger.error(
+                        "Slack: the response_url refused the answer (HTTP %s: %s)",
+                        response.status, detail,
+                    )  # fmt: skip
+        except (aiohttp.ClientError, TimeoutError) as error:
+            logger.error("Slack: posting to the response_url failed: %s", type(error).__name__)
+
+
+async def start_slack(desk: Desk, settings: Settings) -> SlackAdapter:
+    """Serve `desk` on Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP events.
+
+    Returns once connected (Socket Mode) or listening (HTTP). Close with `await
+    adapter.close()`; the desk stays open (it belongs to the caller).
+
+    Raises:
+        SlackStartError: settings are missing, Slack refused a token, or Slack could not be
+            reached.
+    """
+    adapter = SlackAdapter(desk, settings)
+    try:
+        await adapter.start()
+    except BaseException:
+        await adapter.close()
+        raise
+    return adapter
+
+
+def _strip_mentions(text: str, bot_user_id: str | None) -> str:
+    """The text without casebot's own mentions (without a leading mention if its id is unknown)."""
+    if bot_user_id:
+        return re.sub(_USER_MENTION.format(user=re.escape(bot_user_id)), " ", text).strip()
+    return _LEADING_MENTION.sub(" ", text, count=1).strip()
+
+
+def _unescape(text: str) -> str:
+    """Undo Slack's escaping of &, < and > in message text, so the desk sees what was typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
