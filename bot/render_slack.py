@@ -47,7 +47,7 @@ _MAX_QUESTION_CHARS = 500
 _MAX_URL_CHARS = 1000
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_LINKABLE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+_LINKABLE = re.compile(r"^https?://\S", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,8 @@ def link(url: str | None, label: str) -> str:
     if not url or not _LINKABLE.match(url):
         return shown
     target = "".join(
-        percent_encode(char, safe="") if char in "|<>" or not char.isprintable() else char
+        percent_encode(char, safe="") if char in "|<>" or char.isspace() or not char.isprintable()
+        else char
         for char in url
     )
     target = target.replace("&", "&amp;")

@@ -43,6 +43,7 @@ QUESTION_WORDS = frozenset(
     happen happened happening mean means meant please anything something thing things
     kind sort much many way ways now currently current still really actually exactly
     latest recent recently new news update updates details detail info information
+    name named called show shows showed
     """.split()
 ) - {"news"}  # "BBC News" is a name in the corpus; keep it searchable
 
@@ -50,7 +51,7 @@ QUESTION_WORDS = frozenset(
 # Any word in a group also finds the others (at lower weight). Keep groups small and
 # domain-true: a wrong synonym makes wrong quotes.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("sue", "sued", "suing", "lawsuit", "suit", "complaint", "litigation"),
+    ("sue", "sued", "suing", "lawsuit", "suit", "complaint", "litigation", "case"),
     ("drop", "dropped", "withdraw", "withdrawn", "dismiss", "dismissed", "abandon"),
     ("plaintiff", "plaintiffs"),
     ("lawyer", "lawyers", "attorney", "attorneys", "counsel", "firm", "represent",
@@ -59,7 +60,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("break", "broke", "broken", "breach", "breached", "violate", "violated", "violation"),
     ("law", "laws", "act", "statute"),
     ("damages", "compensation", "money", "pay", "payment"),
-    ("seek", "seeks", "want", "wants", "demand", "demands", "request", "requests", "ask"),
+    ("seek", "seeks", "sought", "want", "wants", "demand", "demands", "request", "requests",
+     "ask"),
     ("respond", "response", "reply", "react", "deny", "denied", "refute", "refuted", "statement"),
     ("proof", "evidence"),
     ("share", "shared", "disclose", "disclosed", "divulge", "provide", "provided"),
@@ -69,12 +71,16 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("settle", "settled", "settlement"),
     ("court", "district"),
     ("exempt", "exempted", "excluded", "paused"),
+    ("country", "countries", "region", "regions", "place", "places"),
     ("revenue", "earn", "earned", "earnings"),
     ("buy", "bought", "acquire", "acquired", "acquisition"),
 )
 
 SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was asked
 ACRONYM_WEIGHT = 0.8
+# The spelled-out words of an asked acronym only tip the balance toward the sentence that
+# defines it; they must not outweigh the words actually asked.
+EXPANSION_WEIGHT = 0.3
 
 # One token: money ("$1,000", "$26.1bn", "$6.625 million"), dotted numbers ("3.2",
 # "U.S."-style initialisms are handled as words), plain numbers with thousands
@@ -103,10 +109,15 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class QueryGroup:
-    """One asked word and its alternatives: `terms` maps index term to weight."""
+    """One asked word and its alternatives: `terms` maps index term to weight.
+
+    An `optional` group (the spelled-out words of an asked acronym) adds to a passage's
+    score when present but is not part of what the question needs covered.
+    """
 
     word: str
     terms: Mapping[str, float]
+    optional: bool = False
 
     @property
     def main(self) -> str:
@@ -174,9 +185,12 @@ class Analyzer:
             weights: dict[str, float] = {main: 1.0}
             for alt in self._synonyms.get(main, ()):
                 weights.setdefault(alt, SYNONYM_WEIGHT)
-            for alt in self.acronyms.get(main, ()):
-                weights.setdefault(alt, ACRONYM_WEIGHT)
             groups[main] = QueryGroup(word=token, terms=weights)
+            # An asked acronym ("UCL") also finds its spelled-out name, and a sentence that
+            # has both (the definition) beats one that only uses the acronym.
+            for alt in self.acronyms.get(main, ()):
+                if alt not in groups:
+                    groups[alt] = QueryGroup(word=alt, terms={alt: EXPANSION_WEIGHT}, optional=True)
         # A spelled-out name in the question ("Stored Communications Act") also finds its
         # acronym: add the acronym to the group of the name's first word.
         asked = set(groups)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from retrieval import claims, developments
 from retrieval.analyzer import QueryGroup, fold
+from retrieval.dates import find_dates
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote, SourceSummary
 
@@ -28,6 +29,9 @@ MIN_RELATIVE_SCORE = 0.5
 # A sentence of the kind the question asks for (a name for "who", a date for "when", …)
 # is preferred over one that merely shares more words.
 ANSWER_TYPE_BOOST = 1.5
+# Another case the sources mention in passing (an earlier settlement) is no answer about
+# this one, unless the question asks about another case.
+OTHER_CASE_PENALTY = 0.4
 
 NOT_COVERED = "The sources don't cover that."
 SOURCES_HINT = "See `/case sources` for what the sources are."
@@ -127,6 +131,7 @@ def _uncovered_words(index: Index, question: str, groups: list[QueryGroup]) -> l
     a company or a person) that no source mentions, or when most of its weight (by idf)
     lies in words no source uses.
     """
+    groups = [g for g in groups if not g.optional]
     if not groups:
         return []
     unknown = [g for g in groups if not any(index.knows(t) for t in g.terms)]
@@ -135,8 +140,8 @@ def _uncovered_words(index: Index, question: str, groups: list[QueryGroup]) -> l
     unknown_names = [surface.get(g.word, g.word) for g in unknown if g.word in names]
     if unknown_names:
         return unknown_names
-    total = sum(index.term_weight(g.main) for g in groups)
-    known = total - sum(index.term_weight(g.main) for g in unknown)
+    total = sum(index.group_weight(g) for g in groups)
+    known = total - sum(index.group_weight(g) for g in unknown)
     if known / total < MIN_CORPUS_COVERAGE:
         return [surface.get(g.word, g.word) for g in unknown]
     return None
@@ -152,44 +157,58 @@ def rank_sentences(index: Index, question: str, groups: list[QueryGroup]) -> lis
         return []
     best_passage = passages[0][1]
     wants = _answer_type(question)
-    total = sum(index.term_weight(g.main) for g in groups)
+    weights = {g.word: index.group_weight(g) for g in groups}
+    total = sum(weights[g.word] for g in groups if not g.optional)
+    other_case_asked = bool(developments.OTHER_CASE_QUESTION.search(question))
     scored: list[_Scored] = []
     for passage, passage_score in passages:
-        for sentence in claims.sentences_of(index, passage):
-            held = sum(_group_hit(index, g, sentence.all_terms) for g in groups)
+        analysed = claims.sentences_of(index, passage)
+        other_case = {
+            s
+            for i, s in enumerate(analysed)
+            if developments.about_other_case(s.text, analysed[i + 1].text if i + 1 < len(analysed) else "")
+        }
+        for sentence in analysed:
+            held = sum(_group_hit(g, weights[g.word], sentence.all_terms) for g in groups)
             if held == 0:
                 continue
-            coverage = held / total
-            score = coverage * (0.75 + 0.25 * passage_score / best_passage)
+            coverage = min(1.0, held / total)
+            score = (held / total) * (0.75 + 0.25 * passage_score / best_passage)
             if wants and wants(sentence):
                 score *= ANSWER_TYPE_BOOST
+            if not other_case_asked and sentence in other_case:
+                score *= OTHER_CASE_PENALTY
             scored.append(_Scored(sentence, score, coverage))
     scored.sort(key=lambda s: (-s.score, s.sentence.passage.id, s.sentence.start))
     return scored
 
 
-def _group_hit(index: Index, group: QueryGroup, words: frozenset[str]) -> float:
-    return max(
-        (weight * index.term_weight(term) for term, weight in group.terms.items() if term in words),
-        default=0.0,
-    )
+def _group_hit(group: QueryGroup, weight: float, words: frozenset[str]) -> float:
+    """The group's weight if the sentence holds it, scaled by the term that matched."""
+    return weight * max((w for term, w in group.terms.items() if term in words), default=0.0)
 
 
 _PERSON = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:De\s+La\s+|de\s+|[A-Z][a-z]+\s+)?[A-Z][a-z]+)")
 
 
+_QUANTITY = re.compile(r"\d|\b(?:hundreds|thousands|millions|billions|dozens)\b", re.I)
+
+
 def _answer_type(question: str):
     """What kind of words an answer holds, from the question's first words, if it tells."""
     q = question.casefold()
-    if q.startswith(("who ", "whom ", "who's ")):
+    if q.startswith(("who ", "whom ", "who's ")) or re.search(r"\bnames?\b", q):
         return lambda s: bool(_PERSON.search(s.text)) or " PC" in s.text
     if re.search(r"\b(?:respond|responded|react|reacted|reply|replied|say|said|comment|commented|statement)\b", q):
         # Asking for someone's words: prefer sentences that quote them.
         return lambda s: bool(re.search(r"[\"“”]", s.text))
     if q.startswith(("when ", "what year", "what date", "since when")):
-        return lambda s: bool(s.dates)
+        # "this week" or "today" in a dated passage dates an event too.
+        return lambda s: bool(s.dates) or bool(
+            s.passage.date and find_dates(s.text, reported=s.passage.date)
+        )
     if q.startswith(("how much", "how many", "what amount")):
-        return lambda s: bool(s.figures) or bool(re.search(r"\d", s.text))
+        return lambda s: bool(s.figures) or bool(_QUANTITY.search(s.text))
     if q.startswith("where "):
         return lambda s: bool(re.search(r"\b(?:court|in [A-Z][a-z]+)", s.text))
     return None
@@ -244,6 +263,8 @@ def cut(text: str, index: Index, groups: list[QueryGroup], limit: int = MAX_QUOT
         key = (len(inside), -abs(centre - (i + j) / 2))
         if key > best_key:
             best_start, best_key = i, key
+        if j == len(words) - 1:
+            break  # later windows are only shorter versions of this one
     j = best_start
     while j + 1 < len(words) and words[j + 1].end() - words[best_start].start() <= limit - 2:
         j += 1

@@ -64,6 +64,12 @@ def step(sentence: str) -> str | None:
     return max(found, key=STRENGTH.__getitem__) if found else None
 
 
+# A question about another case than this one ("What previous class action did LinkedIn
+# settle?") may be answered from sentences about other cases.
+OTHER_CASE_QUESTION = re.compile(
+    r"\b(?:previous|prior|earlier|past|former|separate|unrelated|another|other|before)\b", re.I
+)
+
 _STATUS_WORDS = re.compile(
     r"\b(?:status|still|stand|stands|standing|ongoing|going\s+on|pending|over|outcome|latest|"
     r"currently|now|happened|happening|resolved|ended|active|alive|continuing)\b",

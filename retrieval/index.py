@@ -13,6 +13,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import math
+
 import numpy as np
 from rank_bm25 import BM25Okapi
 
@@ -46,6 +48,7 @@ class Index:
     document_frequency: dict[str, int]
     idf: dict[str, float]
     max_idf: float
+    idf_floor: float  # rank-bm25's epsilon floor for terms in over half the passages
     developments: tuple[Development, ...]  # the case's procedural steps, for status
     # Values derived from this snapshot on first use (e.g. analysed sentences); a reload
     # starts a new index and so a new memo.
@@ -61,6 +64,19 @@ class Index:
     def term_weight(self, term: str) -> float:
         """How telling a term is: its idf, with unseen terms the most telling of all."""
         return self.idf.get(term, self.max_idf + 1.0)
+
+    def group_weight(self, group: QueryGroup) -> float:
+        """How telling a query group is: the idf of the passages holding any of its terms.
+
+        A word and its synonyms are one concept, so they are weighed as one: "case" is as
+        common as "lawsuit" is, once both mean the same thing.
+        """
+        held = [self.postings[t].passages for t in group.terms if t in self.postings]
+        if not held:
+            return self.max_idf + 1.0
+        df = len(np.unique(np.concatenate(held))) if len(held) > 1 else len(held[0])
+        n = len(self.passages)
+        return max(self.idf_floor, math.log(n - df + 0.5) - math.log(df + 0.5))
 
     def score(self, groups: Sequence[QueryGroup]) -> np.ndarray:
         """BM25 score of every passage; each group counts once, by its best-matching term."""
@@ -98,9 +114,11 @@ def build_index(corpus: Corpus) -> Index:
     postings: dict[str, Postings] = {}
     document_frequency: dict[str, int] = {}
     idf: dict[str, float] = {}
+    idf_floor = 0.0
     if passages:
         # rank-bm25 divides by zero on an empty passage; "" stands in for its emptiness.
         bm25 = BM25Okapi([terms or [""] for terms in tokenized], k1=K1, b=B)
+        idf_floor = bm25.epsilon * bm25.average_idf
         lengths = np.asarray(bm25.doc_len, dtype=np.float32)
         norm = K1 * (1 - B + B * lengths / bm25.avgdl)
         by_term: dict[str, tuple[list[int], list[int]]] = {}
@@ -126,5 +144,6 @@ def build_index(corpus: Corpus) -> Index:
         document_frequency=document_frequency,
         idf=idf,
         max_idf=max(idf.values(), default=1.0),
+        idf_floor=idf_floor,
         developments=find_developments(passages),
     )

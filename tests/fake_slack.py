@@ -291,7 +291,9 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict
 
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
-    return header.removeprefix("Bearer ").strip() or None if header.startswith("Bearer ") else None
+    if not header.startswith("Bearer "):
+        return None
+    return header.removeprefix("Bearer ").strip() or None
 
 
 def _width(text: str) -> int:
