@@ -64,17 +64,21 @@ def _quote_lines(quote: Quote) -> list[str]:
 def _conflict_lines(conflicts: tuple[Conflict, ...]) -> list[str]:
     lines = ["Sources disagree:"]
     for conflict in conflicts:
+        lines.append(f"  on {conflict.about}:")
         for value in conflict.values:
             names = ", ".join(s.name for s in value.sources)
-            lines.append(f"  {conflict.about}: {value.value} — {names}")
+            lines.append(f"    {value.value} — {names}")
     return lines
 
 
 def _event_line(event: Event) -> str:
-    # Show only as much of the date as the sources give: "2025-01" for "in January".
-    shown = {"day": 10, "month": 7, "year": 4}[event.precision]
-    day = event.date.isoformat()[:shown]
-    return f"{day}  “{event.quote.text}” — {event.quote.source.name}"
+    # Show only as much of the date as the sources give ("August 2024"), and say when the
+    # date is only that of the report ("this week").
+    day = f"{event.when} (reported)" if event.reported else event.when
+    line = f"{day}  “{event.quote.text}” — {event.quote.source.name}"
+    if event.quote.also_in:
+        line += "; also reported by " + ", ".join(s.name for s in event.quote.also_in)
+    return line
 
 
 def _sources_lines(summaries: tuple[SourceSummary, ...], loaded_at: datetime | None) -> list[str]:

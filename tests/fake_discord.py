@@ -549,11 +549,11 @@ class FakeDiscord:
             return _error(401, 0, "401: Unauthorized")
 
         if r.matches("GET", "/users/@me"):
-            return web.json_response(self.bot_user)
+            return _json(self.bot_user)
         if r.matches("GET", "/oauth2/applications/@me"):
-            return web.json_response(self._application())
+            return _json(self._application())
         if r.matches("GET", "/gateway(/bot)?"):
-            return web.json_response(
+            return _json(
                 {
                     "url": self.gateway_url,
                     "shards": 1,
@@ -568,7 +568,7 @@ class FakeDiscord:
             return self._interaction_callback(m[1], m[2], r.body)
         if m := _match(r, "POST", rf"/webhooks/{app}/([^/]+)"):
             message = self._new_message(None, r.body, webhook=True)
-            return web.json_response(message)
+            return _json(message)
         if m := _match(r, r"PATCH|GET|DELETE", rf"/webhooks/{app}/([^/]+)/messages/@original"):
             return self._original(r.method, m[1], r.body)
         if m := _match(r, "POST", r"/channels/(\d+)/messages/(\d+)/threads"):
@@ -578,7 +578,7 @@ class FakeDiscord:
         if r.matches("POST", "/users/@me/channels"):
             recipient = int(r.body["recipient_id"])
             channel_id = self.add_dm(user_payload(recipient, f"user-{recipient}"))
-            return web.json_response(
+            return _json(
                 {"id": str(channel_id), "type": DM, "recipients": [self.dm_channels[channel_id]]}
             )
         return _error(404, 0, "404: Not Found")
@@ -609,7 +609,7 @@ class FakeDiscord:
                 }
             )
         self.commands[guild_id] = registered
-        return web.json_response(registered)
+        return _json(registered)
 
     def _interaction_callback(self, interaction_id: str, token: str, body: Any) -> web.Response:
         kind = body["type"]
@@ -619,7 +619,7 @@ class FakeDiscord:
             message.update(content="", embeds=[])
             message["flags"] = (data.get("flags") or 0) | 128  # LOADING
         self._originals[token] = message
-        return web.json_response(
+        return _json(
             {
                 "interaction": {
                     "id": interaction_id,
@@ -642,7 +642,7 @@ class FakeDiscord:
         if method == "PATCH":
             message.update({k: v for k, v in body.items() if k in ("content", "embeds")})
             message["flags"] = message.get("flags", 0) & ~128
-        return web.json_response(message)
+        return _json(message)
 
     async def _start_thread(self, channel_id: int, message_id: int, body: Any) -> web.Response:
         guild = self._guild_of(channel_id)
@@ -656,7 +656,7 @@ class FakeDiscord:
         )
         payload = thread.payload()
         await self.dispatch("THREAD_CREATE", {**payload, "newly_created": True})
-        return web.json_response(payload, status=201)
+        return _json(payload, status=201)
 
     def _channel_message(self, channel_id: int, body: Any) -> web.Response:
         guild = self._guild_of(channel_id)
@@ -671,7 +671,7 @@ class FakeDiscord:
                 needed | VIEW_CHANNEL
             ):
                 return _error(403, 50013, "Missing Permissions")
-        return web.json_response(self._new_message(channel_id, body, webhook=False))
+        return _json(self._new_message(channel_id, body, webhook=False))
 
     def _guild_of(self, channel_id: int) -> FakeGuild | None:
         return next((g for g in self.guilds.values() if channel_id in g.channels), None)
@@ -785,5 +785,13 @@ def _match(r: RecordedRequest, methods: str, pattern: str) -> re.Match[str] | No
     return re.fullmatch(pattern, r.path)
 
 
+def _json(data: Any, *, status: int = 200) -> web.Response:
+    # Exactly "application/json", no charset: discord.py decodes a body as JSON only when
+    # the Content-Type header is that string, as Discord sends it.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
 def _error(status: int, code: int, message: str) -> web.Response:
-    return web.json_response({"message": message, "code": code}, status=status)
+    return _json({"message": message, "code": code}, status=status)

@@ -331,8 +331,9 @@ def test_render_text_cites_quotes_and_lists_disagreements() -> None:
     assert 'Filed: “A suit.”\n  — "Unattributed article 000", undated' in text
     assert (
         "Sources disagree:\n"
-        "  the filing date: January 21 — The Register\n"
-        "  the filing date: January 22 — Enterprise Nova, Unattributed article 000"
+        "  on the filing date:\n"
+        "    January 21 — The Register\n"
+        "    January 22 — Enterprise Nova, Unattributed article 000"
     ) in text
     data = answer_to_json(answer)
     assert "label" not in data["quotes"][0] and data["quotes"][1]["label"] == "Filed"
