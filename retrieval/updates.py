@@ -32,12 +32,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-_MONTHS = {
-    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6,
-    "july": 7, "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
-}  # fmt: skip
+from retrieval.dates import MONTHS as _MONTHS
+
 
 # Longest names first so "sept" is not read as "sep" + "t".
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
