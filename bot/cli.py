@@ -15,9 +15,10 @@ import asyncio
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Sequence
+import signal
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from pydantic import ValidationError
 
@@ -42,10 +43,6 @@ NO_CREDENTIALS = (
     "SLACK_SIGNING_SECRET (HTTP events) or SLACK_APP_TOKEN (Socket Mode) for Slack, and/or "
     "DISCORD_TOKEN for Discord, in the environment or in .env (see .env.example). "
     "To talk to casebot without a chat platform, run `casebot chat`."
-)
-NO_ADAPTERS = (
-    "casebot serve: chat credentials are set, but this casebot has no adapter that could "
-    "start with them. See .env.example, or run `casebot chat` for the console."
 )
 FALLING_BACK_TO_CHAT = (
     "No Slack or Discord credentials set; starting the console chat. See .env.example."
@@ -215,28 +212,62 @@ async def _serve(settings: Settings) -> int:
             )
         return EXIT_NOTHING_TO_SERVE
     desk = await Desk.open(settings)
+    adapters: list[Adapter] = []
     try:
-        running = _start_adapters(desk, settings)
-        if not running:
-            print(NO_ADAPTERS, file=sys.stderr)
-            return EXIT_NOTHING_TO_SERVE
-        await asyncio.gather(*running)
+        try:
+            adapters = await _start_adapters(desk, settings)
+        except Exception as error:  # noqa: BLE001 - reported to the operator, then exit
+            # The adapters' errors name the setting to fix and never carry a token.
+            logging.getLogger(__name__).debug("adapter start failed", exc_info=True)
+            print(f"casebot serve: {error}", file=sys.stderr)
+            return EXIT_PROBLEM
+        await _until_stopped()
         return EXIT_OK
     finally:
+        for adapter in reversed(adapters):
+            await adapter.close()
         await desk.close()
 
 
-def _start_adapters(desk: Desk, settings: Settings) -> list[Awaitable[None]]:
-    """Start the chat adapters whose credentials are set.
+class Adapter(Protocol):
+    async def close(self) -> None: ...
 
-    This is where the Slack (`settings.slack_configured`) and Discord
-    (`settings.discord_configured`) adapters are plugged in: each returns an awaitable that
-    runs until the adapter stops, and `casebot serve` awaits them all together.
 
-    Returns:
-        One awaitable per adapter started; none exist yet, so this is empty.
+async def _start_adapters(desk: Desk, settings: Settings) -> list[Adapter]:
+    """Starts every chat adapter whose credentials are set, over the one desk.
+
+    The platform SDKs are imported here, not at the top, so that the console commands work
+    with only the core installed. If one adapter fails to start, those already started are
+    closed before the error goes up.
     """
-    return []
+    started: list[Adapter] = []
+    try:
+        if settings.slack_configured:
+            from bot.slack_app import start_slack
+
+            started.append(await start_slack(desk, settings))
+        if settings.discord_configured:
+            from bot.discord_app import start_discord
+
+            started.append(await start_discord(desk, settings))
+    except BaseException:
+        for adapter in reversed(started):
+            await adapter.close()
+        raise
+    return started
+
+
+async def _until_stopped() -> None:
+    """Waits for SIGINT or SIGTERM (Ctrl-C, `docker stop`, systemd)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def _settings_problem(error: ValidationError) -> int:

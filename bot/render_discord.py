@@ -300,7 +300,7 @@ class _Packer:
         budget = min(section.cap, MAX_EMBED_TOTAL - self._used)
         title = clip(section.title, MAX_TITLE) if section.title else None
         # Room for the worst "… (N more … not shown)" line, kept free until the last block.
-        trailer_room = utf16_len(_trailer(len(section.blocks), section.noun, shown=0)) + 2
+        trailer_room = utf16_len(_trailer(len(section.blocks), section.noun, shown=1)) + 2
         if self._count >= MAX_EMBEDS or budget < utf16_len(title or "") + trailer_room:
             return
 

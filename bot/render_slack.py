@@ -70,11 +70,13 @@ def render_slack(answer: Answer) -> SlackMessage:
         units.append(_Unit((context([f"Question: “{question}”"]),)))
     if answer.text.strip():
         units.append(_Unit((section(clip(answer.text, MAX_TEXT_CHARS)),)))
-    # The warning comes before the quotes it is about, where nobody can miss it, and ahead
-    # of everything that may be cut for space.
-    units.extend(_Unit(_conflict_blocks(c), noun="disagreement") for c in answer.conflicts)
     units.extend(_Unit(_quote_blocks(quote), noun="quote") for quote in answer.quotes)
     units.extend(_packed((_event_line(event) for event in answer.events), noun="event"))
+    # After what it is about, as the lead text says ("see below"); but it claims room
+    # first, so no amount of quotes or events can push the warning out.
+    units.extend(
+        _Unit(_conflict_blocks(c), noun="disagreement", priority=0) for c in answer.conflicts
+    )
     if answer.kind == "sources" or answer.sources:
         units.extend(_packed((_source_line(s) for s in answer.sources), noun="source"))
     units.extend(_packed((clip(note, MAX_TEXT_CHARS) for note in answer.notes), noun="line"))
@@ -194,14 +196,15 @@ def _conflict_blocks(conflict: Conflict) -> tuple[Block, ...]:
 
 
 def _event_line(event: Event) -> str:
-    when = f"reported {event.when}" if event.reported else event.when
+    # "(reported)": the source gives no date for the event, only that of its report.
+    when = f"*{event.when}* (reported)" if event.reported else f"*{event.when}*"
     quote = event.quote
     line = (
-        f"*{when}*  “{clip(quote.text, _MAX_LINE_QUOTE_CHARS)}” — "
+        f"{when}  “{clip(quote.text, _MAX_LINE_QUOTE_CHARS)}” — "
         f"{link(quote.source.url, quote.source.name)}"
     )
     if quote.also_in:
-        line += f" (also reported by {_names(quote.also_in)})"
+        line += f"; also reported by {_names(quote.also_in)}"
     return line
 
 
@@ -232,6 +235,8 @@ class _Unit:
     blocks: tuple[Block, ...]
     noun: str | None = None
     items: int = 1
+    # Lower claims room first when not everything fits.
+    priority: int = 1
 
 
 def _pack(lines: Sequence[str]) -> list[str]:
@@ -280,9 +285,10 @@ def _size(block: Block) -> int:
 def _fit(units: list[_Unit]) -> list[Block]:
     """The units' blocks, with whole units cut where they would break a limit.
 
-    Units without a noun are always kept. The others are kept in order while they fit;
-    once a unit of some noun is cut, every later unit of that noun is cut too (a list is
-    never shown with a gap), and a notice saying how many are not shown takes its place.
+    Units without a noun are always kept. The others claim room by priority, then in
+    order, while they fit; once a unit of some noun is cut, every later unit of that noun
+    is cut too (a list is never shown with a gap), and a notice saying how many are not
+    shown takes the place of the first one cut.
     """
     blocks = [block for unit in units for block in unit.blocks]
     if len(blocks) <= MAX_BLOCKS and sum(map(_size, blocks)) <= MAX_TOTAL_CHARS:
@@ -294,26 +300,30 @@ def _fit(units: list[_Unit]) -> list[Block]:
     room_blocks = MAX_BLOCKS - len(fixed) - len(nouns)
     room_chars = MAX_TOTAL_CHARS - sum(map(_size, fixed)) - notice_size * len(nouns)
 
+    kept: set[int] = set()
     cut: dict[str, int] = {}  # noun -> how many of its items are not shown
-    out: list[Block | str] = []
-    for unit in units:
+    for number in sorted(range(len(units)), key=lambda n: units[n].priority):
+        unit = units[number]
         if unit.noun is None:
-            out.extend(unit.blocks)
+            kept.add(number)
             continue
         size = sum(map(_size, unit.blocks))
         if unit.noun not in cut and len(unit.blocks) <= room_blocks and size <= room_chars:
-            out.extend(unit.blocks)
+            kept.add(number)
             room_blocks -= len(unit.blocks)
             room_chars -= size
-            continue
-        if unit.noun not in cut:
-            cut[unit.noun] = 0
-            out.append(unit.noun)  # placeholder for the notice
-        cut[unit.noun] += unit.items
-    return [
-        context([f"… ({_count(cut[item], item)} not shown)"]) if isinstance(item, str) else item
-        for item in out
-    ]
+        else:
+            cut[unit.noun] = cut.get(unit.noun, 0) + unit.items
+
+    out: list[Block] = []
+    noticed: set[str] = set()
+    for number, unit in enumerate(units):
+        if number in kept:
+            out.extend(unit.blocks)
+        elif unit.noun is not None and unit.noun not in noticed:
+            noticed.add(unit.noun)
+            out.append(context([f"… ({_count(cut[unit.noun], unit.noun)} not shown)"]))
+    return out
 
 
 def _count(n: int, noun: str) -> str:

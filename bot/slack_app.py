@@ -161,7 +161,13 @@ class SlackAdapter:
         self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._settings.host, self._settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            raise SlackStartError(
+                f"Could not listen on {self._settings.host}:{self._settings.port} for Slack's "
+                f"HTTP events ({error.strerror or error}): check CASEBOT_HOST and CASEBOT_PORT."
+            ) from None
         self.port = self._runner.addresses[0][1]
         logger.info(
             "Slack: HTTP events mode, listening on %s:%s%s",
@@ -171,7 +177,11 @@ class SlackAdapter:
     async def _start_socket_mode(self) -> None:
         assert self._settings.slack_app_token is not None
         app_token = self._settings.slack_app_token.get_secret_value()
-        self._socket = AsyncSocketModeHandler(self.app, app_token=app_token, web_client=self._client)
+        # Socket Mode asks for its WebSocket URL through the same client, so SLACK_API_URL
+        # applies to it too.
+        self._socket = AsyncSocketModeHandler(
+            self.app, app_token=app_token, web_client=self._client
+        )
         # Ask for the WebSocket URL ourselves first: a bad app token then fails the start
         # with a clear message, where the SDK would retry forever.
         opened = await self._call_for_start(
@@ -188,7 +198,9 @@ class SlackAdapter:
             ) from error
         logger.info("Slack: connected in Socket Mode")
 
-    async def _call_for_start(self, method: str, call: Coroutine[Any, Any, Any], setting: str) -> Any:
+    async def _call_for_start(
+        self, method: str, call: Coroutine[Any, Any, Any], setting: str
+    ) -> Any:
         try:
             return await call
         except SlackApiError as error:
@@ -257,7 +269,8 @@ class SlackAdapter:
     async def _answer_command(self, body: dict[str, Any]) -> None:
         user_id = str(body.get("user_id", ""))
         try:
-            reply = await self._desk.handle(_unescape(str(body.get("text", ""))), self._caller(user_id))
+            text = _unescape(str(body.get("text", "")))
+            reply = await self._desk.handle(text, self._caller(user_id))
             answer, public = reply.answer, reply.public
         except Exception:
             logger.exception("Slack: could not answer a slash command from user %s", user_id)
@@ -270,7 +283,9 @@ class SlackAdapter:
         }
         await self._post_to_response_url(body.get("response_url"), payload)
 
-    async def _answer_event(self, event: dict[str, Any], bot_user_id: str | None, *, in_dm: bool) -> None:
+    async def _answer_event(
+        self, event: dict[str, Any], bot_user_id: str | None, *, in_dm: bool
+    ) -> None:
         user_id, channel = str(event["user"]), str(event["channel"])
         text = _strip_mentions(str(event.get("text") or ""), bot_user_id or self._bot_user_id)
         try:
@@ -293,7 +308,12 @@ class SlackAdapter:
             )
 
     async def _post(
-        self, message: SlackMessage, *, channel: str, thread_ts: str | None, only_to: str | None = None
+        self,
+        message: SlackMessage,
+        *,
+        channel: str,
+        thread_ts: str | None,
+        only_to: str | None = None,
     ) -> None:
         """Post `message` to `channel` (in a thread if given); ephemeral when `only_to` is set."""
         method = "chat.postMessage" if only_to is None else "chat.postEphemeral"

@@ -287,7 +287,8 @@ class RecordedRequest:
     authorization: str | None
 
     def matches(self, method: str, pattern: str) -> bool:
-        return self.method == method and re.fullmatch(pattern, self.path) is not None
+        """Whether the method matches `method` and the path `pattern` (both regexes)."""
+        return re.fullmatch(method, self.method) is not None and re.fullmatch(pattern, self.path) is not None
 
 
 # --- the server ------------------------------------------------------------------------

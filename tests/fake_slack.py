@@ -133,7 +133,9 @@ class FakeSlack:
         async with self._changed:
             await asyncio.wait_for(self._changed.wait_for(condition), timeout)
 
-    async def wait_for_call(self, method: str, key: str | None = None, timeout: float = 10.0) -> Call:
+    async def wait_for_call(
+        self, method: str, key: str | None = None, timeout: float = 10.0
+    ) -> Call:
         """The first call to `method` (with `key`), waiting for it if need be."""
         await self.wait_until(lambda: bool(self.calls_to(method, key)), timeout)
         return self.calls_to(method, key)[0]

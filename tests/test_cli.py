@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -192,13 +194,40 @@ def test_no_subcommand_without_credentials_starts_the_chat() -> None:
     assert result.stdout.strip()  # the status answer
 
 
-def test_no_subcommand_with_credentials_serves(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("DISCORD_TOKEN", "discord-secret")
-    # No adapter exists yet, so serving stops at once with the "nothing to serve" code.
-    assert main([]) == 2
-    assert "no adapter" in capsys.readouterr().err
+async def test_bare_casebot_with_slack_credentials_serves_until_sigterm(tmp_path: Path) -> None:
+    """`casebot` with Slack tokens set serves over Socket Mode, answers, and stops on SIGTERM."""
+    from tests.fake_slack import FakeSlack
+
+    async with FakeSlack() as slack:
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO_ROOT),
+            "SLACK_BOT_TOKEN": slack.bot_token,
+            "SLACK_APP_TOKEN": slack.app_token,
+            "SLACK_API_URL": slack.api_url,
+            "CASEBOT_DB_PATH": str(tmp_path / "casebot.db"),
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", env=env, cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            await slack.wait_for_call("socket_connect", timeout=60)
+            await slack.send_envelope(
+                "slash_commands",
+                {
+                    "command": "/case", "text": "status", "user_id": "U1", "channel_id": "C1",
+                    "team_id": "T1", "api_app_id": "A1", "trigger_id": "t",
+                    "response_url": slack.response_url("serve-1"),
+                },
+            )  # fmt: skip
+            answer = await slack.wait_for_call("response_url", "serve-1", timeout=30)
+            assert "withdrawn" in json.dumps(answer.payload)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
+        assert process.returncode == 0, stderr.decode()
+        assert slack.bot_token not in stderr.decode() and slack.app_token not in stderr.decode()
 
 
 def test_invalid_setting_exits_1_naming_it(

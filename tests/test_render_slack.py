@@ -104,7 +104,7 @@ def test_an_undated_unattributed_quote_says_so() -> None:
     assert texts([citation]) == ["undated", "“Unattributed article 000”"]
 
 
-def test_disagreement_is_a_visible_warning_before_the_quotes() -> None:
+def test_disagreement_is_a_visible_warning_after_the_quotes() -> None:
     conflict = Conflict(
         about="the filing date",
         values=(
@@ -116,7 +116,7 @@ def test_disagreement_is_a_visible_warning_before_the_quotes() -> None:
     message = check_limits(
         Answer(kind="answer", text="Here.", quotes=(quote,), conflicts=(conflict,))
     )
-    warning = message["blocks"][1]["text"]["text"]
+    warning = message["blocks"][-1]["text"]["text"]
     assert warning == (
         ":warning: *Sources disagree on the filing date:*\n"
         "• 2025-01-21 — The Register\n"
@@ -135,7 +135,7 @@ def test_timeline_sources_notes_and_load_time() -> None:
     timeline = check_limits(Answer(kind="timeline", text="2 events.", events=events))
     assert texts(timeline["blocks"])[1] == (
         "*2016*  “Microsoft bought LinkedIn in 2016.” — Unattributed article 000\n"
-        "*reported 2025-01-22*  “A suit was filed this week.” — "
+        "*2025-01-22* (reported)  “A suit was filed this week.” — "
         "<https://www.theregister.com/2025/01/22/linkedin/|The Register>"
     )
 
@@ -242,6 +242,22 @@ def test_huge_texts_and_long_lists_stay_within_limits() -> None:
     message = check_limits(answer)
     notices = [t for t in texts(message["blocks"]) if t.startswith("… (")]
     assert notices and all(t.endswith(" not shown)") for t in notices)
+
+
+def test_the_warning_survives_when_events_are_cut() -> None:
+    events = tuple(
+        Event(date(2025, 1, 1), "day", Quote(f"Event {n}. " + "x" * 500, REGISTER, None))
+        for n in range(300)
+    )
+    conflict = Conflict("the date", (ConflictValue("a", (REGISTER,)), ConflictValue("b", ())))
+    message = check_limits(
+        Answer(kind="timeline", text="Events.", events=events, conflicts=(conflict,))
+    )
+    shown = texts(message["blocks"])
+    assert shown[-1].startswith(":warning: *Sources disagree on the date:*")
+    assert shown[-2].startswith("… (") and shown[-2].endswith(" more events not shown)")
+    counted = sum(t.count("*2025-01-01*") for t in shown)
+    assert shown[-2] == f"… ({300 - counted} more events not shown)"
 
 
 def test_a_small_answer_is_not_cut() -> None:

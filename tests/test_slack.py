@@ -13,7 +13,9 @@ import contextlib
 import itertools
 import json
 import logging
+import re
 import shutil
+import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -284,8 +286,12 @@ async def test_ask_answers_in_channel_with_the_question_and_quotes(slack: Harnes
     assert payload["response_type"] == "in_channel"
     text = all_text(payload)
     assert "Question: “who is suing LinkedIn?”" in text
-    assert "\n> " in text or text.startswith("> ")
-    assert sum(1 for b in payload["blocks"] if b["type"] == "section" and "> " in b["text"]["text"]) >= 1
+    blocks = payload["blocks"]
+    quotes = [n for n, b in enumerate(blocks) if b.get("text", {}).get("text", "").startswith("> ")]
+    assert quotes
+    for n in quotes:  # each quotation has its citation, with a date or "undated"
+        cited = [e["text"] for e in blocks[n + 1]["elements"]]
+        assert any(re.fullmatch(r"\d{4}-\d{2}-\d{2}|undated", part) for part in cited)
 
 
 async def test_bare_text_is_a_question(slack: Harness) -> None:
@@ -555,6 +561,45 @@ async def test_start_fails_clearly_on_a_bad_token(
         await start(slack_bot_token="xoxb-wrong")
     with pytest.raises(SlackStartError, match="invalid_auth.*SLACK_APP_TOKEN"):
         await start(slack_app_token="xapp-wrong", slack_signing_secret=None)
+    with pytest.raises(SlackStartError, match="SLACK_APP_TOKEN.*SLACK_SIGNING_SECRET"):
+        await start(slack_signing_secret=None)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        with pytest.raises(SlackStartError, match="Could not listen.*CASEBOT_PORT"):
+            await start(port=taken.getsockname()[1])
+
+
+async def test_an_unexpected_failure_is_a_private_apology_without_a_traceback(
+    slack: Harness, log_waiter: LogWaiter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(text: str, caller: object) -> None:
+        raise RuntimeError("database is on fire")
+
+    monkeypatch.setattr(slack.desk, "handle", broken)
+    payload = await slack.answer("status")
+    assert payload["response_type"] == "ephemeral"
+    assert "something went wrong" in all_text(payload)
+    assert "fire" not in json.dumps(payload) and "Traceback" not in json.dumps(payload)
+    await log_waiter.wait_for("could not answer a slash command")
+
+
+def test_manifest_declares_what_the_adapter_needs() -> None:
+    manifest = (Path(__file__).resolve().parents[1] / "deploy" / "slack-manifest.yaml").read_text()
+    for line in (
+        "    - command: /case",
+        "      usage_hint: ",
+        "    messages_tab_enabled: true",
+        "  socket_mode_enabled: true",
+        "    is_enabled: false",
+    ):
+        assert f"\n{line}" in manifest
+    scopes = manifest.split("    bot:\n")[1].split("settings:")[0].split()
+    assert sorted(s for s in scopes if s != "-") == [
+        "app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write",
+    ]  # fmt: skip
+    events = manifest.split("bot_events:\n")[1].split("  interactivity:")[0].split()
+    assert sorted(e for e in events if e != "-") == ["app_mention", "message.im"]
 
 
 # --- Socket Mode -------------------------------------------------------------------------

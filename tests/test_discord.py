@@ -1,0 +1,682 @@
+"""The Discord adapter, end to end: the real discord.py client against a fake Discord.
+
+Every test starts `tests.fake_discord.FakeDiscord` on 127.0.0.1, a real Desk over the real
+corpus (or a copy of it in tmp_path), and the adapter via `start_discord`; it drives the
+bot with gateway events and asserts on the REST requests that arrive.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from discord.gateway import DiscordWebSocket
+from discord.http import Route
+
+from bot.commands import COMMANDS, HELP_INTRO
+from bot.desk import Desk
+from bot.discord_app import DiscordAdapter, start_discord
+from bot.render_discord import utf16_len
+from bot.settings import Settings
+from tests.fake_discord import (
+    CREATE_PUBLIC_THREADS,
+    EPHEMERAL,
+    MANAGE_GUILD,
+    FakeChannel,
+    FakeDiscord,
+    FakeGuild,
+    RecordedRequest,
+    snowflake,
+    user_payload,
+)
+
+CALLBACK = r"/interactions/\d+/[^/]+/callback"
+ORIGINAL = r"/webhooks/\d+/[^/]+/messages/@original"
+FOLLOWUP = r"/webhooks/\d+/[^/]+"
+THREADS = r"/channels/\d+/messages/\d+/threads"
+MESSAGES = r"/channels/\d+/messages"
+QUESTION = "who is suing LinkedIn?"
+# Intents bits: message_content is privileged and must not be asked for.
+MESSAGE_CONTENT_INTENT = 1 << 15
+GUILD_MESSAGES_INTENT = 1 << 9
+DM_MESSAGES_INTENT = 1 << 12
+
+
+@dataclass
+class World:
+    """The fake Discord and who is in it."""
+
+    fake: FakeDiscord
+    guild: FakeGuild
+    general: FakeChannel
+    thread: FakeChannel
+    manager: dict[str, Any]  # has a role granting Manage Server
+    member: dict[str, Any]  # plain member
+    stranger: dict[str, Any]  # only ever in DMs
+    other_bot: dict[str, Any]
+
+    def mention(self, text: str) -> str:
+        return f"<@{self.fake.bot_id}> {text}"
+
+
+@pytest.fixture
+async def world() -> AsyncIterator[World]:
+    fake = FakeDiscord()
+    await fake.start()
+    guild = fake.add_guild()
+    general = guild.add_channel("general")
+    thread = guild.add_thread(general, "case talk", owner_id=snowflake())
+    managers = guild.add_role("Moderators", MANAGE_GUILD)
+    manager = user_payload(snowflake(), "mod")
+    member = user_payload(snowflake(), "member")
+    other_bot = user_payload(snowflake(), "otherbot", bot=True)
+    guild.add_member(manager, [managers])
+    guild.add_member(member)
+    guild.add_member(other_bot)
+    yield World(
+        fake=fake,
+        guild=guild,
+        general=general,
+        thread=thread,
+        manager=manager,
+        member=member,
+        stranger=user_payload(snowflake(), "stranger"),
+        other_bot=other_bot,
+    )
+    await fake.close()
+
+
+@pytest.fixture
+def corpus_copy(tmp_path: Path, seed_corpus_dir: Path) -> Path:
+    """A copy of the bundled corpus that a test may change before reloading."""
+    return Path(shutil.copytree(seed_corpus_dir, tmp_path / "corpus"))
+
+
+@pytest.fixture
+def bot(
+    world: World, make_settings: Callable[..., Settings]
+) -> Callable[..., Any]:
+    """`async with bot(**settings) as (desk, adapter)`: casebot connected to the fake."""
+
+    @asynccontextmanager
+    async def run(**overrides: Any) -> AsyncIterator[tuple[Desk, DiscordAdapter]]:
+        values: dict[str, Any] = {
+            "discord_token": world.fake.token,
+            "discord_api_url": world.fake.api_url,
+            "discord_gateway_url": world.fake.gateway_url,
+            "discord_guild_ids": [world.guild.id],
+        }
+        values.update(overrides)
+        settings = make_settings(**values)
+        desk = await Desk.open(settings)
+        try:
+            adapter = await start_discord(desk, settings, connect_timeout=15, guild_ready_timeout=0.05)
+            try:
+                yield desk, adapter
+            finally:
+                await adapter.close()
+        finally:
+            await desk.close()
+
+    return run
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def embed_text(body: dict[str, Any]) -> str:
+    """All the text of a sent message: content, and titles, descriptions and footers."""
+    parts = [body.get("content") or ""]
+    for embed in body.get("embeds") or []:
+        parts += [embed.get("title", ""), embed.get("description", "")]
+        parts.append(embed.get("footer", {}).get("text", ""))
+        parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields", [])]
+    return "\n".join(parts)
+
+
+def message_body(request: RecordedRequest) -> dict[str, Any]:
+    """The message a request sends (an interaction callback wraps it in "data")."""
+    if request.path.endswith("/callback"):
+        return request.body.get("data") or {}
+    return request.body
+
+
+def sent_messages(fake: FakeDiscord) -> list[RecordedRequest]:
+    """Every request that sends or edits a message."""
+    patterns = [("POST", CALLBACK), ("PATCH", ORIGINAL), ("POST", FOLLOWUP), ("POST", MESSAGES)]
+    return [r for r in fake.requests if any(r.matches(m, p) for m, p in patterns)]
+
+
+def assert_within_limits(body: dict[str, Any]) -> None:
+    embeds = body.get("embeds") or []
+    assert utf16_len(body.get("content") or "") <= 2000
+    assert len(embeds) <= 10
+    total = 0
+    for embed in embeds:
+        title = embed.get("title", "")
+        description = embed.get("description", "")
+        footer = embed.get("footer", {}).get("text", "")
+        fields = embed.get("fields", [])
+        assert utf16_len(title) <= 256
+        assert utf16_len(description) <= 4096
+        assert utf16_len(footer) <= 2048
+        assert len(fields) <= 25
+        for field in fields:
+            assert utf16_len(field["name"]) <= 256 and utf16_len(field["value"]) <= 1024
+        total += utf16_len(title) + utf16_len(description) + utf16_len(footer)
+        total += sum(utf16_len(f["name"]) + utf16_len(f["value"]) for f in fields)
+    assert total <= 6000
+
+
+def assert_answer_with_quotes(body: dict[str, Any]) -> None:
+    """The message quotes the sources: "> " lines, each cited with an outlet and a date."""
+    text = embed_text(body)
+    assert re.search(r"^> \S", text, re.MULTILINE), text
+    assert re.search(r"— \[?[^\n]+?(\]\(https?://[^)]+\))?, (\d{4}-\d\d-\d\d|undated)$", text, re.M)
+    assert_within_limits(body)
+
+
+def _replies_to(request: RecordedRequest, message: dict[str, Any]) -> bool:
+    reference = request.body.get("message_reference") or {}
+    return str(reference.get("message_id")) == message["id"]
+
+
+async def answered(world: World, interaction: dict[str, Any]) -> RecordedRequest:
+    """The request that carries the answer to an interaction (callback or edited original)."""
+    token = interaction["token"]
+    callback = await world.fake.wait_for_request("POST", CALLBACK, lambda r: token in r.path)
+    if callback.body["type"] == 4:
+        return callback
+    return await world.fake.wait_for_request(
+        "PATCH|POST", rf"/webhooks/\d+/{token}(/messages/@original)?"
+    )
+
+
+# --- connecting and registering ----------------------------------------------------------
+
+
+async def test_connects_with_default_intents_and_registers_the_case_group(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot():
+        (identify,) = [m for m in world.fake.gateway_received if m["op"] == 2]
+        intents = identify["d"]["intents"]
+        assert intents == discord.Intents.default().value
+        assert not intents & MESSAGE_CONTENT_INTENT
+        assert intents & GUILD_MESSAGES_INTENT and intents & DM_MESSAGES_INTENT
+        # The gateway was asked for the compressed stream the fake speaks.
+        assert world.fake.gateway_queries[0] == {
+            "v": "10", "encoding": "json", "compress": "zlib-stream"
+        }  # fmt: skip
+
+        (sync,) = world.fake.requests_to("PUT", rf"/applications/\d+/guilds/{world.guild.id}/commands")
+        assert world.fake.requests_to("PUT", r"/applications/\d+/commands") == []
+        (case,) = sync.body
+        assert case["name"] == "case" and case["type"] == 1 and case["description"]
+        # Subcommands can't carry default_member_permissions in Discord's API, and the
+        # group must stay open to everyone for status and ask: reload is gated at run time.
+        assert case["default_member_permissions"] is None
+        options = {option["name"]: option for option in case["options"]}
+        assert list(options) == [spec.name for spec in COMMANDS]
+        for spec in COMMANDS:
+            assert options[spec.name]["type"] == 1
+            assert options[spec.name]["description"] == spec.description
+        (question,) = options["ask"]["options"]
+        assert question["name"] == "question" and question["type"] == 3
+        assert question["required"] is True and question["description"]
+    # Closing puts discord.py's addresses back.
+    assert Route.BASE == "https://discord.com/api/v10"
+    assert str(DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
+
+
+async def test_registers_globally_without_guild_ids(world: World, bot: Callable[..., Any]) -> None:
+    async with bot(discord_guild_ids=[]):
+        (sync,) = world.fake.requests_to("PUT", r"/applications/\d+/commands")
+        assert [command["name"] for command in sync.body] == ["case"]
+        assert world.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands") == []
+
+
+async def test_a_refused_token_fails_start_up(
+    world: World, make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    settings = make_settings(
+        discord_token="wrong-token",
+        discord_api_url=world.fake.api_url,
+        discord_gateway_url=world.fake.gateway_url,
+    )
+    desk = await Desk.open(settings)
+    try:
+        with pytest.raises(discord.LoginFailure):
+            await start_discord(desk, settings, connect_timeout=5)
+    finally:
+        await desk.close()
+    assert Route.BASE == "https://discord.com/api/v10"
+
+
+# --- slash commands ----------------------------------------------------------------------
+
+
+async def test_status_is_deferred_then_answered_publicly_with_quotes_and_dates(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot():
+        interaction = await world.fake.slash_command(
+            world.member, "status", guild=world.guild, channel_id=world.general.id
+        )
+        callback = await world.fake.wait_for_request("POST", CALLBACK)
+        assert callback.body["type"] == 5  # deferred: "casebot is thinking…"
+        assert not (callback.body.get("data") or {}).get("flags", 0) & EPHEMERAL
+
+        answer = await answered(world, interaction)
+        assert answer.matches("PATCH", ORIGINAL)
+        body = answer.body
+        assert_answer_with_quotes(body)
+        assert body["content"].startswith("Where the case stands")
+        text = embed_text(body)
+        assert "2025-01-30" in text and "undated" in text
+        assert "[The Register](https://www.theregister.com/" in text
+
+
+async def test_ask_answers_the_question_publicly(world: World, bot: Callable[..., Any]) -> None:
+    async with bot():
+        interaction = await world.fake.slash_command(
+            world.member, "ask", {"question": QUESTION}, guild=world.guild, channel_id=world.general.id
+        )
+        answer = await answered(world, interaction)
+        body = answer.body
+        assert body["content"] == "Here is what the sources say."
+        assert body["embeds"][0]["title"] == QUESTION
+        assert_answer_with_quotes(body)
+        callback = world.fake.requests_to("POST", CALLBACK)[0]
+        assert callback.body == {"type": 5}  # public deferral
+
+
+async def test_help_is_immediate_and_ephemeral(world: World, bot: Callable[..., Any]) -> None:
+    async with bot():
+        interaction = await world.fake.slash_command(
+            world.member, "help", guild=world.guild, channel_id=world.general.id
+        )
+        callback = await answered(world, interaction)
+        assert callback.body["type"] == 4
+        data = callback.body["data"]
+        assert data["flags"] & EPHEMERAL
+        assert data["content"] == HELP_INTRO
+        assert "/case ask <question>" in embed_text(data)
+        assert_within_limits(data)
+
+
+async def test_sources_is_immediate_and_public(world: World, bot: Callable[..., Any]) -> None:
+    async with bot():
+        interaction = await world.fake.slash_command(
+            world.member, "sources", guild=world.guild, channel_id=world.general.id
+        )
+        callback = await answered(world, interaction)
+        assert callback.body["type"] == 4
+        data = callback.body["data"]
+        assert not data.get("flags", 0) & EPHEMERAL
+        text = embed_text(data)
+        assert "TechSpot" in text and "passages" in text and "Corpus loaded" in text
+
+
+async def test_ephemeral_answers_setting_makes_answers_private(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot(ephemeral_answers=True):
+        interaction = await world.fake.slash_command(
+            world.member, "timeline", guild=world.guild, channel_id=world.general.id
+        )
+        callback = await world.fake.wait_for_request("POST", CALLBACK)
+        assert callback.body == {"type": 5, "data": {"flags": EPHEMERAL}}
+        answer = await answered(world, interaction)
+        text = embed_text(answer.body)
+        assert "Timeline" in text and "⚠️ Sources disagree" in text
+        assert_within_limits(answer.body)
+
+
+async def test_a_private_reply_to_a_public_command_replaces_the_placeholder_privately(
+    world: World, bot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retrieval.status
+
+    def explode(*args: object) -> None:
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(retrieval.status, "status", explode)
+    async with bot():
+        interaction = await world.fake.slash_command(
+            world.member, "status", guild=world.guild, channel_id=world.general.id
+        )
+        token = interaction["token"]
+        followup = await world.fake.wait_for_request("POST", rf"/webhooks/\d+/{token}")
+        assert followup.body["flags"] & EPHEMERAL
+        assert "something went wrong" in followup.body["content"]
+        # The public "thinking…" placeholder was removed first, not left hanging.
+        deleted = world.fake.requests_to("DELETE", ORIGINAL)
+        assert len(deleted) == 1 and world.fake.requests.index(deleted[0]) < world.fake.requests.index(followup)
+
+
+# --- mentions ----------------------------------------------------------------------------
+
+
+async def test_mention_in_a_channel_starts_a_thread_and_answers_in_it(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot():
+        question = "when was the suit filed? " + "and why " * 30
+        message = await world.fake.post_message(
+            world.member, world.mention(question), guild=world.guild,
+            channel_id=world.general.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        started = await world.fake.wait_for_request("POST", THREADS)
+        assert started.path == f"/channels/{world.general.id}/messages/{message['id']}/threads"
+        name = started.body["name"]
+        assert 0 < len(name) <= 100 and name.startswith("when was the suit filed?")
+        assert f"<@{world.fake.bot_id}>" not in name
+        # The thread takes the message's id; the answer goes there.
+        answer = await world.fake.wait_for_request("POST", rf"/channels/{message['id']}/messages")
+        assert_answer_with_quotes(answer.body)
+
+
+async def test_mention_in_a_thread_answers_in_the_thread(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot():
+        message = await world.fake.post_message(
+            world.member, f"<@!{world.fake.bot_id}> {QUESTION}", guild=world.guild,
+            channel_id=world.thread.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        answer = await world.fake.wait_for_request("POST", rf"/channels/{world.thread.id}/messages")
+        assert str(answer.body["message_reference"]["message_id"]) == message["id"]
+        assert answer.body["embeds"][0]["title"] == QUESTION
+        assert_answer_with_quotes(answer.body)
+        assert world.fake.requests_to("POST", THREADS) == []
+
+
+async def test_mention_where_threads_are_forbidden_replies_to_the_message(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    bot_role = next(r for r in world.guild.roles.values() if r.name == "casebot")
+    locked = world.guild.add_channel(
+        "no-threads",
+        overwrites=[{"id": str(bot_role.id), "type": 0, "allow": "0", "deny": str(CREATE_PUBLIC_THREADS)}],
+    )
+    async with bot():
+        message = await world.fake.post_message(
+            world.member, world.mention(QUESTION), guild=world.guild,
+            channel_id=locked.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        answer = await world.fake.wait_for_request("POST", rf"/channels/{locked.id}/messages")
+        assert str(answer.body["message_reference"]["message_id"]) == message["id"]
+        assert_answer_with_quotes(answer.body)
+        (refused,) = world.fake.requests_to("POST", THREADS)
+        assert refused.path.startswith(f"/channels/{locked.id}/")
+
+
+async def test_dm_is_answered_and_bare_mention_gets_help(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot():
+        dm = await world.fake.post_message(world.stranger, QUESTION)
+        answer = await world.fake.wait_for_request("POST", rf"/channels/{dm['channel_id']}/messages")
+        assert_answer_with_quotes(answer.body)
+
+        bare = await world.fake.post_message(
+            world.member, f"<@{world.fake.bot_id}>", guild=world.guild,
+            channel_id=world.general.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        help_reply = await world.fake.wait_for_request(
+            "POST", MESSAGES, lambda r: _replies_to(r, bare)
+        )
+        assert help_reply.body["content"] == HELP_INTRO
+        assert world.fake.requests_to("POST", THREADS) == []  # help isn't worth a thread
+
+
+async def test_messages_from_bots_and_unmentioned_messages_are_ignored(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot():
+        await world.fake.post_message(
+            world.other_bot, world.mention(QUESTION), guild=world.guild,
+            channel_id=world.general.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        await world.fake.post_message(world.fake.bot_user, world.mention(QUESTION))
+        await world.fake.post_message(
+            world.member, QUESTION, guild=world.guild, channel_id=world.general.id
+        )
+        # Gateway events are handled in order: once this DM is answered, the messages
+        # before it have been seen and dropped.
+        last = await world.fake.post_message(world.stranger, QUESTION)
+        await world.fake.wait_for_request("POST", rf"/channels/{last['channel_id']}/messages")
+        assert world.fake.requests_to("POST", THREADS) == []
+        assert [r.path for r in sent_messages(world.fake)] == [f"/channels/{last['channel_id']}/messages"]
+
+
+# --- admin reload ------------------------------------------------------------------------
+
+
+NEW_ARTICLE = """+++
+title = "Court sets a hearing in the LinkedIn case"
+outlet = "Fresh Wire"
+url = "https://fresh.example/hearing"
+published = 2025-02-10
++++
+A judge scheduled a hearing in the LinkedIn private messages lawsuit for March 2025.
+"""
+
+
+async def test_reload_by_a_manager_swaps_the_corpus(
+    world: World, bot: Callable[..., Any], corpus_copy: Path
+) -> None:
+    async with bot(corpus_dir=corpus_copy) as (desk, _):
+        before = desk.index
+        (corpus_copy / "fresh-wire-hearing.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        interaction = await world.fake.slash_command(
+            world.manager, "reload", guild=world.guild, channel_id=world.general.id
+        )
+        callback = await world.fake.wait_for_request("POST", CALLBACK)
+        assert callback.body == {"type": 5, "data": {"flags": EPHEMERAL}}  # private report
+        # What Discord computed from the member's roles: Manage Server.
+        assert int(interaction["member"]["permissions"]) & MANAGE_GUILD
+        report = await answered(world, interaction)
+        text = embed_text(report.body)
+        assert report.body["content"].startswith("Reloaded the corpus: 6 articles")
+        assert "Added: fresh-wire-hearing" in text
+        assert desk.index is not before
+        assert "fresh-wire-hearing" in {a.source.id for a in desk.index.corpus.articles}
+        (audit,) = await desk.store.recent_audit(10)
+        assert (audit.platform, audit.user_id, audit.allowed) == (
+            "discord", world.manager["id"], True
+        )
+
+
+async def test_reload_by_a_member_without_manage_server_is_refused(
+    world: World, bot: Callable[..., Any], corpus_copy: Path
+) -> None:
+    async with bot(corpus_dir=corpus_copy) as (desk, _):
+        before = desk.index
+        (corpus_copy / "fresh-wire-hearing.md").write_text(NEW_ARTICLE, encoding="utf-8")
+        interaction = await world.fake.slash_command(
+            world.member, "reload", guild=world.guild, channel_id=world.general.id
+        )
+        assert not int(interaction["member"]["permissions"]) & MANAGE_GUILD
+        refusal = await answered(world, interaction)
+        assert refusal.body["content"] == "Sorry, only casebot admins can use “reload”."
+        callback = world.fake.requests_to("POST", CALLBACK)[0]
+        assert callback.body["data"]["flags"] & EPHEMERAL
+        assert desk.index is before
+        (audit,) = await desk.store.recent_audit(10)
+        assert audit.allowed is False
+
+
+async def test_admin_ids_may_reload_without_manage_server(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot(discord_admin_ids=[int(world.member["id"])]) as (desk, _):
+        before = desk.index
+        interaction = await world.fake.slash_command(
+            world.member, "reload", guild=world.guild, channel_id=world.general.id
+        )
+        report = await answered(world, interaction)
+        assert report.body["content"].startswith("Reloaded the corpus")
+        assert desk.index is not before
+
+
+async def test_a_failed_reload_names_the_errors_and_keeps_the_old_corpus(
+    world: World, bot: Callable[..., Any], corpus_copy: Path
+) -> None:
+    async with bot(corpus_dir=corpus_copy) as (desk, _):
+        before = desk.index
+        (corpus_copy / "broken-article.md").write_text("no front matter at all\n", encoding="utf-8")
+        interaction = await world.fake.slash_command(
+            world.manager, "reload", guild=world.guild, channel_id=world.general.id
+        )
+        report = await answered(world, interaction)
+        assert report.body["content"].startswith("Reload failed; still serving the corpus")
+        assert "broken-article.md" in embed_text(report.body)
+        assert desk.index is before
+
+        ask = await world.fake.slash_command(
+            world.member, "ask", {"question": QUESTION}, guild=world.guild, channel_id=world.general.id
+        )
+        assert_answer_with_quotes((await answered(world, ask)).body)
+
+
+async def test_reload_by_mention_follows_the_same_rule(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot(discord_admin_ids=[int(world.stranger["id"])]) as (desk, _):
+        refused = await world.fake.post_message(
+            world.member, world.mention("reload"), guild=world.guild,
+            channel_id=world.general.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        reply = await world.fake.wait_for_request(
+            "POST", MESSAGES, lambda r: _replies_to(r, refused)
+        )
+        assert reply.body["content"].startswith("Sorry, only casebot admins")
+
+        allowed = await world.fake.post_message(
+            world.manager, world.mention("reload"), guild=world.guild,
+            channel_id=world.general.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        reply = await world.fake.wait_for_request(
+            "POST", MESSAGES, lambda r: _replies_to(r, allowed)
+        )
+        assert reply.body["content"].startswith("Reloaded the corpus")
+
+        # In a DM there are no guild permissions: only DISCORD_ADMIN_IDS count.
+        manager_dm = await world.fake.post_message(world.manager, "reload")
+        reply = await world.fake.wait_for_request(
+            "POST", rf"/channels/{manager_dm['channel_id']}/messages"
+        )
+        assert reply.body["content"].startswith("Sorry, only casebot admins")
+        admin_dm = await world.fake.post_message(world.stranger, "reload")
+        reply = await world.fake.wait_for_request(
+            "POST", rf"/channels/{admin_dm['channel_id']}/messages"
+        )
+        assert reply.body["content"].startswith("Reloaded the corpus")
+        assert world.fake.requests_to("POST", THREADS) == []
+
+        audits = await desk.store.recent_audit(10)
+        assert sorted(a.allowed for a in audits) == [False, False, True, True]
+
+
+# --- mentions can't ping, long corpora fit -----------------------------------------------
+
+
+EVERYONE_ARTICLE = """+++
+title = "Staff memo on the LinkedIn suit"
+outlet = "Ping Gazette"
+url = "https://ping.example/memo"
+published = 2025-01-24
++++
+The memo to @everyone at the company said the LinkedIn lawsuit over private messages was serious, and <@&123456> and <@987654> were told to read it.
+"""
+
+
+async def test_nothing_sent_can_mention_anyone(
+    world: World, bot: Callable[..., Any], corpus_copy: Path
+) -> None:
+    (corpus_copy / "ping-gazette-memo.md").write_text(EVERYONE_ARTICLE, encoding="utf-8")
+    question = "@everyone what did the memo about the LinkedIn lawsuit say?"
+    async with bot(corpus_dir=corpus_copy):
+        interaction = await world.fake.slash_command(
+            world.member, "ask", {"question": question}, guild=world.guild, channel_id=world.general.id
+        )
+        slash = await answered(world, interaction)
+        assert "@everyone at the company" in embed_text(slash.body)
+        await world.fake.slash_command(
+            world.member, "help", guild=world.guild, channel_id=world.general.id
+        )
+        await world.fake.post_message(
+            world.member, world.mention(question), guild=world.guild,
+            channel_id=world.general.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        await world.fake.post_message(
+            world.member, world.mention("@everyone"), guild=world.guild,
+            channel_id=world.general.id, mentions=[world.fake.bot_user],
+        )  # fmt: skip
+        in_thread = await world.fake.wait_for_request("POST", r"/channels/\d+/messages", lambda r: "@everyone at" in embed_text(r.body))
+        assert "@everyone at the company" in embed_text(in_thread.body)
+        await world.fake.wait_for_request("POST", MESSAGES, lambda r: "“@everyone”" in (r.body.get("content") or ""))
+
+        sent = sent_messages(world.fake)
+        assert len(sent) == 5
+        for request in sent:
+            body = message_body(request)
+            if request.path.endswith("/callback") and request.body["type"] == 5:
+                continue  # a deferral carries no message text
+            assert body["allowed_mentions"] == {"parse": []}, request.path
+
+
+def _long_article(index: int) -> str:
+    """A long article: long, dated sentences about the suit, different in each article.
+
+    Only every fourth article has a paragraph about the arbitration clause, so that the
+    question about it has passages to rank (a word in most passages tells BM25 nothing).
+    """
+    clause = " ".join(
+        f"The arbitration clause in filing {index}-{n} was challenged by the plaintiffs "
+        f"on January {(index + n) % 28 + 1}, 2025, "
+        + " ".join(f"with argument {index}-{n}-{k} about waivers" for k in range(8))
+        + "."
+        for n in range(5)
+    )
+    others = [
+        f"On January {(index + n) % 28 + 1}, 2025, LinkedIn answered point {index}-{n}, "
+        + " ".join(f"with detail {index}-{n}-{k} about the private messages" for k in range(25))
+        + "."
+        for n in range(5)
+    ]
+    return (
+        f'+++\ntitle = "Long report {index} on the LinkedIn lawsuit, with a very long title '
+        f'that goes on and on"\noutlet = "Long Outlet {index} ⚖️"\n'
+        f'url = "https://long.example/{index}"\npublished = 2025-01-{index % 28 + 1:02d}\n+++\n'
+        + "\n\n".join([clause, *others] if index % 4 == 0 else others)
+        + "\n"
+    )
+
+
+async def test_an_answer_from_a_very_long_corpus_stays_within_discord_limits(
+    world: World, bot: Callable[..., Any], make_corpus: Callable[..., Path]
+) -> None:
+    corpus = make_corpus({f"long-{i:02d}.md": _long_article(i) for i in range(60)}, name="long")
+    async with bot(corpus_dir=corpus, max_quotes=50):
+        for subcommand, options in [
+            ("timeline", None), ("ask", {"question": "what about the arbitration clause?"}),
+            ("sources", None), ("status", None),
+        ]:  # fmt: skip
+            interaction = await world.fake.slash_command(
+                world.member, subcommand, options, guild=world.guild, channel_id=world.general.id
+            )
+            answer = await answered(world, interaction)
+            body = message_body(answer)
+            assert_within_limits(body)
+            if subcommand in ("timeline", "sources", "ask"):
+                assert re.search(r"… \(\d+ more (events|sources|quotes) not shown\)", embed_text(body))
