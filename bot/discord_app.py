@@ -17,6 +17,7 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -153,7 +154,9 @@ class CasebotClient(discord.Client):
 
     # --- application commands ---
 
-    async def run_command(self, interaction: discord.Interaction, spec: CommandSpec, text: str) -> None:
+    async def run_command(
+        self, interaction: discord.Interaction, spec: CommandSpec, text: str
+    ) -> None:
         """Answer one `/case` subcommand: `text` is the chat line it stands for."""
         # interaction.permissions is what Discord computed for the member in this channel
         # (roles and overwrites); outside a guild there are none to speak of.
@@ -204,8 +207,9 @@ class CasebotClient(discord.Client):
         channel = message.channel
         # A public answer to a mention in a text channel goes into a thread on the
         # question, so a conversation about the case doesn't bury the channel. Threads
-        # and DMs are answered where they are; private replies (help, refusals, errors)
-        # are kept short and answer the message itself.
+        # and DMs are answered where they are. A reply meant for the asker alone (help,
+        # refusals, errors, reload reports) can't be private on a message, so it answers
+        # the message itself rather than opening a thread.
         if reply.public and isinstance(channel, discord.TextChannel):
             try:
                 thread = await message.create_thread(
@@ -315,6 +319,23 @@ def thread_name(question: str) -> str:
 # --- running it ------------------------------------------------------------------------
 
 
+async def _login(client: CasebotClient, settings: Settings) -> None:
+    """Log in (and so register the commands), with errors that name the setting to fix."""
+    assert settings.discord_token is not None
+    try:
+        await client.login(settings.discord_token.get_secret_value())
+    except discord.LoginFailure as error:
+        raise discord.LoginFailure(
+            "Discord refused the bot token: check DISCORD_TOKEN (Developer Portal → Bot → "
+            "Reset Token)"
+        ) from error
+    except (aiohttp.ClientError, OSError) as error:
+        raise ConnectionError(
+            f"could not reach Discord's API at {settings.discord_api_url} (DISCORD_API_URL): "
+            f"{error}"
+        ) from error
+
+
 class DiscordAdapter:
     """A running Discord connection. Stop it with `await adapter.close()`."""
 
@@ -359,8 +380,9 @@ async def start_discord(
     Raises:
         ValueError: DISCORD_TOKEN is not set.
         discord.LoginFailure: Discord refused the token.
+        ConnectionError: Discord's API or gateway could not be reached.
         TimeoutError: the gateway was not ready in time.
-        Exception: whatever else stopped the connection.
+        discord.HTTPException: another REST failure while logging in or registering.
     """
     if settings.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
@@ -368,7 +390,7 @@ async def start_discord(
     client = CasebotClient(desk, settings, **client_options)
     task: asyncio.Task[None] | None = None
     try:
-        await client.login(settings.discord_token.get_secret_value())
+        await _login(client, settings)
         task = asyncio.create_task(client.connect(reconnect=True), name="casebot-discord")
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait(
@@ -377,8 +399,16 @@ async def start_discord(
         if ready not in done:
             ready.cancel()
             if task in done:
-                raise task.exception() or ConnectionError("Discord closed the connection")
-            raise TimeoutError(f"Discord's gateway was not ready within {connect_timeout:g} s")
+                # Whatever discord.py raised (a refused connection can surface as an
+                # AttributeError from its reconnect code), say what failed.
+                raise ConnectionError(
+                    "could not connect to Discord's gateway at "
+                    f"{settings.discord_gateway_url} (DISCORD_GATEWAY_URL)"
+                ) from task.exception()
+            raise TimeoutError(
+                f"Discord's gateway at {settings.discord_gateway_url} (DISCORD_GATEWAY_URL) "
+                f"was not ready within {connect_timeout:g} s"
+            )
     except BaseException:
         await client.close()
         if task is not None:

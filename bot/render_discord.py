@@ -19,7 +19,7 @@ import discord
 from bot.render_text import format_date, format_time
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+# Discord's limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
 MAX_CONTENT = 2000
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
@@ -312,7 +312,8 @@ class _Packer:
             room = 0 if last else trailer_room
             current = descriptions[-1]
             size = utf16_len(block) + (2 if current else 0)
-            if spent + size + room <= budget and _desc_len(current) + size + room <= MAX_DESCRIPTION:
+            fits_embed = _desc_len(current) + size + room <= MAX_DESCRIPTION
+            if spent + size + room <= budget and fits_embed:
                 current.append(block)
             elif (
                 current

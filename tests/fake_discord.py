@@ -196,8 +196,12 @@ class FakeGuild:
         self.roles[role.id] = role
         return role
 
-    def add_channel(self, name: str, *, overwrites: list[dict[str, Any]] | None = None) -> FakeChannel:
-        channel = FakeChannel(id=snowflake(), name=name, guild_id=self.id, overwrites=overwrites or [])
+    def add_channel(
+        self, name: str, *, overwrites: list[dict[str, Any]] | None = None
+    ) -> FakeChannel:
+        channel = FakeChannel(
+            id=snowflake(), name=name, guild_id=self.id, overwrites=overwrites or []
+        )
         self.channels[channel.id] = channel
         return channel
 
@@ -288,7 +292,7 @@ class RecordedRequest:
 
     def matches(self, method: str, pattern: str) -> bool:
         """Whether the method matches `method` and the path `pattern` (both regexes)."""
-        return re.fullmatch(method, self.method) is not None and re.fullmatch(pattern, self.path) is not None
+        return bool(re.fullmatch(method, self.method) and re.fullmatch(pattern, self.path))
 
 
 # --- the server ------------------------------------------------------------------------
@@ -355,7 +359,7 @@ class FakeDiscord:
         """A guild with @everyone (member permissions), an owner, the bot and #general."""
         guild_id = snowflake()
         guild = FakeGuild(id=guild_id, name=name, owner_id=int(self.owner_user["id"]))
-        guild.roles[guild_id] = FakeRole(id=guild_id, name="@everyone", permissions=MEMBER_PERMISSIONS)
+        guild.roles[guild_id] = FakeRole(guild_id, "@everyone", MEMBER_PERMISSIONS)
         bot_role = guild.add_role("casebot", BOT_PERMISSIONS)
         guild.add_member(self.bot_user, [bot_role])
         guild.add_member(self.owner_user)
@@ -775,8 +779,8 @@ class _GatewayConnection:
         if self.compressor is None:
             await self.ws.send_str(text)
         else:
-            data = self.compressor.compress(text.encode()) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
-            await self.ws.send_bytes(data)
+            data = self.compressor.compress(text.encode())
+            await self.ws.send_bytes(data + self.compressor.flush(zlib.Z_SYNC_FLUSH))
 
 
 def _match(r: RecordedRequest, methods: str, pattern: str) -> re.Match[str] | None:
