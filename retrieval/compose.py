@@ -15,7 +15,7 @@ from retrieval import claims, developments
 from retrieval.analyzer import QueryGroup, fold
 from retrieval.dates import find_dates
 from retrieval.index import Index
-from retrieval.model import Answer, Conflict, Quote, SourceSummary
+from retrieval.model import Answer, Conflict, Quote, Source, SourceSummary
 
 MAX_QUOTE_CHARS = 300
 PASSAGES_CONSIDERED = 8
@@ -82,16 +82,15 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
     # Where sources disagree, quote the other side too, in place of the weakest quotes, so
     # the reader sees each source's own words, not only a list of values.
     quoted = {(item.sentence.passage.id, item.sentence.start) for item in chosen}
+    other_side: dict[tuple[int, int], claims.Sentence] = {}
     for sentence in dissent:
         key = (sentence.passage.id, sentence.start)
-        if key in quoted:
-            continue
-        if len(quotes) >= max_quotes:
-            if len(quotes) <= 1:
-                break
-            quotes.pop()
-        quotes.append(make_quote(index, sentence, groups))
-        quoted.add(key)
+        if key not in quoted:
+            other_side.setdefault(key, sentence)
+    if other_side:
+        keep = max(1, max_quotes - len(other_side))
+        extra = [make_quote(index, s, groups) for s in other_side.values()]
+        quotes = quotes[:keep] + extra[: max(0, max_quotes - keep)]
     text = "Here is what the sources say."
     if found_conflicts:
         text += " They disagree on some details: see below."
@@ -191,6 +190,7 @@ def _group_hit(group: QueryGroup, weight: float, words: frozenset[str]) -> float
 _PERSON = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:De\s+La\s+|de\s+|[A-Z][a-z]+\s+)?[A-Z][a-z]+)")
 
 
+_ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.|Corp\.|Ltd\.)(?!\w)")
 _QUANTITY = re.compile(r"\d|\b(?:hundreds|thousands|millions|billions|dozens)\b", re.I)
 
 
@@ -198,7 +198,7 @@ def _answer_type(question: str):
     """What kind of words an answer holds, from the question's first words, if it tells."""
     q = question.casefold()
     if q.startswith(("who ", "whom ", "who's ")) or re.search(r"\bnames?\b", q):
-        return lambda s: bool(_PERSON.search(s.text)) or " PC" in s.text
+        return lambda s: bool(_PERSON.search(s.text) or _ORGANISATION.search(s.text))
     if re.search(r"\b(?:respond|responded|react|reacted|reply|replied|say|said|comment|commented|statement)\b", q):
         # Asking for someone's words: prefer sentences that quote them.
         return lambda s: bool(re.search(r"[\"“”]", s.text))
@@ -228,7 +228,7 @@ def make_quote(
     sentence: claims.Sentence,
     groups: list[QueryGroup],
     *,
-    also_in: tuple = (),
+    also_in: tuple[Source, ...] = (),
     label: str | None = None,
 ) -> Quote:
     """A verbatim quote of a sentence, cut around the question's words if it is long."""
@@ -269,6 +269,8 @@ def cut(text: str, index: Index, groups: list[QueryGroup], limit: int = MAX_QUOT
     while j + 1 < len(words) and words[j + 1].end() - words[best_start].start() <= limit - 2:
         j += 1
     piece = text[words[best_start].start() : words[j].end()]
+    if len(piece) > limit - 2:  # one "word" longer than a quote (junk, a URL): clip it
+        piece = piece[: limit - 2]
     prefix = "…" if best_start > 0 else ""
     suffix = "…" if j < len(words) - 1 else ""
     return prefix + piece + suffix
