@@ -33,6 +33,7 @@ def timeline(index: Index) -> Answer:
     """Dated events from the sources, oldest first."""
     candidates = _candidates(index)
     events: list[tuple[Event, claims.Sentence]] = []
+    on_date: dict[tuple, list[int]] = {}  # (date, precision) -> positions in `events`
     conflicts: list[Conflict] = []
     for candidate in candidates:
         sentence, mention = candidate.sentence, candidate.mention
@@ -44,17 +45,14 @@ def timeline(index: Index) -> Answer:
             when, precision = mention.date, mention.precision
             reported = mention.text.casefold().endswith("week")
         assert when is not None  # _candidates keeps only dated ones
+        same_date = on_date.setdefault((when, precision), [])
         duplicate = next(
             (
                 i
-                for i, (event, other) in enumerate(events)
-                if event.date == when
-                and event.precision == precision
-                and (
-                    other.passage.source_id == sentence.passage.source_id
-                    and step(other.text) == step(sentence.text)
-                    or claims.similarity(index, sentence, other) >= SAME_EVENT
-                )
+                for i in same_date
+                if (other := events[i][1]).passage.source_id == sentence.passage.source_id
+                and step(other.text) == step(sentence.text)
+                or claims.similarity(index, sentence, other) >= SAME_EVENT
             ),
             None,
         )
@@ -66,6 +64,7 @@ def timeline(index: Index) -> Answer:
                 events[duplicate] = (replace(event, quote=quote), other)
             continue
         groups = index.analyzer.query(sentence.text)
+        same_date.append(len(events))
         events.append(
             (
                 Event(date=when, precision=precision, quote=make_quote(index, sentence, groups), reported=reported),
