@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import Stemmer
 
-# Standard English function words (Snowball's list, trimmed of words that carry meaning
-# in this domain such as "against" and "not"), plus common contraction pieces.
+# Standard English function words (Snowball's list, without "not", which carries meaning
+# in this domain), plus common contraction pieces.
 STOP_WORDS = frozenset(
     """
-    a about above after again all am an and any are as at be because been before being below
+    a about above after again against all am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had
     has have having he her here hers herself him himself his how i if in into is it its itself
     just me more most my myself no nor of off on once only or other our ours ourselves out over
@@ -44,6 +44,7 @@ QUESTION_WORDS = frozenset(
     kind sort much many way ways now currently current still really actually exactly
     latest recent recently new news update updates details detail info information
     name named called show shows showed
+    status ongoing outcome pending stand stands standing
     """.split()
 ) - {"news"}  # "BBC News" is a name in the corpus; keep it searchable
 

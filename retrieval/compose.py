@@ -57,7 +57,7 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
         return _no_answer(index, question, [])
 
     chosen: list[_Scored] = []
-    latest = developments.latest(index.developments) if developments.asks_for_status(question) else None
+    latest = developments.latest(index.developments) if _asks_for_status(index, question, groups) else None
     if latest is not None:
         # "Is the case still going on?" is answered by the latest step, whatever its words.
         sentence = claims.sentence_at(index, latest.passage, latest.sentence)
@@ -144,6 +144,30 @@ def _uncovered_words(index: Index, question: str, groups: list[QueryGroup]) -> l
     if known / total < MIN_CORPUS_COVERAGE:
         return [surface.get(g.word, g.word) for g in unknown]
     return None
+
+
+# A word in at least this share of passages is one of the corpus's own topics (the case's
+# parties, "InMail"): it doesn't make a status question about something else.
+COMMON_WORD_SHARE = 0.1
+
+
+def _asks_for_status(index: Index, question: str, groups: list[QueryGroup]) -> bool:
+    """Whether the question asks where this case stands, and about nothing more specific.
+
+    "Is the lawsuit against LinkedIn still going on?" does; "What happened to the video ad
+    metrics case?" names something rarer than the case itself, so it is a question of its
+    own.
+    """
+    if not developments.asks_for_status(question):
+        return False
+    n = max(1, len(index))
+    for group in groups:
+        if group.optional or developments.names_case_or_status(group.word):
+            continue
+        held = max((index.document_frequency.get(t, 0) for t in group.terms), default=0)
+        if held < COMMON_WORD_SHARE * n:
+            return False
+    return True
 
 
 # --- ranking sentences ---------------------------------------------------------------------

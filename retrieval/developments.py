@@ -82,6 +82,11 @@ def asks_for_status(question: str) -> bool:
     return bool(_STATUS_WORDS.search(question) and re.search(rf"\b{_CASE}\b", question, re.I))
 
 
+def names_case_or_status(word: str) -> bool:
+    """Whether a word only names a case or asks for its status ("lawsuit", "still")."""
+    return bool(re.fullmatch(rf"{_CASE}s?", word, re.I) or _STATUS_WORDS.fullmatch(word))
+
+
 def about_other_case(sentence: str, following: str = "") -> bool:
     """Whether a sentence concerns another case than the one the corpus is about.
 

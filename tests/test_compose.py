@@ -134,3 +134,21 @@ def test_sources_lists_every_article_with_passage_counts(index):
     assert len(answer.sources) == 5
     assert sum(s.passages for s in answer.sources) == len(index.passages)
     assert answer.loaded_at == index.corpus.loaded_at
+
+
+@pytest.mark.parametrize(
+    "question", ["What is the status of the case?", "Is the LinkedIn InMail lawsuit over?"]
+)
+def test_questions_about_where_the_case_stands_lead_with_the_latest_step(index, question):
+    assert "withdrawn" in ask(index, question).quotes[0].text
+
+
+def test_a_question_about_another_named_case_is_not_taken_for_a_status_question(index):
+    answer = ask(index, "What happened to the video ad metrics case?")
+    assert "withdrawn" not in answer.quotes[0].text
+    assert "video" in answer.quotes[0].text
+
+
+def test_sentences_about_another_case_do_not_answer_questions_about_this_one(index):
+    answer = ask(index, "When was the case filed?")
+    assert not any("6.625" in q.text for q in answer.quotes)
