@@ -54,7 +54,7 @@ QUESTION_WORDS = frozenset(
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("sue", "sued", "suing", "lawsuit", "suit", "complaint", "litigation", "case"),
     ("drop", "dropped", "withdraw", "withdrawn", "dismiss", "dismissed", "abandon"),
-    ("plaintiff", "plaintiffs"),
+    ("plaintiff", "plaintiffs", "behalf"),  # "filed on behalf of" names the plaintiff
     ("lawyer", "lawyers", "attorney", "attorneys", "counsel", "firm", "represent",
      "representing", "represents"),
     ("allege", "alleged", "allegation", "allegations", "accuse", "accused", "claim", "claims"),
@@ -75,6 +75,12 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("country", "countries", "region", "regions", "place", "places"),
     ("revenue", "earn", "earned", "earnings"),
     ("buy", "bought", "acquire", "acquired", "acquisition"),
+)
+
+# Questions whose subject the sources name with another word: "who is suing?" asks for the
+# plaintiff, whom the sources name as "plaintiff" or "filed on behalf of".
+QUESTION_FRAMES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bwho\b.*\b(?:sue|sues|sued|suing|filed|brought)\b", re.I), "plaintiff"),
 )
 
 SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was asked
@@ -177,7 +183,8 @@ class Analyzer:
     def query(self, question: str) -> list[QueryGroup]:
         """Weighted query groups for a question, with synonyms and acronyms expanded."""
         groups: dict[str, QueryGroup] = {}
-        for token in self.tokens(question):
+        framed = [word for pattern, word in QUESTION_FRAMES if pattern.search(question)]
+        for token in self.tokens(question) + framed:
             if token in STOP_WORDS or token in QUESTION_WORDS:
                 continue
             main = self._term(token)

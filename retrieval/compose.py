@@ -18,7 +18,9 @@ from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote, Source, SourceSummary
 
 MAX_QUOTE_CHARS = 300
-PASSAGES_CONSIDERED = 8
+# Sentences are taken from this many of the best passages: BM25 favours short passages,
+# and the best sentence is often in a long one a little further down.
+PASSAGES_CONSIDERED = 15
 # Share of the question's weight (by idf) that the corpus must know, and that the best
 # sentence must hold, for the question to count as covered.
 MIN_CORPUS_COVERAGE = 0.6
@@ -211,7 +213,23 @@ def _group_hit(group: QueryGroup, weight: float, words: frozenset[str]) -> float
     return weight * max((w for term, w in group.terms.items() if term in words), default=0.0)
 
 
-_PERSON = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:De\s+La\s+|de\s+|[A-Z][a-z]+\s+)?[A-Z][a-z]+)")
+# Runs of capitalised words: "Alessandro De La Torre", "Stored Communications Act".
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:De\s+La|de|van|von|[A-Z][a-z]+))+\b")
+# Last words that make a run a law, a body or a place rather than a person.
+_NOT_A_PERSON = frozenset(
+    "Act Law Agreement Court Office Area Commission Union Policy News District Kingdom "
+    "States China Kong Europe Economic Business Career Navigator Lite Improvement".split()
+)
+
+
+def _names_a_person(text: str) -> bool:
+    """Whether a sentence names a person: a run of two or more capitalised words, not at
+    the start of the sentence, that doesn't end like the name of a law or an institution."""
+    first_word = len(text) - len(text.lstrip(" \"“‘'([—–-"))
+    return any(
+        m.start() > first_word and m.group().split()[-1] not in _NOT_A_PERSON
+        for m in _CAPITALISED_RUN.finditer(text)
+    )
 
 
 _ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.|Corp\.|Ltd\.)(?!\w)")
@@ -222,7 +240,7 @@ def _answer_type(question: str):
     """What kind of words an answer holds, from the question's first words, if it tells."""
     q = question.casefold()
     if q.startswith(("who ", "whom ", "who's ")) or re.search(r"\bnames?\b", q):
-        return lambda s: bool(_PERSON.search(s.text) or _ORGANISATION.search(s.text))
+        return lambda s: _names_a_person(s.text) or bool(_ORGANISATION.search(s.text))
     if re.search(r"\b(?:respond|responded|react|reacted|reply|replied|say|said|comment|commented|statement)\b", q):
         # Asking for someone's words: prefer sentences that quote them.
         return lambda s: bool(re.search(r"[\"“”]", s.text))

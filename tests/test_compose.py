@@ -152,3 +152,8 @@ def test_a_question_about_another_named_case_is_not_taken_for_a_status_question(
 def test_sentences_about_another_case_do_not_answer_questions_about_this_one(index):
     answer = ask(index, "When was the case filed?")
     assert not any("6.625" in q.text for q in answer.quotes)
+
+
+@pytest.mark.parametrize("question", ["Who is suing LinkedIn?", "Who is the plaintiff?", "Who filed the lawsuit?"])
+def test_who_questions_quote_the_named_plaintiff(index, question):
+    assert any("De La Torre" in q.text for q in ask(index, question).quotes)
