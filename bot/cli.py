@@ -1,7 +1,7 @@
 """The `casebot` command: one-shot questions, corpus checks, a console chat, and serving.
 
     casebot ask "QUESTION" [--json]   casebot status | timeline | sources [--json]
-    casebot validate DIR              casebot chat        casebot serve
+    casebot validate DIR              casebot chat [--no-admin]   casebot serve
     casebot                           (serve if chat credentials are set, else chat)
 
 `--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them. Exit codes: 0 done, 1 corpus
@@ -18,17 +18,26 @@ import sys
 import signal
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from pydantic import ValidationError
 
 from bot.commands import Command
 from bot.desk import Caller, Desk, load_index, query
+from bot.logs import configure_logging
+from bot.loop_monitor import (
+    LoopMonitor,
+    freeze_long_lived_objects,
+    unfreeze_long_lived_objects,
+)
 from bot.render_json import answer_to_json
 from bot.render_text import render_text
 from bot.settings import Settings
 from retrieval.corpus import CorpusError
 from retrieval.model import Answer
+
+if TYPE_CHECKING:
+    from bot.ops_server import Health, OpsServer
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -36,6 +45,9 @@ EXIT_NOTHING_TO_SERVE = 2
 
 PROMPT = "casebot> "
 CONSOLE_CALLER = Caller(platform="console", user_id="console", is_admin=True)
+# `casebot chat --no-admin`: the console as a user without admin rights, e.g. to check
+# what a member sees.
+CONSOLE_MEMBER = Caller(platform="console", user_id="console", is_admin=False)
 _QUERIES = ("ask", "status", "timeline", "sources")
 
 NO_CREDENTIALS = (
@@ -63,17 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     corpus = getattr(args, "corpus", None)
     if corpus is not None:
         settings = settings.model_copy(update={"corpus_dir": Path(corpus)})
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings)
 
     try:
         if args.command in _QUERIES:
             return _query(settings, args)
         if args.command == "chat":
-            return asyncio.run(_chat(settings))
+            caller = CONSOLE_MEMBER if args.no_admin else CONSOLE_CALLER
+            return asyncio.run(_chat(settings, caller=caller))
         if args.command == "serve":
             return asyncio.run(_serve(settings))
         # No subcommand: serve when any credential says that is wanted, else talk here.
@@ -107,7 +116,13 @@ def _parser() -> argparse.ArgumentParser:
         commands.add_parser(name, parents=[_corpus_option(), _json_option()], help=text)
     validate = commands.add_parser("validate", help="check a corpus directory")
     validate.add_argument("directory", metavar="DIR")
-    commands.add_parser("chat", parents=[_corpus_option()], help="talk to casebot in the console")
+    chat = commands.add_parser(
+        "chat", parents=[_corpus_option()], help="talk to casebot in the console"
+    )
+    chat.add_argument(
+        "--no-admin", action="store_true",
+        help="chat as a user who is not an admin (admin commands are refused and audited)",
+    )  # fmt: skip
     commands.add_parser("serve", parents=[_corpus_option()], help="serve Slack and/or Discord")
     commands.add_parser(
         "run", parents=[_corpus_option()], help="serve if chat credentials are set, else chat"
@@ -177,13 +192,26 @@ def _validate(directory: Path) -> int:
 
 
 async def _chat(
-    settings: Settings, stdin: TextIO | None = None, stdout: TextIO | None = None
+    settings: Settings,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    *,
+    caller: Caller = CONSOLE_CALLER,
 ) -> int:
-    """The console conversation: each input line is one chat message, until end of input."""
+    """The console conversation: each input line is one chat message, until end of input.
+
+    Args:
+        settings: casebot's settings.
+        stdin: where lines come from (default sys.stdin).
+        stdout: where answers go (default sys.stdout).
+        caller: who the console speaks as; an admin unless `casebot chat --no-admin`.
+    """
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
-    desk = await Desk.open(settings)
+    # One person at their own terminal (or a script piped in) has no one to crowd out:
+    # no rate limit. The question length limit still applies.
+    desk = await Desk.open(settings.model_copy(update={"rate_limit": 0}))
     try:
         while True:
             if interactive:
@@ -195,7 +223,7 @@ async def _chat(
                 if interactive:
                     print(file=stdout)
                 return EXIT_OK
-            reply = await desk.handle(line.rstrip("\n"), CONSOLE_CALLER)
+            reply = await desk.handle(line.rstrip("\n"), caller)
             print(render_text(reply.answer), end="\n\n", file=stdout, flush=True)
     finally:
         await desk.close()
@@ -211,26 +239,88 @@ async def _serve(settings: Settings) -> int:
                 file=sys.stderr,
             )
         return EXIT_NOTHING_TO_SERVE
+    # Imported here: aiohttp comes with the chat extras, which the console doesn't need.
+    from bot.ops_server import Health
+
     desk = await Desk.open(settings)
+    # Samples the event loop's stalls from when casebot is ready until it has stopped; the
+    # gauge shows the latest window's worst, the log the whole run's when it stops.
+    monitor = LoopMonitor(report=desk.metrics.set_loop_stall)
+    health = Health()
+    health.loaded(desk)
+    ops: OpsServer | None = None
     adapters: list[Adapter] = []
     try:
         try:
+            # Before the adapters, so /healthz answers "starting" while they connect.
+            ops = await _start_ops_server(desk, settings, health)
             adapters = await _start_adapters(desk, settings)
         except Exception as error:  # noqa: BLE001 - reported to the operator, then exit
             # The adapters' errors name the setting to fix and never carry a token.
             logging.getLogger(__name__).debug("adapter start failed", exc_info=True)
             print(f"casebot serve: {error}", file=sys.stderr)
             return EXIT_PROBLEM
+        freeze_long_lived_objects()
+        monitor.start()
+        health.serving(adapters)
         await _until_stopped()
         return EXIT_OK
     finally:
-        for adapter in reversed(adapters):
-            await adapter.close()
+        # Not ready from the first moment of a shutdown, so balancers stop sending work.
+        health.stopping()
+        await _stop_adapters(adapters)
+        if ops is not None:
+            # After the adapters: /healthz says "stopping" while answers finish.
+            await ops.close()
+        await monitor.stop()
+        unfreeze_long_lived_objects()
+        # Last, once no answer can write to it any more.
         await desk.close()
 
 
 class Adapter(Protocol):
-    async def close(self) -> None: ...
+    # What /healthz calls it ("slack", "discord").
+    platform: str
+
+    async def is_connected(self) -> bool:
+        """Whether the platform can reach casebot now (for /healthz)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop taking requests, finish (bounded) those in flight, then disconnect."""
+        ...
+
+
+async def _stop_adapters(adapters: Sequence[Adapter]) -> None:
+    """Close every adapter at once, so none takes new work while another is draining.
+
+    A failure to close one is logged and does not keep the others (or the store) open.
+    """
+    if not adapters:
+        return
+    log = logging.getLogger(__name__)
+    log.info("stopping: no new requests; finishing the answers in flight")
+    results = await asyncio.gather(
+        *(adapter.close() for adapter in adapters), return_exceptions=True
+    )
+    for adapter, result in zip(adapters, results, strict=True):
+        if isinstance(result, BaseException):
+            log.error(
+                "could not close %s cleanly", type(adapter).__name__, exc_info=result
+            )
+
+
+async def _start_ops_server(desk: Desk, settings: Settings, health: Health) -> OpsServer | None:
+    """Serve /healthz and /metrics on CASEBOT_HOST:CASEBOT_OPS_PORT, unless disabled.
+
+    Raises:
+        OpsStartError: the port could not be listened on.
+    """
+    if not settings.ops_enabled:
+        return None
+    from bot.ops_server import start_ops_server
+
+    return await start_ops_server(settings, health, desk.metrics)
 
 
 async def _start_adapters(desk: Desk, settings: Settings) -> list[Adapter]:

@@ -1,7 +1,8 @@
 """The desk: the one object every front end talks to.
 
-It owns the live index and the store, runs the chat grammar (`bot.commands`), gates the
-admin-only commands, audits them, and turns any failure into a polite error reply. Slack,
+It owns the live index and the store, runs the chat grammar (`bot.commands`), applies the
+per-person limits (`bot.limits`), gates the admin-only commands, audits them, and turns any
+failure into a polite error reply. Slack,
 Discord and the console only translate between their platform and `Desk.handle`.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,11 @@ import retrieval.corpus
 import retrieval.index
 import retrieval.status
 import retrieval.timeline
+from bot import builder
 from bot.commands import Command, help_answer, parse_command
+from bot.limits import Limits
+from bot.logs import request_scope
+from bot.metrics import Metrics
 from bot.render_text import format_time
 from bot.settings import Settings
 from bot.store import Store
@@ -30,7 +36,7 @@ from retrieval.model import Answer, Corpus
 logger = logging.getLogger(__name__)
 
 # Replies of these kinds only ever go to the person who asked, whatever the command.
-_PRIVATE_KINDS = frozenset({"help", "refused", "error"})
+_PRIVATE_KINDS = frozenset({"help", "refused", "limited", "error"})
 # Who the desk records as loading the corpus when it starts.
 _SYSTEM = "system"
 
@@ -58,6 +64,17 @@ def load_index(directory: str | Path) -> Index:
     return retrieval.index.build_index(corpus)
 
 
+async def load_index_off_loop(directory: str | Path) -> Index:
+    """Load and index `directory` away from the event loop (raises CorpusError).
+
+    In a thread, or in a child process when the corpus is large: a big build in a thread
+    still slows every answer meanwhile, through the GIL (bot/builder.py).
+    """
+    if await asyncio.to_thread(builder.wants_child_process, directory):
+        return await builder.build_in_child(directory)
+    return await asyncio.to_thread(load_index, directory)
+
+
 def query(index: Index, command: Command, *, max_quotes: int) -> Answer:
     """Answer a read-only command (status, ask, timeline, sources, help) from `index`."""
     # Called through the modules so the functions can be swapped in tests and by reloads
@@ -76,6 +93,26 @@ def query(index: Index, command: Command, *, max_quotes: int) -> Answer:
     raise ValueError(f"“{command.name}” is not a read-only command")
 
 
+def new_request_id() -> str:
+    """A short random id that ties an apology to the log record of what went wrong."""
+    return secrets.token_hex(4)
+
+
+def apology(request_id: str) -> Answer:
+    """The reply to a request that failed unexpectedly; the log has the traceback under the id.
+
+    The desk and the adapters (when a failure escapes the desk) say the same thing, so a
+    user can always quote an id that an admin can find in the log.
+    """
+    return Answer(
+        kind="error",
+        text=(
+            "Sorry, something went wrong while answering that. If it keeps "
+            f"happening, tell an admin the request id {request_id}."
+        ),
+    )
+
+
 class Desk:
     """The live index and the store, behind the chat grammar. Create with `await Desk.open`.
 
@@ -83,16 +120,22 @@ class Desk:
         settings: casebot's settings.
         index: the index to serve first.
         store: the open store to record loads, admin commands and questions in.
+        metrics: where to count requests and reloads; a fresh set if not given.
     """
 
-    def __init__(self, *, settings: Settings, index: Index, store: Store) -> None:
+    def __init__(
+        self, *, settings: Settings, index: Index, store: Store, metrics: Metrics | None = None
+    ) -> None:
         self._settings = settings
         self._index = index
         self._store = store
         self._reload_lock = asyncio.Lock()
+        self.limits = Limits.from_settings(settings)
+        self.metrics = metrics if metrics is not None else Metrics()
+        self.metrics.serving(index.corpus)
 
     @classmethod
-    async def open(cls, settings: Settings) -> Desk:
+    async def open(cls, settings: Settings, *, metrics: Metrics | None = None) -> Desk:
         """Open the store, load and index the corpus, and record the load.
 
         Raises:
@@ -114,7 +157,7 @@ class Desk:
         except BaseException:
             await store.close()
             raise
-        return cls(settings=settings, index=index, store=store)
+        return cls(settings=settings, index=index, store=store, metrics=metrics)
 
     @property
     def index(self) -> Index:
@@ -131,8 +174,45 @@ class Desk:
         return self._reload_lock.locked()
 
     async def handle(self, text: str, caller: Caller) -> Reply:
-        """Answer one chat line from `caller`. Never raises: failures become error replies."""
+        """Answer one chat line from `caller`. Never raises: failures become error replies.
+
+        Each call is one request with one request id: every log record made while it is
+        handled carries the id (`bot.logs`), and an apology quotes it. This is also the one
+        place where requests are counted in `metrics`.
+        """
+        started = time.perf_counter()
+        with request_scope(new_request_id()) as request_id:
+            reply = await self._handle(text, caller, request_id)
+            seconds = time.perf_counter() - started
+            self.metrics.answered(caller.platform, reply.answer.kind, seconds)
+            # One line per request. In the console the asker reads the answer right there,
+            # and the line would land between prompts.
+            level = logging.DEBUG if caller.platform == "console" else logging.INFO
+            line = "%s from %s user %s in %.1f ms"
+            args: tuple[object, ...] = (
+                reply.answer.kind, caller.platform, caller.user_id, seconds * 1000
+            )  # fmt: skip
+            # The question text only where the operator allows storing it.
+            if self._settings.store_questions:
+                line, args = f"{line}: %r", (*args, text)
+            logger.log(level, line, *args)
+        return reply
+
+    async def _handle(self, text: str, caller: Caller, request_id: str) -> Reply:
         command = parse_command(text)
+        # The per-person limits come before any other work, the admin gate's audit write
+        # included, so a flood costs a lookup per message (bot/limits.py).
+        key = (caller.platform, caller.user_id)
+        exempt = command.spec.admin_only and caller.is_admin
+        refusal = self.limits.admit(key, command, exempt=exempt)
+        if refusal is not None:
+            return Reply(answer=refusal, public=False)
+        try:
+            return await self._answer(command, caller, request_id)
+        finally:
+            self.limits.release(key)
+
+    async def _answer(self, command: Command, caller: Caller, request_id: str) -> Reply:
         spec = command.spec
         if spec.admin_only and not caller.is_admin:
             await self._audit(caller, command, allowed=False, result="refused")
@@ -142,25 +222,19 @@ class Desk:
             )
             return Reply(answer=refusal, public=False)
 
-        request_id = secrets.token_hex(4)
         try:
             answer = await self._run(command, caller)
             outcome = f"{answer.kind}: {answer.text}"
         except Exception:
             outcome = f"exception, request {request_id}"
+            self.metrics.failed(caller.platform)
             # The question text stays out of the log: it may be private, see
             # CASEBOT_STORE_QUESTIONS.
             logger.exception(
                 "request %s failed: %s from %s user %s",
                 request_id, command.name, caller.platform, caller.user_id,
             )  # fmt: skip
-            answer = Answer(
-                kind="error",
-                text=(
-                    "Sorry, something went wrong while answering that. If it keeps "
-                    f"happening, tell an admin the request id {request_id}."
-                ),
-            )
+            answer = apology(request_id)
 
         if spec.admin_only:
             await self._audit(caller, command, allowed=True, result=outcome)
@@ -185,8 +259,9 @@ class Desk:
         async with self._reload_lock:
             old = self._index.corpus
             try:
-                index = await asyncio.to_thread(load_index, self._settings.corpus_dir)
+                index = await load_index_off_loop(self._settings.corpus_dir)
             except CorpusError as error:
+                self.metrics.reloaded(ok=False)
                 problems = tuple(str(problem) for problem in error.problems)
                 await self._record(
                     self._store.record_load(
@@ -206,6 +281,7 @@ class Desk:
                     loaded_at=old.loaded_at,
                 )
             except Exception as error:
+                self.metrics.reloaded(ok=False)
                 await self._record(
                     self._store.record_load(
                         by_platform=caller.platform,
@@ -219,6 +295,8 @@ class Desk:
             # index, every later one gets the new.
             self._index = index
             new = index.corpus
+            self.metrics.reloaded(ok=True)
+            self.metrics.serving(new)
             await self._record(
                 _record_ok_load(
                     self._store, new, by_platform=caller.platform, by_user=caller.user_id

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -25,7 +25,8 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.commands import COMMANDS, SLASH_COMMAND, CommandSpec
-from bot.desk import Caller, Desk, Reply
+from bot.desk import Caller, Desk, Reply, apology, new_request_id
+from bot.logs import request_scope
 from bot.render_discord import clip, render_discord
 from bot.settings import Settings
 
@@ -46,6 +47,10 @@ MAX_THREAD_NAME = 100
 DEFAULT_THREAD_NAME = "casebot"
 # How long an answer thread stays open without messages (minutes; a value Discord accepts).
 THREAD_AUTO_ARCHIVE_MINUTES = 1440
+# How long a shutdown waits for answers already being worked on before disconnecting.
+DRAIN_SECONDS = 10.0
+# The private reply to a /case command that arrives while casebot is shutting down.
+SHUTTING_DOWN = "casebot is restarting; please ask again in a minute."
 
 
 # --- where discord.py connects ---------------------------------------------------------
@@ -122,6 +127,9 @@ class CasebotClient(discord.Client):
         self._admin_ids = frozenset(settings.discord_admin_ids)
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(build_case_group(self))
+        # Requests being answered, so that a shutdown can let them finish (see `drain`).
+        self._working: set[asyncio.Task[Any]] = set()
+        self._accepting = True
 
     async def setup_hook(self) -> None:
         # Runs inside login(), before the gateway connects: commands are registered by the
@@ -158,6 +166,16 @@ class CasebotClient(discord.Client):
         self, interaction: discord.Interaction, spec: CommandSpec, text: str
     ) -> None:
         """Answer one `/case` subcommand: `text` is the chat line it stands for."""
+        if not self._accepting:
+            # Unanswered, Discord would tell the user "the application did not respond".
+            await interaction.response.send_message(SHUTTING_DOWN, ephemeral=True)
+            return
+        with self._in_flight():
+            await self._run_command(interaction, spec, text)
+
+    async def _run_command(
+        self, interaction: discord.Interaction, spec: CommandSpec, text: str
+    ) -> None:
         # interaction.permissions is what Discord computed for the member in this channel
         # (roles and overwrites); outside a guild there are none to speak of.
         permissions = interaction.permissions if interaction.guild_id is not None else None
@@ -169,7 +187,18 @@ class CasebotClient(discord.Client):
         if deferred:
             await interaction.response.defer(ephemeral=not public_by_default, thinking=True)
 
-        reply = await self.desk.handle(text, caller)
+        try:
+            reply = await self.desk.handle(text, caller)
+        except Exception:
+            # The desk turns its own failures into replies; this is a failure around it.
+            request_id = new_request_id()
+            # In the request's scope, so the record carries the id (bot.logs).
+            with request_scope(request_id):
+                logger.exception(
+                    "request %s failed: could not answer /%s %s from Discord user %s",
+                    request_id, SLASH_COMMAND, spec.name, interaction.user.id,
+                )  # fmt: skip
+            reply = Reply(answer=apology(request_id), public=False)
         message = render_discord(reply.answer).send_kwargs()
 
         if not deferred:
@@ -194,13 +223,60 @@ class CasebotClient(discord.Client):
         in_dm = message.guild is None
         if not in_dm and not any(user.id == self.user.id for user in message.mentions):
             return
-        try:
+        if not self._accepting:
+            # Shutting down: only answers already started are finished.
+            logger.info("not answering Discord message %s: shutting down", message.id)
+            return
+        with self._in_flight():
             question = strip_mention(message.content, self.user.id)
-            caller = self.caller(message.author, _author_permissions(message))
-            reply = await self.desk.handle(question, caller)
-            await self._deliver(message, reply, question)
-        except Exception:
-            logger.exception("could not answer Discord message %s", message.id)
+            try:
+                caller = self.caller(message.author, _author_permissions(message))
+                reply = await self.desk.handle(question, caller)
+            except Exception:
+                request_id = new_request_id()
+                # In the request's scope, so the record carries the id (bot.logs).
+                with request_scope(request_id):
+                    logger.exception(
+                        "request %s failed: could not answer Discord message %s",
+                        request_id, message.id,
+                    )  # fmt: skip
+                reply = Reply(answer=apology(request_id), public=False)
+            try:
+                await self._deliver(message, reply, question)
+            except Exception:
+                logger.exception("could not answer Discord message %s", message.id)
+
+    # --- shutting down ---
+
+    @contextlib.contextmanager
+    def _in_flight(self) -> Iterator[None]:
+        """Count the running task as a request being answered, until the block ends."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._working.add(task)
+        try:
+            yield
+        finally:
+            if task is not None:
+                self._working.discard(task)
+
+    async def drain(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Stop taking requests, then wait up to `timeout` s for those being answered.
+
+        Answers still unfinished after `timeout` are cancelled, so that a stuck request
+        can't hold up a shutdown.
+        """
+        self._accepting = False
+        working = {task for task in self._working if task is not asyncio.current_task()}
+        if not working:
+            return
+        logger.info("finishing %d Discord answer(s) in flight", len(working))
+        _, pending = await asyncio.wait(working, timeout=timeout)
+        for task in pending:
+            task.cancel()
+        if pending:
+            logger.warning("gave up on %d Discord answer(s) still running", len(pending))
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def _deliver(self, message: discord.Message, reply: Reply, question: str) -> None:
         rendered = render_discord(reply.answer).send_kwargs()
@@ -339,21 +415,44 @@ async def _login(client: CasebotClient, settings: Settings) -> None:
 class DiscordAdapter:
     """A running Discord connection. Stop it with `await adapter.close()`."""
 
+    # As /healthz names it.
+    platform = PLATFORM
+
     def __init__(self, client: CasebotClient, task: asyncio.Task[None]) -> None:
         self.client = client
         self._task = task
         self._closed = False
+
+    async def is_connected(self) -> bool:
+        """Whether the gateway connection is up and ready (for /healthz).
+
+        A method for the same shape as the Slack adapter's, whose check is a coroutine.
+        """
+        client = self.client
+        # is_ready() stays true while discord.py reconnects; the open socket says it is up.
+        return (
+            not self._closed
+            and client.is_ready()
+            and not client.is_closed()
+            and client.ws is not None
+            and client.ws.open
+        )
 
     async def wait(self) -> None:
         """Run until the connection ends; raises what ended it, if it failed."""
         await asyncio.shield(self._task)
 
     async def close(self) -> None:
-        """Disconnect from Discord and restore discord.py's addresses (idempotent)."""
+        """Stop taking requests, let answers in flight finish (bounded), then disconnect.
+
+        Also restores discord.py's addresses. Idempotent.
+        """
         if self._closed:
             return
         self._closed = True
         try:
+            # Answers go out over REST, which client.close() shuts: finish them first.
+            await self.client.drain()
             await self.client.close()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._task, timeout=10)

@@ -32,10 +32,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.desk import Caller, Desk
+from bot.desk import Caller, Desk, apology, new_request_id
+from bot.logs import request_scope
 from bot.render_slack import SlackMessage, render_slack
 from bot.settings import Settings
-from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +57,6 @@ _POST_TIMEOUT = aiohttp.ClientTimeout(total=15)
 _USER_MENTION = r"<@{user}(?:\|[^>]*)?>"
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
-_UNEXPECTED = Answer(
-    kind="error",
-    text="Sorry, something went wrong while answering that. Please try again later.",
-)
-
 
 class SlackStartError(RuntimeError):
     """Slack could not be served: a setting is missing, or Slack refused the tokens."""
@@ -74,7 +69,10 @@ class SlackAdapter:
         app: the slack-bolt app (its listeners are registered here).
         mode: "socket" or "http".
         port: in HTTP mode, the port actually listened on (useful with CASEBOT_PORT=0).
+        platform: "slack", as /healthz names it.
     """
+
+    platform = PLATFORM
 
     def __init__(self, desk: Desk, settings: Settings) -> None:
         if settings.slack_bot_token is None:
@@ -153,6 +151,19 @@ class SlackAdapter:
             await asyncio.gather(*pending, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
+
+    async def is_connected(self) -> bool:
+        """Whether Slack can reach casebot now (for /healthz).
+
+        Socket Mode: the SDK's own check of the connection (open, not stale, pings
+        answered); a coroutine there, hence a method, not a property. HTTP mode: the server
+        is listening.
+        """
+        if self._closed:
+            return False
+        if self.mode == "socket":
+            return self._socket is not None and await self._socket.client.is_connected()
+        return self._runner is not None and self.port is not None
 
     # --- connecting --------------------------------------------------------------------
 
@@ -273,8 +284,14 @@ class SlackAdapter:
             reply = await self._desk.handle(text, self._caller(user_id))
             answer, public = reply.answer, reply.public
         except Exception:
-            logger.exception("Slack: could not answer a slash command from user %s", user_id)
-            answer, public = _UNEXPECTED, False
+            request_id = new_request_id()
+            # In the request's scope, so the record carries the id (bot.logs).
+            with request_scope(request_id):
+                logger.exception(
+                    "request %s failed: Slack: could not answer a slash command from user %s",
+                    request_id, user_id,
+                )  # fmt: skip
+            answer, public = apology(request_id), False
         payload = {
             **render_slack(answer).to_dict(),
             "response_type": "in_channel" if public else "ephemeral",
@@ -292,8 +309,14 @@ class SlackAdapter:
             reply = await self._desk.handle(_unescape(text), self._caller(user_id))
             answer, public = reply.answer, reply.public
         except Exception:
-            logger.exception("Slack: could not answer a message from user %s", user_id)
-            answer, public = _UNEXPECTED, False
+            request_id = new_request_id()
+            # In the request's scope, so the record carries the id (bot.logs).
+            with request_scope(request_id):
+                logger.exception(
+                    "request %s failed: Slack: could not answer a message from user %s",
+                    request_id, user_id,
+                )  # fmt: skip
+            answer, public = apology(request_id), False
         if in_dm:
             # A DM is private already; keep its top-level messages out of threads.
             thread_ts = event.get("thread_ts")

@@ -135,7 +135,10 @@ class Analyzer:
     """Tokenizes, stems and expands text; one instance per index (it holds the acronyms)."""
 
     def __init__(self, acronyms: Mapping[str, tuple[str, ...]] | None = None) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
+        # PyStemmer's own cache is off (size 0): `_stem_cache` below does its job, and it
+        # keeps each word as a two-item list the garbage collector must walk on every full
+        # collection, tens of thousands per index.
+        self._stemmer = Stemmer.Stemmer("english", 0)
         self._stem_cache: dict[str, str] = {}
         # acronym term ("ucl") -> stemmed terms of its expansion, and back.
         self.acronyms: dict[str, tuple[str, ...]] = dict(acronyms or {})

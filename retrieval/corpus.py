@@ -156,7 +156,11 @@ def _is_article_name(name: str) -> bool:
 
 def _read_article(path: Path, root: Path) -> tuple[_Read | None, list[str]]:
     """Read and check one article file; returns what it yields (None if bad) and problems."""
-    target = path.resolve()
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError) as error:
+        # A symbolic link loop: Python 3.11 raises RuntimeError, later versions OSError.
+        return None, [f"is a symbolic link that cannot be followed ({error})"]
     if not target.is_relative_to(root):
         return None, [f"resolves to {target}, outside the corpus directory {root}"]
     if not target.is_file():

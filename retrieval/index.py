@@ -5,15 +5,20 @@ length). Scoring then runs over per-term postings with precomputed BM25 contribu
 question costs time in proportion to the passages that hold its words rather than to the
 whole corpus (rank-bm25's own `get_scores` walks every passage for every term). A test
 checks that both give the same scores.
+
+The postings of all terms live in three flat arrays (`PostingTable`), not in an object per
+term. That keeps a snapshot almost invisible to Python's cyclic garbage collector: a full
+collection walks every tracked object while holding the GIL, so an index of tens of
+thousands of per-term objects made each one a stall of the event loop, during a reload
+most of all (then two indexes are alive).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-
 import math
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -32,6 +37,46 @@ class Postings:
     scores: np.ndarray  # the term's BM25 contribution in each of them (float32)
 
 
+class PostingTable(Mapping[str, Postings]):
+    """Every term's postings, stored as compressed sparse rows: term -> `Postings`.
+
+    Row `r` (a term's number in `rows`) is `passages[starts[r]:starts[r + 1]]`, with the
+    matching `scores`. `rows` maps str to int, a dict the garbage collector does not track,
+    and `Postings` are made on lookup as views of the arrays, so the table costs a full
+    collection nothing whatever the corpus size. Treat every attribute as read-only.
+
+    Attributes:
+        rows: term -> row number, in row order.
+        starts: where each row starts in the flat arrays, plus the total at the end.
+        passages: passage ids, ascending within each row (int32).
+        scores: the BM25 contribution of the row's term in each passage (float32).
+    """
+
+    __slots__ = ("rows", "starts", "passages", "scores")
+
+    def __init__(
+        self, rows: dict[str, int], starts: np.ndarray, passages: np.ndarray, scores: np.ndarray
+    ) -> None:
+        self.rows = rows
+        self.starts = starts
+        self.passages = passages
+        self.scores = scores
+
+    def __getitem__(self, term: str) -> Postings:
+        row = self.rows[term]
+        start, end = self.starts[row], self.starts[row + 1]
+        return Postings(self.passages[start:end], self.scores[start:end])
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
 @dataclass(frozen=True)
 class Index:
     """An immutable snapshot: the corpus, its analyzer and its BM25 postings.
@@ -44,7 +89,7 @@ class Index:
     analyzer: Analyzer
     passages: tuple[Passage, ...]
     sources: dict[str, Source]
-    postings: dict[str, Postings]
+    postings: PostingTable
     document_frequency: dict[str, int]
     idf: dict[str, float]
     max_idf: float
@@ -111,7 +156,10 @@ def build_index(corpus: Corpus) -> Index:
     analyzer = Analyzer(acronyms)
     tokenized = [analyzer.terms(p.text) for p in passages]
 
-    postings: dict[str, Postings] = {}
+    rows: dict[str, int] = {}
+    starts = np.zeros(1, dtype=np.int64)
+    posting_passages = np.zeros(0, dtype=np.int32)
+    posting_scores = np.zeros(0, dtype=np.float32)
     document_frequency: dict[str, int] = {}
     idf: dict[str, float] = {}
     idf_floor = 0.0
@@ -121,26 +169,36 @@ def build_index(corpus: Corpus) -> Index:
         idf_floor = bm25.epsilon * bm25.average_idf
         lengths = np.asarray(bm25.doc_len, dtype=np.float32)
         norm = K1 * (1 - B + B * lengths / bm25.avgdl)
-        by_term: dict[str, tuple[list[int], list[int]]] = {}
-        for doc_id, terms in enumerate(tokenized):
-            for term, tf in Counter(terms).items():
-                ids, tfs = by_term.setdefault(term, ([], []))
-                ids.append(doc_id)
+        # One (row, passage, tf) triple per distinct term of each passage, in flat arrays
+        # of machine ints rather than a list per term: nothing here is a tracked object.
+        term_rows, doc_ids, tfs = array("i"), array("i"), array("f")
+        for doc_id, frequencies in enumerate(bm25.doc_freqs):
+            if not tokenized[doc_id]:
+                continue  # only the "" stand-in: no postings
+            for term, tf in frequencies.items():
+                term_rows.append(rows.setdefault(term, len(rows)))
+                doc_ids.append(doc_id)
                 tfs.append(tf)
-        for term, (ids, tfs) in by_term.items():
-            id_array = np.asarray(ids, dtype=np.int32)
-            tf_array = np.asarray(tfs, dtype=np.float32)
-            term_idf = float(bm25.idf[term])
-            contribution = term_idf * tf_array * (K1 + 1) / (tf_array + norm[id_array])
-            postings[term] = Postings(id_array, contribution.astype(np.float32))
-            document_frequency[term] = len(ids)
-            idf[term] = term_idf
+        row_of = np.frombuffer(term_rows, dtype=np.int32)
+        # Stable: passages stay ascending within each term, as they were appended.
+        order = np.argsort(row_of, kind="stable")
+        posting_passages = np.frombuffer(doc_ids, dtype=np.int32)[order]
+        tf_array = np.frombuffer(tfs, dtype=np.float32)[order]
+        counts = np.bincount(row_of, minlength=len(rows))
+        starts = np.concatenate(([0], np.cumsum(counts)))
+        row_idf = np.fromiter((bm25.idf[term] for term in rows), dtype=np.float64, count=len(rows))
+        term_idf = row_idf.astype(np.float32)[row_of[order]]
+        posting_scores = (
+            term_idf * tf_array * np.float32(K1 + 1) / (tf_array + norm[posting_passages])
+        ).astype(np.float32)
+        document_frequency = dict(zip(rows, counts.tolist(), strict=True))
+        idf = dict(zip(rows, row_idf.tolist(), strict=True))
     return Index(
         corpus=corpus,
         analyzer=analyzer,
         passages=passages,
         sources={a.source.id: a.source for a in corpus.articles},
-        postings=postings,
+        postings=PostingTable(rows, starts, posting_passages, posting_scores),
         document_frequency=document_frequency,
         idf=idf,
         max_idf=max(idf.values(), default=1.0),

@@ -96,8 +96,11 @@ class Corpus:
 
 # --- answers ---------------------------------------------------------------------------
 
+# "limited": refused by a per-person limit (too often, too many at once, too long); see
+# bot/limits.py.
 AnswerKind = Literal[
-    "answer", "no_answer", "status", "timeline", "sources", "help", "reload", "refused", "error"
+    "answer", "no_answer", "status", "timeline", "sources", "help", "reload", "refused",
+    "limited", "error",
 ]
 
 

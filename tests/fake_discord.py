@@ -8,7 +8,9 @@ The gateway speaks the real protocol: HELLO (op 10) with a heartbeat interval, I
 (op 2), heartbeat ACKs (op 11), READY then GUILD_CREATE, RESUME → RESUMED, then whatever
 dispatches the test sends, compressed the way the client asked in the query string
 (`compress=zlib-stream`: one zlib stream per connection, each message ending in a
-Z_SYNC_FLUSH, as Discord does).
+Z_SYNC_FLUSH, as Discord does). Connection trouble on demand: `request_reconnect` (op 7),
+`invalidate_session` (op 9) and `drop_connections` (a close with a given code); the
+bot's RESUMEs and IDENTIFYs can be counted and waited for (`wait_gateway_op`).
 
 Permissions are computed the way Discord does (guild owner, @everyone and member roles,
 Administrator, then channel overwrites for @everyone, roles and the member; a thread
@@ -406,9 +408,41 @@ class FakeDiscord:
                 timeout,
             )
 
+    def gateway_ops(self, op: int) -> int:
+        """How many gateway messages with opcode `op` the bot has sent (2 IDENTIFY, 6 RESUME)."""
+        return sum(1 for message in self.gateway_received if message.get("op") == op)
+
+    async def wait_gateway_op(self, op: int, count: int, *, timeout: float = 15.0) -> None:
+        """Wait until the bot has sent `count` gateway messages with opcode `op`."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: self.gateway_ops(op) >= count), timeout
+            )
+
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+    # --- connection trouble ---
+
+    async def request_reconnect(self) -> None:
+        """Send RECONNECT (op 7) on every connection, as Discord does before moving a bot."""
+        for connection in list(self._sockets):
+            await connection.send({"op": 7, "d": None})
+
+    async def invalidate_session(self, *, resumable: bool = False) -> None:
+        """Send INVALID_SESSION (op 9): the bot must identify again unless `resumable`."""
+        for connection in list(self._sockets):
+            await connection.send({"op": 9, "d": resumable})
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        """Close every gateway connection from Discord's end with `code`.
+
+        4000 ("unknown error") and most 4xxx codes let a bot resume; 4004 (authentication
+        failed) and 4010-4014 do not.
+        """
+        for connection in list(self._sockets):
+            await connection.ws.close(code=code, message=b"fake Discord: connection dropped")
 
     # --- driving the bot ---
 

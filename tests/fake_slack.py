@@ -9,7 +9,9 @@ Enough of Slack for casebot's adapter to run against over real HTTP and WebSocke
   that key.
 * Socket Mode: apps.connections.open returns a ws:// URL on this server; a client that
   connects gets a "hello", `send_envelope` pushes an envelope, and the client's
-  acknowledgements are recorded.
+  acknowledgements are recorded, as are connections opening and closing
+  ("socket_connect", "socket_close"). `send_disconnect` asks the client to reconnect, as
+  Slack does before it recycles a connection; `drop_socket` closes it from this end.
 
 Also the request signing Slack does (`signed_headers`), for sending events and commands to
 an app in HTTP mode. Reusable as is by load tests: nothing here is specific to one test.
@@ -169,6 +171,27 @@ class FakeSlack:
         await self._sockets[-1].send_str(json.dumps(envelope))
         return envelope_id
 
+    @property
+    def connections(self) -> int:
+        """How many Socket Mode connections have been opened so far."""
+        return len(self.calls_to("socket_connect"))
+
+    async def send_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send a `disconnect` message on the newest connection, as Slack does before it
+        recycles one ("refresh_requested", "warning", "link_disabled")."""
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "fake-slack"}}
+        await self._sockets[-1].send_str(json.dumps(message))
+
+    async def drop_socket(self, code: int = 1001) -> None:
+        """Close the newest connection from Slack's end (1001: going away)."""
+        await self._sockets[-1].close(code=code, message=b"fake Slack: connection dropped")
+
+    async def wait_for_connections(self, count: int, timeout: float = 15.0) -> None:
+        """Wait until `count` connections have been opened and one is still open."""
+        await self.wait_until(
+            lambda: self.connections >= count and self.socket_connected, timeout
+        )
+
     async def _socket_mode(self, request: web.Request) -> web.WebSocketResponse:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
@@ -192,6 +215,7 @@ class FakeSlack:
                 await self._record(Call("socket_ack", data, key=data.get("envelope_id")))
         finally:
             self._sockets.remove(socket)
+            await self._record(Call("socket_close", {}))
         return socket
 
     # --- HTTP --------------------------------------------------------------------------

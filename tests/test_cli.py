@@ -206,6 +206,8 @@ async def test_bare_casebot_with_slack_credentials_serves_until_sigterm(tmp_path
             "SLACK_APP_TOKEN": slack.app_token,
             "SLACK_API_URL": slack.api_url,
             "CASEBOT_DB_PATH": str(tmp_path / "casebot.db"),
+            # Any free port: the default 9100 may be taken by another run on this machine.
+            "CASEBOT_OPS_PORT": "0",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", env=env, cwd=tmp_path,

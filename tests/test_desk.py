@@ -186,7 +186,9 @@ async def test_questions_are_answered_during_a_reload(
     reload = asyncio.create_task(desk.handle("/case reload", ADMIN))
     await asyncio.sleep(0)  # let the reload start and take its lock
     assert desk.reloading
-    replies = await asyncio.gather(*(desk.handle(QUESTION, MEMBER) for _ in range(50)))
+    # Fifty people, one question each: one person's fifty would meet the per-person limits.
+    members = [Caller(platform="slack", user_id=f"U-MEMBER-{n}", is_admin=False) for n in range(50)]
+    replies = await asyncio.gather(*(desk.handle(QUESTION, member) for member in members))
     reloaded = await reload
 
     assert [reply.answer.kind for reply in replies] == ["answer"] * 50

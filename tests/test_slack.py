@@ -433,6 +433,7 @@ async def test_reload_by_a_member_is_refused_and_changes_nothing(slack: Harness)
     assert payload["response_type"] == "ephemeral"
     assert "only casebot admins" in all_text(payload)
     assert slack.desk.index is before and len(before.corpus.articles) == 5
+    await assert_refusal_audited(slack)
 
 
 async def test_reload_by_mention_from_a_member_is_refused_ephemerally(slack: Harness) -> None:
@@ -442,6 +443,27 @@ async def test_reload_by_mention_from_a_member_is_refused_ephemerally(slack: Har
     assert post.payload["user"] == MEMBER and post.payload["thread_ts"] == event["ts"]
     assert "only casebot admins" in all_text(post.payload)
     assert slack.fake.calls_to("chat.postMessage") == []
+    await assert_refusal_audited(slack)
+
+
+async def test_reload_by_dm_from_a_member_is_refused_in_the_dm_and_audited(
+    slack: Harness,
+) -> None:
+    before = slack.desk.index
+    await slack.event(direct_message("reload"))
+    (post,) = await slack.posts(1)
+    assert post.payload["channel"] == DM
+    assert "only casebot admins" in all_text(post.payload)
+    assert slack.desk.index is before
+    await assert_refusal_audited(slack)
+
+
+async def assert_refusal_audited(slack: Harness, user: str = MEMBER) -> None:
+    """The newest audit record is `user`'s refused reload on Slack."""
+    (record,) = await slack.desk.store.recent_audit(1)
+    assert (record.platform, record.user_id, record.command, record.allowed) == (
+        "slack", user, "reload", False
+    )  # fmt: skip
 
 
 async def test_reload_by_dm_from_an_admin_reports_in_the_dm(slack: Harness) -> None:

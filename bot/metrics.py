@@ -1,0 +1,112 @@
+"""casebot's Prometheus metrics, in a registry of their own.
+
+Each `Metrics` has its own `CollectorRegistry` (never prometheus-client's global one), so
+every desk, and every test, counts from zero. `Desk.handle` is the one place that counts
+requests; `Desk.reload` counts reloads; `/metrics` (bot/ops_server.py) shows them all.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.exposition import choose_encoder
+
+from retrieval.model import Corpus
+
+NAMESPACE = "casebot"
+# Answers take about a millisecond on the seed corpus and tens of milliseconds on a
+# 100,000-passage one; a reload is not an answer. The top buckets catch a stalled loop.
+LATENCY_BUCKETS = (
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+)  # fmt: skip
+
+
+class Metrics:
+    """Every metric casebot exports, registered in `self.registry`.
+
+    Attributes:
+        registry: the registry `/metrics` renders.
+        questions: casebot_questions_total{platform, kind}: chat commands handled, by the
+            kind of reply (answer, no_answer, status, timeline, sources, help, refused,
+            error, reload, ...).
+        abstentions: casebot_abstentions_total{platform}: replies saying the sources don't
+            cover the question (kind no_answer).
+        latency: casebot_answer_latency_seconds{platform}: time from a command arriving at
+            the desk to its reply.
+        reloads: casebot_reloads_total{result}: corpus reloads, "ok" or "failed".
+        errors: casebot_errors_total{platform}: commands that failed unexpectedly and got
+            the "something went wrong" apology.
+        corpus_passages: casebot_corpus_passages: passages in the corpus being served.
+        corpus_loaded: casebot_corpus_loaded_timestamp_seconds: when it was loaded (Unix).
+        loop_stall: casebot_event_loop_worst_stall_seconds: the worst event-loop stall the
+            loop monitor saw in its latest window (set through `set_loop_stall`).
+    """
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        common = {"namespace": NAMESPACE, "registry": self.registry}
+        self.questions = Counter(
+            "questions", "Chat commands handled, by platform and kind of reply.",
+            ["platform", "kind"], **common,
+        )  # fmt: skip
+        self.abstentions = Counter(
+            "abstentions", "Questions the sources don't cover (kind no_answer).",
+            ["platform"], **common,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "answer_latency_seconds", "Seconds from a command reaching the desk to its reply.",
+            ["platform"], buckets=LATENCY_BUCKETS, **common,
+        )  # fmt: skip
+        self.reloads = Counter("reloads", "Corpus reloads, by result.", ["result"], **common)
+        self.errors = Counter(
+            "errors", "Commands that failed unexpectedly (the apology with a request id).",
+            ["platform"], **common,
+        )  # fmt: skip
+        self.corpus_passages = Gauge(
+            "corpus_passages", "Passages in the corpus being served.", **common
+        )
+        self.corpus_loaded = Gauge(
+            "corpus_loaded_timestamp_seconds",
+            "When the corpus being served was loaded, in Unix seconds.",
+            **common,
+        )
+        self.loop_stall = Gauge(
+            "event_loop_worst_stall_seconds",
+            "The worst event-loop stall the loop monitor saw in its latest window.",
+            **common,
+        )
+        # Known results start at zero, so a rate() over them works before the first reload.
+        for result in ("ok", "failed"):
+            self.reloads.labels(result=result)
+
+    def answered(self, platform: str, kind: str, seconds: float) -> None:
+        """Count one reply of `kind` to a command from `platform` that took `seconds`."""
+        self.questions.labels(platform=platform, kind=kind).inc()
+        if kind == "no_answer":
+            self.abstentions.labels(platform=platform).inc()
+        self.latency.labels(platform=platform).observe(seconds)
+
+    def failed(self, platform: str) -> None:
+        """Count one command from `platform` that failed unexpectedly."""
+        self.errors.labels(platform=platform).inc()
+
+    def reloaded(self, *, ok: bool) -> None:
+        """Count one reload attempt."""
+        self.reloads.labels(result="ok" if ok else "failed").inc()
+
+    def serving(self, corpus: Corpus) -> None:
+        """Record the corpus now being served."""
+        self.corpus_passages.set(len(corpus.passages))
+        self.corpus_loaded.set(corpus.loaded_at.timestamp())
+
+    def set_loop_stall(self, seconds: float) -> None:
+        """Set the worst event-loop stall (seconds) seen in the loop monitor's latest window."""
+        self.loop_stall.set(seconds)
+
+    def render(self, accept: str = "") -> tuple[bytes, str]:
+        """The metrics in the exposition format the Accept header asks for.
+
+        Returns:
+            (body, content type): Prometheus text unless OpenMetrics is asked for.
+        """
+        encode, content_type = choose_encoder(accept)
+        return encode(self.registry), content_type

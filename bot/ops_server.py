@@ -1,0 +1,170 @@
+"""The operations endpoint of `casebot serve`: `GET /healthz` and `GET /metrics`.
+
+Served on CASEBOT_HOST:CASEBOT_OPS_PORT (default 9100), apart from Slack's HTTP events
+port, so that health checks and scrapes never share a listener with Slack's requests.
+Neither path needs authentication or shows anything secret or private: keep the port
+internal all the same.
+
+`/healthz` answers 200 `{"status": "ready", ...}` only while casebot is serving with its
+corpus loaded and every chat adapter it started connected; otherwise 503 with the
+status ("starting", "not_ready" or "stopping") and the problems. `/metrics` is the
+Prometheus text format (or OpenMetrics, if the scraper asks for it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+from aiohttp import web
+
+from bot.desk import Desk
+from bot.metrics import Metrics
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+
+Phase = Literal["starting", "serving", "stopping"]
+
+
+class OpsStartError(RuntimeError):
+    """The ops server could not listen where the settings say."""
+
+
+class Connection(Protocol):
+    """A chat adapter as readiness sees it (SlackAdapter, DiscordAdapter)."""
+
+    platform: str
+
+    async def is_connected(self) -> bool: ...
+
+
+class Health:
+    """What `casebot serve` is doing, for `/healthz`; serve updates it as it goes.
+
+    Starts "starting", with no corpus and no adapters. `loaded(desk)` once the corpus is
+    loaded, `serving(adapters)` once the adapters are started, `stopping()` as soon as a
+    shutdown begins (so load balancers stop sending work while answers in flight finish).
+    """
+
+    def __init__(self) -> None:
+        self._phase: Phase = "starting"
+        self._desk: Desk | None = None
+        self._adapters: tuple[Connection, ...] = ()
+
+    @property
+    def phase(self) -> Phase:
+        return self._phase
+
+    def loaded(self, desk: Desk) -> None:
+        """Note the desk whose corpus is loaded."""
+        self._desk = desk
+
+    def serving(self, adapters: Sequence[Connection]) -> None:
+        """Mark casebot as serving through `adapters` (ready while they are connected)."""
+        self._adapters = tuple(adapters)
+        self._phase = "serving"
+
+    def stopping(self) -> None:
+        """Mark casebot as shutting down: never ready again."""
+        self._phase = "stopping"
+
+    async def check(self) -> tuple[bool, dict[str, object]]:
+        """Whether casebot is ready, and the report `/healthz` shows.
+
+        Ready means: serving (not starting or stopping), a corpus loaded, and every
+        started adapter connected.
+        """
+        problems: list[str] = []
+        report: dict[str, object] = {}
+        if self._desk is None:
+            problems.append("corpus: not loaded yet")
+        else:
+            index = self._desk.index
+            corpus = index.corpus
+            report["corpus"] = {
+                "articles": len(corpus.articles),
+                # The index's tuple: Corpus.passages builds a new one on every call.
+                "passages": len(index.passages),
+                "loaded_at": corpus.loaded_at.isoformat(),
+            }
+            if self._desk.reloading:
+                # Still ready: the old corpus answers until the new one is swapped in.
+                report["reloading"] = True
+        adapters: dict[str, str] = {}
+        for adapter in self._adapters:
+            connected = await adapter.is_connected()
+            adapters[adapter.platform] = "connected" if connected else "disconnected"
+            if not connected:
+                problems.append(f"{adapter.platform}: not connected")
+        report["adapters"] = adapters
+        if self._phase != "serving":
+            problems.insert(0, self._phase)
+        ready = not problems
+        status = "ready" if ready else ("not_ready" if self._phase == "serving" else self._phase)
+        return ready, {"status": status, **({"problems": problems} if problems else {}), **report}
+
+
+class OpsServer:
+    """`/healthz` and `/metrics` over HTTP. Create with `await start_ops_server(...)`.
+
+    Attributes:
+        port: the port listened on (useful with CASEBOT_OPS_PORT=0), once started.
+    """
+
+    def __init__(self, health: Health, metrics: Metrics) -> None:
+        self.health = health
+        self.metrics = metrics
+        self.port: int | None = None
+        app = web.Application()
+        app.router.add_get(HEALTH_PATH, self._healthz)
+        app.router.add_get(METRICS_PATH, self._metrics)
+        # No access log: a scrape every few seconds would drown everything else.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
+
+    async def start(self, host: str, port: int) -> None:
+        """Listen on `host`:`port`.
+
+        Raises:
+            OpsStartError: the address is taken or not allowed.
+        """
+        await self._runner.setup()
+        try:
+            await web.TCPSite(self._runner, host, port).start()
+        except OSError as error:
+            await self._runner.cleanup()
+            raise OpsStartError(
+                f"Could not listen on {host}:{port} for /healthz and /metrics "
+                f"({error.strerror or error}): check CASEBOT_HOST and CASEBOT_OPS_PORT, or set "
+                "CASEBOT_OPS_ENABLED=false."
+            ) from None
+        self.port = self._runner.addresses[0][1]
+        logger.info("health and metrics on %s:%s (%s, %s)", host, self.port, HEALTH_PATH,
+                    METRICS_PATH)  # fmt: skip
+
+    async def close(self) -> None:
+        """Stop listening."""
+        await self._runner.cleanup()
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        ready, report = await self.health.check()
+        return web.json_response(report, status=200 if ready else 503)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        body, content_type = self.metrics.render(request.headers.get("Accept", ""))
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+
+async def start_ops_server(settings: Settings, health: Health, metrics: Metrics) -> OpsServer:
+    """Serve `/healthz` and `/metrics` on CASEBOT_HOST:CASEBOT_OPS_PORT.
+
+    Raises:
+        OpsStartError: the port could not be listened on.
+    """
+    server = OpsServer(health, metrics)
+    await server.start(settings.host, settings.ops_port)
+    return server

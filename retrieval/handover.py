@@ -1,0 +1,195 @@
+"""Handing a built index from a builder process to the serving process, in small pieces.
+
+A reload of a large corpus is built in a child process (`python -m retrieval.handover
+DIR`, started by `bot/builder.py`), so the build's CPU time and its hold on the GIL stay
+out of the process that answers questions: a build in a thread of that process made every
+answer meanwhile wait its turn for the GIL, a few milliseconds at a time, and 10,000
+passages' build slowed answers from ~2 ms to ~200 ms. The child writes the index to stdout
+as a stream of frames; the parent feeds them to `Assembler` as they arrive, between other
+work on its event loop. Each frame is small (one article, or a slice of the term table), so
+none holds the loop for more than a millisecond or two, where one pickle of the whole index
+would hold it for ~70 ms per 10,000 passages.
+
+A frame is an 8-byte big-endian length, then a pickle of (kind, payload). The stream is
+"head", every "article", "terms" slices, "postings", "developments" slices, "end"; or a
+single "problems" (the corpus is invalid) or "failed" (the build raised).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from retrieval.analyzer import Analyzer
+from retrieval.corpus import CorpusError, Problem, load_corpus
+from retrieval.developments import Development
+from retrieval.index import Index, PostingTable, build_index
+from retrieval.model import Article, Corpus, Passage
+
+HEADER = struct.Struct(">Q")
+# Terms and developments per frame: each frame then takes a millisecond or two to read in.
+TERMS_PER_FRAME = 10_000
+DEVELOPMENTS_PER_FRAME = 1_000
+
+Frame = tuple[str, Any]
+
+
+class HandoverError(RuntimeError):
+    """The stream of frames broke off or made no sense."""
+
+
+def frames(index: Index) -> Iterator[Frame]:
+    """The frames that carry `index`, in order."""
+    corpus = index.corpus
+    yield "head", {
+        "loaded_at": corpus.loaded_at,
+        "directory": corpus.directory,
+        "acronyms": index.analyzer.acronyms,
+        "max_idf": index.max_idf,
+        "idf_floor": index.idf_floor,
+    }
+    for article in corpus.articles:
+        yield "article", article
+    terms = list(index.postings.rows)
+    for start in range(0, len(terms), TERMS_PER_FRAME):
+        chunk = terms[start : start + TERMS_PER_FRAME]
+        document_frequency = [index.document_frequency[term] for term in chunk]
+        yield "terms", (chunk, document_frequency, [index.idf[term] for term in chunk])
+    table = index.postings
+    yield "postings", (table.starts, table.passages, table.scores)
+    developments = [(d.passage.id, d.sentence, d.step) for d in index.developments]
+    for start in range(0, len(developments), DEVELOPMENTS_PER_FRAME):
+        yield "developments", developments[start : start + DEVELOPMENTS_PER_FRAME]
+    yield "end", None
+
+
+class Assembler:
+    """Builds the `Index` back from its frames, one `add` at a time."""
+
+    def __init__(self) -> None:
+        self._head: dict[str, Any] | None = None
+        self._articles: list[Article] = []
+        self._rows: dict[str, int] = {}
+        self._document_frequency: dict[str, int] = {}
+        self._idf: dict[str, float] = {}
+        self._postings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._passages: tuple[Passage, ...] | None = None
+        self._developments: list[Development] = []
+        self.done = False
+
+    def add(self, kind: str, payload: Any) -> None:
+        """Take one frame.
+
+        Raises:
+            CorpusError: the frame says the corpus is invalid.
+            HandoverError: the frame says the build failed, or is out of place.
+        """
+        if self.done:
+            raise HandoverError(f"a {kind!r} frame after the end")
+        if kind == "problems":
+            raise CorpusError([Problem(file, message) for file, message in payload])
+        if kind == "failed":
+            raise HandoverError(f"the index build failed: {payload}")
+        if kind != "head" and self._head is None:
+            raise HandoverError(f"a {kind!r} frame before the head")
+        match kind:
+            case "head":
+                self._head = payload
+            case "article":
+                self._articles.append(payload)
+            case "terms":
+                terms, document_frequency, idf = payload
+                first = len(self._rows)
+                self._rows.update(zip(terms, range(first, first + len(terms)), strict=True))
+                self._document_frequency.update(zip(terms, document_frequency, strict=True))
+                self._idf.update(zip(terms, idf, strict=True))
+            case "postings":
+                self._postings = payload
+            case "developments":
+                passages = self._all_passages()
+                self._developments.extend(
+                    Development(passages[passage], sentence, step)
+                    for passage, sentence, step in payload
+                )
+            case "end":
+                self.done = True
+            case _:
+                raise HandoverError(f"an unknown {kind!r} frame")
+
+    def index(self) -> Index:
+        """The index, once the "end" frame has come."""
+        if not self.done or self._head is None or self._postings is None:
+            raise HandoverError("the stream ended before the whole index came")
+        head = self._head
+        corpus = Corpus(
+            articles=tuple(self._articles),
+            loaded_at=head["loaded_at"],
+            directory=head["directory"],
+        )
+        starts, passages, scores = self._postings
+        return Index(
+            corpus=corpus,
+            analyzer=Analyzer(head["acronyms"]),
+            passages=self._all_passages(),
+            sources={a.source.id: a.source for a in corpus.articles},
+            postings=PostingTable(self._rows, starts, passages, scores),
+            document_frequency=self._document_frequency,
+            idf=self._idf,
+            max_idf=head["max_idf"],
+            idf_floor=head["idf_floor"],
+            developments=tuple(self._developments),
+        )
+
+    def _all_passages(self) -> tuple[Passage, ...]:
+        if self._passages is None:
+            self._passages = tuple(p for a in self._articles for p in a.passages)
+        return self._passages
+
+
+def write_frame(out: BinaryIO, kind: str, payload: Any) -> None:
+    data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(HEADER.pack(len(data)))
+    out.write(data)
+
+
+def read_frame(data: bytes) -> Frame:
+    """A frame's (kind, payload) from its bytes after the length header.
+
+    Only ever given what our own child process wrote: pickle trusts its input.
+    """
+    kind, payload = pickle.loads(data)
+    return kind, payload
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Load and index the corpus in the directory given, writing the frames to stdout."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m retrieval.handover DIR", file=sys.stderr)
+        return 2
+    # The frames own stdout: anything else that prints goes to stderr instead.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr
+    with out:
+        try:
+            index = build_index(load_corpus(args[0]))
+        except CorpusError as error:
+            problems = [(problem.file, problem.message) for problem in error.problems]
+            write_frame(out, "problems", problems)
+            return 1
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which logs it
+            write_frame(out, "failed", f"{type(error).__name__}: {error}")
+            return 1
+        for kind, payload in frames(index):
+            write_frame(out, kind, payload)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Building a reload's index in a child process: the same index, the same errors, no leftovers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import retrieval.compose
+from bot import builder
+from bot.builder import BuildFailed, build_in_child, wants_child_process
+from bot.desk import load_index
+from retrieval.corpus import CorpusError, load_corpus
+from retrieval.handover import Assembler, HandoverError, frames
+from retrieval.index import build_index
+
+
+def _same_index(a: object, b: object) -> None:
+    assert a.passages == b.passages  # type: ignore[attr-defined]
+    assert a.corpus.articles == b.corpus.articles  # type: ignore[attr-defined]
+    assert a.idf == b.idf and a.document_frequency == b.document_frequency  # type: ignore[attr-defined]
+    assert list(a.postings) == list(b.postings)  # type: ignore[attr-defined]
+    for name in ("starts", "passages", "scores"):
+        assert np.array_equal(getattr(a.postings, name), getattr(b.postings, name))  # type: ignore[attr-defined]
+    assert a.developments == b.developments  # type: ignore[attr-defined]
+    assert (a.max_idf, a.idf_floor) == (b.max_idf, b.idf_floor)  # type: ignore[attr-defined]
+    assert a.analyzer.acronyms == b.analyzer.acronyms  # type: ignore[attr-defined]
+
+
+def test_frames_rebuild_the_same_index(seed_corpus_dir: Path) -> None:
+    index = build_index(load_corpus(seed_corpus_dir))
+    assembler = Assembler()
+    for kind, payload in frames(index):
+        assembler.add(kind, payload)
+    rebuilt = assembler.index()
+    _same_index(index, rebuilt)
+    assert rebuilt.corpus.loaded_at == index.corpus.loaded_at
+    question = "How much are plaintiffs asking per user?"
+    assert retrieval.compose.ask(rebuilt, question) == retrieval.compose.ask(index, question)
+
+
+def test_an_incomplete_stream_is_refused(seed_corpus_dir: Path) -> None:
+    assembler = Assembler()
+    with pytest.raises(HandoverError):
+        assembler.add("article", None)  # before the head
+    for kind, payload in frames(build_index(load_corpus(seed_corpus_dir))):
+        if kind == "end":
+            break
+        assembler.add(kind, payload)
+    with pytest.raises(HandoverError):
+        assembler.index()
+
+
+async def test_the_child_builds_what_the_desk_would(seed_corpus_dir: Path) -> None:
+    _same_index(load_index(seed_corpus_dir), await build_in_child(seed_corpus_dir))
+
+
+async def test_the_child_reports_every_corpus_problem(
+    make_corpus: Callable[..., Path], article_text: Callable[..., str]
+) -> None:
+    broken = make_corpus(
+        {
+            "good.md": article_text(outlet="Good", paragraphs=["LinkedIn was sued."]),
+            "bad.md": "no front matter here\n",
+            "worse.md": '+++\nurl = "not a url"\n+++\nText.\n',
+        },
+        name="broken",
+    )
+    with pytest.raises(CorpusError) as in_process:
+        load_corpus(broken)
+    with pytest.raises(CorpusError) as in_child:
+        await build_in_child(broken)
+    assert in_child.value.problems == in_process.value.problems
+    assert {p.file for p in in_child.value.problems} == {"bad.md", "worse.md"}
+
+
+async def test_a_child_that_dies_is_a_build_failure(
+    seed_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A module that exits at once stands in for a builder killed by the OOM killer.
+    monkeypatch.setattr(builder, "_CHILD_MODULE", "this_module_does_not_exist")
+    with pytest.raises(BuildFailed, match="exit code 1"):
+        await build_in_child(seed_corpus_dir)
+
+
+async def test_cancelling_kills_the_child(
+    seed_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[asyncio.subprocess.Process] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def recording(*args: object, **kwargs: object) -> asyncio.subprocess.Process:
+        process = await spawn(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", recording)
+    building = asyncio.create_task(build_in_child(seed_corpus_dir))
+    while not started:
+        await asyncio.sleep(0.01)
+    building.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await building
+    assert started[0].returncode is not None
+
+
+def test_only_a_large_corpus_goes_to_a_child(tmp_path: Path, seed_corpus_dir: Path) -> None:
+    assert not wants_child_process(seed_corpus_dir)
+    assert not wants_child_process(tmp_path / "missing")
+    (tmp_path / "big.md").write_bytes(b"x" * (builder.CHILD_PROCESS_BYTES + 1))
+    (tmp_path / "notes.txt").write_bytes(b"x" * (builder.CHILD_PROCESS_BYTES + 1))
+    assert wants_child_process(tmp_path)
+    (tmp_path / "big.md").unlink()
+    assert not wants_child_process(tmp_path)  # only articles (*.md) count
