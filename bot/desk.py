@@ -200,11 +200,20 @@ class Desk:
 
     async def _handle(self, text: str, caller: Caller, request_id: str) -> Reply:
         command = parse_command(text)
-        # The per-person limits come before any other work, the admin gate's audit write
-        # included, so a flood costs a lookup per message (bot/limits.py).
+        spec = command.spec
+        if spec.admin_only and not caller.is_admin:
+            # The admin gate comes first because every refusal must be audited, even one
+            # that the per-person limits would also have turned away.
+            await self._audit(caller, command, allowed=False, result="refused")
+            refusal = Answer(
+                kind="refused",
+                text=f"Sorry, only casebot admins can use “{spec.name}”.",
+            )
+            return Reply(answer=refusal, public=False)
+        # Then the per-person limits, before any other work, so a flood costs a lookup per
+        # message (bot/limits.py). An admin's admin command is never limited.
         key = (caller.platform, caller.user_id)
-        exempt = command.spec.admin_only and caller.is_admin
-        refusal = self.limits.admit(key, command, exempt=exempt)
+        refusal = self.limits.admit(key, command, exempt=spec.admin_only)
         if refusal is not None:
             return Reply(answer=refusal, public=False)
         try:
@@ -214,14 +223,6 @@ class Desk:
 
     async def _answer(self, command: Command, caller: Caller, request_id: str) -> Reply:
         spec = command.spec
-        if spec.admin_only and not caller.is_admin:
-            await self._audit(caller, command, allowed=False, result="refused")
-            refusal = Answer(
-                kind="refused",
-                text=f"Sorry, only casebot admins can use “{spec.name}”.",
-            )
-            return Reply(answer=refusal, public=False)
-
         try:
             answer = await self._run(command, caller)
             outcome = f"{answer.kind}: {answer.text}"
