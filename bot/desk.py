@@ -321,10 +321,15 @@ class Desk:
     async def _run(self, command: Command, caller: Caller) -> Answer:
         if command.name == "reload":
             return await self.reload(caller)
-        # Queries run on the event loop, not in threads: they take milliseconds, and the
-        # retrieval objects are not promised to be thread-safe. They read the index that is
-        # live when they start, so a reload never changes an answer halfway.
-        answer = query(self._index, command, max_quotes=self._settings.max_quotes)
+        # Queries read the index that is live when they start, so a reload never changes an
+        # answer halfway. Most take milliseconds and run on the event loop; the timeline
+        # reads every sentence of the corpus (seconds for a large one), so it runs once per
+        # snapshot in a worker thread and is served from the snapshot's memo after that.
+        index = self._index
+        if command.name == "timeline":
+            answer = await self._timeline(index)
+        else:
+            answer = query(index, command, max_quotes=self._settings.max_quotes)
         if command.name == "ask":
             await self._record(
                 self._store.record_question(
@@ -335,6 +340,16 @@ class Desk:
                 )
             )
         return answer
+
+    async def _timeline(self, index: Index) -> Answer:
+        # One computation per snapshot however many ask at once; the task is kept on the
+        # index's memo, so it goes when the snapshot does. (Retrieval is safe to run in a
+        # thread: it only reads the snapshot, fills memo dicts, and PyStemmer keeps the GIL.)
+        task = index.memo.get("timeline_task")
+        if task is None or (task.done() and (task.cancelled() or task.exception())):
+            task = asyncio.ensure_future(asyncio.to_thread(retrieval.timeline.timeline, index))
+            index.memo["timeline_task"] = task
+        return await asyncio.shield(task)
 
     async def _audit(self, caller: Caller, command: Command, *, allowed: bool, result: str) -> None:
         await self._record(

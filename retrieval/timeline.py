@@ -30,7 +30,14 @@ class _Candidate:
 
 
 def timeline(index: Index) -> Answer:
-    """Dated events from the sources, oldest first."""
+    """Dated events from the sources, oldest first (computed once per index snapshot)."""
+    cached = index.memo.get("timeline")
+    if cached is None:
+        cached = index.memo["timeline"] = _timeline(index)
+    return cached
+
+
+def _timeline(index: Index) -> Answer:
     candidates = _candidates(index)
     events: list[tuple[Event, claims.Sentence]] = []
     on_date: dict[tuple, list[int]] = {}  # (date, precision) -> positions in `events`

@@ -262,3 +262,25 @@ async def test_unexpected_reload_failure_is_recorded_audited_and_apologised_for(
     assert latest.result == "failed" and latest.errors[0].startswith("MemoryError")
     (audit,) = await desk.store.recent_audit(1)
     assert audit.allowed is True and audit.result.startswith("exception, request ")
+
+
+async def test_timeline_is_computed_once_per_snapshot_off_the_loop(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import retrieval.timeline
+
+    calls: list[str] = []
+    real = retrieval.timeline._timeline
+
+    def counting(index):
+        calls.append(threading.current_thread().name)
+        return real(index)
+
+    monkeypatch.setattr(retrieval.timeline, "_timeline", counting)
+    callers = [Caller(platform="slack", user_id=f"U{i}", is_admin=False) for i in range(5)]
+    replies = await asyncio.gather(*(desk.handle("/case timeline", c) for c in callers))
+    assert {r.answer.kind for r in replies} == {"timeline"}
+    assert len({r.answer for r in replies}) == 1
+    assert len(calls) == 1 and calls[0] != threading.main_thread().name
