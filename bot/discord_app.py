@@ -37,8 +37,9 @@ PLATFORM = "discord"
 # The /case group's own description (Discord shows it in the command picker; ≤100 chars).
 GROUP_DESCRIPTION = "Questions about De La Torre v. LinkedIn, answered by quoting news articles."
 QUESTION_DESCRIPTION = "Your question about the case, e.g. who is suing LinkedIn?"
-# Longest question accepted by /case ask; Discord enforces it in the client.
-MAX_QUESTION_CHARS = 500
+# Discord's own ceiling for a string option. The question-length rule itself is the desk's
+# (CASEBOT_MAX_QUESTION_CHARS), so that it is enforced, and explained, in one place.
+MAX_QUESTION_CHARS = 6000
 # Commands whose answer may take longer than Discord's 3-second interaction deadline:
 # they are acknowledged first ("casebot is thinking…") and answered by editing that.
 DEFERRED_COMMANDS = frozenset({"status", "ask", "timeline", "reload"})
