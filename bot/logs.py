@@ -175,8 +175,17 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> lo
     handler.addFilter(SecretRedactor.from_settings(settings))
     root.addHandler(handler)
     root.setLevel(settings.log_level)
-    level = logging.getLevelNamesMapping()[settings.log_level]
-    for name in _CHATTY_LIBRARIES:
-        quiet = not settings.store_questions and level < logging.INFO
-        logging.getLogger(name).setLevel(logging.INFO if quiet else logging.NOTSET)
+    if not settings.store_questions:
+        # A handler filter, not logger levels: slack_bolt gives its app logger a level of
+        # its own, so setting the "slack_bolt" parent's level does not hold it back.
+        handler.addFilter(_quiet_chatty_libraries)
     return handler
+
+
+def _quiet_chatty_libraries(record: logging.LogRecord) -> bool:
+    """Drops the platform libraries' DEBUG records, which carry people's messages."""
+    if record.levelno >= logging.INFO:
+        return True
+    return not any(
+        record.name == name or record.name.startswith(name + ".") for name in _CHATTY_LIBRARIES
+    )

@@ -448,3 +448,26 @@ async def test_serve_runs_the_ops_server_until_sigterm(
     with pytest.raises(aiohttp.ClientConnectionError):
         async with http.get(f"{url}/healthz"):
             pass
+
+
+@pytest.mark.parametrize("store_questions", [False, True])
+def test_platform_library_debug_lines_with_messages_follow_the_privacy_setting(
+    make_settings: Callable[..., Settings],
+    captured: Callable[[Settings], io.StringIO],
+    store_questions: bool,
+) -> None:
+    # slack_bolt gives its app logger a level of its own, so the parent's level alone
+    # would not hold this DEBUG line (a whole Socket Mode message) back.
+    settings = make_settings(log_level="DEBUG", store_questions=store_questions)
+    stream = captured(settings)
+    bolt = logging.getLogger("slack_bolt.AsyncApp")
+    old = bolt.level
+    bolt.setLevel(logging.DEBUG)
+    try:
+        bolt.debug('Received message: {"text": "a private question"}')
+        logging.getLogger("bot.desk").debug("casebot's own debug line")
+    finally:
+        bolt.setLevel(old)
+    logged = stream.getvalue()
+    assert ("a private question" in logged) is store_questions
+    assert "casebot's own debug line" in logged
