@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +96,37 @@ def query(index: Index, command: Command, *, max_quotes: int) -> Answer:
 def new_request_id() -> str:
     """A short random id that ties an apology to the log record of what went wrong."""
     return secrets.token_hex(4)
+
+
+async def handle_safely(
+    desk: Desk,
+    text: str,
+    caller: Caller | Callable[[], Caller],
+    *,
+    what: str,
+    log: logging.Logger = logger,
+) -> Reply:
+    """`desk.handle`, with any failure around it turned into an apology as well.
+
+    The adapters' one way in: the desk turns its own failures into replies, but working out
+    the caller (a platform's permissions) or a bug between adapter and desk must not leave
+    a person without an answer either.
+
+    Args:
+        desk: the desk.
+        text: what the person wrote.
+        caller: the caller, or a function that works it out (inside the guard).
+        what: for the log, what was being answered ("a Slack slash command from U1").
+        log: the adapter's logger, so the record is filed under the platform.
+    """
+    try:
+        return await desk.handle(text, caller() if callable(caller) else caller)
+    except Exception:
+        request_id = new_request_id()
+        # In the request's scope, so the record carries the id (bot.logs).
+        with request_scope(request_id):
+            log.exception("request %s failed: could not answer %s", request_id, what)
+        return Reply(answer=apology(request_id), public=False)
 
 
 def apology(request_id: str) -> Answer:

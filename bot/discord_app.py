@@ -25,8 +25,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
 from bot.commands import COMMANDS, SLASH_COMMAND, CommandSpec
-from bot.desk import Caller, Desk, Reply, apology, new_request_id
-from bot.logs import request_scope
+from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.render_discord import clip, render_discord
 from bot.settings import Settings
 
@@ -188,18 +187,13 @@ class CasebotClient(discord.Client):
         if deferred:
             await interaction.response.defer(ephemeral=not public_by_default, thinking=True)
 
-        try:
-            reply = await self.desk.handle(text, caller)
-        except Exception:
-            # The desk turns its own failures into replies; this is a failure around it.
-            request_id = new_request_id()
-            # In the request's scope, so the record carries the id (bot.logs).
-            with request_scope(request_id):
-                logger.exception(
-                    "request %s failed: could not answer /%s %s from Discord user %s",
-                    request_id, SLASH_COMMAND, spec.name, interaction.user.id,
-                )  # fmt: skip
-            reply = Reply(answer=apology(request_id), public=False)
+        reply = await handle_safely(
+            self.desk,
+            text,
+            caller,
+            what=f"/{SLASH_COMMAND} {spec.name} from Discord user {interaction.user.id}",
+            log=logger,
+        )
         message = render_discord(reply.answer).send_kwargs()
 
         if not deferred:
@@ -230,18 +224,13 @@ class CasebotClient(discord.Client):
             return
         with self._in_flight():
             question = strip_mention(message.content, self.user.id)
-            try:
-                caller = self.caller(message.author, _author_permissions(message))
-                reply = await self.desk.handle(question, caller)
-            except Exception:
-                request_id = new_request_id()
-                # In the request's scope, so the record carries the id (bot.logs).
-                with request_scope(request_id):
-                    logger.exception(
-                        "request %s failed: could not answer Discord message %s",
-                        request_id, message.id,
-                    )  # fmt: skip
-                reply = Reply(answer=apology(request_id), public=False)
+            reply = await handle_safely(
+                self.desk,
+                question,
+                lambda: self.caller(message.author, _author_permissions(message)),
+                what=f"Discord message {message.id}",
+                log=logger,
+            )
             try:
                 await self._deliver(message, reply, question)
             except Exception:

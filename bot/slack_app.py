@@ -32,8 +32,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.desk import Caller, Desk, apology, new_request_id
-from bot.logs import request_scope
+from bot.desk import Caller, Desk, handle_safely
 from bot.render_slack import SlackMessage, render_slack
 from bot.settings import Settings
 
@@ -279,19 +278,14 @@ class SlackAdapter:
 
     async def _answer_command(self, body: dict[str, Any]) -> None:
         user_id = str(body.get("user_id", ""))
-        try:
-            text = _unescape(str(body.get("text", "")))
-            reply = await self._desk.handle(text, self._caller(user_id))
-            answer, public = reply.answer, reply.public
-        except Exception:
-            request_id = new_request_id()
-            # In the request's scope, so the record carries the id (bot.logs).
-            with request_scope(request_id):
-                logger.exception(
-                    "request %s failed: Slack: could not answer a slash command from user %s",
-                    request_id, user_id,
-                )  # fmt: skip
-            answer, public = apology(request_id), False
+        reply = await handle_safely(
+            self._desk,
+            _unescape(str(body.get("text", ""))),
+            self._caller(user_id),
+            what=f"a Slack slash command from user {user_id}",
+            log=logger,
+        )
+        answer, public = reply.answer, reply.public
         payload = {
             **render_slack(answer).to_dict(),
             "response_type": "in_channel" if public else "ephemeral",
@@ -305,18 +299,14 @@ class SlackAdapter:
     ) -> None:
         user_id, channel = str(event["user"]), str(event["channel"])
         text = _strip_mentions(str(event.get("text") or ""), bot_user_id or self._bot_user_id)
-        try:
-            reply = await self._desk.handle(_unescape(text), self._caller(user_id))
-            answer, public = reply.answer, reply.public
-        except Exception:
-            request_id = new_request_id()
-            # In the request's scope, so the record carries the id (bot.logs).
-            with request_scope(request_id):
-                logger.exception(
-                    "request %s failed: Slack: could not answer a message from user %s",
-                    request_id, user_id,
-                )  # fmt: skip
-            answer, public = apology(request_id), False
+        reply = await handle_safely(
+            self._desk,
+            _unescape(text),
+            self._caller(user_id),
+            what=f"a Slack message from user {user_id}",
+            log=logger,
+        )
+        answer, public = reply.answer, reply.public
         if in_dm:
             # A DM is private already; keep its top-level messages out of threads.
             thread_ts = event.get("thread_ts")

@@ -603,7 +603,7 @@ async def test_an_unexpected_failure_is_a_private_apology_without_a_traceback(
     assert payload["response_type"] == "ephemeral"
     assert "something went wrong" in all_text(payload)
     assert "fire" not in json.dumps(payload) and "Traceback" not in json.dumps(payload)
-    await log_waiter.wait_for("could not answer a slash command")
+    await log_waiter.wait_for("could not answer a Slack slash command")
 
 
 def test_manifest_declares_what_the_adapter_needs() -> None:
