@@ -256,8 +256,8 @@ async def _serve(settings: Settings) -> int:
             ops = await _start_ops_server(desk, settings, health)
             adapters = await _start_adapters(desk, settings)
         except Exception as error:  # noqa: BLE001 - reported to the operator, then exit
-            # The adapters' errors name the setting to fix and never carry a token.
-            logging.getLogger(__name__).debug("adapter start failed", exc_info=True)
+            # The start errors name the setting to fix and never carry a token.
+            logging.getLogger(__name__).debug("start failed", exc_info=True)
             print(f"casebot serve: {error}", file=sys.stderr)
             return EXIT_PROBLEM
         freeze_long_lived_objects()
@@ -341,8 +341,7 @@ async def _start_adapters(desk: Desk, settings: Settings) -> list[Adapter]:
 
             started.append(await start_discord(desk, settings))
     except BaseException:
-        for adapter in reversed(started):
-            await adapter.close()
+        await _stop_adapters(started)
         raise
     return started
 
