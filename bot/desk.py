@@ -12,7 +12,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,11 +177,8 @@ class Desk:
             try:
                 index = await asyncio.to_thread(load_index, settings.corpus_dir)
             except CorpusError as error:
-                await store.record_load(
-                    by_platform=_SYSTEM,
-                    by_user=_SYSTEM,
-                    result="failed",
-                    errors=[str(problem) for problem in error.problems],
+                await _record_failed_load(
+                    store, [str(p) for p in error.problems], by_platform=_SYSTEM, by_user=_SYSTEM
                 )
                 raise
             await _record_ok_load(store, index.corpus, by_platform=_SYSTEM, by_user=_SYSTEM)
@@ -296,11 +293,8 @@ class Desk:
                 self.metrics.reloaded(ok=False)
                 problems = tuple(str(problem) for problem in error.problems)
                 await self._record(
-                    self._store.record_load(
-                        by_platform=caller.platform,
-                        by_user=caller.user_id,
-                        result="failed",
-                        errors=problems,
+                    _record_failed_load(
+                        self._store, problems, by_platform=caller.platform, by_user=caller.user_id
                     )
                 )
                 return Answer(
@@ -315,11 +309,11 @@ class Desk:
             except Exception as error:
                 self.metrics.reloaded(ok=False)
                 await self._record(
-                    self._store.record_load(
+                    _record_failed_load(
+                        self._store,
+                        [f"{type(error).__name__}: {error}"],
                         by_platform=caller.platform,
                         by_user=caller.user_id,
-                        result="failed",
-                        errors=[f"{type(error).__name__}: {error}"],
                     )
                 )
                 raise
@@ -424,6 +418,14 @@ async def _record_ok_load(store: Store, corpus: Corpus, *, by_platform: str, by_
         fingerprint=corpus.fingerprint,
         articles=len(corpus.articles),
         passages=len(corpus.passages),
+    )
+
+
+async def _record_failed_load(
+    store: Store, errors: Sequence[str], *, by_platform: str, by_user: str
+) -> None:
+    await store.record_load(
+        by_platform=by_platform, by_user=by_user, result="failed", errors=errors
     )
 
 
