@@ -11,43 +11,35 @@ or settings problem, 2 nothing to serve.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
-import signal
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
-from pydantic import ValidationError
-
 from bot.commands import Command
-from bot.desk import Caller, Desk, load_index, query
-from bot.logs import configure_logging
-from bot.loop_monitor import (
-    LoopMonitor,
-    freeze_long_lived_objects,
-    unfreeze_long_lived_objects,
-)
+from bot.queries import load_index, query
+from bot.query_settings import QuerySettings, read_query_settings
 from bot.render_json import answer_to_json
 from bot.render_text import render_text
-from bot.settings import Settings
 from retrieval.corpus import CorpusError
 from retrieval.model import Answer
 
+# The serving machinery (asyncio, pydantic, the store, metrics) is imported where it is
+# used, so a one-shot `casebot ask` costs little more than the answer (README: Benchmark).
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
+    from bot.desk import Caller, Desk
     from bot.ops_server import Health, OpsServer
+    from bot.settings import Settings
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
 EXIT_NOTHING_TO_SERVE = 2
 
 PROMPT = "casebot> "
-CONSOLE_CALLER = Caller(platform="console", user_id="console", is_admin=True)
-# `casebot chat --no-admin`: the console as a user without admin rights, e.g. to check
-# what a member sees.
-CONSOLE_MEMBER = Caller(platform="console", user_id="console", is_admin=False)
 _QUERIES = ("ask", "status", "timeline", "sources")
 
 NO_CREDENTIALS = (
@@ -68,21 +60,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "validate":
         return _validate(Path(args.directory))
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        return _settings_problem(error)
     corpus = getattr(args, "corpus", None)
+    if args.command in _QUERIES:
+        query_settings = _query_settings(corpus)
+        return EXIT_PROBLEM if query_settings is None else _query(query_settings, args)
+
+    import asyncio
+
+    from bot.logs import configure_logging
+
+    settings = _settings()
+    if settings is None:
+        return EXIT_PROBLEM
     if corpus is not None:
         settings = settings.model_copy(update={"corpus_dir": Path(corpus)})
     configure_logging(settings)
 
     try:
-        if args.command in _QUERIES:
-            return _query(settings, args)
         if args.command == "chat":
-            caller = CONSOLE_MEMBER if args.no_admin else CONSOLE_CALLER
-            return asyncio.run(_chat(settings, caller=caller))
+            return asyncio.run(_chat(settings, admin=not args.no_admin))
         if args.command == "serve":
             return asyncio.run(_serve(settings))
         # No subcommand: serve when any credential says that is wanted, else talk here.
@@ -148,9 +144,41 @@ def _json_option() -> argparse.ArgumentParser:
     return option
 
 
-def _query(settings: Settings, args: argparse.Namespace) -> int:
-    # One-shot queries read the corpus only: no database is created or written.
-    index = load_index(settings.corpus_dir)
+def _settings() -> Settings | None:
+    """All of casebot's settings, or None after printing what is wrong with them."""
+    from pydantic import ValidationError
+
+    from bot.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        _settings_problem(error)
+        return None
+
+
+def _query_settings(corpus: str | None) -> QuerySettings | None:
+    """The settings of a one-shot query, or None after printing what is wrong with them."""
+    settings = read_query_settings()
+    if settings is None:
+        # A value the quick reader won't interpret: Settings decides, and explains.
+        full = _settings()
+        if full is None:
+            return None
+        settings = QuerySettings(corpus_dir=full.corpus_dir, max_quotes=full.max_quotes)
+    if corpus is not None:
+        settings = QuerySettings(corpus_dir=Path(corpus), max_quotes=settings.max_quotes)
+    return settings
+
+
+def _query(settings: QuerySettings, args: argparse.Namespace) -> int:
+    # One-shot queries read the corpus only: no database is created or written, and
+    # nothing logs, so logging is not configured either.
+    try:
+        index = load_index(settings.corpus_dir)
+    except CorpusError as error:
+        _print_problems(f"casebot: cannot load the corpus in {settings.corpus_dir}", error)
+        return EXIT_PROBLEM
     command = Command(name=args.command, argument=getattr(args, "question", ""))
     if command.name == "ask" and not command.argument.strip():
         print("casebot ask: the question is empty.", file=sys.stderr)
@@ -196,7 +224,7 @@ async def _chat(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     *,
-    caller: Caller = CONSOLE_CALLER,
+    admin: bool = True,
 ) -> int:
     """The console conversation: each input line is one chat message, until end of input.
 
@@ -204,8 +232,12 @@ async def _chat(
         settings: casebot's settings.
         stdin: where lines come from (default sys.stdin).
         stdout: where answers go (default sys.stdout).
-        caller: who the console speaks as; an admin unless `casebot chat --no-admin`.
+        admin: whether the console speaks as an admin; `casebot chat --no-admin` shows
+            what a member sees.
     """
+    from bot.desk import Caller, Desk
+
+    caller = Caller(platform="console", user_id="console", is_admin=admin)
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
@@ -240,6 +272,12 @@ async def _serve(settings: Settings) -> int:
             )
         return EXIT_NOTHING_TO_SERVE
     # Imported here: aiohttp comes with the chat extras, which the console doesn't need.
+    from bot.desk import Desk
+    from bot.loop_monitor import (
+        LoopMonitor,
+        freeze_long_lived_objects,
+        unfreeze_long_lived_objects,
+    )
     from bot.ops_server import Health
 
     desk = await Desk.open(settings)
@@ -298,6 +336,8 @@ async def _stop_adapters(adapters: Sequence[Adapter]) -> None:
     """
     if not adapters:
         return
+    import asyncio
+
     log = logging.getLogger(__name__)
     log.info("stopping: no new requests; finishing the answers in flight")
     results = await asyncio.gather(
@@ -348,6 +388,9 @@ async def _start_adapters(desk: Desk, settings: Settings) -> list[Adapter]:
 
 async def _until_stopped() -> None:
     """Waits for SIGINT or SIGTERM (Ctrl-C, `docker stop`, systemd)."""
+    import asyncio
+    import signal
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -359,13 +402,12 @@ async def _until_stopped() -> None:
             loop.remove_signal_handler(signum)
 
 
-def _settings_problem(error: ValidationError) -> int:
+def _settings_problem(error: ValidationError) -> None:
     # Only the setting's name and what is wrong: the input itself may be a secret.
     print("casebot: invalid settings:", file=sys.stderr)
     for item in error.errors(include_input=False, include_url=False):
         name = ".".join(str(part) for part in item["loc"])
         print(f"  {name}: {item['msg']}", file=sys.stderr)
-    return EXIT_PROBLEM
 
 
 def _print_problems(heading: str, error: CorpusError) -> None:

@@ -16,16 +16,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import retrieval.compose
-import retrieval.corpus
-import retrieval.index
-import retrieval.status
 import retrieval.timeline
 from bot import builder
-from bot.commands import Command, help_answer, parse_command
+from bot.commands import Command, parse_command
 from bot.limits import Limits
 from bot.logs import request_scope
 from bot.metrics import Metrics
+from bot.queries import load_index, query
 from bot.render_text import format_time
 from bot.settings import Settings
 from bot.store import Store
@@ -58,12 +55,6 @@ class Reply:
     public: bool
 
 
-def load_index(directory: str | Path) -> Index:
-    """Load the corpus in `directory` and index it (blocking; raises CorpusError)."""
-    corpus = retrieval.corpus.load_corpus(directory)
-    return retrieval.index.build_index(corpus)
-
-
 async def load_index_off_loop(directory: str | Path) -> Index:
     """Load and index `directory` away from the event loop (raises CorpusError).
 
@@ -73,24 +64,6 @@ async def load_index_off_loop(directory: str | Path) -> Index:
     if await asyncio.to_thread(builder.wants_child_process, directory):
         return await builder.build_in_child(directory)
     return await asyncio.to_thread(load_index, directory)
-
-
-def query(index: Index, command: Command, *, max_quotes: int) -> Answer:
-    """Answer a read-only command (status, ask, timeline, sources, help) from `index`."""
-    # Called through the modules so the functions can be swapped in tests and by reloads
-    # of the retrieval code alike.
-    match command.name:
-        case "ask":
-            return retrieval.compose.ask(index, command.argument, max_quotes=max_quotes)
-        case "status":
-            return retrieval.status.status(index)
-        case "timeline":
-            return retrieval.timeline.timeline(index)
-        case "sources":
-            return retrieval.compose.sources(index)
-        case "help":
-            return help_answer(command.unknown)
-    raise ValueError(f"“{command.name}” is not a read-only command")
 
 
 def new_request_id() -> str:

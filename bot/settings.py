@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# The articles shipped with the repository: what casebot serves unless told otherwise.
-BUNDLED_CORPUS_DIR = Path(__file__).resolve().parents[1] / "corpus"
+# Shared with the pydantic-free reader that one-shot queries use (bot/query_settings.py).
+from bot.query_settings import BUNDLED_CORPUS_DIR, DEFAULT_MAX_QUOTES, ENV_FILE
 
 
 def _split_commas(value: Any) -> Any:
@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_file=".env",
+        env_file=ENV_FILE,
         env_file_encoding="utf-8",
         extra="ignore",
         # `.env.example` lists every setting, many as `NAME=`: empty means "use the default".
@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(default=BUNDLED_CORPUS_DIR, validation_alias="CASEBOT_CORPUS_DIR")
     db_path: Path = Field(default=Path("casebot.db"), validation_alias="CASEBOT_DB_PATH")
     store_questions: bool = Field(default=False, validation_alias="CASEBOT_STORE_QUESTIONS")
-    max_quotes: int = Field(default=3, ge=1, validation_alias="CASEBOT_MAX_QUOTES")
+    max_quotes: int = Field(
+        default=DEFAULT_MAX_QUOTES, ge=1, validation_alias="CASEBOT_MAX_QUOTES"
+    )
     ephemeral_answers: bool = Field(default=False, validation_alias="CASEBOT_EPHEMERAL_ANSWERS")
     log_level: str = Field(default="INFO", validation_alias="CASEBOT_LOG_LEVEL")
     host: str = Field(default="0.0.0.0", validation_alias="CASEBOT_HOST")

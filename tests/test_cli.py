@@ -236,9 +236,21 @@ def test_invalid_setting_exits_1_naming_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CASEBOT_PORT", "not-a-port")
-    assert main(["status"]) == 1
+    assert main(["chat"]) == 1
     err = capsys.readouterr().err
     assert "CASEBOT_PORT" in err and "Traceback" not in err
+
+
+def test_one_shot_query_checks_only_its_own_settings(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A setting `ask` doesn't use can't stop it; one it uses is judged by Settings.
+    monkeypatch.setenv("CASEBOT_PORT", "not-a-port")
+    assert main(["status"]) == 0
+    monkeypatch.setenv("CASEBOT_MAX_QUOTES", "0")
+    assert main(["ask", "Who is suing LinkedIn?"]) == 1
+    err = capsys.readouterr().err
+    assert "CASEBOT_MAX_QUOTES" in err and "greater than or equal to 1" in err
 
 
 # --- settings --------------------------------------------------------------------------
