@@ -2,3 +2,5 @@
 
 The answering itself lives in `retrieval`, which never imports from here.
 """
+
+__version__ = "0.1.0"

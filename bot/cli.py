@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
+from bot import __version__
 from bot.commands import Command
 from bot.queries import load_index, query
 from bot.query_settings import QuerySettings, read_query_settings
@@ -99,6 +100,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Answers questions about De La Torre v. LinkedIn by quoting news articles.",
         parents=[_corpus_option()],
     )
+    parser.add_argument("--version", action="version", version=f"casebot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     ask = commands.add_parser(
         "ask", parents=[_corpus_option(), _json_option()], help="answer one question"
