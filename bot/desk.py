@@ -183,9 +183,10 @@ class Desk:
         """
         started = time.perf_counter()
         with request_scope(new_request_id()) as request_id:
-            reply = await self._handle(text, caller, request_id)
+            command = parse_command(text)
+            reply = await self._handle(command, caller, request_id)
             seconds = time.perf_counter() - started
-            self.metrics.answered(caller.platform, reply.answer.kind, seconds)
+            self.metrics.answered(caller.platform, command.name, reply.answer.kind, seconds)
             # One line per request. In the console the asker reads the answer right there,
             # and the line would land between prompts.
             level = logging.DEBUG if caller.platform == "console" else logging.INFO
@@ -199,8 +200,7 @@ class Desk:
             logger.log(level, line, *args)
         return reply
 
-    async def _handle(self, text: str, caller: Caller, request_id: str) -> Reply:
-        command = parse_command(text)
+    async def _handle(self, command: Command, caller: Caller, request_id: str) -> Reply:
         spec = command.spec
         if spec.admin_only and not caller.is_admin:
             # The admin gate comes first because every refusal must be audited, even one

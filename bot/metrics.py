@@ -7,12 +7,28 @@ requests; `Desk.reload` counts reloads; `/metrics` (bot/ops_server.py) shows the
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+import platform as python_platform
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    disable_created_metrics,
+)
 from prometheus_client.exposition import choose_encoder
 
+from bot import __version__
 from retrieval.model import Corpus
 
 NAMESPACE = "casebot"
+# No `_created` series beside every counter and histogram: they double what is stored and
+# Prometheus has no use for them (a counter reset is seen from the value).
+disable_created_metrics()
 # Answers take about a millisecond on the seed corpus and tens of milliseconds on a
 # 100,000-passage one; a reload is not an answer. The top buckets catch a stalled loop.
 LATENCY_BUCKETS = (
@@ -25,9 +41,11 @@ class Metrics:
 
     Attributes:
         registry: the registry `/metrics` renders.
-        questions: casebot_questions_total{platform, kind}: chat commands handled, by the
-            kind of reply (answer, no_answer, status, timeline, sources, help, refused,
-            error, reload, ...).
+        commands: casebot_commands_total{platform, command, kind}: every chat command
+            handled, by command (ask, status, timeline, sources, help, reload) and kind of
+            reply (answer, no_answer, status, ..., refused, limited, error).
+        questions: casebot_questions_total{platform, kind}: the `ask` commands only, by
+            kind of reply (answer, no_answer, limited, error).
         abstentions: casebot_abstentions_total{platform}: replies saying the sources don't
             cover the question (kind no_answer).
         latency: casebot_answer_latency_seconds{platform}: time from a command arriving at
@@ -39,13 +57,21 @@ class Metrics:
         corpus_loaded: casebot_corpus_loaded_timestamp_seconds: when it was loaded (Unix).
         loop_stall: casebot_event_loop_worst_stall_seconds: the worst event-loop stall the
             loop monitor saw in its latest window (set through `set_loop_stall`).
+        connected: casebot_platform_connected{platform}: 1 while a chat platform is
+            connected, else 0 (set through `set_connected` as /metrics is scraped).
+        casebot_build_info{version, python}, and the standard process_* and python_*
+            collectors, in this registry too.
     """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         common = {"namespace": NAMESPACE, "registry": self.registry}
+        self.commands = Counter(
+            "commands", "Chat commands handled, by platform, command and kind of reply.",
+            ["platform", "command", "kind"], **common,
+        )  # fmt: skip
         self.questions = Counter(
-            "questions", "Chat commands handled, by platform and kind of reply.",
+            "questions", "Questions (ask commands) handled, by platform and kind of reply.",
             ["platform", "kind"], **common,
         )  # fmt: skip
         self.abstentions = Counter(
@@ -74,13 +100,26 @@ class Metrics:
             "The worst event-loop stall the loop monitor saw in its latest window.",
             **common,
         )
+        self.connected = Gauge(
+            "platform_connected", "1 while the chat platform is connected, else 0.",
+            ["platform"], **common,
+        )  # fmt: skip
+        Info("build", "The casebot version and the Python running it.", **common).info(
+            {"version": __version__, "python": python_platform.python_version()}
+        )
+        # A registry of our own leaves out the default collectors: add them back.
+        ProcessCollector(registry=self.registry)
+        PlatformCollector(registry=self.registry)
+        GCCollector(registry=self.registry)
         # Known results start at zero, so a rate() over them works before the first reload.
         for result in ("ok", "failed"):
             self.reloads.labels(result=result)
 
-    def answered(self, platform: str, kind: str, seconds: float) -> None:
-        """Count one reply of `kind` to a command from `platform` that took `seconds`."""
-        self.questions.labels(platform=platform, kind=kind).inc()
+    def answered(self, platform: str, command: str, kind: str, seconds: float) -> None:
+        """Count one reply of `kind` to `command` from `platform` that took `seconds`."""
+        self.commands.labels(platform=platform, command=command, kind=kind).inc()
+        if command == "ask":
+            self.questions.labels(platform=platform, kind=kind).inc()
         if kind == "no_answer":
             self.abstentions.labels(platform=platform).inc()
         self.latency.labels(platform=platform).observe(seconds)
@@ -97,6 +136,10 @@ class Metrics:
         """Record the corpus now being served."""
         self.corpus_passages.set(len(corpus.passages))
         self.corpus_loaded.set(corpus.loaded_at.timestamp())
+
+    def set_connected(self, platform: str, connected: bool) -> None:
+        """Record whether `platform` is connected now."""
+        self.connected.labels(platform=platform).set(1 if connected else 0)
 
     def set_loop_stall(self, seconds: float) -> None:
         """Set the worst event-loop stall (seconds) seen in the loop monitor's latest window."""

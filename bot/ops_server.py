@@ -1,14 +1,18 @@
-"""The operations endpoint of `casebot serve`: `GET /healthz` and `GET /metrics`.
+"""The operations endpoint of `casebot serve`: `/livez`, `/readyz` (`/healthz`), `/metrics`.
 
-Served on CASEBOT_HOST:CASEBOT_OPS_PORT (default 9100), apart from Slack's HTTP events
+Served on CASEBOT_HOST:CASEBOT_OPS_PORT (default 3001), apart from Slack's HTTP events
 port, so that health checks and scrapes never share a listener with Slack's requests.
-Neither path needs authentication or shows anything secret or private: keep the port
+No path needs authentication or shows anything secret or private: keep the port
 internal all the same.
 
-`/healthz` answers 200 `{"status": "ready", ...}` only while casebot is serving with its
-corpus loaded and every chat adapter it started connected; otherwise 503 with the
-status ("starting", "not_ready" or "stopping") and the problems. `/metrics` is the
-Prometheus text format (or OpenMetrics, if the scraper asks for it).
+`/livez` answers 200 whenever the process answers at all: the event loop is turning. It
+is the liveness probe: a Slack outage must not get casebot restarted, which is what a
+readiness check used as a liveness probe does. `/readyz` answers 200
+`{"status": "ready", ...}` only while casebot is serving with its corpus loaded and
+every chat adapter it started connected; otherwise 503 with the status ("starting",
+"not_ready" or "stopping") and the problems. `/healthz` is the same as `/readyz`, for
+the checks written before it. `/metrics` is the Prometheus text format (or OpenMetrics,
+if the scraper asks for it).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+LIVE_PATH = "/livez"
+READY_PATH = "/readyz"
+# The readiness check under its older name.
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 
@@ -73,6 +80,10 @@ class Health:
         """Mark casebot as shutting down: never ready again."""
         self._phase = "stopping"
 
+    async def connections(self) -> dict[str, bool]:
+        """Whether each started adapter is connected now, by platform."""
+        return {adapter.platform: await adapter.is_connected() for adapter in self._adapters}
+
     async def check(self) -> tuple[bool, dict[str, object]]:
         """Whether casebot is ready, and the report `/healthz` shows.
 
@@ -96,11 +107,10 @@ class Health:
                 # Still ready: the old corpus answers until the new one is swapped in.
                 report["reloading"] = True
         adapters: dict[str, str] = {}
-        for adapter in self._adapters:
-            connected = await adapter.is_connected()
-            adapters[adapter.platform] = "connected" if connected else "disconnected"
+        for platform, connected in (await self.connections()).items():
+            adapters[platform] = "connected" if connected else "disconnected"
             if not connected:
-                problems.append(f"{adapter.platform}: not connected")
+                problems.append(f"{platform}: not connected")
         report["adapters"] = adapters
         if self._phase != "serving":
             problems.insert(0, self._phase)
@@ -110,7 +120,7 @@ class Health:
 
 
 class OpsServer:
-    """`/healthz` and `/metrics` over HTTP. Create with `await start_ops_server(...)`.
+    """`/livez`, `/readyz`, `/healthz` and `/metrics` over HTTP; `await start_ops_server(...)`.
 
     Attributes:
         port: the port listened on (useful with CASEBOT_OPS_PORT=0), once started.
@@ -121,7 +131,9 @@ class OpsServer:
         self.metrics = metrics
         self.port: int | None = None
         app = web.Application()
-        app.router.add_get(HEALTH_PATH, self._healthz)
+        app.router.add_get(LIVE_PATH, self._livez)
+        app.router.add_get(READY_PATH, self._readyz)
+        app.router.add_get(HEALTH_PATH, self._readyz)
         app.router.add_get(METRICS_PATH, self._metrics)
         # No access log: a scrape every few seconds would drown everything else.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
@@ -138,29 +150,36 @@ class OpsServer:
         except OSError as error:
             await self._runner.cleanup()
             raise OpsStartError(
-                f"Could not listen on {host}:{port} for /healthz and /metrics "
+                f"Could not listen on {host}:{port} for /livez, /readyz and /metrics "
                 f"({error.strerror or error}): check CASEBOT_HOST and CASEBOT_OPS_PORT, or set "
                 "CASEBOT_OPS_ENABLED=false."
             ) from None
         self.port = self._runner.addresses[0][1]
-        logger.info("health and metrics on %s:%s (%s, %s)", host, self.port, HEALTH_PATH,
-                    METRICS_PATH)  # fmt: skip
+        logger.info("health and metrics on %s:%s (%s, %s, %s)", host, self.port, LIVE_PATH,
+                    READY_PATH, METRICS_PATH)  # fmt: skip
 
     async def close(self) -> None:
         """Stop listening."""
         await self._runner.cleanup()
 
-    async def _healthz(self, request: web.Request) -> web.Response:
+    async def _livez(self, request: web.Request) -> web.Response:
+        # Answering at all is the proof: the loop ran this handler. Alive while stopping
+        # too, so nothing kills casebot while it finishes the answers in flight.
+        return web.json_response({"status": "alive", "phase": self.health.phase})
+
+    async def _readyz(self, request: web.Request) -> web.Response:
         ready, report = await self.health.check()
         return web.json_response(report, status=200 if ready else 503)
 
     async def _metrics(self, request: web.Request) -> web.Response:
+        for platform, connected in (await self.health.connections()).items():
+            self.metrics.set_connected(platform, connected)
         body, content_type = self.metrics.render(request.headers.get("Accept", ""))
         return web.Response(body=body, headers={"Content-Type": content_type})
 
 
 async def start_ops_server(settings: Settings, health: Health, metrics: Metrics) -> OpsServer:
-    """Serve `/healthz` and `/metrics` on CASEBOT_HOST:CASEBOT_OPS_PORT.
+    """Serve `/livez`, `/readyz` and `/metrics` on CASEBOT_HOST:CASEBOT_OPS_PORT.
 
     Raises:
         OpsStartError: the port could not be listened on.

@@ -53,11 +53,12 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="CASEBOT_LOG_LEVEL")
     host: str = Field(default="0.0.0.0", validation_alias="CASEBOT_HOST")
     port: int = Field(default=3000, ge=0, le=65535, validation_alias="CASEBOT_PORT")
-    # --- operations: logs, /healthz and /metrics ---
+    # --- operations: logs, /livez, /readyz and /metrics ---
     log_json: bool = Field(default=False, validation_alias="CASEBOT_LOG_JSON")
     ops_enabled: bool = Field(default=True, validation_alias="CASEBOT_OPS_ENABLED")
-    # 0 picks a free port (tests).
-    ops_port: int = Field(default=9100, ge=0, le=65535, validation_alias="CASEBOT_OPS_PORT")
+    # Beside CASEBOT_PORT: Prometheus's exporter range 9100-9999 is all claimed (9100 is
+    # node_exporter's). 0 picks a free port (tests).
+    ops_port: int = Field(default=3001, ge=0, le=65535, validation_alias="CASEBOT_OPS_PORT")
     # --- per-person limits (bot/limits.py); 0 turns one off ---
     rate_limit: int = Field(default=20, ge=0, validation_alias="CASEBOT_RATE_LIMIT")
     max_in_flight: int = Field(default=2, ge=0, validation_alias="CASEBOT_MAX_IN_FLIGHT")

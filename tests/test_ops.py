@@ -28,6 +28,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 import retrieval.compose
+from bot import __version__
 from bot.cli import _serve
 from bot.desk import Caller, Desk
 from bot.discord_app import DiscordAdapter
@@ -113,9 +114,17 @@ def captured() -> Iterator[Callable[[Settings], io.StringIO]]:
         logging.getLogger(name).setLevel(old)
 
 
-async def healthz(http: aiohttp.ClientSession, ops: OpsServer) -> tuple[int, dict[str, Any]]:
-    async with http.get(f"http://127.0.0.1:{ops.port}/healthz") as response:
+async def healthz(
+    http: aiohttp.ClientSession, ops: OpsServer, path: str = "/readyz"
+) -> tuple[int, dict[str, Any]]:
+    async with http.get(f"http://127.0.0.1:{ops.port}{path}") as response:
         return response.status, await response.json()
+
+
+async def probes(http: aiohttp.ClientSession, ops: OpsServer) -> tuple[int, int, int]:
+    """The status codes of /livez, /readyz and /healthz, in that order."""
+    return tuple([(await healthz(http, ops, path))[0]  # type: ignore[return-value]
+                  for path in ("/livez", "/readyz", "/healthz")])  # fmt: skip
 
 
 async def wait_for_health(
@@ -145,10 +154,10 @@ def value(metrics: dict[tuple[str, frozenset[tuple[str, str]]], float], name: st
     return metrics.get((name, frozenset(labels.items())), 0.0)
 
 
-# --- /healthz ----------------------------------------------------------------------------
+# --- /livez, /readyz, /healthz -----------------------------------------------------------
 
 
-async def test_healthz_is_ready_only_with_the_corpus_loaded_and_slack_connected(
+async def test_readyz_is_ready_only_with_the_corpus_loaded_and_slack_connected(
     settings_with: Callable[..., Settings],
     stack: contextlib.AsyncExitStack,
     http: aiohttp.ClientSession,
@@ -162,7 +171,8 @@ async def test_healthz_is_ready_only_with_the_corpus_loaded_and_slack_connected(
     ops = await start_ops_server(settings, health, metrics)
     stack.push_async_callback(ops.close)
 
-    # Started before anything else: starting, no corpus yet.
+    # Started before anything else: starting, no corpus yet; but alive.
+    assert await probes(http, ops) == (200, 503, 503)
     status, body = await healthz(http, ops)
     assert status == 503
     assert body["status"] == "starting"
@@ -182,6 +192,7 @@ async def test_healthz_is_ready_only_with_the_corpus_loaded_and_slack_connected(
     body = await wait_for_health(http, ops, 200)
     assert body["status"] == "ready" and "problems" not in body
     assert body["adapters"] == {"slack": "connected"}
+    assert await probes(http, ops) == (200, 200, 200)
 
     # Slack drops the connection and, for now, refuses a new one: not ready.
     fake.fail["apps.connections.open"] = "ratelimited"
@@ -190,10 +201,14 @@ async def test_healthz_is_ready_only_with_the_corpus_loaded_and_slack_connected(
     assert body["status"] == "not_ready"
     assert body["problems"] == ["slack: not connected"]
     assert body["adapters"] == {"slack": "disconnected"}
+    # A Slack outage is no reason to restart casebot: still alive.
+    assert await probes(http, ops) == (200, 503, 503)
 
     health.stopping()
     status, body = await healthz(http, ops)
     assert (status, body["status"]) == (503, "stopping")
+    # Alive while it finishes the answers in flight.
+    assert await healthz(http, ops, "/livez") == (200, {"status": "alive", "phase": "stopping"})
 
 
 async def test_http_mode_slack_is_connected_while_listening(
@@ -277,10 +292,19 @@ async def test_metrics_count_questions_abstentions_errors_reloads_and_latency(
     def q(platform: str, kind: str) -> float:
         return value(got, "casebot_questions_total", platform=platform, kind=kind)
 
-    assert (q("slack", "answer"), q("slack", "no_answer"), q("slack", "reload")) == (1, 1, 1)
-    # The failed reload is an "error" reply, but not an unexpected failure.
-    assert q("slack", "error") == 1
-    assert (q("discord", "status"), q("discord", "answer"), q("discord", "error")) == (1, 1, 1)
+    def c(platform: str, command: str, kind: str) -> float:
+        labels = {"platform": platform, "command": command, "kind": kind}
+        return value(got, "casebot_commands_total", **labels)
+
+    # Questions are questions only: not status, not reloads.
+    assert (q("slack", "answer"), q("slack", "no_answer"), q("slack", "error")) == (1, 1, 0)
+    assert (q("discord", "answer"), q("discord", "error"), q("discord", "status")) == (1, 1, 0)
+    questions = [s for s in got if s[0] == "casebot_questions_total"]
+    assert sum(got[s] for s in questions) == 4
+    # Every command, by name. The failed reload is an "error" reply, not a failure.
+    assert (c("slack", "reload", "error"), c("slack", "reload", "reload")) == (1, 1)
+    assert (c("discord", "status", "status"), c("discord", "ask", "error")) == (1, 1)
+    assert c("slack", "ask", "answer") == 1
     assert value(got, "casebot_abstentions_total", platform="slack") == 1
     assert value(got, "casebot_abstentions_total", platform="discord") == 0
     assert value(got, "casebot_errors_total", platform="discord") == 1
@@ -299,9 +323,43 @@ async def test_metrics_count_questions_abstentions_errors_reloads_and_latency(
     assert ("casebot_event_loop_worst_stall_seconds", frozenset()) in got
 
 
+class _Connection:
+    """An adapter as readiness sees it, connected or not."""
+
+    def __init__(self, platform: str, connected: bool) -> None:
+        self.platform, self.connected = platform, connected
+
+    async def is_connected(self) -> bool:
+        return self.connected
+
+
+async def test_metrics_have_build_info_process_and_platform_series_but_no_created(
+    settings: Settings, desk: Desk, stack: contextlib.AsyncExitStack, http: aiohttp.ClientSession
+) -> None:
+    health = Health()
+    health.loaded(desk)
+    health.serving([_Connection("slack", True), _Connection("discord", False)])
+    ops = await start_ops_server(settings, health, desk.metrics)
+    stack.push_async_callback(ops.close)
+    await desk.handle(ANSWERABLE, SLACK_MEMBER)
+
+    async with http.get(f"http://127.0.0.1:{ops.port}/metrics") as response:
+        text = await response.text()
+    got = samples(text)
+    build = [labels for name, labels in got if name == "casebot_build_info"]
+    assert [dict(labels)["version"] for labels in build] == [__version__]
+    assert value(got, "casebot_platform_connected", platform="slack") == 1
+    assert value(got, "casebot_platform_connected", platform="discord") == 0
+    names = {name for name, _ in got}
+    assert {"process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"} <= names
+    assert "python_gc_objects_collected_total" in names
+    assert not [name for name in names if name.endswith("_created")]
+    assert "_created" not in text
+
+
 def test_each_metrics_has_its_own_registry() -> None:
     first, second = Metrics(), Metrics()
-    first.answered("slack", "answer", 0.001)
+    first.answered("slack", "ask", "answer", 0.001)
     first.set_loop_stall(0.25)
     got, fresh = (samples(m.render()[0].decode()) for m in (first, second))
     assert value(got, "casebot_questions_total", platform="slack", kind="answer") == 1
