@@ -1,16 +1,19 @@
-"""The deployment files in deploy/: the compose file, the systemd unit, the Dockerfile.
+"""The deployment files: the compose file, the systemd unit, the Dockerfile and its
+.dockerignore and lock file, and the two Slack manifests.
 
-What this machine can check: the compose file parses and says what it should, the unit
-passes `systemd-analyze verify` (where systemd-analyze exists), and the Dockerfile's
-health check command, run for real, passes only against a ready /healthz. Building the
-image needs a Docker engine and is not tested here.
+What this machine can check: the files parse and say what they should, the unit passes
+`systemd-analyze verify` (where systemd-analyze exists), and the health check commands,
+run for real, pass only while casebot answers /livez. Building the image needs a Docker
+engine and is not tested here.
 """
 
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import json
 import re
+import tomllib
 import shutil
 import subprocess
 import sys
@@ -21,11 +24,13 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.cli import EXIT_NOTHING_TO_SERVE
 from bot.desk import Desk
 from bot.ops_server import Health, OpsServer, start_ops_server
 from bot.settings import Settings
 
-DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = REPO_ROOT / "deploy"
 UNIT_EXEC = "/opt/casebot/.venv/bin/casebot"
 
 
@@ -70,16 +75,20 @@ def test_compose_file_parses_and_runs_casebot_with_its_volumes_and_ports() -> No
     environment = service["environment"]
     assert environment["CASEBOT_DB_PATH"] == "/data/casebot.db"
     assert environment["CASEBOT_CORPUS_DIR"] == "/corpus"
+    # Published on this host only: never on every interface.
     ports = {str(port) for port in service["ports"]}
-    assert f"{environment['CASEBOT_PORT']}:{environment['CASEBOT_PORT']}" in ports
-    assert f"127.0.0.1:{environment['CASEBOT_OPS_PORT']}:{environment['CASEBOT_OPS_PORT']}" in ports
+    assert ports == {
+        f"127.0.0.1:{environment[name]}:{environment[name]}"
+        for name in ("CASEBOT_PORT", "CASEBOT_OPS_PORT")
+    }
+    assert service["logging"]["options"].keys() >= {"max-size", "max-file"}
     volumes = service["volumes"]
     assert "casebot-data:/data" in volumes and "../corpus:/corpus:ro" in volumes
     assert "casebot-data" in compose["volumes"]
     assert service["restart"] == "unless-stopped"
     check = service["healthcheck"]
     assert check["test"][0] == "CMD"
-    assert f":{environment['CASEBOT_OPS_PORT']}/healthz" in check["test"][-1]
+    assert f":{environment['CASEBOT_OPS_PORT']}/livez" in check["test"][-1]
     assert {"interval", "timeout", "retries", "start_period"} <= check.keys()
 
 
@@ -95,10 +104,13 @@ def test_unit_runs_casebot_serve_as_its_own_user_in_a_sandbox() -> None:
 
     assert one("Type") == "simple"
     assert one("ExecStart") == f"{UNIT_EXEC} serve"
-    assert one("User") == one("Group") == "casebot"
+    assert one("DynamicUser") == "yes" and one("User") == "casebot"
+    assert one("StateDirectory") == "casebot"
     assert one("EnvironmentFile").startswith("/etc/casebot/")
     assert one("WorkingDirectory") == "/var/lib/casebot"
     assert one("Restart") == "on-failure"
+    # Exit 2, "nothing to serve", is not retried forever (bot/cli.py's EXIT_NOTHING_TO_SERVE).
+    assert one("RestartPreventExitStatus") == str(EXIT_NOTHING_TO_SERVE)
     assert one("KillSignal") == "SIGTERM" and one("TimeoutStopSec")
     for name in (
         "NoNewPrivileges", "ProtectHome", "PrivateTmp", "PrivateDevices",
@@ -108,7 +120,6 @@ def test_unit_runs_casebot_serve_as_its_own_user_in_a_sandbox() -> None:
     assert one("ProtectSystem") == "strict"
     assert one("CapabilityBoundingSet") == ""
     assert one("RestrictAddressFamilies") == "AF_INET AF_INET6 AF_UNIX"
-    assert "/var/lib/casebot" in one("ReadWritePaths").split()
     assert "@system-service" in unit["SystemCallFilter"]
 
 
@@ -135,15 +146,16 @@ def test_unit_passes_systemd_analyze_verify(tmp_path: Path) -> None:
 def test_dockerfile_runs_casebot_serve_as_a_non_root_user() -> None:
     instructions = dockerfile_instructions()
     names = [name for name, _ in instructions]
-    assert instructions[0] == ("FROM", "python:3.11-slim")
+    # Pinned to a patch release and a Debian release, not a moving tag.
+    pinned = r"python:3\.11\.\d+-slim-[a-z]+(@sha256:[0-9a-f]{64})?"
+    assert re.fullmatch(pinned, instructions[0][1])
     (user,) = [args for name, args in instructions if name == "USER"]
     assert user not in ("root", "0") and not user.startswith(("root:", "0:"))
     # The user is made in the image, and nothing runs as root after USER.
     assert any(name == "RUN" and "useradd" in args and user in args for name, args in instructions)
     assert "RUN" not in names[names.index("USER") :]
-    assert "'.[slack,discord]'" in " ".join(args for name, args in instructions if name == "RUN")
     (volumes,) = [json.loads(args) for name, args in instructions if name == "VOLUME"]
-    assert set(volumes) == {"/data", "/corpus"}
+    assert set(volumes) == {"/data"}
     assert instructions[-1] == ("CMD", '["casebot", "serve"]')
     assert healthcheck_command()[:2] == ["python", "-c"]
 
@@ -171,7 +183,7 @@ async def exit_code(command: list[str], env: dict[str, str] | None = None) -> in
     return await asyncio.wait_for(process.wait(), timeout=30)
 
 
-async def test_health_checks_pass_only_while_healthz_says_ready(
+async def test_health_checks_pass_while_casebot_answers_livez(
     ops: tuple[OpsServer, Desk],
 ) -> None:
     server, desk = ops
@@ -182,13 +194,121 @@ async def test_health_checks_pass_only_while_healthz_says_ready(
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     test = compose["services"]["casebot"]["healthcheck"]["test"]
     assert test[1] == "python"
-    compose_check = [sys.executable, *test[2:-1], test[-1].replace(":9100/", f":{server.port}/")]
+    compose_port = compose["services"]["casebot"]["environment"]["CASEBOT_OPS_PORT"]
+    compose_check = [sys.executable, *test[2:-1],
+                     test[-1].replace(f":{compose_port}/", f":{server.port}/")]  # fmt: skip
 
-    assert await exit_code(image_check, image_env) != 0  # starting
-    assert await exit_code(compose_check) != 0
+    async def both() -> tuple[int, int]:
+        return await exit_code(image_check, image_env), await exit_code(compose_check)
+
+    # Healthy while starting, while not ready (a platform down) and while stopping: only
+    # a casebot that no longer answers is one to restart.
+    assert await both() == (0, 0)
     server.health.loaded(desk)
-    server.health.serving([])
-    assert await exit_code(image_check, image_env) == 0  # ready
-    assert await exit_code(compose_check) == 0
+    server.health.serving([_Disconnected()])
+    assert (await server.health.check())[0] is False
+    assert await both() == (0, 0)
     server.health.stopping()
-    assert await exit_code(image_check, image_env) != 0
+    assert await both() == (0, 0)
+    await server.close()
+    first, second = await both()
+    assert first != 0 and second != 0
+
+
+class _Disconnected:
+    """A chat adapter whose platform is unreachable."""
+
+    platform = "slack"
+
+    async def is_connected(self) -> bool:
+        return False
+
+
+# --- image inputs: layers, lock file, .dockerignore --------------------------------------
+
+
+def _requirement_name(requirement: str) -> str:
+    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_dependencies_install_from_the_lock_in_their_own_layer_before_the_code() -> None:
+    instructions = dockerfile_instructions()
+    steps = [f"{name} {args}" for name, args in instructions]
+    lock_copy = steps.index("COPY deploy/requirements.lock deploy/")
+    lock_install = steps.index("RUN pip install --requirement deploy/requirements.lock")
+    first_code = min(i for i, step in enumerate(steps) if step.startswith("COPY bot/"))
+    code_install = next(i for i, step in enumerate(steps) if "--no-deps" in step)
+    assert lock_copy < lock_install < first_code < code_install
+    # Nothing but the lock is in the build context when the dependencies install.
+    assert not any(step.startswith("COPY") for step in steps[lock_copy + 1 : lock_install])
+
+    locked = {}
+    for line in (DEPLOY / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned exactly: {line}"
+            locked[_requirement_name(name)] = version
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wanted = [
+        *project["project"]["dependencies"],
+        *project["project"]["optional-dependencies"]["slack"],
+        *project["project"]["optional-dependencies"]["discord"],
+        *project["build-system"]["requires"],
+    ]
+    missing = {_requirement_name(r) for r in wanted} - locked.keys()
+    assert not missing
+
+
+def _ignored(path: str, patterns: list[str]) -> bool:
+    """Whether Docker leaves `path` out of the build context (last matching rule wins)."""
+    ignored = False
+    for pattern in patterns:
+        keep = pattern.startswith("!")
+        rule = pattern.lstrip("!").rstrip("/").removeprefix("**/")
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        anywhere = pattern.lstrip("!").startswith("**/")
+        candidates = parts if anywhere else prefixes
+        if any(fnmatch.fnmatchcase(candidate, rule) for candidate in candidates):
+            ignored = not keep
+    return ignored
+
+
+def test_dockerignore_sends_only_what_the_image_is_built_from() -> None:
+    lines = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    for secret in (".env", ".env.local", ".venv/bin/python", ".git/config", "casebot.db",
+                   "backup.db", "bot/__pycache__/cli.cpython-311.pyc", "tests/test_cli.py"):
+        assert _ignored(secret, patterns), secret
+    copied = [args.split()[0] for name, args in dockerfile_instructions() if name == "COPY"]
+    for source in (REPO_ROOT / name for name in copied):
+        for path in source.glob("**/*") if source.is_dir() else [source]:
+            if path.is_file() and "__pycache__" not in path.parts:
+                assert not _ignored(str(path.relative_to(REPO_ROOT)), patterns), path
+    # One ignore file for both builders: BuildKit would prefer a Dockerfile.dockerignore.
+    assert not (DEPLOY / "Dockerfile.dockerignore").exists()
+
+
+# --- Slack manifests -------------------------------------------------------------------
+
+
+def test_both_slack_manifests_parse_and_differ_only_in_the_transport() -> None:
+    socket, http = (
+        yaml.safe_load((DEPLOY / name).read_text(encoding="utf-8"))
+        for name in ("slack-manifest.yaml", "slack-manifest-http.yaml")
+    )
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert http["settings"]["socket_mode_enabled"] is False
+    (command,) = http["features"]["slash_commands"]
+    url = "https://YOUR-PUBLIC-HOST/slack/events"
+    assert command["command"] == "/case" and command["url"] == url
+    assert http["settings"]["event_subscriptions"]["request_url"] == url
+    assert "url" not in socket["features"]["slash_commands"][0]
+    assert "request_url" not in socket["settings"]["event_subscriptions"]
+
+    # Everything else is the same, so the two can't drift apart.
+    del command["url"], http["settings"]["event_subscriptions"]["request_url"]
+    http["settings"]["socket_mode_enabled"] = True
+    assert http == socket
+    events = socket["settings"]["event_subscriptions"]["bot_events"]
+    assert set(events) == {"app_mention", "message.im"}
