@@ -2,6 +2,7 @@
 
     casebot ask "QUESTION" [--json]   casebot status | timeline | sources [--json]
     casebot validate DIR              casebot chat [--no-admin]   casebot serve
+    casebot eval FILE.toml            (score answers to a question file)
     casebot                           (serve if chat credentials are set, else chat)
 
 `--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them. Exit codes: 0 done, 1 corpus
@@ -60,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.command = args.command or "run"
     if args.command == "validate":
         return _validate(Path(args.directory))
+    if args.command == "eval":
+        return _eval(Path(args.file), getattr(args, "corpus", None))
 
     corpus = getattr(args, "corpus", None)
     if args.command in _QUERIES:
@@ -114,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
         commands.add_parser(name, parents=[_corpus_option(), _json_option()], help=text)
     validate = commands.add_parser("validate", help="check a corpus directory")
     validate.add_argument("directory", metavar="DIR")
+    evaluate = commands.add_parser(
+        "eval", parents=[_corpus_option()],
+        help="score the answers to a question file (corpus: --corpus, else corpus/ beside the file)",
+    )  # fmt: skip
+    evaluate.add_argument("file", metavar="FILE.toml")
     chat = commands.add_parser(
         "chat", parents=[_corpus_option()], help="talk to casebot in the console"
     )
@@ -196,6 +204,34 @@ def _print_answer(answer: Answer, *, as_json: bool, out: TextIO | None = None) -
         print(json.dumps(answer_to_json(answer), ensure_ascii=False), file=out)
     else:
         print(render_text(answer), file=out)
+
+
+def _eval(path: Path, corpus: str | None) -> int:
+    """`casebot eval FILE.toml`: each item's outcome and the four figures."""
+    from retrieval.compose import ask
+    from retrieval.corpus import load_corpus
+    from retrieval.evaluation import EvalFileError, corpus_for, evaluate, load_items, report
+    from retrieval.index import build_index
+
+    try:
+        items = load_items(path)
+    except EvalFileError as error:
+        print(f"casebot eval: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    directory = Path(corpus) if corpus else corpus_for(path, _default_corpus())
+    try:
+        index = build_index(load_corpus(directory))
+    except CorpusError as error:
+        _print_problems(f"casebot: cannot load the corpus in {directory}", error)
+        return EXIT_PROBLEM
+    outcomes, summary = evaluate(items, lambda question: ask(index, question))
+    print(report(path, outcomes, summary))
+    return EXIT_OK
+
+
+def _default_corpus() -> Path:
+    settings = _query_settings(None)
+    return Path(settings.corpus_dir) if settings is not None else Path("corpus")
 
 
 def _validate(directory: Path) -> int:

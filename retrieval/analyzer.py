@@ -6,7 +6,7 @@ numbers, stop words removed, Snowball (Porter2) stemming from PyStemmer.
 Querying adds two expansions where the words people ask with differ from the corpus's:
 - acronyms the corpus itself defines, e.g. "Unfair Competition Law (UCL)", learned when
   the index is built (`learn_acronyms`), so "UCL" also finds the spelled-out name and back;
-- a small table of legal synonyms (`SYNONYMS`), e.g. "sue" also finds "lawsuit".
+- the synonym groups of retrieval/vocabulary.py, e.g. "sue" also finds "lawsuit".
 Expansions weigh less than the asked word itself and never add up with it: a query term
 and its alternatives form one group that counts once.
 """
@@ -20,70 +20,8 @@ from dataclasses import dataclass
 
 import Stemmer
 
-# Standard English function words (Snowball's list, without "not", which carries meaning
-# in this domain), plus common contraction pieces.
-STOP_WORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had
-    has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor of off on once only or other our ours ourselves out over
-    own same she should so some such than that the their theirs them themselves then there
-    these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours yourself yourselves s t d ll m re ve
-    also may might must shall us via whether yet
-    """.split()
-)
+from retrieval.vocabulary import FILLER_WORDS, STOP_WORDS, SYNONYM_WEIGHT, SYNONYMS
 
-# Words that shape a question but say nothing about its topic ("tell me", "what happened").
-# They are dropped from questions only: in the corpus they are ordinary words.
-QUESTION_WORDS = frozenset(
-    """
-    tell told say said says know known explain describe give gave get got go goes going
-    happen happened happening mean means meant please anything something thing things
-    kind sort much many way ways now currently current still really actually exactly
-    latest recent recently new news update updates details detail info information
-    name named called show shows showed
-    status ongoing outcome pending stand stands standing
-    """.split()
-) - {"news"}  # "BBC News" is a name in the corpus; keep it searchable
-
-# Legal synonyms: each group lists words people ask with and the words the sources use.
-# Any word in a group also finds the others (at lower weight). Keep groups small and
-# domain-true: a wrong synonym makes wrong quotes.
-SYNONYMS: tuple[tuple[str, ...], ...] = (
-    ("sue", "sued", "suing", "lawsuit", "suit", "complaint", "litigation", "case"),
-    ("drop", "dropped", "withdraw", "withdrawn", "dismiss", "dismissed", "abandon"),
-    ("plaintiff", "plaintiffs", "behalf"),  # "filed on behalf of" names the plaintiff
-    ("lawyer", "lawyers", "attorney", "attorneys", "counsel", "firm", "represent",
-     "representing", "represents"),
-    ("allege", "alleged", "allegation", "allegations", "accuse", "accused", "claim", "claims"),
-    ("break", "broke", "broken", "breach", "breached", "violate", "violated", "violation"),
-    ("law", "laws", "act", "statute"),
-    ("damages", "compensation", "money", "pay", "payment"),
-    ("seek", "seeks", "sought", "want", "wants", "demand", "demands", "request", "requests",
-     "ask"),
-    ("respond", "response", "reply", "react", "deny", "denied", "refute", "refuted", "statement"),
-    ("proof", "evidence"),
-    ("share", "shared", "disclose", "disclosed", "divulge", "provide", "provided"),
-    ("private", "confidential", "personal"),
-    ("message", "messages", "inmail"),
-    ("consent", "permission", "agree"),
-    ("settle", "settled", "settlement"),
-    ("court", "district"),
-    ("exempt", "exempted", "excluded", "paused"),
-    ("country", "countries", "region", "regions", "place", "places"),
-    ("revenue", "earn", "earned", "earnings"),
-    ("buy", "bought", "acquire", "acquired", "acquisition"),
-)
-
-# Questions whose subject the sources name with another word: "who is suing?" asks for the
-# plaintiff, whom the sources name as "plaintiff" or "filed on behalf of".
-QUESTION_FRAMES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bwho\b.*\b(?:sue|sues|sued|suing|filed|brought)\b", re.I), "plaintiff"),
-)
-
-SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was asked
 ACRONYM_WEIGHT = 0.8
 # The spelled-out words of an asked acronym only tip the balance toward the sentence that
 # defines it; they must not outweigh the words actually asked.
@@ -100,6 +38,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+_HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
 _MONEY_UNITS = {"bn": "billion", "mn": "million", "m": "million", "k": "thousand"}
 # Month abbreviations that are not also words, so "Sept." finds "September".
 _MONTH_ABBREVIATIONS = {
@@ -172,25 +111,34 @@ class Analyzer:
                 for piece in re.split(r"'", word):
                     if piece:
                         out.append(piece)
+        # A hyphenated word also counts whole: "non-paying" finds "nonpaying" and back.
+        if "-" in text:
+            out.extend(m.group().replace("-", "") for m in _HYPHENATED.finditer(fold(text)))
         return out
 
     def terms(self, text: str) -> list[str]:
         """Index terms: tokens without stop words, stemmed (money and numbers as they are)."""
-        return [self._term(tok) for tok in self.tokens(text) if tok not in STOP_WORDS]
+        return [self.term(tok) for tok in self.tokens(text) if tok not in STOP_WORDS]
 
-    def _term(self, token: str) -> str:
+    def term(self, token: str) -> str:
+        """The index term of one token."""
         if token[0].isdigit() or token[0] == "$":
             return token
         return self.stem(token)
 
-    def query(self, question: str) -> list[QueryGroup]:
-        """Weighted query groups for a question, with synonyms and acronyms expanded."""
+    def query(self, question: str, *, extra: Iterable[str] = ()) -> list[QueryGroup]:
+        """Weighted query groups for a question, with synonyms and acronyms expanded.
+
+        Args:
+            question: the question's text (stop and filler words are dropped).
+            extra: words to ask for besides the question's own (e.g. "plaintiff" for
+                "who is suing?").
+        """
         groups: dict[str, QueryGroup] = {}
-        framed = [word for pattern, word in QUESTION_FRAMES if pattern.search(question)]
-        for token in self.tokens(question) + framed:
-            if token in STOP_WORDS or token in QUESTION_WORDS:
+        for token in [*self.tokens(question), *extra]:
+            if token in STOP_WORDS or token in FILLER_WORDS:
                 continue
-            main = self._term(token)
+            main = self.term(token)
             if main in groups:
                 continue
             weights: dict[str, float] = {main: 1.0}
@@ -203,14 +151,13 @@ class Analyzer:
                 if alt not in groups:
                     groups[alt] = QueryGroup(word=alt, terms={alt: EXPANSION_WEIGHT}, optional=True)
         # A spelled-out name in the question ("Stored Communications Act") also finds its
-        # acronym: add the acronym to the group of the name's first word.
+        # acronym: a sentence that uses the acronym holds every word of the name.
         asked = set(groups)
         for acronym, expansion in self.acronyms.items():
             if len(expansion) > 1 and set(expansion) <= asked and acronym not in asked:
-                first = groups[expansion[0]]
-                groups[expansion[0]] = QueryGroup(
-                    word=first.word, terms={**first.terms, acronym: ACRONYM_WEIGHT}
-                )
+                for word in expansion:
+                    group = groups[word]
+                    groups[word] = QueryGroup(word=group.word, terms={**group.terms, acronym: ACRONYM_WEIGHT})
         return list(groups.values())
 
 

@@ -1,83 +1,110 @@
-"""Answers a question by quoting the sources: best passages, then their best sentences.
+"""Answers a question by quoting the sources, in named stages.
 
-The composer never writes a claim of its own. It picks sentences, quotes them verbatim
-(whitespace folded, a cut marked with "…"), says whose and when they are, folds sources
-that say the same thing into "also reported by", shows where sources disagree, and says
-plainly when the sources do not cover the question.
+1. question analysis (retrieval/question.py): what is asked, read as people type;
+2. coverage by words (retrieval/coverage.py): can the sources answer at all?
+3. candidate ranking (retrieval/ranking.py): the sentences that hold most of the question;
+4. coverage by sentences: does the best of them answer?
+5. selection (here): the answering sentence first, then only sentences that add something
+   (another part of the question, the other side of a disagreement);
+6. quoting (retrieval/quoting.py): verbatim, with source and date, "also reported by".
+
+The composer never writes a claim of its own: its own words are only the lead line
+("Here is what the sources say."), notes on how it read the question, and what the
+sources' front matter says about the sources themselves.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from retrieval import claims, developments
-from retrieval.analyzer import QueryGroup, fold
-from retrieval.dates import find_dates
+from retrieval import claims, coverage, developments, ranking
+from retrieval.analyzer import fold
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote, Source, SourceSummary
+from retrieval.question import Question, read_question
+from retrieval.quoting import MAX_QUOTE_CHARS, cut, make_quote  # noqa: F401 - re-exported
+from retrieval.ranking import Scored
 
-MAX_QUOTE_CHARS = 300
-# Sentences are taken from this many of the best passages: BM25 favours short passages,
-# and the best sentence is often in a long one a little further down.
-PASSAGES_CONSIDERED = 15
-# Share of the question's weight (by idf) that the corpus must know, and that the best
-# sentence must hold, for the question to count as covered.
-MIN_CORPUS_COVERAGE = 0.6
-MIN_SENTENCE_COVERAGE = 0.34
 # A further quote must score at least this share of the best one: no padding with weak ones.
 MIN_RELATIVE_SCORE = 0.5
-
-# A sentence of the kind the question asks for (a name for "who", a date for "when", …)
-# is preferred over one that merely shares more words.
-ANSWER_TYPE_BOOST = 1.5
-# Another case the sources mention in passing (an earlier settlement) is no answer about
-# this one, unless the question asks about another case.
-OTHER_CASE_PENALTY = 0.4
+# ... and hold question words the quotes before it don't, worth this share of the question.
+MIN_ADDED_SHARE = 0.2
 
 NOT_COVERED = "The sources don't cover that."
 SOURCES_HINT = "See `/case sources` for what the sources are."
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    sentence: claims.Sentence
-    score: float
-    coverage: float
-
-
 def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
     """Answers a question with verbatim quotes, or says the sources don't cover it."""
-    question = " ".join(question.split())
-    groups = index.analyzer.query(question)
-    missing = _uncovered_words(index, question, groups)
-    if missing is not None:
-        return _no_answer(index, question, missing)
+    q = read_question(index, question)
+    if q.about_sources is not None:
+        return about_sources(index, q)
+    verdict = coverage.by_words(index, q)
+    if not verdict.covered:
+        return _no_answer(index, q, verdict.missing)
+    ranked = ranking.rank(index, q)
+    status = _asks_for_status(index, q)
+    if not status and not coverage.by_sentences(q, ranked).covered:
+        return _no_answer(index, q, ())
+    if not ranked and not status:
+        return _no_answer(index, q, ())
 
-    ranked = rank_sentences(index, question, groups)
-    if not ranked or ranked[0].coverage < MIN_SENTENCE_COVERAGE:
-        return _no_answer(index, question, [])
-
-    chosen: list[_Scored] = []
-    latest = developments.latest(index.developments) if _asks_for_status(index, question, groups) else None
+    chosen: list[Scored] = []
+    latest = developments.latest(index.developments) if status else None
     if latest is not None:
         # "Is the case still going on?" is answered by the latest step, whatever its words.
         sentence = claims.sentence_at(index, latest.passage, latest.sentence)
-        chosen.append(_Scored(sentence, ranked[0].score, 1.0))
-    for candidate in ranked:
+        chosen.append(Scored(sentence, ranked[0].score if ranked else 1.0, 1.0, frozenset(), True))
+    chosen = select(index, q, ranked, max_quotes=max_quotes, chosen=chosen)
+    if not chosen:
+        return _no_answer(index, q, ())
+    return _answer(index, q, chosen, max_quotes=max_quotes)
+
+
+def select(
+    index: Index, q: Question, ranked: Sequence[Scored], *, max_quotes: int, chosen: list[Scored] | None = None
+) -> list[Scored]:
+    """The sentences to quote: the best, then only those that add to it."""
+    chosen = list(chosen or [])
+    if ranked and not chosen:
+        chosen.append(ranked[0])
+    if q.parts:
+        # Each part of "who filed it, in which court, for how much" gets its own best sentence.
+        for part in q.parts:
+            if len(chosen) == max_quotes:
+                break
+            groups = part.groups or q.groups
+            found = ranking.rank(index, q, groups=groups, answer_type=part.answer_type)
+            best = next((s for s in found if part.answer_type is None or s.typed), None)
+            if best is not None and not any(_same_claim(index, best, c) for c in chosen):
+                chosen.append(best)
+        return chosen
+    if not ranked:
+        return chosen
+    weight, total = ranking.weights(index, q)
+    held = set().union(*(c.held for c in chosen))
+    for candidate in ranked[1:]:
         if len(chosen) == max_quotes or candidate.score < MIN_RELATIVE_SCORE * ranked[0].score:
             break
+        added = sum(weight.get(w, 0.0) for w in candidate.held - held)
+        if total <= 0 or added / total < MIN_ADDED_SHARE:
+            continue
         if any(_same_claim(index, candidate, c) for c in chosen):
             continue
         chosen.append(candidate)
+        held |= candidate.held
+    return chosen
 
+
+def _answer(index: Index, q: Question, chosen: list[Scored], *, max_quotes: int) -> Answer:
     quotes: list[Quote] = []
     found_conflicts: list[Conflict] = []
     dissent: list[claims.Sentence] = []
     for item in chosen:
         others = claims.candidates(index, item.sentence)
         also = tuple(claims.corroborating(index, item.sentence, others))
-        quotes.append(make_quote(index, item.sentence, groups, also_in=also))
+        quotes.append(make_quote(index, item.sentence, q.groups, also_in=also))
         for conflict, sentences in claims.disagreements(index, item.sentence, others):
             claims.merge_conflicts(found_conflicts, [conflict])
             dissent.extend(sentences)
@@ -90,8 +117,8 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
         if key not in quoted:
             other_side.setdefault(key, sentence)
     if other_side:
-        keep = max(1, max_quotes - len(other_side))
-        extra = [make_quote(index, s, groups) for s in other_side.values()]
+        keep = max(1, min(len(quotes), max_quotes - len(other_side)))
+        extra = [make_quote(index, s, q.groups) for s in other_side.values()]
         quotes = quotes[:keep] + extra[: max(0, max_quotes - keep)]
     text = "Here is what the sources say."
     if found_conflicts:
@@ -99,72 +126,52 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
     return Answer(
         kind="answer",
         text=text,
-        question=question,
+        question=q.text,
         quotes=tuple(quotes),
         conflicts=tuple(found_conflicts),
+        notes=_reading_notes(q),
         loaded_at=index.corpus.loaded_at,
     )
 
 
-def _no_answer(index: Index, question: str, missing: list[str]) -> Answer:
+def _reading_notes(q: Question) -> tuple[str, ...]:
+    if not q.corrections:
+        return ()
+    read = ", ".join(f"“{typed}” as “{meant}”" for typed, meant in q.corrections)
+    return (f"(Read {read}.)",)
+
+
+def _no_answer(index: Index, q: Question, missing: Sequence[str]) -> Answer:
     text = NOT_COVERED
     if missing:
-        listed = ", ".join(f"“{word}”" for word in missing)
+        surface = {fold(w): w for w in re.findall(r"[^\W_][\w'’-]*", q.text)}
+        listed = ", ".join(f"“{surface.get(word, word)}”" for word in missing)
         text = f"The sources don't cover that: they never mention {listed}."
     return Answer(
         kind="no_answer",
         text=text,
-        question=question,
+        question=q.text,
         notes=(SOURCES_HINT,),
         loaded_at=index.corpus.loaded_at,
     )
 
 
-# --- coverage ------------------------------------------------------------------------------
-
-_NAME = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w’'-]*)")
-
-
-def _uncovered_words(index: Index, question: str, groups: list[QueryGroup]) -> list[str] | None:
-    """The question's words the corpus doesn't know, if they leave it uncovered, else None.
-
-    A question is uncovered when it names something (a capitalised word mid-sentence, e.g.
-    a company or a person) that no source mentions, or when most of its weight (by idf)
-    lies in words no source uses.
-    """
-    groups = [g for g in groups if not g.optional]
-    if not groups:
-        return []
-    unknown = [g for g in groups if not any(index.knows(t) for t in g.terms)]
-    surface = {fold(w): w for w in re.findall(r"[^\W_][\w'’-]*", question)}
-    names = {fold(m.group(1)) for m in _NAME.finditer(question)}
-    unknown_names = [surface.get(g.word, g.word) for g in unknown if g.word in names]
-    if unknown_names:
-        return unknown_names
-    total = sum(index.group_weight(g) for g in groups)
-    known = total - sum(index.group_weight(g) for g in unknown)
-    if known / total < MIN_CORPUS_COVERAGE:
-        return [surface.get(g.word, g.word) for g in unknown]
-    return None
-
-
 # A word in at least this share of passages is one of the corpus's own topics (the case's
-# parties, "InMail"): it doesn't make a status question about something else.
+# parties, its subject): it doesn't make a status question about something else.
 COMMON_WORD_SHARE = 0.1
 
 
-def _asks_for_status(index: Index, question: str, groups: list[QueryGroup]) -> bool:
+def _asks_for_status(index: Index, q: Question) -> bool:
     """Whether the question asks where this case stands, and about nothing more specific.
 
-    "Is the lawsuit against LinkedIn still going on?" does; "What happened to the video ad
-    metrics case?" names something rarer than the case itself, so it is a question of its
-    own.
+    "Is the lawsuit still going on?" does; "What happened to the video ad metrics case?"
+    names something rarer than the case itself, so it is a question of its own.
     """
-    if not developments.asks_for_status(question):
+    if not developments.asks_for_status(q.reading):
         return False
     n = max(1, len(index))
-    for group in groups:
-        if group.optional or developments.names_case_or_status(group.word):
+    for group in q.content:
+        if developments.names_case_or_status(group.word):
             continue
         held = max((index.document_frequency.get(t, 0) for t in group.terms), default=0)
         if held < COMMON_WORD_SHARE * n:
@@ -172,153 +179,57 @@ def _asks_for_status(index: Index, question: str, groups: list[QueryGroup]) -> b
     return True
 
 
-# --- ranking sentences ---------------------------------------------------------------------
-
-
-def rank_sentences(index: Index, question: str, groups: list[QueryGroup]) -> list[_Scored]:
-    """Sentences of the best passages, ranked by the question's weight they hold."""
-    passages = index.search(groups, limit=PASSAGES_CONSIDERED)
-    if not passages:
-        return []
-    best_passage = passages[0][1]
-    wants = _answer_type(question)
-    weights = {g.word: index.group_weight(g) for g in groups}
-    total = sum(weights[g.word] for g in groups if not g.optional)
-    other_case_asked = bool(developments.OTHER_CASE_QUESTION.search(question))
-    scored: list[_Scored] = []
-    for passage, passage_score in passages:
-        analysed = claims.sentences_of(index, passage)
-        other_case = {
-            s
-            for i, s in enumerate(analysed)
-            if developments.about_other_case(s.text, analysed[i + 1].text if i + 1 < len(analysed) else "")
-        }
-        for sentence in analysed:
-            held = sum(_group_hit(g, weights[g.word], sentence.all_terms) for g in groups)
-            if held == 0:
-                continue
-            coverage = min(1.0, held / total)
-            score = (held / total) * (0.75 + 0.25 * passage_score / best_passage)
-            if wants and wants(sentence):
-                score *= ANSWER_TYPE_BOOST
-            if not other_case_asked and sentence in other_case:
-                score *= OTHER_CASE_PENALTY
-            scored.append(_Scored(sentence, score, coverage))
-    scored.sort(key=lambda s: (-s.score, s.sentence.passage.id, s.sentence.start))
-    return scored
-
-
-def _group_hit(group: QueryGroup, weight: float, words: frozenset[str]) -> float:
-    """The group's weight if the sentence holds it, scaled by the term that matched."""
-    return weight * max((w for term, w in group.terms.items() if term in words), default=0.0)
-
-
-# Runs of capitalised words: "Alessandro De La Torre", "Stored Communications Act".
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:De\s+La|de|van|von|[A-Z][a-z]+))+\b")
-# Last words that make a run a law, a body or a place rather than a person.
-_NOT_A_PERSON = frozenset(
-    "Act Law Agreement Court Office Area Commission Union Policy News District Kingdom "
-    "States China Kong Europe Economic Business Career Navigator Lite Improvement".split()
-)
-
-
-def _names_a_person(text: str) -> bool:
-    """Whether a sentence names a person: a run of two or more capitalised words, not at
-    the start of the sentence, that doesn't end like the name of a law or an institution."""
-    first_word = len(text) - len(text.lstrip(" \"“‘'([—–-"))
-    return any(
-        m.start() > first_word and m.group().split()[-1] not in _NOT_A_PERSON
-        for m in _CAPITALISED_RUN.finditer(text)
-    )
-
-
-_ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.|Corp\.|Ltd\.)(?!\w)")
-_QUANTITY = re.compile(r"\d|\b(?:hundreds|thousands|millions|billions|dozens)\b", re.I)
-
-
-def _answer_type(question: str):
-    """What kind of words an answer holds, from the question's first words, if it tells."""
-    q = question.casefold()
-    if q.startswith(("who ", "whom ", "who's ")) or re.search(r"\bnames?\b", q):
-        return lambda s: _names_a_person(s.text) or bool(_ORGANISATION.search(s.text))
-    if re.search(r"\b(?:respond|responded|react|reacted|reply|replied|say|said|comment|commented|statement)\b", q):
-        # Asking for someone's words: prefer sentences that quote them.
-        return lambda s: bool(re.search(r"[\"“”]", s.text))
-    if q.startswith(("when ", "what year", "what date", "since when")):
-        # "this week" or "today" in a dated passage dates an event too.
-        return lambda s: bool(s.dates) or bool(
-            s.passage.date and find_dates(s.text, reported=s.passage.date)
-        )
-    if q.startswith(("how much", "how many", "what amount")):
-        return lambda s: bool(s.figures) or bool(_QUANTITY.search(s.text))
-    if q.startswith("where "):
-        return lambda s: bool(re.search(r"\b(?:court|in [A-Z][a-z]+)", s.text))
-    return None
-
-
-def _same_claim(index: Index, a: _Scored, b: _Scored) -> bool:
+def _same_claim(index: Index, a: Scored, b: Scored) -> bool:
     if a.sentence.passage.id == b.sentence.passage.id and a.sentence.start == b.sentence.start:
         return True
     return claims.similarity(index, a.sentence, b.sentence) >= claims.SAME_CLAIM
 
 
-# --- quoting -------------------------------------------------------------------------------
+# --- the sources themselves ------------------------------------------------------------------
 
 
-def make_quote(
-    index: Index,
-    sentence: claims.Sentence,
-    groups: list[QueryGroup],
-    *,
-    also_in: tuple[Source, ...] = (),
-    label: str | None = None,
-) -> Quote:
-    """A verbatim quote of a sentence, cut around the question's words if it is long."""
-    passage = sentence.passage
-    return Quote(
-        text=cut(sentence.text, index, groups),
-        source=index.sources[passage.source_id],
-        date=passage.date,
-        also_in=also_in,
-        label=label,
-        passage_id=passage.id,
+def about_sources(index: Index, q: Question) -> Answer:
+    """Answers a question about the sources (which, their links, who wrote one) from their
+    front matter, never from article text."""
+    named = _named_sources(index, q.reading)
+    if q.about_sources == "list" or (q.about_sources == "link" and not named):
+        return sources(index)
+    if q.about_sources == "link":
+        listed = ", ".join(f"{s.name}: {s.url}" if s.url else f"{s.name}: no link known" for s in named)
+        return _source_answer(index, named, f"From the sources' details: {listed}.")
+    if len(named) != 1:
+        return sources(index)  # whose article? show them all, with their authors
+    source = named[0]
+    if not source.author:
+        return Answer(
+            kind="no_answer",
+            text=f"The sources don't say who wrote {source.name}'s article.",
+            question=q.text,
+            notes=(SOURCES_HINT,),
+            loaded_at=index.corpus.loaded_at,
+        )
+    return _source_answer(index, named, f"From the source's details: {source.name}'s article is by {source.author}.")
+
+
+def _named_sources(index: Index, reading: str) -> list[Source]:
+    found = []
+    for article in index.corpus.articles:
+        source = article.source
+        names = [fold(n) for n in (source.outlet, source.title) if n]
+        # "the register" names "The Register"; a bare domain outlet by its first label.
+        names += [n.split(".")[0] for n in names if "." in n]
+        if any(re.search(rf"\b{re.escape(n)}\b", reading) for n in names if len(n) > 2):
+            found.append(source)
+    return found
+
+
+def _source_answer(index: Index, named: list[Source], text: str) -> Answer:
+    summaries = tuple(
+        SourceSummary(source=a.source, passages=len(a.passages))
+        for a in index.corpus.articles
+        if a.source in named
     )
-
-
-def cut(text: str, index: Index, groups: list[QueryGroup], limit: int = MAX_QUOTE_CHARS) -> str:
-    """The text with whitespace folded; if too long, the window richest in the question's
-    words, cut at word boundaries and marked with "…" where it was cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    words = list(re.finditer(r"\S+", text))
-    wanted = {t for g in groups for t in g.terms}
-    hits = [bool(wanted & set(index.analyzer.terms(w.group()))) for w in words]
-    best_start, best_key = 0, (-1, 0.0)
-    for i in range(len(words)):
-        j = i
-        while j + 1 < len(words) and words[j + 1].end() - words[i].start() <= limit - 2:
-            j += 1
-        inside = [k for k in range(i, j + 1) if hits[k]]
-        # Most question words first; among equals, the window that centres them.
-        centre = (sum(inside) / len(inside)) if inside else i
-        key = (len(inside), -abs(centre - (i + j) / 2))
-        if key > best_key:
-            best_start, best_key = i, key
-        if j == len(words) - 1:
-            break  # later windows are only shorter versions of this one
-    j = best_start
-    while j + 1 < len(words) and words[j + 1].end() - words[best_start].start() <= limit - 2:
-        j += 1
-    piece = text[words[best_start].start() : words[j].end()]
-    if len(piece) > limit - 2:  # one "word" longer than a quote (junk, a URL): clip it
-        piece = piece[: limit - 2]
-    prefix = "…" if best_start > 0 else ""
-    suffix = "…" if j < len(words) - 1 else ""
-    return prefix + piece + suffix
-
-
-# --- the source listing --------------------------------------------------------------------
+    return Answer(kind="sources", text=text, sources=summaries, loaded_at=index.corpus.loaded_at)
 
 
 def sources(index: Index) -> Answer:

@@ -13,27 +13,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from retrieval.model import Passage
+from retrieval.vocabulary import CASE_WORDS, OTHER_CASE_WORDS, REPORTING_VERBS, STATUS_WORDS, STEPS
 
-# Procedural steps, strongest last: when two developments share a date, the later step in
-# a case's life (a dismissal after a filing) is the one that says where the case stands.
-STEPS: tuple[tuple[str, str], ...] = (
-    ("filed", r"filed|filing|submitted|brought|initiated|sued|accused"),
-    ("amended", r"amended|refiled|re-filed"),
-    ("transferred", r"transferred|consolidated|stayed"),
-    ("certified", r"certified|certification"),
-    ("ruled", r"ruled|ruling|granted|denied\s+(?:a|the)\s+motion|verdict|judgment"),
-    ("appealed", r"appealed|appeal"),
-    ("settled", r"settled|settlement"),
-    ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out"),
-    ("withdrawn", r"withdrawn|withdrew|withdrawal"),
-)
 STRENGTH = {name: rank for rank, (name, _) in enumerate(STEPS)}
 
-_CASE = r"(?:lawsuit|suit|case|complaint|class[- ]action|legal\s+action|litigation)"
+_CASE = CASE_WORDS
 # A step belongs to the case when the case is named near it: "the lawsuit has been
 # withdrawn", "filed a class action lawsuit". Not across a reporting verb: in "the
 # complaint alleges LinkedIn amended its terms" the amending is LinkedIn's, not the case's.
-_NEAR = r"(?:(?!\b(?:alleg\w*|claim\w*|say\w*|said|state\w*|argu\w*|accus\w*|contend\w*)\b)[^\s.;:!?]+\s+){0,6}?"
+_NEAR = rf"(?:(?!\b(?:{REPORTING_VERBS})\b)[^\s.;:!?]+\s+){{0,6}}?"
 _STEP_PATTERNS = tuple(
     (
         name,
@@ -46,7 +34,7 @@ _STEP_PATTERNS = tuple(
 )
 # "the previous lawsuit", "an earlier class action", "a separate case": another case.
 _OTHER_CASE = re.compile(
-    rf"\b(?:previous|prior|earlier|past|former|separate|unrelated|another|other)\s+(?:[\w$.,-]+\s+){{0,3}}{_CASE}",
+    rf"\b(?:{OTHER_CASE_WORDS})\s+(?:[\w$.,-]+\s+){{0,3}}{_CASE}",
     re.I,
 )
 
@@ -66,15 +54,9 @@ def step(sentence: str) -> str | None:
 
 # A question about another case than this one ("What previous class action did LinkedIn
 # settle?") may be answered from sentences about other cases.
-OTHER_CASE_QUESTION = re.compile(
-    r"\b(?:previous|prior|earlier|past|former|separate|unrelated|another|other|before)\b", re.I
-)
+OTHER_CASE_QUESTION = re.compile(rf"\b(?:{OTHER_CASE_WORDS}|before)\b", re.I)
 
-_STATUS_WORDS = re.compile(
-    r"\b(?:status|still|stand|stands|standing|ongoing|going\s+on|pending|over|outcome|latest|"
-    r"currently|now|happened|happening|resolved|ended|active|alive|continuing)\b",
-    re.I,
-)
+_STATUS_WORDS = re.compile(rf"\b(?:{STATUS_WORDS})\b", re.I)
 
 
 def asks_for_status(question: str) -> bool:

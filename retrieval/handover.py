@@ -11,7 +11,8 @@ none holds the loop for more than a millisecond or two, where one pickle of the 
 would hold it for ~70 ms per 10,000 passages.
 
 A frame is an 8-byte big-endian length, then a pickle of (kind, payload). The stream is
-"head", every "article", "terms" slices, "postings", "developments" slices, "end"; or a
+"head", every "article", "terms" slices, "postings", "words" slices, "developments" slices,
+"end"; or a
 single "problems" (the corpus is invalid) or "failed" (the build raised).
 """
 
@@ -63,6 +64,9 @@ def frames(index: Index) -> Iterator[Frame]:
         yield "terms", (chunk, document_frequency, [index.idf[term] for term in chunk])
     table = index.postings
     yield "postings", (table.starts, table.passages, table.scores)
+    words = list(index.words.items())
+    for start in range(0, len(words), TERMS_PER_FRAME):
+        yield "words", words[start : start + TERMS_PER_FRAME]
     developments = [(d.passage.id, d.sentence, d.step) for d in index.developments]
     for start in range(0, len(developments), DEVELOPMENTS_PER_FRAME):
         yield "developments", developments[start : start + DEVELOPMENTS_PER_FRAME]
@@ -81,6 +85,7 @@ class Assembler:
         self._postings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._passages: tuple[Passage, ...] | None = None
         self._developments: list[Development] = []
+        self._words: dict[str, int] = {}
         self.done = False
 
     def add(self, kind: str, payload: Any) -> None:
@@ -111,6 +116,8 @@ class Assembler:
                 self._idf.update(zip(terms, idf, strict=True))
             case "postings":
                 self._postings = payload
+            case "words":
+                self._words.update(payload)
             case "developments":
                 passages = self._all_passages()
                 self._developments.extend(
@@ -144,6 +151,7 @@ class Assembler:
             max_idf=head["max_idf"],
             idf_floor=head["idf_floor"],
             developments=tuple(self._developments),
+            words=self._words,
         )
 
     def _all_passages(self) -> tuple[Passage, ...]:

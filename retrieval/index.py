@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -26,9 +28,17 @@ from rank_bm25 import BM25Okapi
 from retrieval.analyzer import Analyzer, QueryGroup, learn_acronyms
 from retrieval.developments import Development, find_developments
 from retrieval.model import Corpus, Passage, Source
+from retrieval.spelling import Speller
+from retrieval.vocabulary import STOP_WORDS
 
 K1 = 1.5
 B = 0.75
+# The least idf a term gets. Okapi idf is zero or below for a term in half the passages or
+# more, and in a corpus of one or two articles that is every term: without a floor nothing
+# would score and every question would be declined.
+MIN_IDF = 0.01
+# A word no passage holds is more telling than the rarest one that some passage does.
+UNSEEN = 1.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +105,7 @@ class Index:
     max_idf: float
     idf_floor: float  # rank-bm25's epsilon floor for terms in over half the passages
     developments: tuple[Development, ...]  # the case's procedural steps, for status
+    words: Mapping[str, int]  # every surface word of the passages (folded), with its count
     # Values derived from this snapshot on first use (e.g. analysed sentences); a reload
     # starts a new index and so a new memo.
     memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
@@ -106,9 +117,19 @@ class Index:
         """Whether any passage holds the term."""
         return term in self.postings
 
+    @cached_property
+    def speller(self) -> Speller:
+        """Corrects question words towards this corpus's words (built on first use)."""
+        return Speller(self.words)
+
     def term_weight(self, term: str) -> float:
         """How telling a term is: its idf, with unseen terms the most telling of all."""
-        return self.idf.get(term, self.max_idf + 1.0)
+        return self.idf.get(term, self.unseen_weight)
+
+    @property
+    def unseen_weight(self) -> float:
+        """The weight of a term no passage holds: above the rarest one that some does."""
+        return UNSEEN * self.max_idf
 
     def group_weight(self, group: QueryGroup) -> float:
         """How telling a query group is: the idf of the passages holding any of its terms.
@@ -118,7 +139,7 @@ class Index:
         """
         held = [self.postings[t].passages for t in group.terms if t in self.postings]
         if not held:
-            return self.max_idf + 1.0
+            return self.unseen_weight
         df = len(np.unique(np.concatenate(held))) if len(held) > 1 else len(held[0])
         n = len(self.passages)
         return max(self.idf_floor, math.log(n - df + 0.5) - math.log(df + 0.5))
@@ -154,7 +175,12 @@ def build_index(corpus: Corpus) -> Index:
     bootstrap = Analyzer()
     acronyms = learn_acronyms((p.text for p in passages), bootstrap)
     analyzer = Analyzer(acronyms)
-    tokenized = [analyzer.terms(p.text) for p in passages]
+    words: Counter[str] = Counter()
+    tokenized = []
+    for passage in passages:
+        tokens = analyzer.tokens(passage.text)
+        words.update(tokens)
+        tokenized.append([analyzer.term(t) for t in tokens if t not in STOP_WORDS])
 
     rows: dict[str, int] = {}
     starts = np.zeros(1, dtype=np.int64)
@@ -166,7 +192,7 @@ def build_index(corpus: Corpus) -> Index:
     if passages:
         # rank-bm25 divides by zero on an empty passage; "" stands in for its emptiness.
         bm25 = BM25Okapi([terms or [""] for terms in tokenized], k1=K1, b=B)
-        idf_floor = bm25.epsilon * bm25.average_idf
+        idf_floor = max(bm25.epsilon * bm25.average_idf, MIN_IDF)
         lengths = np.asarray(bm25.doc_len, dtype=np.float32)
         norm = K1 * (1 - B + B * lengths / bm25.avgdl)
         # One (row, passage, tf) triple per distinct term of each passage, in flat arrays
@@ -187,6 +213,7 @@ def build_index(corpus: Corpus) -> Index:
         counts = np.bincount(row_of, minlength=len(rows))
         starts = np.concatenate(([0], np.cumsum(counts)))
         row_idf = np.fromiter((bm25.idf[term] for term in rows), dtype=np.float64, count=len(rows))
+        row_idf = np.maximum(row_idf, MIN_IDF)
         term_idf = row_idf.astype(np.float32)[row_of[order]]
         posting_scores = (
             term_idf * tf_array * np.float32(K1 + 1) / (tf_array + norm[posting_passages])
@@ -204,4 +231,5 @@ def build_index(corpus: Corpus) -> Index:
         max_idf=max(idf.values(), default=1.0),
         idf_floor=idf_floor,
         developments=find_developments(passages),
+        words=dict(words),
     )

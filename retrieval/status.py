@@ -1,21 +1,66 @@
-"""Where the case stands: the latest procedural development, then the basics, all quoted."""
+"""Where the case stands: the latest procedural development, then the basics, all quoted.
+
+Each basic (filed, plaintiff, claims, sought, response) is a question asked through the
+same stages as any other (retrieval/question.py, retrieval/ranking.py), with a test the
+sentence must pass to fill the slot: "Filed" must report the filing of this case,
+"Plaintiff" must name someone, and so on. A slot no sentence passes is left out rather
+than filled badly.
+"""
 
 from __future__ import annotations
 
-from retrieval import claims
-from retrieval.compose import make_quote, rank_sentences
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from retrieval import claims, developments
 from retrieval.developments import latest
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote
+from retrieval.question import read_question
+from retrieval.quoting import make_quote
+from retrieval.ranking import answer_test, rank
 
-# The basics of any lawsuit, each found by the words reporting on it uses. These are
-# search terms, not answers: what is quoted is whatever the sources say.
-BASICS: tuple[tuple[str, str, str | None], ...] = (
-    ("Filed", "lawsuit filed federal court district", "where"),
-    ("Plaintiff", "filed on behalf of plaintiff", "who"),
-    ("Claims", "lawsuit alleges violating act breach contract law", None),
-    ("Sought", "seeks damages per person relief", "how much"),
-    ("Response", "spokesperson denied refuted statement merit", None),
+# A slot's sentence must hold at least this share of its question.
+MIN_SLOT_COVERAGE = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    label: str
+    question: str  # asked through the usual stages
+    answer_type: str | None
+    accepts: Callable[[claims.Sentence], bool]
+
+
+def _reports(step_name: str) -> Callable[[claims.Sentence], bool]:
+    return lambda s: developments.step(s.text) == step_name
+
+
+_ALLEGES = re.compile(r"\b(?:alleg\w*|accus\w*|claim\w*|violat\w*|breach\w*|infring\w*)\b", re.I)
+_SEEKS = re.compile(r"\b(?:seek\w*|sought|damages|compensation|relief|asking\s+for|demand\w*|award\w*)\b", re.I)
+_RESPONDS = re.compile(r"\b(?:said|says|stated|denied|denies|responded|spokesperson|statement|called)\b", re.I)
+_person = answer_test("person")
+_words = answer_test("words")
+
+# The basics of any lawsuit. The questions are search terms, not answers: what is quoted
+# is whatever the sources say.
+SLOTS: tuple[Slot, ...] = (
+    Slot("Filed", "where was the lawsuit filed in court", "place", _reports("filed")),
+    Slot(
+        "Plaintiff",
+        "who filed the lawsuit plaintiff on behalf of",
+        "person",
+        lambda s: _person(s) and developments.step(s.text) == "filed",
+    ),
+    Slot("Claims", "what does the lawsuit allege violated law", None, lambda s: bool(_ALLEGES.search(s.text))),
+    Slot("Sought", "how much damages does the lawsuit seek", "money", lambda s: bool(_SEEKS.search(s.text))),
+    Slot(
+        "Response",
+        "how did the defendant respond to the lawsuit statement",
+        "words",
+        lambda s: bool(_RESPONDS.search(s.text)) and _words(s),
+    ),
 )
 
 
@@ -36,16 +81,18 @@ def status(index: Index) -> Answer:
     if newest is not None:
         sentence = claims.sentence_at(index, newest.passage, newest.sentence)
         add(sentence, "Latest", index.analyzer.query(sentence.text))
-    for label, words, question_form in BASICS:
-        groups = index.analyzer.query(words)
-        question = f"{question_form} {words}" if question_form else words
-        for item in rank_sentences(index, question, groups):
-            if any(
-                item.sentence == other or claims.similarity(index, item.sentence, other) >= claims.SAME_CLAIM
-                for other in chosen
-            ):
+    for slot in SLOTS:
+        question = replace(read_question(index, slot.question), answer_type=slot.answer_type, focus=None)
+        for item in rank(index, question):
+            if item.coverage < MIN_SLOT_COVERAGE:
+                break
+            sentence = item.sentence
+            following = _following(index, sentence)
+            if developments.about_other_case(sentence.text, following) or not slot.accepts(sentence):
                 continue
-            add(item.sentence, label, groups)
+            if any(sentence == other or claims.similarity(index, sentence, other) >= claims.SAME_CLAIM for other in chosen):
+                continue
+            add(sentence, slot.label, question.groups)
             break
 
     if newest is None:
@@ -61,3 +108,11 @@ def status(index: Index) -> Answer:
         conflicts=tuple(conflicts),
         loaded_at=index.corpus.loaded_at,
     )
+
+
+def _following(index: Index, sentence: claims.Sentence) -> str:
+    analysed = claims.sentences_of(index, sentence.passage)
+    for i, s in enumerate(analysed):
+        if s.start == sentence.start:
+            return analysed[i + 1].text if i + 1 < len(analysed) else ""
+    return ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from retrieval import claims
-from retrieval.compose import make_quote
+from retrieval.quoting import make_quote
 from retrieval.dates import DateMention, find_dates
 from retrieval.developments import about_other_case, step
 from retrieval.index import Index

@@ -125,3 +125,12 @@ def make_settings(tmp_path: Path, seed_corpus_dir: Path) -> Callable[..., Settin
         return Settings(_env_file=None, **values)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def seed_index():
+    """The bundled corpus, indexed once for the session (an index is read-only)."""
+    from retrieval.corpus import load_corpus
+    from retrieval.index import build_index
+
+    return build_index(load_corpus(SEED_CORPUS_DIR))

@@ -1,56 +1,61 @@
-"""The development questions in ../shared/eval/dev_questions.toml, run against the seed corpus.
+"""The development question sets in ../shared/eval/, each against its own corpus.
 
-An answerable item passes when the answer (lead text and quotes) contains any expected
-string, case-insensitive with whitespace folded; at least 90% must pass. Every `abstain`
-item must get the "sources don't cover that" answer.
+Every file is scored with `retrieval.evaluation` (the figures `casebot eval` prints) and
+must hold its floors. The floors are what the answering does today, so a change that
+costs any set fails here; issue 8's targets (chat ≥ 90 % answered, the other case ≥ 85 %)
+are above some of them and are not claimed yet.
 """
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import pytest
 
 from retrieval.compose import ask
 from retrieval.corpus import load_corpus
+from retrieval.evaluation import corpus_for, evaluate, load_items
 from retrieval.index import build_index
 from tests.conftest import REPO_ROOT, SEED_CORPUS_DIR
 
-QUESTIONS_FILE = REPO_ROOT.parent / "shared" / "eval" / "dev_questions.toml"
-pytestmark = pytest.mark.skipif(not QUESTIONS_FILE.exists(), reason=f"{QUESTIONS_FILE} not present")
+EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
+
+# file: (answered share, first-quote share, abstained share, most idle-quote share)
+FLOORS = {
+    "dev_questions.toml": (24 / 25, 0.9, 1.0, 0.25),
+    "dev_questions_chat.toml": (0.75, 0.7, 0.85, 0.42),
+    "cases/bartz-v-anthropic/questions.toml": (0.5, 0.5, 0.55, 0.6),
+}
+
+pytestmark = pytest.mark.skipif(not EVAL_DIR.is_dir(), reason=f"{EVAL_DIR} not present")
 
 
-def _items() -> list[dict]:
-    if not QUESTIONS_FILE.exists():
-        return []
-    return tomllib.loads(QUESTIONS_FILE.read_text(encoding="utf-8"))["q"]
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_question_set_holds_its_floors(name):
+    path = EVAL_DIR / name
+    index = build_index(load_corpus(corpus_for(path, SEED_CORPUS_DIR)))
+    outcomes, s = evaluate(load_items(path), lambda question: ask(index, question))
+    answered, first, abstained, idle = FLOORS[name]
+    missed = [o.item.ask for o in outcomes if not o.passed]
+    assert s.answered >= answered * s.answerable, f"answered {s.answered}/{s.answerable}; missed: {missed}"
+    assert s.first_quote >= first * s.first_quote_items, f"first quote {s.first_quote}/{s.first_quote_items}"
+    assert s.abstained >= abstained * s.abstain_items, f"abstained {s.abstained}/{s.abstain_items}"
+    assert s.idle_share <= idle, f"idle quotes {s.idle_share:.0%}"
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().split())
+def test_every_quote_is_verbatim_from_its_source_body():
+    """Quote fidelity: each quoted text (cut marks aside) stands in its passage's text."""
+    for name in FLOORS:
+        path = EVAL_DIR / name
+        index = build_index(load_corpus(corpus_for(path, SEED_CORPUS_DIR)))
+        bodies = {p.id: " ".join(p.text.split()) for p in index.passages}
+        for item in load_items(path):
+            for quote in ask(index, item.ask).quotes:
+                for piece in quote.text.strip("…").split("…"):
+                    assert piece.strip() in bodies[quote.passage_id], (item.ask, quote.text)
 
 
-@pytest.fixture(scope="module")
-def index():
-    return build_index(load_corpus(SEED_CORPUS_DIR))
-
-
-def _passes(index, item: dict) -> bool:
-    answer = ask(index, item["ask"])
-    if item.get("abstain"):
-        return answer.kind == "no_answer" and not answer.quotes
-    said = _fold(" ".join([answer.text, *(q.text for q in answer.quotes)]))
-    return answer.kind == "answer" and any(_fold(e) in said for e in item["expect"])
-
-
-def test_at_least_90_percent_of_answerable_questions_pass(index):
-    answerable = [item for item in _items() if not item.get("abstain")]
-    failed = [item["ask"] for item in answerable if not _passes(index, item)]
-    assert answerable
-    assert len(failed) <= 0.1 * len(answerable), f"failed: {failed}"
-
-
-@pytest.mark.parametrize("item", [i for i in _items() if i.get("abstain")], ids=lambda i: i["ask"])
-def test_unanswerable_question_abstains(index, item):
-    assert _passes(index, item)
+def test_corpus_for_prefers_the_corpus_beside_the_file(tmp_path: Path):
+    (tmp_path / "corpus").mkdir()
+    assert corpus_for(tmp_path / "questions.toml", SEED_CORPUS_DIR) == (tmp_path / "corpus").resolve()
+    assert corpus_for(REPO_ROOT / "nowhere" / "q.toml", SEED_CORPUS_DIR) == SEED_CORPUS_DIR

@@ -1,0 +1,60 @@
+"""Coverage: whether the sources answer a question at all, judged twice.
+
+Before ranking, by the question's words: a name, a rare word or a lawsuit's procedure
+word that no source uses ("Google", "LibGen", "judge", "docket") means the sources can't
+answer, whatever else they share with the question.
+After ranking, by the best sentence: it must hold enough of the question's weight, where
+an unknown ordinary word weighs by its rarity in English, so a casual "stuff" or "guy"
+barely counts and a telling "fined" or "prejudice" does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.index import Index
+from retrieval.question import Question
+from retrieval.ranking import STRICT_TYPES, Scored, weights
+
+# Share of the question's weight the corpus must know at all.
+MIN_CORPUS_COVERAGE = 0.5
+# Share of the question's weight the best sentence must hold.
+MIN_SENTENCE_COVERAGE = 0.45
+# A question that wants a reason, a date, a count or a sum is answered only by a sentence
+# of that kind among the best few.
+TYPED_AMONG = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    covered: bool
+    missing: tuple[str, ...] = ()  # words to name in "they never mention …"
+
+
+COVERED = Verdict(True)
+
+
+def by_words(index: Index, question: Question) -> Verdict:
+    """Whether the question's own words leave any hope of an answer."""
+    content = question.content
+    if not content:
+        return Verdict(False)
+    names = tuple(u.word for u in question.unknown if u.name)
+    if names:
+        return Verdict(False, names)
+    unknown = {u.word for u in question.unknown}
+    weight, total = weights(index, question)
+    known = sum(weight[g.word] for g in content if g.word not in unknown)
+    if total <= 0 or known / total < MIN_CORPUS_COVERAGE:
+        return Verdict(False, tuple(u.word for u in question.unknown))
+    return COVERED
+
+
+def by_sentences(question: Question, ranked: Sequence[Scored]) -> Verdict:
+    """Whether the best sentences answer: enough of the question held, of the wanted kind."""
+    if not ranked or ranked[0].coverage < MIN_SENTENCE_COVERAGE:
+        return Verdict(False)
+    if question.answer_type in STRICT_TYPES and not any(s.typed for s in ranked[:TYPED_AMONG]):
+        return Verdict(False)
+    return COVERED

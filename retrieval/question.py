@@ -1,0 +1,280 @@
+"""Question analysis, the composer's first stage: what a question asks, read as people type.
+
+`read_question` turns the words of a chat message into a typed `Question`: the reading
+(contractions, shorthand, paraphrases and typos resolved towards the corpus's own
+words), the weighted query groups, the kind of answer wanted (a person, a date, an
+amount, a place, a reason, someone's words), the word it asks about ("which *judge*"),
+the words no source uses, and whether it asks about the sources themselves. Coverage,
+ranking and selection (retrieval/compose.py) read only this value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from retrieval import vocabulary as vocab
+from retrieval.analyzer import QueryGroup, fold
+from retrieval.spelling import is_ordinary, zipf
+
+if TYPE_CHECKING:
+    from retrieval.index import Index
+
+AnswerType = str  # one of the names in vocabulary.ANSWER_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A question word no source uses (after spelling and synonyms)."""
+
+    word: str  # as the asker typed it
+    # A name, a rare word or a lawsuit's procedure word ("judge"): key content, so its
+    # absence means the sources can't answer.
+    name: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question as casebot understands it.
+
+    Args:
+        text: the question as asked, whitespace folded.
+        reading: the folded question with chat spellings, paraphrases and typos resolved.
+        groups: the query groups (one per content word, with its synonyms).
+        answer_type: what kind of sentence answers it, if the wording tells.
+        focus: the index term of the thing asked for ("judge" in "which judge ..."), if any.
+        unknown: content words no source uses.
+        corrections: (typed, read as) pairs of spelling corrections.
+        about_sources: "list", "link" or "author" when it asks about the sources themselves.
+        parts: for a question of several parts ("who filed it and where"), each part's
+            answer type and own groups.
+        steps: the procedural steps it names ("filed", "withdrawn"), by vocabulary.STEPS.
+    """
+
+    text: str
+    reading: str
+    groups: tuple[QueryGroup, ...]
+    answer_type: AnswerType | None = None
+    focus: str | None = None
+    unknown: tuple[Unknown, ...] = ()
+    corrections: tuple[tuple[str, str], ...] = ()
+    about_sources: str | None = None
+    parts: tuple[Part, ...] = field(default=())
+    steps: frozenset[str] = frozenset()  # procedural steps it asks about ("when was it filed")
+
+    @property
+    def content(self) -> tuple[QueryGroup, ...]:
+        """The groups the question needs covered (not the optional acronym expansions)."""
+        return tuple(g for g in self.groups if not g.optional)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    text: str
+    answer_type: AnswerType | None
+    groups: tuple[QueryGroup, ...]
+
+
+_WORD = re.compile(r"[^\W_][\w'’]*")
+_ANSWER_TYPES = tuple((name, re.compile(pattern)) for name, pattern in vocab.ANSWER_TYPES)
+_PHRASES = tuple((re.compile(pattern), replacement) for pattern, replacement in vocab.PHRASES)
+# "1k", "1.5m", "$2bn" as people type them; read as the numbers the sources write.
+_SCALED = re.compile(r"(\$?)(\d+(?:\.\d+)?)\s?(k|m|mn|b|bn)\b")
+_SCALE_WORDS = {"m": "million", "mn": "million", "b": "billion", "bn": "billion"}
+_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w’'-]*)")
+# Words that only say what kind of answer is wanted ("what *year*"), not what about.
+_TYPE_WORDS = frozenset("year years date dates day days month months time reason amount figure sum number".split())
+# The thing asked for: "which judge", "what is the docket number", "who's the attorney".
+_FOCUS = re.compile(
+    r"^(?:which|what)\s+(?:(?:is|are|was|were)\s+)?(?:the\s+|a\s+|an\s+)?(?:names?\s+of\s+(?:the\s+)?)?"
+    r"|^(?:who|whom)\s+(?:is|are|was|were)\s+(?:the|a|an)\s+"
+    r"|^how\s+(?:many|much)\s+"
+)
+_STEP_WORDS = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in vocab.STEPS)
+# Splits "who filed it, in which court, and for how much" into its parts.
+_PART_BREAK = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*(?=(?:and\s+|or\s+)?(?:in\s+|for\s+|on\s+|at\s+)?(?:who|whom|what|when|where|which|why|how)\b)")
+
+
+def normalise(text: str) -> str:
+    """The folded question with chat spellings and paraphrases read as plain words."""
+    reading = fold(text)
+    for short, long in vocab.SLASHED.items():
+        reading = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", f" {long} ", reading)
+    reading = _SCALED.sub(_unscale, reading)
+
+    def word(match: re.Match[str]) -> str:
+        w = match.group()
+        return vocab.CONTRACTIONS.get(w) or vocab.SHORTHAND.get(w) or w
+
+    reading = _WORD.sub(word, reading)
+    for pattern, replacement in _PHRASES:
+        reading = pattern.sub(replacement, reading)
+    return " ".join(reading.split())
+
+
+def _unscale(match: re.Match[str]) -> str:
+    dollar, number, unit = match.groups()
+    if unit == "k":
+        value = float(number) * 1000
+        return f"{dollar}{value:,.0f}" if value == int(value) else match.group()
+    return f"{dollar}{number} {_SCALE_WORDS[unit]}"
+
+
+def _strip_filler(reading: str) -> str:
+    words = reading.split()
+    while words and (words[0] in vocab.FILLER_WORDS or words[0] in {"so", "and", "but", "also", "then"}):
+        words.pop(0)
+    return " ".join(words)
+
+
+def read_question(index: Index, text: str) -> Question:
+    """Analyses a question against one index (its vocabulary, spelling and synonyms)."""
+    text = " ".join(text.split())
+    reading = _strip_filler(normalise(text))
+    reading, corrections = _correct(index, reading)
+    analyzer = index.analyzer
+    # "who is suing?" asks for the plaintiff, where the sources use that word.
+    extra = [w for w in [vocab.PLAINTIFF_WORD] if vocab.WHO_SUES.search(reading) and index.knows(analyzer.term(w))]
+    answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(reading)), None)
+    groups = [g for g in analyzer.query(reading, extra=extra) if not (answer_type and g.word in _TYPE_WORDS)]
+    about_sources = _about_sources(reading, groups)
+    if about_sources is None:
+        groups = [g for g in groups if g.word not in vocab.SOURCE_WORDS]
+    groups = _merge_names(index, groups)
+    # "money-wise" also reads as "moneywise"; unknown to the sources, the parts carry it.
+    compounds = {m.group().replace("-", "") for m in re.finditer(r"\w+(?:-\w+)+", reading)}
+    groups = [g for g in groups if not (g.word in compounds and not any(index.knows(t) for t in g.terms))]
+
+    capitalised = {fold(m.group(1)) for m in _CAPITALISED.finditer(text)}
+    unknown = tuple(
+        Unknown(
+            word=g.word,
+            name=g.word in capitalised
+            or g.word in vocab.PROCEDURE_WORDS
+            or not is_ordinary(g.word)
+            or g.word.isdigit(),
+        )
+        for g in groups
+        if not g.optional and not any(index.knows(t) for t in g.terms)
+    )
+    focus = _focus(index, reading)
+
+    return Question(
+        text=text,
+        reading=reading,
+        groups=tuple(groups),
+        answer_type=answer_type,
+        focus=focus,
+        unknown=unknown,
+        corrections=tuple(corrections),
+        about_sources=about_sources,
+        parts=_parts(index, reading),
+        steps=frozenset(name for name, pattern in _STEP_WORDS if pattern.search(reading)),
+    )
+
+
+def _focus(index: Index, reading: str) -> str | None:
+    """The head of the noun phrase a which/what/who-is-the question asks about: the last
+    content word of the run after it ("which premium *tier* does …", "what *judge* is …")."""
+    match = _FOCUS.match(reading)
+    if not match or match.end() == 0:
+        return None
+    head = None
+    # After "how many" the first noun is the thing counted ("how many authors sued").
+    limit = 1 if reading.startswith("how ") else 3
+    for word in reading[match.end() :].split()[:limit]:
+        word = word.strip("?,.!;:")
+        if word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
+            break
+        if word not in _TYPE_WORDS:
+            head = word
+    return index.analyzer.term(head) if head else None
+
+
+def _merge_names(index: Index, groups: list[QueryGroup]) -> list[QueryGroup]:
+    """Adjacent words that only ever occur together ("de la torre") are one concept."""
+    merged: list[QueryGroup] = []
+    for group in groups:
+        if merged and len(group.terms) == 1 and len(merged[-1].terms) == 1 and not group.optional:
+            (a,), (b,) = merged[-1].terms, group.terms
+            if a in index.postings and b in index.postings:
+                pa, pb = index.postings[a].passages, index.postings[b].passages
+                if len(pa) == len(pb) and (pa == pb).all():
+                    continue  # the earlier word stands for both
+        merged.append(group)
+    return merged
+
+
+def _known_reading(index: Index, word: str) -> bool:
+    """Whether the sources know a word, or a synonym of it, or it is a word without topic."""
+    if word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
+        return True
+    return any(index.knows(t) for g in index.analyzer.query(word) for t in g.terms)
+
+
+def _correct(index: Index, reading: str) -> tuple[str, list[tuple[str, str]]]:
+    corrections: list[tuple[str, str]] = []
+    speller = index.speller
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group()
+        if word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS or index.knows(index.analyzer.term(word)):
+            return word
+        better = speller.correct(word, useful=lambda w: _known_reading(index, w))
+        if better is None:
+            return word
+        corrections.append((word, better))
+        return better
+
+    return _WORD.sub(fix, reading), corrections
+
+
+_SOURCE_WORDS = frozenset(
+    "source sources outlet outlets article articles publication publications site sites "
+    "website websites story stories report reports link links url urls news list".split()
+)
+
+
+def _about_sources(reading: str, groups: list[QueryGroup]) -> str | None:
+    """Whether the question asks about the sources themselves rather than the case."""
+    if re.search(r"\b(?:link|links|url|urls)\b", reading):
+        return "link"
+    if re.search(r"^who\s+(?:wrote|authored|reported|is\s+the\s+author)\b|\b(?:byline|journalist|reporter)\b", reading):
+        return "author"
+    words = {g.word for g in groups if not g.optional}
+    if words and words <= _SOURCE_WORDS | {"use", "using", "quote", "quoting", "read", "cite"}:
+        return "list"
+    return None
+
+
+def _parts(index: Index, reading: str) -> tuple[Part, ...]:
+    pieces = [p for p in _PART_BREAK.split(reading) if p.strip()]
+    if len(pieces) < 2:
+        return ()
+    parts = []
+    for piece in pieces:
+        piece = re.sub(r"^(?:and|or)\s+", "", piece.strip())
+        piece = re.sub(r"^(?:in|for|on|at)\s+(?=(?:which|what|how)\b)", "", piece)
+        answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(piece)), None)
+        groups = tuple(g for g in index.analyzer.query(piece) if g.word not in _TYPE_WORDS)
+        parts.append(Part(piece, answer_type, groups))
+    return tuple(parts)
+
+
+def unknown_weight(index: Index, word: str) -> float:
+    """How much an unknown ordinary word weighs: rarer English words tell more.
+
+    On the index's idf scale: a rare English word ("toggle") weighs as much as the
+    corpus's rarest term, a very common one ("think", "guy") a fifth of that.
+    """
+    if word in vocab.PROCEDURE_WORDS or word in _SYNONYM_WORDS:
+        share = 1.0  # a word casebot knows to be telling in a lawsuit
+    elif word.endswith("ly") and len(word) > 5:
+        share = 0.2  # an adverb ("originally", "supposedly") qualifies; it isn't the topic
+    else:
+        share = min(1.0, max(0.2, (7.0 - zipf(word)) / 3.0))
+    return share * index.unseen_weight
+
+
+_SYNONYM_WORDS = frozenset(word for group in vocab.SYNONYMS for word in group)

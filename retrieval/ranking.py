@@ -1,0 +1,202 @@
+"""Candidate ranking: the sentences of the best passages, by how much of a question they hold.
+
+A sentence's score is the share of the question's weight it holds (each query group by
+its idf, an unknown word by how rare it is in English), nudged by its passage's BM25
+score; a sentence of the kind the question asks for (a name for "who", a date for
+"when", …) is preferred, and a sentence about another case than this one is set back
+unless the question asks about another case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from retrieval import claims, developments
+from retrieval import vocabulary as vocab
+from retrieval.analyzer import QueryGroup
+from retrieval.dates import find_dates
+from retrieval.index import Index
+from retrieval.question import AnswerType, Question, unknown_weight
+
+# Sentences are taken from this many of the best passages: BM25 favours short passages,
+# and the best sentence is often in a long one a little further down.
+PASSAGES_CONSIDERED = 20
+ANSWER_TYPE_BOOST = 1.5
+# Another case the sources mention in passing is no answer about this one.
+OTHER_CASE_PENALTY = 0.4
+# The thing a question asks for ("which *court*") weighs more than its other words.
+FOCUS_WEIGHT = 1.5
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    sentence: claims.Sentence
+    score: float
+    coverage: float  # share of the question's weight the sentence holds (0..1)
+    held: frozenset[str]  # words (QueryGroup.word) of the groups it holds
+    typed: bool  # whether it is of the kind of sentence the question asks for
+
+
+def weights(index: Index, question: Question) -> tuple[dict[str, float], float]:
+    """Each content group's weight, and the question's total (unknown words included)."""
+    cache = index.memo.setdefault("group_weights", {})
+    out: dict[str, float] = {}
+    for group in question.groups:
+        key = tuple(sorted(group.terms))
+        weight = cache.get(key)
+        if weight is None:
+            weight = cache[key] = index.group_weight(group)
+        if group.optional:
+            weight *= 0.0  # optional groups tip the balance only through BM25
+        elif question.focus is not None and question.focus in group.terms:
+            weight *= FOCUS_WEIGHT
+        out[group.word] = weight
+    known = {g.word for g in question.groups} - {u.word for u in question.unknown}
+    total = sum(out[w] for w in known) + sum(unknown_weight(index, u.word) for u in question.unknown)
+    return out, total
+
+
+def rank(
+    index: Index,
+    question: Question,
+    *,
+    groups: Sequence[QueryGroup] | None = None,
+    answer_type: AnswerType | None = None,
+) -> list[Scored]:
+    """Sentences of the best passages for a question (or for one part of it), best first."""
+    part = groups is not None
+    groups = tuple(question.groups if groups is None else groups)
+    wanted_type = question.answer_type if answer_type is None else answer_type
+    search_groups = [g for g in groups if any(index.knows(t) for t in g.terms)]
+    passages = index.search(search_groups, limit=PASSAGES_CONSIDERED)
+    if not passages:
+        return []
+    weight, total = weights(index, question)
+    if part:  # one part of a question: its own words make the whole
+        weight = {g.word: weight.get(g.word) or index.group_weight(g) for g in groups}
+        total = sum(weight[g.word] for g in groups if not g.optional)
+    if total <= 0:
+        return []
+    procedural = frozenset(
+        g.word for g in groups if question.steps and (developments.names_case_or_status(g.word) or _STEP_WORD.search(g.word))
+    )
+    if procedural:
+        # Reports of the step asked about are candidates even when they share no word.
+        passages = _with_steps(index, question, passages)
+    best_passage = passages[0][1]
+    wants = answer_test(wanted_type)
+    other_case_asked = bool(re.search(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before)\b", question.reading))
+    scored: list[Scored] = []
+    for passage, passage_score in passages:
+        analysed = claims.sentences_of(index, passage)
+        for i, sentence in enumerate(analysed):
+            held_words = frozenset(g.word for g in groups if _holds(g, sentence.all_terms))
+            if procedural and developments.step(sentence.text) in question.steps:
+                # "when was it filed?": a sentence reporting the filing holds the words
+                # that name it, whichever verb it uses ("was this week accused").
+                held_words |= procedural
+            held = sum(weight[g.word] * _best_term(g, sentence.all_terms) for g in groups if g.word in held_words)
+            if held <= 0:
+                continue
+            coverage = min(1.0, held / total)
+            score = coverage * (0.75 + 0.25 * passage_score / best_passage)
+            typed = bool(wants and wants(sentence)) and _near_focus(index, question, wanted_type, sentence)
+            if typed:
+                score *= ANSWER_TYPE_BOOST
+            elif wanted_type in STRICT_TYPES:
+                score *= UNTYPED_PENALTY
+            following = analysed[i + 1].text if i + 1 < len(analysed) else ""
+            if not other_case_asked and developments.about_other_case(sentence.text, following):
+                score *= OTHER_CASE_PENALTY
+            scored.append(Scored(sentence, score, coverage, held_words, typed))
+    scored.sort(key=lambda s: (-s.score, s.sentence.passage.id, s.sentence.start))
+    return scored
+
+
+_STEP_WORD = re.compile(rf"^(?:{'|'.join(pattern for _, pattern in vocab.STEPS)}|file|sue|withdraw|dismiss|settl|drop)", re.I)
+
+
+def _with_steps(index: Index, question: Question, passages: list) -> list:
+    seen = {p.id for p, _ in passages}
+    floor = passages[-1][1] if passages else 1.0
+    extra = [(d.passage, floor) for d in index.developments if d.step in question.steps and d.passage.id not in seen]
+    unique = list({p.id: (p, s) for p, s in extra}.values())
+    return passages + unique[:PASSAGES_CONSIDERED]
+
+
+def _holds(group: QueryGroup, words: frozenset[str]) -> bool:
+    return any(term in words for term in group.terms)
+
+
+def _best_term(group: QueryGroup, words: frozenset[str]) -> float:
+    return max((w for term, w in group.terms.items() if term in words), default=0.0)
+
+
+# --- answer types ----------------------------------------------------------------------------
+
+# Runs of capitalised words: "Alessandro De La Torre", "Stored Communications Act".
+_CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:De\s+La|de|van|von|[A-Z][a-z]+|[A-Z]\.))+\b")
+
+
+def names_a_person(text: str) -> bool:
+    """Whether a sentence names a person: a run of two or more capitalised words, not at
+    the start of the sentence, that doesn't end like the name of a law or an institution."""
+    first_word = len(text) - len(text.lstrip(" \"“‘'([—–-"))
+    return any(
+        m.start() > first_word and m.group().split()[-1] not in vocab.NOT_A_PERSON_ENDINGS
+        for m in _CAPITALISED_RUN.finditer(text)
+    )
+
+
+def _dated(sentence: claims.Sentence) -> bool:
+    # "this week" or "today" in a dated passage dates an event too.
+    return bool(sentence.dates) or bool(
+        sentence.passage.date and find_dates(sentence.text, reported=sentence.passage.date)
+    ) or bool(re.search(r"\b(?:last|this|next)\s+(?:week|month|year|monday|tuesday|wednesday|thursday|friday)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", sentence.text, re.I))
+
+
+_NAMED_THING = re.compile(r"[\"“][^\"”]{3,80}[\"”]|\b[A-Z][\w-]*(?:\s+(?:for|of|and|the|[A-Z][\w-]*))*\s+[A-Z][\w-]*")
+
+_TESTS: dict[str, Callable[[claims.Sentence], bool]] = {
+    "person": lambda s: names_a_person(s.text) or bool(vocab.ORGANISATION.search(s.text)),
+    "words": lambda s: bool(vocab.SAYING.search(s.text)),
+    "date": _dated,
+    "money": lambda s: bool(s.figures) or bool(re.search(r"\d", s.text)),
+    "count": lambda s: bool(vocab.QUANTITY_WORDS.search(s.text)),
+    "place": lambda s: bool(vocab.PLACE_MARKERS.search(s.text)),
+    "reason": lambda s: bool(vocab.REASON_MARKERS.search(s.text)),
+    "name": lambda s: bool(_NAMED_THING.search(s.text)),
+}
+# Kinds of question only a sentence of that kind answers: "how many" needs a count, "why"
+# a reason, "when" a date. Other sentences are set back, and coverage asks for one of the
+# kind among the best few.
+STRICT_TYPES = frozenset({"date", "money", "count", "reason", "words"})
+# "which judge", "how many authors": the name or the count must stand near the thing asked
+# for (within this many words), not anywhere in the sentence.
+NEAR_FOCUS = 4
+
+
+def _near_focus(index: Index, question: Question, answer_type: str | None, sentence: claims.Sentence) -> bool:
+    if answer_type not in ("person", "count") or question.focus is None:
+        return True
+    group = next((g for g in question.groups if question.focus in g.terms), None)
+    if group is None or not any(t in sentence.all_terms for t in group.terms):
+        return True  # the focus isn't in this sentence: nothing to be near
+    words = re.findall(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*", sentence.text)
+    analyzer = index.analyzer
+    at_focus = [i for i, w in enumerate(words) if analyzer.term(w.casefold().rstrip(".")) in group.terms]
+    if answer_type == "count":
+        marks = [i for i, w in enumerate(words) if vocab.QUANTITY_WORDS.fullmatch(w) or w[0].isdigit() or w[0] == "$"]
+    else:
+        marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0]
+    return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
+UNTYPED_PENALTY = 0.6
+
+
+def answer_test(answer_type: AnswerType | None) -> Callable[[claims.Sentence], bool] | None:
+    """The test a sentence of the wanted kind passes, if the question wants a kind."""
+    if answer_type is None:
+        return None
+    return _TESTS[answer_type]

@@ -1,0 +1,308 @@
+"""casebot's English: every word list the retrieval code uses, in one place.
+
+Everything here is general English or general legal usage. Nothing names a party, a
+product, a court or an outlet of any one case: the same lists serve every corpus, and a
+test runs them on a corpus other than the seed. Each list says what it is for; adding a
+word to one changes how every question is read, so an entry must be true of English in
+general, not of one question.
+
+Lists:
+- STOP_WORDS: function words dropped from passages and questions alike.
+- FILLER_WORDS: words that shape a question or a chat message but carry no topic
+  ("tell me", "basically", "stuff"); dropped from questions only.
+- CONTRACTIONS / SHORTHAND: chat spellings read as the words they stand for
+  ("whats", "didnt", "ppl", "w/o").
+- PHRASES: multi-word paraphrases read as the one word the sources would use
+  ("backed out" → "withdrew", "took them to court" → "sued").
+- SYNONYMS: groups of words that mean the same thing in reporting on a lawsuit; a word
+  asked also finds the others, at lower weight.
+- ANSWER_TYPES: what kind of sentence answers a question, from how it is asked.
+- Procedure words: the steps of a lawsuit (filed, dismissed, settled, …), words that
+  name a case, words that ask where a case stands, and words that point at another case.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- words without a topic ------------------------------------------------------------------
+
+# Standard English function words (Snowball's list, without "not", which carries meaning
+# here), plus contraction pieces left by splitting at apostrophes ("didn't" → "didn", "t").
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself
+    just me more most my myself no nor of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t d ll m re ve
+    also may might must shall us via whether yet didn doesn don isn wasn weren aren hasn haven
+    hadn couldn wouldn shouldn won ain
+    """.split()
+)
+
+# Words that shape a question but say nothing about its topic. In passages they are
+# ordinary words and stay searchable; only questions drop them.
+FILLER_WORDS = frozenset(
+    """
+    tell told say said says know known explain describe give gave get got go goes going
+    happen happened happening mean means meant please anything something thing things
+    kind sort much many way ways now currently current still really actually exactly
+    latest recent recently new update updates details detail info information
+    name named called show shows showed
+    status ongoing outcome pending stand stands standing
+    stuff basically literally like kinda sorta lol lmao haha hey hi hello ok okay um uh hmm
+    btw tbh imo idk fyi pls plz thanks thx anyone someone somebody anybody guys folks
+    wondering curious question quick wait yeah yep right even ever else besides whole idea
+    honestly seriously simply exact precisely anyway anyways though tho
+    """.split()
+)
+
+# Apostrophes people leave out in chat. (With the apostrophe the tokenizer already splits
+# "what's" into "what" + "s".) Only forms that are not also ordinary words: "its", "were",
+# "well", "ill", "hell", "shed" and "wed" are left alone.
+CONTRACTIONS = {
+    "whats": "what is", "whos": "who is", "wheres": "where is", "whens": "when is",
+    "hows": "how is", "whys": "why is", "thats": "that is", "theres": "there is",
+    "heres": "here is", "isnt": "is not", "arent": "are not", "wasnt": "was not",
+    "werent": "were not", "dont": "do not", "doesnt": "does not", "didnt": "did not",
+    "cant": "can not", "couldnt": "could not", "wouldnt": "would not",
+    "shouldnt": "should not", "wont": "will not", "havent": "have not", "hasnt": "has not",
+    "hadnt": "had not", "im": "i am", "ive": "i have", "youre": "you are",
+    "theyre": "they are", "theyve": "they have", "weve": "we have", "aint": "is not",
+    "whatre": "what are", "howd": "how did", "whatd": "what did", "wheres": "where is",
+}  # fmt: skip
+
+# Chat shorthand, read as the words it stands for.
+SHORTHAND = {
+    "ppl": "people", "u": "you", "ur": "your", "r": "are", "y": "why", "abt": "about",
+    "bc": "because", "cuz": "because", "coz": "because", "cos": "because", "b4": "before",
+    "thru": "through", "govt": "government", "gov": "government", "msg": "message",
+    "msgs": "messages", "dm": "message", "dms": "messages", "amt": "amount", "yr": "year",
+    "yrs": "years", "mo": "month", "mos": "months", "wk": "week", "wks": "weeks",
+    "rn": "now", "asap": "soon", "wat": "what", "wut": "what", "teh": "the",
+    "repping": "representing", "rep": "represent", "reps": "represent", "deets": "details",
+    "org": "organization", "orgs": "organizations", "co": "company", "corp": "corporation",
+    "approx": "approximately", "num": "number", "mil": "million", "mill": "million",
+    "bil": "billion", "vs": "versus", "lawyered": "lawyer", "gonna": "going", "wanna": "want",
+    "gotta": "must",
+}  # fmt: skip
+
+# Written with a slash; read before tokenizing, which would split them.
+SLASHED = {"w/o": "without", "w/": "with", "b/c": "because", "a/k/a": "also known as"}
+
+# Multi-word paraphrases, each read as the word the sources would use. Patterns run on
+# the folded question; `\1` keeps a captured word (the party taken to court).
+PHRASES: tuple[tuple[str, str], ...] = (
+    (r"\b(?:backed|backing|back|pulled|pulling|pull|walked|walking|walk)\s+(?:out|away)\b", "withdrew"),
+    (r"\b(?:called|calling|call)\s+off\b", "withdrew"),
+    (r"\b(?:gave|give|giving)\s+up\s+(?:on\s+)?(?:the|their|his|her)\s+(?:case|suit|lawsuit|claim)\b", "withdrew the case"),
+    (r"\b(?:took|take|takes|taking|taken)\s+((?:\w+\s+){0,2}?)to\s+court\b", r"sued \1in court"),
+    (r"\b(?:turn|turned|turning|switch|switched|switching|shut|shutting)\s+(?:it\s+|this\s+|that\s+)?off\b", "disable"),
+    (r"\bopt(?:ed|ing)?[\s-]+out\b", "disable"),
+    (r"\b(?:turn|turned|turning|switch|switched|switching)\s+(?:it\s+|this\s+|that\s+)?on\b", "enable"),
+    (r"\bopt(?:ed|ing)?[\s-]+in\b", "enable"),
+    (r"\b(?:roll|rolled|rolling)\s+out\b", "introduced"),
+    (r"\b(?:spit|spits|spat|churn|churns|pump|pumps)\s+out\b", "generates"),
+    (r"\b(?:come|came|comes)\s+up\s+with\b", "generates"),
+    (r"\bhow\s+come\b", "why"),
+    (r"\bsign(?:ed)?\s+off\s+on\b", "approved"),
+    (r"\bgo(?:es|ing)?\s+to\s+trial\b", "trial"),
+    (r"\bon\s+by\s+default\b", "enabled by default"),
+    (r"\bin\s+charge\s+of\b", "presiding over"),
+    (r"\bbig\s+deal\b", "important"),
+    (r"\b(?:case|docket)\s+(?:number|no|#)", "docket number"),
+    # Openings that only say a question follows.
+    (r"^(?:any\s+idea|(?:do|does)\s+(?:you|anyone|anybody)\s+know|can\s+(?:you|someone|anyone)\s+tell\s+me|"
+     r"(?:i\s+)?(?:was\s+)?wondering|quick\s+question|question)[\s,:]+", ""),
+)
+
+# --- words that mean the same --------------------------------------------------------------
+
+# Each group: words that mean the same thing in reporting on a lawsuit. A question word in
+# a group also finds the group's other words (at SYNONYM_WEIGHT). Keep groups true in
+# general: a wrong synonym makes a wrong quote.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("sue", "sued", "suing", "lawsuit", "suit", "complaint", "litigation", "case", "file", "filed",
+     "filing"),
+    ("withdraw", "withdrew", "withdrawn", "drop", "dropped", "dismiss", "dismissed",
+     "abandon", "abandoned", "discontinue", "discontinued"),
+    ("plaintiff", "plaintiffs", "claimant", "claimants", "behalf"),  # "filed on behalf of X"
+    ("lawyer", "lawyers", "attorney", "attorneys", "counsel", "firm", "represent",
+     "representing", "represents", "represented", "solicitor"),
+    ("allege", "alleged", "allegedly", "allegation", "allegations", "accuse", "accused",
+     "claim", "claims", "supposedly", "purportedly", "contend"),
+    ("break", "broke", "broken", "breach", "breached", "breaching", "violate", "violated",
+     "violating", "violation", "infringe", "infringed", "infringement"),
+    ("law", "laws", "act", "statute", "statutes"),
+    ("damages", "compensation", "money", "pay", "payment", "payout", "cash", "award",
+     "restitution", "reimbursement"),
+    ("seek", "seeks", "sought", "seeking", "want", "wants", "demand", "demands", "request",
+     "requests", "ask", "asking"),
+    ("respond", "response", "reply", "react", "reaction", "deny", "denied", "denies",
+     "refute", "refuted", "rebut", "statement", "comment", "commented"),
+    ("proof", "evidence", "indication", "prove", "proven"),
+    ("share", "shared", "sharing", "disclose", "disclosed", "disclosing", "divulge",
+     "divulged", "provide", "provided", "hand", "handed"),
+    ("private", "confidential", "personal", "sensitive"),
+    ("message", "messages", "email", "emails", "mail"),
+    ("consent", "permission", "agree", "agreed", "approval", "authorization"),
+    ("settle", "settled", "settling", "settlement"),
+    ("court", "tribunal"),
+    ("judge", "judges", "justice", "magistrate", "presiding", "preside"),
+    ("exempt", "exempted", "exclude", "excluded", "exempting", "spared"),
+    ("country", "countries", "region", "regions", "nation", "nations", "place", "places"),
+    ("revenue", "revenues", "earn", "earned", "earnings", "income", "sales"),
+    ("buy", "bought", "acquire", "acquired", "acquisition", "purchase", "purchased"),
+    ("notify", "notified", "inform", "informed", "tell", "telling", "warn", "warned", "notice"),
+    ("change", "changed", "changes", "update", "updated", "revise", "revised", "amend",
+     "amended", "modify", "modified", "rewrite", "rewrote", "rewritten", "alter", "altered"),
+    ("secret", "secretly", "quietly", "covert", "covertly", "hidden", "hide", "conceal",
+     "concealed"),
+    ("policy", "policies", "terms", "rules"),
+    ("setting", "settings", "toggle", "option", "options", "preference", "preferences"),
+    ("default", "automatically", "automatic", "auto"),
+    ("disable", "disabled", "deactivate", "opt", "untick", "uncheck"),
+    ("enable", "enabled", "activate", "activated"),
+    ("introduce", "introduced", "launch", "launched", "unveil", "unveiled", "debut",
+     "start", "started", "begin", "began"),
+    ("paid", "paying", "subscriber", "subscribers", "subscription", "subscriptions"),
+    ("user", "users", "member", "members", "customer", "customers", "people", "person",
+     "individual", "individuals"),
+    ("company", "companies", "business", "corporation", "firm"),
+    ("outlet", "outlets", "publication", "newspaper", "media", "press", "organizations"),
+    ("train", "training", "trained", "feed", "fed"),
+    ("generate", "generates", "generated", "produce", "produces", "create", "creates"),
+    ("fake", "false", "inaccurate", "misleading", "misinformation", "incorrect"),
+    ("responsibility", "responsible", "liable", "liability", "accountable", "disavow",
+     "disavowed"),
+    ("know", "knew", "aware", "awareness", "knowledge"),
+    ("win", "won", "prevail", "prevailed", "succeed", "succeeds"),
+    ("certify", "certified", "certification"),
+    ("approve", "approved", "approval"),
+    ("ruling", "ruled", "rule", "decision", "decided", "verdict", "judgment", "sided"),
+    ("author", "authors", "writer", "writers", "novelist", "novelists"),
+    ("book", "books", "novel", "novels"),
+    ("pirate", "pirated", "piracy", "stolen", "stealing"),
+    ("fine", "fined", "penalty", "penalties", "penalized", "sanction", "sanctioned"),
+    ("investigate", "investigating", "investigation", "probe", "inquiry"),
+    ("price", "cost", "costs", "fee", "fees", "charge", "charges"),
+    ("undo", "undone", "reverse", "reversed"),
+    ("important", "significant", "serious", "matter", "matters"),
+    ("include", "included", "includes", "including", "cover", "covers", "covered"),
+    ("appeal", "appeals", "appealed", "appealing"),
+    ("free", "nonpaying", "unpaid"),
+)
+SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was asked
+
+# --- what kind of sentence answers ---------------------------------------------------------
+
+# Answer types, by how a question opens (after filler). Each is a name the ranking stage
+# knows how to test a sentence for; see retrieval/ranking.py.
+ANSWER_TYPES: tuple[tuple[str, str], ...] = (
+    ("reason", r"^(?:why|for\s+what\s+reason|what\s+(?:is|was)\s+the\s+reason)\b"),
+    ("person", r"^(?:who|whom|whose)\b|^(?:which|what)\s+(?:person|people|lawyer|lawyers|attorney|attorneys|judge|judges|author|authors|plaintiff|plaintiffs|firm|company|companies|outlet|outlets)\b"),
+    ("date", r"^(?:when|since\s+when|what\s+(?:year|date|day|month|time)|which\s+(?:year|date|day|month)|how\s+long\s+ago)\b"),
+    ("money", r"^(?:how\s+much|what\s+(?:amount|figure|sum|price))\b"),
+    ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share))\b"),
+    ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"),
+    ("place", r"^(?:where|which\s+(?:court|state|country|countries|city|district)|in\s+what\s+court)\b"),
+    ("words", r"\b(?:respond|responded|react|reacted|reply|replied|comment|commented|statement|say|said)\b"),
+)
+
+# "who is suing?": the asker wants the plaintiff, whom reporting names as "plaintiff" or
+# "filed on behalf of".
+WHO_SUES = re.compile(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b")
+PLAINTIFF_WORD = "plaintiff"
+
+# Sentences that give a reason: the answer to a "why" question.
+REASON_MARKERS = re.compile(
+    r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|in\s+order\s+to|so\s+that|"
+    r"reason|reasons|given\s+that|citing|cited|led\s+to|following|amid|in\s+response\s+to|"
+    r"in\s+light\s+of|thanks\s+to|to\s+avoid|to\s+protect|concerns?\s+(?:about|over))\b",
+    re.I,
+)
+# Verbs that report someone's words: the answer to "what did X say".
+SAYING = re.compile(
+    r"[\"“”]|\b(?:said|says|stated|told|commented|comment|declined|responded|denied|"
+    r"statement|spokesperson|spokesman|spokeswoman|insists?|called)\b",
+    re.I,
+)
+# Counts in words as well as figures ("hundreds of thousands").
+QUANTITY_WORDS = re.compile(
+    r"\d|\b(?:hundreds|thousands|millions|billions|dozens|one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|twelve|twenty|trio|pair|half|quarter)\b",
+    re.I,
+)
+# Words that end a capitalised run naming a law, a body, a place or a product rather than
+# a person ("Stored Communications Act", "Northern District", "Microsoft Teams").
+NOT_A_PERSON_ENDINGS = frozenset(
+    """Act Acts Law Laws Code Rule Rules Agreement Agreements Court Courts Office Agency
+    Commission Committee Council Board Department Ministry Authority Union Policy News Times
+    Post Journal Press District Circuit County State States Kingdom Republic Province City
+    Area Region Economic Business Group Company Corporation Inc Corp Ltd LLC LLP PC Bank
+    University College School Institute Association Foundation Fund Trust Center Centre
+    Service Services Network Platform Program Programme Project Navigator Lite Premium Pro
+    Plus Improvement Intelligence Protection Regulation Directive Amendment Constitution
+    Street Avenue Road""".split()
+)
+# Organisations named with a legal form: "Edelson PC", "Acme, Inc.".
+ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.?|Corp\.?|Ltd\.?|PBC|plc|GmbH|SA|AG)(?!\w)")
+# Words that make a sentence name a place or a court.
+PLACE_MARKERS = re.compile(r"\b(?:court|district|county|state|federal|in\s+[A-Z][a-z]+)", re.I)
+
+# --- lawsuit procedure ------------------------------------------------------------------------
+
+# Things a lawsuit has that reporting may never mention. Asked about and absent from every
+# source, each is the question's key content, however common a word it is in English
+# ("fine", "trial"), so its absence means the sources can't answer.
+PROCEDURE_WORDS = frozenset(
+    """judge judges jury juror jurors trial hearing hearings docket motion motions verdict
+    appeal appeals appealed ruling rulings injunction subpoena deposition discovery
+    magistrate prejudice sanction sanctions fine fined fines penalty settlement settled
+    damages testimony witness witnesses indictment arraignment plea sentence sentenced
+    prosecutor prosecutors defendant defendants certification certified ceo investigation
+    investigating regulator regulators""".split()
+)
+# Words that refer to the sources rather than the case: every quote is cited, so in a
+# question about the case ("which article says …") they are no part of what is asked.
+SOURCE_WORDS = frozenset(
+    """source sources outlet outlets article articles publication publications site sites
+    website websites story stories report reports reporting link links url urls list
+    piece pieces""".split()
+)
+
+# Procedural steps, strongest last: when two share a date, the later step in a case's
+# life (a dismissal after a filing) says where the case stands.
+STEPS: tuple[tuple[str, str], ...] = (
+    ("filed", r"filed|filing|submitted|brought|initiated|sued|accused"),
+    ("amended", r"amended|refiled|re-filed"),
+    ("transferred", r"transferred|consolidated|stayed"),
+    ("certified", r"certified|certification|certify"),
+    ("ruled", r"ruled|ruling|granted|denied\s+(?:a|the)\s+motion|verdict|judgment|sided\s+with"),
+    ("appealed", r"appealed|appeal"),
+    ("settled", r"settled|settlement|agreed\s+to\s+pay"),
+    ("approved", r"approved|approval|signed\s+off"),
+    ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out"),
+    ("withdrawn", r"withdrawn|withdrew|withdrawal"),
+)
+# Words that name a case.
+CASE_WORDS = r"(?:lawsuit|lawsuits|suit|suits|case|cases|complaint|class[- ]action|legal\s+action|litigation|settlement|deal)"
+# Reporting verbs: a step after one of these is what the complaint says someone did, not
+# a step of the case ("the complaint alleges LinkedIn amended its terms").
+REPORTING_VERBS = r"alleg\w*|claim\w*|say\w*|said|state\w*|argu\w*|accus\w*|contend\w*"
+# Words that ask where a case stands ("is it still going on?").
+STATUS_WORDS = (
+    r"status|still|stand|stands|standing|ongoing|going\s+on|pending|over|outcome|latest|"
+    r"currently|now|happened|happening|resolved|ended|active|alive|continuing|news|update|"
+    r"updates|where\s+(?:is|are|does)\s+(?:it|things|this|the\s+case)"
+)
+# Words that point at another case than the one the corpus is about.
+OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|another|other|second|similar"
+# Questions about the sources themselves, answered from their front matter.
+SOURCE_QUESTION = re.compile(
+    r"\b(?:your|these|the|which|what)\s+(?:sources?|outlets?|articles?|publications?|news\s+outlets?)\b"
+    r"|\b(?:link|url|links|urls)\b|\bwho\s+(?:wrote|reported|authored)\b|\bwhat\s+(?:outlets?|sites?)\b",
+)

@@ -1,0 +1,87 @@
+"""Question analysis: chat spellings, paraphrases, typos, answer types and focus."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.question import normalise, read_question
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("whats the payout", "what is the payout"),
+        ("didnt linkedin tell ppl", "did not linkedin tell people"),
+        ("settled w/o a trial", "settled without a trial"),
+        ("besides the 1k per user", "besides the 1,000 per user"),
+        ("a $2bn deal", "a $2 billion deal"),
+        ("did he back out of the lawsuit", "did he withdrew of the lawsuit"),
+        ("where did they take linkedin to court", "where did they sued linkedin in court"),
+        ("how do i turn it off", "how do i disable"),
+        ("any idea what judge is on it", "what judge is on it"),
+    ],
+)
+def test_normalise_reads_chat_as_plain_words(typed, read):
+    assert normalise(typed) == read
+
+
+def test_who_is_suing_also_asks_for_the_plaintiff(seed_index):
+    words = {t for g in read_question(seed_index, "Who is suing LinkedIn?").groups for t in g.terms}
+    assert {"plaintiff", "behalf"} <= words
+    other = read_question(seed_index, "Is LinkedIn suing anyone?")
+    assert "plaintiff" not in {t for g in other.groups for t in g.terms}
+
+
+def test_typos_are_read_as_corpus_words_and_reported(seed_index):
+    q = read_question(seed_index, "whos the plantiff in the lawsiut")
+    assert ("plantiff", "plaintiff") in q.corrections
+    assert ("lawsiut", "lawsuit") in q.corrections
+    assert not q.unknown
+
+
+def test_ordinary_words_are_never_corrected(seed_index):
+    q = read_question(seed_index, "what did the jury decide")
+    assert not q.corrections
+    assert "jury" in {u.word for u in q.unknown}
+
+
+def test_unknown_procedure_words_and_names_are_key_content(seed_index):
+    judge = read_question(seed_index, "which judge is on the case")
+    assert [u for u in judge.unknown if u.word == "judge" and u.name]
+    stuff = read_question(seed_index, "what stuff did linkedin share")
+    assert not stuff.unknown  # "stuff" is filler, not a topic
+
+
+def test_words_always_seen_together_are_one_concept(seed_index):
+    q = read_question(seed_index, "who is the lawyer for de la torre")
+    assert [g.word for g in q.groups if g.word in {"de", "la", "torre"}] == ["de"]
+
+
+@pytest.mark.parametrize(
+    ("question", "answer_type", "focus"),
+    [
+        ("who is the attorney for de la torre", "person", "attorney"),
+        ("which premium tier does de la torre have", None, "tier"),
+        ("how many authors sued", "count", "author"),
+        ("how much are they asking for", "money", None),
+        ("when was it dropped", "date", None),
+        ("why did they drop the case", "reason", None),
+        ("where was the suit filed", "place", None),
+    ],
+)
+def test_answer_type_and_focus(seed_index, question, answer_type, focus):
+    q = read_question(seed_index, question)
+    assert q.answer_type == answer_type
+    assert q.focus == focus
+
+
+def test_questions_about_the_sources_are_told_apart(seed_index):
+    assert read_question(seed_index, "which outlets are your sources?").about_sources == "list"
+    assert read_question(seed_index, "got a link to the register story?").about_sources == "link"
+    assert read_question(seed_index, "who wrote the techspot article").about_sources == "author"
+    assert read_question(seed_index, "which article says august 2023").about_sources is None
+
+
+def test_a_question_of_several_parts_is_split(seed_index):
+    q = read_question(seed_index, "who filed it, in which court, and for how much")
+    assert [p.answer_type for p in q.parts] == ["person", "place", "money"]

@@ -1,0 +1,56 @@
+"""Spelling tolerance against a corpus's own words, and offline word frequencies."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from retrieval.spelling import Speller, is_ordinary
+
+WORDS = {"plaintiff": 4, "lawsuit": 9, "july": 2, "exempted": 1, "settings": 3, "setting": 5}
+
+
+def test_a_typo_is_read_as_the_nearest_corpus_word():
+    speller = Speller(WORDS)
+    assert speller.correct("plantiff") == "plaintiff"
+    assert speller.correct("lawsiut") == "lawsuit"  # a transposition is one edit
+
+
+def test_real_words_and_short_words_are_left_alone():
+    speller = Speller(WORDS)
+    assert speller.correct("jury") is None  # English, though one edit from "july"
+    assert speller.correct("lawsuit") is None  # already a corpus word
+    assert speller.correct("teh") is None  # too short to guess
+
+
+def test_a_typo_of_a_word_the_corpus_lacks_is_read_as_english():
+    assert Speller(WORDS).correct("exlcuded") == "excluded"
+
+
+def test_the_first_letter_is_kept():
+    assert Speller({"profile": 3}).correct("refile", useful=lambda word: False) is None
+
+
+def test_an_english_reading_the_sources_know_nothing_of_is_no_correction():
+    speller = Speller({"lawsuit": 1})
+    assert speller.correct("refile", useful=lambda word: False) is None
+    assert speller.correct("refile") == "refine"
+
+
+def test_word_frequencies_load_with_the_network_off():
+    """wordfreq's list ships in the package: a lookup works with every socket refused."""
+    code = (
+        "import socket\n"
+        "def refuse(*a, **k): raise OSError('network is off')\n"
+        "socket.socket.connect = refuse\n"
+        "socket.create_connection = refuse\n"
+        "from retrieval.spelling import zipf, Speller\n"
+        "assert zipf('lawsuit') > 3\n"
+        "assert Speller({'x': 1}).correct('exlcuded') == 'excluded'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_ordinary_is_by_general_english_frequency():
+    assert is_ordinary("toggle") and is_ordinary("judge")
+    assert not is_ordinary("plantiff")
