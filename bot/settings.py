@@ -6,22 +6,58 @@ Secrets are `SecretStr`, so they never show up in a repr, a log line or an error
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Shared with the pydantic-free reader that one-shot queries use (bot/query_settings.py).
 from bot.query_settings import BUNDLED_CORPUS_DIR, DEFAULT_MAX_QUOTES, ENV_FILE
 
 
-def _split_commas(value: Any) -> Any:
-    """Turn "a, b,c" into ["a", "b", "c"] and "" into []; leave lists alone."""
+# The ways people write a list of ids: "A,B", "A; B", "A B", a JSON list, and each id
+# perhaps as a mention (Slack "<@U1|name>", Discord "<@1>" or "<@!1>").
+_LIST_SEPARATORS = re.compile(r"[,;\s]+")
+_MENTION = re.compile(r"<@!?([^>|]*)(?:\|[^>]*)?>")
+_SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]+")
+_DISCORD_ID = re.compile(r"[0-9]{1,20}")
+
+
+def _id_list(value: Any, *, setting: str, pattern: re.Pattern[str], example: str) -> Any:
+    """The ids in `value`, each checked against `pattern`; a ValueError naming `setting`.
+
+    A list that silently matches nobody would leave casebot without admins (or register
+    nowhere), so anything that is not recognisably an id stops casebot at start.
+    """
     if isinstance(value, str):
-        return [item.strip() for item in value.split(",") if item.strip()]
-    return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise ValueError(f"{setting} is not a valid JSON list") from None
+        else:
+            value = [item for item in _LIST_SEPARATORS.split(text) if item]
+    if not isinstance(value, list | tuple):
+        return value
+    ids: list[str] = []
+    for item in value:
+        text = str(item).strip()
+        if (mention := _MENTION.fullmatch(text)) is not None:
+            text = mention.group(1)
+        text = text.upper()
+        if not pattern.fullmatch(text):
+            # The value is not a secret; cut short, it still shows what was meant.
+            raise ValueError(
+                f"{str(item)[:40]!r} is not an id; write ids separated by commas, "
+                f"e.g. {example}"
+            )
+        ids.append(text)
+    return ids
 
 
 class Settings(BaseSettings):
@@ -65,6 +101,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(
         default=500, ge=0, validation_alias="CASEBOT_MAX_QUESTION_CHARS"
     )
+    # A reload that takes longer is stopped (bot/builder.py, retrieval/corpus.py).
+    reload_timeout: float = Field(default=30.0, gt=0, validation_alias="CASEBOT_RELOAD_TIMEOUT")
 
     # --- Slack ---
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
@@ -91,11 +129,28 @@ class Settings(BaseSettings):
     discord_admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="DISCORD_ADMIN_IDS"
     )
+    # Servers whose Manage Server holders are admins (a reload is global, so Manage Server
+    # in any other server that added the bot must not be).
+    discord_admin_guild_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias="DISCORD_ADMIN_GUILD_IDS"
+    )
 
-    @field_validator("slack_admin_ids", "discord_guild_ids", "discord_admin_ids", mode="before")
+    @field_validator("slack_admin_ids", mode="before")
     @classmethod
-    def _comma_separated(cls, value: Any) -> Any:
-        return _split_commas(value)
+    def _slack_ids(cls, value: Any) -> Any:
+        return _id_list(
+            value, setting="SLACK_ADMIN_IDS", pattern=_SLACK_USER_ID, example="U0123ABCD,U0456EFGH"
+        )
+
+    @field_validator(
+        "discord_guild_ids", "discord_admin_ids", "discord_admin_guild_ids", mode="before"
+    )
+    @classmethod
+    def _discord_ids(cls, value: Any, info: ValidationInfo) -> Any:
+        setting = cls.model_fields[info.field_name].validation_alias  # type: ignore[index]
+        return _id_list(
+            value, setting=str(setting), pattern=_DISCORD_ID, example="234567890123456789"
+        )
 
     @field_validator(
         "slack_bot_token", "slack_signing_secret", "slack_app_token", "discord_token", mode="before"
