@@ -11,18 +11,30 @@ milliseconds.
 A child costs ~0.15 s to start and the handover some more, more than a small corpus takes
 to build, so corpora whose article files total under `CHILD_PROCESS_BYTES` are still built
 in a thread.
+
+Either way a build has a time limit (CASEBOT_RELOAD_TIMEOUT): the loader stops when it has
+passed and names the file it was reading (`retrieval.corpus`); a child that does not stop
+is killed soon after. The child runs `python -m bot.builder`, with none of the parent's
+environment but what Python needs (so no tokens), and dies with its parent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
+import retrieval.corpus
 import retrieval.handover
-from retrieval.handover import HEADER, Assembler, HandoverError, read_frame
+import retrieval.index
+from retrieval.corpus import CorpusError
+from retrieval.handover import HEADER, Assembler, HandoverError, read_frame, write_frame
 from retrieval.index import Index
 
 # Articles totalling more than this are indexed in a child process. The seed corpus is
@@ -30,8 +42,16 @@ from retrieval.index import Index
 CHILD_PROCESS_BYTES = 256 * 1024
 # What the child runs, and the directory holding `retrieval` (the repository, or
 # site-packages), put first on its path so it runs the same code as this process.
-_CHILD_MODULE = "retrieval.handover"
+_CHILD_MODULE = "bot.builder"
 _CODE_ROOT = Path(retrieval.handover.__file__).resolve().parents[1]
+# The only environment variables a child gets: enough to run Python, no secrets.
+_CHILD_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ",
+                      "SYSTEMROOT")  # fmt: skip
+# How much longer than the time limit a child is given to stop by itself (it starts its
+# clock only once Python is up) before it is killed.
+_KILL_GRACE = 5.0
+# Linux's prctl(2) option that signals a process when its parent dies.
+_PR_SET_PDEATHSIG = 1
 
 
 class BuildFailed(RuntimeError):
@@ -49,44 +69,124 @@ def wants_child_process(directory: str | os.PathLike[str]) -> bool:
     return total > CHILD_PROCESS_BYTES
 
 
-async def build_in_child(directory: str | os.PathLike[str]) -> Index:
+def load_and_index(directory: str | os.PathLike[str], *, time_limit: float | None = None) -> Index:
+    """Load and index the corpus in `directory`, here (blocking; raises CorpusError)."""
+    # Through the modules, so tests can swap either function.
+    corpus = retrieval.corpus.load_corpus(directory, time_limit=time_limit)
+    return retrieval.index.build_index(corpus)
+
+
+async def build(directory: str | os.PathLike[str], *, time_limit: float) -> Index:
+    """Load and index `directory` off the event loop, in a thread or a child process.
+
+    Raises:
+        CorpusError: the corpus is invalid, or loading it took longer than `time_limit`
+            seconds (the problem names the file it was reading).
+        BuildFailed: the child failed, or did not stop by itself and was killed.
+    """
+    if await asyncio.to_thread(wants_child_process, directory):
+        return await build_in_child(directory, time_limit=time_limit)
+    return await asyncio.to_thread(load_and_index, directory, time_limit=time_limit)
+
+
+async def build_in_child(directory: str | os.PathLike[str], *, time_limit: float = 60.0) -> Index:
     """Load and index the corpus in `directory` in a child process; return the index.
 
-    Cancelling the call kills the child.
+    Cancelling the call kills the child, and so does `time_limit` (plus a grace period for
+    the child to stop and say where it was).
 
     Raises:
         CorpusError: the corpus is invalid (every problem, as from `load_corpus`).
-        BuildFailed: the build raised, or the child died or broke off.
+        BuildFailed: the build raised, or the child died, broke off or was killed.
     """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(_CODE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    )}  # fmt: skip
+    env = {name: os.environ[name] for name in _CHILD_ENVIRONMENT if name in os.environ}
+    env["PYTHONPATH"] = os.pathsep.join([str(_CODE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", _CHILD_MODULE, os.fspath(directory),
+        sys.executable, "-m", _CHILD_MODULE, os.fspath(directory), str(time_limit),
+        str(os.getpid()),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
-    assert process.stdout is not None
-    assembler = Assembler()
     try:
-        while not assembler.done:
-            try:
-                header = await process.stdout.readexactly(HEADER.size)
-                data = await process.stdout.readexactly(HEADER.unpack(header)[0])
-            except asyncio.IncompleteReadError:
-                code = await process.wait()
-                raise BuildFailed(
-                    f"the index builder stopped with exit code {code} before it was done"
-                ) from None
-            try:
-                assembler.add(*read_frame(data))
-            except HandoverError as error:
-                raise BuildFailed(str(error)) from None
-        await process.wait()
-        try:
-            return assembler.index()
-        except HandoverError as error:
-            raise BuildFailed(str(error)) from None
+        async with asyncio.timeout(time_limit + _KILL_GRACE):
+            return await _receive(process)
+    except TimeoutError:
+        raise BuildFailed(
+            f"the index build took longer than its time limit of {time_limit:g} s and was "
+            "stopped"
+        ) from None
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def _receive(process: asyncio.subprocess.Process) -> Index:
+    """The index the child writes to its stdout, frame by frame."""
+    assert process.stdout is not None
+    assembler = Assembler()
+    while not assembler.done:
+        try:
+            header = await process.stdout.readexactly(HEADER.size)
+            data = await process.stdout.readexactly(HEADER.unpack(header)[0])
+        except asyncio.IncompleteReadError:
+            code = await process.wait()
+            raise BuildFailed(
+                f"the index builder stopped with exit code {code} before it was done"
+            ) from None
+        try:
+            assembler.add(*read_frame(data))
+        except HandoverError as error:
+            raise BuildFailed(str(error)) from None
+    await process.wait()
+    try:
+        return assembler.index()
+    except HandoverError as error:
+        raise BuildFailed(str(error)) from None
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this process as soon as `parent` (the serving process) is gone.
+
+    A build left running after its parent was killed would go on using a CPU and memory
+    for nobody. Linux kills the child itself (PR_SET_PDEATHSIG); elsewhere a thread
+    watches for the parent to go.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # it died before prctl took effect
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child: `python -m bot.builder DIR SECONDS PARENT_PID`; frames to stdout."""
+    directory, seconds, parent = sys.argv[1:] if argv is None else argv
+    _die_with_parent(int(parent))
+    # The frames own stdout: anything else that prints goes to stderr instead.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr
+    with out:
+        try:
+            index = load_and_index(directory, time_limit=float(seconds))
+        except CorpusError as error:
+            problems = [(problem.file, problem.message) for problem in error.problems]
+            write_frame(out, "problems", problems)
+            return 1
+        except Exception as error:  # noqa: BLE001 - reported to the parent, which logs it
+            write_frame(out, "failed", f"{type(error).__name__}: {error}")
+            return 1
+        for kind, payload in retrieval.handover.frames(index):
+            write_frame(out, kind, payload)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,7 +14,6 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import retrieval.timeline
 from bot import builder
@@ -53,17 +52,6 @@ class Reply:
 
     answer: Answer
     public: bool
-
-
-async def load_index_off_loop(directory: str | Path) -> Index:
-    """Load and index `directory` away from the event loop (raises CorpusError).
-
-    In a thread, or in a child process when the corpus is large: a big build in a thread
-    still slows every answer meanwhile, through the GIL (bot/builder.py).
-    """
-    if await asyncio.to_thread(builder.wants_child_process, directory):
-        return await builder.build_in_child(directory)
-    return await asyncio.to_thread(load_index, directory)
 
 
 def new_request_id() -> str:
@@ -261,10 +249,18 @@ class Desk:
         async with self._reload_lock:
             old = self._index.corpus
             try:
-                index = await load_index_off_loop(self._settings.corpus_dir)
-            except CorpusError as error:
+                # Off the event loop, in a thread or a child process, and stopped after
+                # CASEBOT_RELOAD_TIMEOUT (bot/builder.py).
+                index = await builder.build(
+                    self._settings.corpus_dir, time_limit=self._settings.reload_timeout
+                )
+            except (CorpusError, builder.BuildFailed) as error:
                 self.metrics.reloaded(ok=False)
-                problems = tuple(str(problem) for problem in error.problems)
+                problems = (
+                    tuple(str(problem) for problem in error.problems)
+                    if isinstance(error, CorpusError)
+                    else (str(error),)
+                )
                 await self._record(
                     _record_failed_load(
                         self._store, problems, by_platform=caller.platform, by_user=caller.user_id

@@ -24,6 +24,7 @@ import hashlib
 import math
 import os
 import re
+import time
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -38,7 +39,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_PASSAGE_CHARS = 700
 FIELDS = ("title", "outlet", "url", "published", "updated", "author")
 _TEXT_FIELDS = frozenset({"title", "outlet", "url", "author"})
-_HEADING = re.compile(r"#{1,6}(?:\s+(?P<text>.*?))?\s*#*")
+_MAX_HEADING_LEVEL = 6
 _TOML_LINE = re.compile(r"\(at line (\d+)")
 
 
@@ -56,6 +57,22 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}"
+
+
+class _TimeLimit:
+    """The time a load may take: `check` raises `_TooSlow` once it has passed."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self._deadline = None if seconds is None else time.monotonic() + seconds
+
+    def check(self) -> None:
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise _TooSlow
+
+
+class _TooSlow(Exception):
+    """The load went past its time limit."""
 
 
 class CorpusError(Exception):
@@ -77,11 +94,15 @@ class _Block:
 _Read = tuple[Source, list[_Block], str]
 
 
-def load_corpus(directory: str | os.PathLike[str]) -> Corpus:
+def load_corpus(
+    directory: str | os.PathLike[str], *, time_limit: float | None = None
+) -> Corpus:
     """Load and check every article in `directory`.
 
     Args:
         directory: the corpus directory.
+        time_limit: seconds the load may take; past them it stops, and the problem names
+            the file it was reading. None: no limit.
 
     Returns:
         The corpus, with passages numbered across articles in file-name order.
@@ -89,19 +110,20 @@ def load_corpus(directory: str | os.PathLike[str]) -> Corpus:
     Raises:
         CorpusError: with every problem found, if there is any.
     """
-    corpus, problems = validate_corpus(directory)
+    corpus, problems = validate_corpus(directory, time_limit=time_limit)
     if problems or corpus is None:
         raise CorpusError(problems)
     return corpus
 
 
 def validate_corpus(
-    directory: str | os.PathLike[str],
+    directory: str | os.PathLike[str], *, time_limit: float | None = None
 ) -> tuple[Corpus | None, tuple[Problem, ...]]:
     """Check the corpus in `directory` without raising.
 
     Args:
         directory: the corpus directory.
+        time_limit: as for `load_corpus`.
 
     Returns:
         (corpus, ()) when it is sound, else (None, every problem found).
@@ -120,8 +142,19 @@ def validate_corpus(
 
     problems: list[Problem] = []
     read: list[_Read] = []
+    limit = _TimeLimit(time_limit)
     for path in paths:
-        article, messages = _read_article(path, root)
+        try:
+            article, messages = _read_article(path, root, limit)
+        except _TooSlow:
+            message = (
+                f"loading the corpus took longer than its time limit of {limit.seconds:g} s "
+                "and was stopped while reading this file"
+            )
+            return None, (*problems, Problem(path.name, message))
+        except Exception as error:  # noqa: BLE001 - reported as this file's problem
+            # Whatever a file does to the loader, the problem names the file.
+            article, messages = None, [f"could not be read ({type(error).__name__}: {error})"]
         problems.extend(Problem(path.name, message) for message in messages)
         if article is not None:
             read.append(article)
@@ -154,15 +187,22 @@ def _is_article_name(name: str) -> bool:
     return name.endswith(".md") and name.lower() != "readme.md" and not name.startswith(".")
 
 
-def _read_article(path: Path, root: Path) -> tuple[_Read | None, list[str]]:
-    """Read and check one article file; returns what it yields (None if bad) and problems."""
+def _read_article(
+    path: Path, root: Path, limit: _TimeLimit
+) -> tuple[_Read | None, list[str]]:
+    """Read and check one article file; returns what it yields (None if bad) and problems.
+
+    Messages never carry an absolute path: they are shown in chat (reload reports), where
+    the file's name within the corpus directory says all that is needed.
+    """
+    limit.check()
     try:
         target = path.resolve()
-    except (OSError, RuntimeError) as error:
+    except (OSError, RuntimeError):
         # A symbolic link loop: Python 3.11 raises RuntimeError, later versions OSError.
-        return None, [f"is a symbolic link that cannot be followed ({error})"]
+        return None, ["is a symbolic link that cannot be followed (a loop)"]
     if not target.is_relative_to(root):
-        return None, [f"resolves to {target}, outside the corpus directory {root}"]
+        return None, ["is a symbolic link to a file outside the corpus directory"]
     if not target.is_file():
         return None, ["is not a regular file (a directory or a broken link)"]
     try:
@@ -199,11 +239,19 @@ def _read_article(path: Path, root: Path) -> tuple[_Read | None, list[str]]:
         meta = tomllib.loads("\n".join(lines[1:close]))
     except tomllib.TOMLDecodeError as error:
         return None, [f"front matter is not valid TOML: {_file_lines(str(error))}"]
+    except RecursionError:
+        return None, ["front matter is not valid TOML: its arrays or tables nest too deeply"]
+    except ValueError as error:
+        # tomllib lets int() fail on numbers of more than 4,300 digits.
+        return None, [f"front matter is not valid TOML: {error}"]
+    limit.check()
 
     fields, messages = _check_fields(meta)
     source = Source(id=path.stem, **fields)
     body = "\n".join(lines[close + 1 :])
-    blocks, body_messages = _blocks(body, published=source.published, updated=source.updated)
+    blocks, body_messages = _blocks(
+        body, published=source.published, updated=source.updated, limit=limit
+    )
     messages.extend(body_messages)
     if not body.strip():
         messages.append("has no article text after the front matter")
@@ -302,7 +350,7 @@ def _describe(value: object) -> str:
 
 
 def _blocks(
-    body: str, *, published: date | None, updated: date | None
+    body: str, *, published: date | None, updated: date | None, limit: _TimeLimit
 ) -> tuple[list[_Block], list[str]]:
     """Cut the body into dated passage texts under their headings; also report bad notices."""
     blocks: list[_Block] = []
@@ -318,12 +366,15 @@ def _blocks(
         blocks.extend(_Block(piece, current, heading) for piece in _pieces(text) if piece)
 
     for raw in body.split("\n"):
-        line = raw.strip()
+        limit.check()
+        # Runs of whitespace are one space in a passage anyway; folded first, no line can
+        # make a pattern below backtrack over a long run of them.
+        line = " ".join(raw.split())
         if not line:
             flush()
-        elif match := _HEADING.fullmatch(line):
+        elif (found := _heading(line)) is not None:
             flush()
-            heading = match.group("text") or None
+            heading = found or None
         elif notice := parse_notice(line):
             flush()
             try:
@@ -342,6 +393,24 @@ def _blocks(
             pending.append(line)
     flush()
     return blocks, messages
+
+
+def _heading(line: str) -> str | None:
+    """A Markdown heading's text ("" for a bare "#"), or None if `line` is not a heading.
+
+    A heading is 1-6 "#", then nothing or whitespace and the text, and optionally closing
+    "#"s. Read by hand, not by a regular expression: the obvious pattern backtracks
+    quadratically on a line of many "#", which froze the bot on reload.
+    """
+    level = len(line) - len(line.lstrip("#"))
+    if level == 0:
+        return None
+    rest = line[min(level, _MAX_HEADING_LEVEL) :]
+    if not rest.strip("#"):
+        return ""
+    if not rest[0].isspace():
+        return None  # "#hashtag", or more than six "#" before the text
+    return rest.rstrip("#").strip()
 
 
 def _pieces(text: str) -> list[str]:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,3 +121,97 @@ def test_only_a_large_corpus_goes_to_a_child(tmp_path: Path, seed_corpus_dir: Pa
     assert wants_child_process(tmp_path)
     (tmp_path / "big.md").unlink()
     assert not wants_child_process(tmp_path)  # only articles (*.md) count
+
+
+# --- the child gets no secrets and dies with its parent (issue 9) ------------------------
+
+# The real builder child, stuck in its build; it first records what it was given.
+_RECORDING_CHILD = """\
+import json, os, time
+from pathlib import Path
+from bot import builder
+
+out = Path(__file__).with_name("child.json")
+out.write_text(json.dumps({"pid": os.getpid(), "env": dict(os.environ)}))
+builder.load_and_index = lambda *args, **kwargs: time.sleep(600)
+try:
+    builder.main()
+finally:
+    time.sleep(600)  # stuck whatever main() did
+"""
+
+
+def _recording_child(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "recording_child.py").write_text(_RECORDING_CHILD)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setattr(builder, "_CHILD_MODULE", "recording_child")
+    return tmp_path / "child.json"
+
+
+async def test_the_child_gets_none_of_the_parents_secrets(
+    seed_corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secrets = {
+        "SLACK_BOT_TOKEN": "xoxb-never-in-the-child",
+        "SLACK_SIGNING_SECRET": "signing-never-in-the-child",
+        "SLACK_APP_TOKEN": "xapp-never-in-the-child",
+        "DISCORD_TOKEN": "discord-never-in-the-child",
+        "SOME_CLOUD_KEY": "anything-else-stays-out-too",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    record = _recording_child(tmp_path, monkeypatch)
+    building = asyncio.create_task(build_in_child(seed_corpus_dir))
+    async with asyncio.timeout(30):
+        while not record.exists():
+            await asyncio.sleep(0.05)
+    building.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await building
+    env = json.loads(record.read_text())["env"]
+    assert not set(secrets) & set(env)
+    assert not any(value in json.dumps(env) for value in secrets.values())
+    assert str(tmp_path) in env["PYTHONPATH"]  # what it needs to run still comes
+
+
+_PARENT = """\
+import asyncio, sys
+from pathlib import Path
+from bot import builder
+builder._CHILD_MODULE = "recording_child"
+asyncio.run(builder.build_in_child(Path(sys.argv[1])))
+"""
+
+
+def _gone(pid: int) -> bool:
+    """Whether `pid` has exited (a zombie waiting for a reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_the_child_dies_when_its_parent_is_killed(
+    seed_corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = _recording_child(tmp_path, monkeypatch)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(builder._CODE_ROOT)])}
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(seed_corpus_dir)], env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while not record.exists():
+            assert time.monotonic() < deadline and parent.poll() is None
+            time.sleep(0.05)
+        child = json.loads(record.read_text())["pid"]
+        assert not _gone(child)
+    finally:
+        parent.kill()  # SIGKILL: the parent gets no chance to clean up
+        parent.wait()
+    deadline = time.monotonic() + 10
+    while not _gone(child):
+        if time.monotonic() > deadline:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the builder child outlived its parent")
+        time.sleep(0.05)
