@@ -190,22 +190,22 @@ class Desk:
 
     async def _handle(self, command: Command, caller: Caller, request_id: str) -> Reply:
         spec = command.spec
-        if spec.admin_only and not caller.is_admin:
-            # The admin gate comes first because every refusal must be audited, even one
-            # that the per-person limits would also have turned away.
-            await self._audit(caller, command, allowed=False, result="refused")
-            refusal = Answer(
-                kind="refused",
-                text=f"Sorry, only casebot admins can use “{spec.name}”.",
-            )
-            return Reply(answer=refusal, public=False)
-        # Then the per-person limits, before any other work, so a flood costs a lookup per
-        # message (bot/limits.py). An admin's admin command is never limited.
+        # The per-person limits first, before any other work, so a flood costs a lookup per
+        # message (bot/limits.py). An admin's admin command is never limited; anyone
+        # else's counts like any message, so refusals can't flood the audit log either.
         key = (caller.platform, caller.user_id)
-        refusal = self.limits.admit(key, command, exempt=spec.admin_only)
+        refusal = self.limits.admit(key, command, exempt=spec.admin_only and caller.is_admin)
         if refusal is not None:
             return Reply(answer=refusal, public=False)
         try:
+            if spec.admin_only and not caller.is_admin:
+                # Every refusal the limits let through is audited.
+                await self._audit(caller, command, allowed=False, result="refused")
+                refusal = Answer(
+                    kind="refused",
+                    text=f"Sorry, only casebot admins can use “{spec.name}”.",
+                )
+                return Reply(answer=refusal, public=False)
             return await self._answer(command, caller, request_id)
         finally:
             self.limits.release(key)

@@ -1,9 +1,10 @@
 """Per-person limits on chat requests: how often, how many at once, and how long.
 
 casebot answers everyone from one event loop, so one person's flood must not hold up
-anyone else's answer. `Desk.handle` asks `Limits.admit` before it does any other work but
-the admin gate (whose refusals must all be audited), so a refused message costs a
-dictionary lookup and a short private reply. Three limits, each keyed by (platform, user id):
+anyone else's answer. `Desk.handle` asks `Limits.admit` before it does any other work, the
+admin gate included (so refused admin commands count too, and can't fill the audit log), so
+a refused message costs a dictionary lookup and a short private reply. Three limits, each
+keyed by (platform, user id):
 
 * **rate** (`CASEBOT_RATE_LIMIT`, per minute): a token bucket holding up to that many
   tokens, refilled at that many a minute. Each message takes one, whatever it asks, so a
