@@ -12,6 +12,11 @@ at which Slack answers `msg_blocks_too_long`). What does not fit is cut with an 
 Every text that comes from outside casebot (corpus sentences, titles, outlet names, the
 user's question) is escaped, so it can't ping @channel or a user, or make a link. The only
 links are the ones built here from the sources' URLs.
+
+Quotes are the exception to mrkdwn: each is a `rich_text_quote`, whose text Slack shows
+exactly as written (no *bold*, _italics_, ~strike~, `code` or :emoji: from a sentence that
+happens to contain those characters, and no mentions or links: those would need elements
+of their own). So a quote is verbatim on screen too, and needs no escaping.
 """
 
 from __future__ import annotations
@@ -101,18 +106,20 @@ def width(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int, *, mrkdwn: bool = True) -> str:
     """Escape `text` and cut it to at most `limit` characters, marking a cut with "…".
 
     The cut is made in the unescaped text, so it never splits an entity like "&amp;".
+    With `mrkdwn=False` (rich text, shown as written) nothing is escaped, only cut.
     """
-    escaped = escape(text)
+    escapes = _ESCAPES if mrkdwn else {}
+    escaped = escape(text) if mrkdwn else text
     if width(escaped) <= limit:
         return escaped
     pieces: list[str] = []
     size = 0
     for char in text:
-        piece = _ESCAPES.get(char, char)
+        piece = escapes.get(char, char)
         if size + width(piece) > limit - 1:
             break
         pieces.append(piece)
@@ -160,12 +167,21 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 
 def _quote_blocks(quote: Quote) -> tuple[Block, ...]:
-    label = f"*{clip(quote.label, _MAX_LABEL_CHARS)}*\n" if quote.label else ""
-    lines = quote.text.splitlines() or [""]
-    # Each line gets a "> " prefix: leave room for them.
-    budget = MAX_TEXT_CHARS - width(label) - 2 * len(lines)
-    quoted = "\n".join(f"> {line}" for line in clip("\n".join(lines), budget).split("\n"))
-    return section(label + quoted), context(_citation(quote))
+    parts: list[Block] = []
+    if quote.label:
+        label = _rich_text(clip(quote.label, _MAX_LABEL_CHARS, mrkdwn=False), bold=True)
+        parts.append({"type": "rich_text_section", "elements": [label]})
+    text = clip(quote.text, MAX_TEXT_CHARS, mrkdwn=False) or " "
+    parts.append({"type": "rich_text_quote", "elements": [_rich_text(text)]})
+    return {"type": "rich_text", "elements": parts}, context(_citation(quote))
+
+
+def _rich_text(text: str, *, bold: bool = False) -> dict[str, Any]:
+    # Shown as written: a text element is never read as mrkdwn, a mention or a link.
+    element: dict[str, Any] = {"type": "text", "text": text}
+    if bold:
+        element["style"] = {"bold": True}
+    return element
 
 
 def _citation(quote: Quote) -> list[str]:

@@ -296,6 +296,16 @@ def block_kit_problems(blocks: Any) -> list[str]:
             if _width(text) > _MAX_HEADER:
                 problems.append(f"block {number}: header of {_width(text)} characters")
             texts.append(block.get("text", {}))
+        elif kind == "rich_text":
+            # Sections and quotes of plain text runs: all casebot sends.
+            for part in block.get("elements", []):
+                if part.get("type") not in ("rich_text_section", "rich_text_quote"):
+                    problems.append(f"block {number}: rich text part {part.get('type')!r}")
+                for run in part.get("elements", []):
+                    if run.get("type") != "text" or not run.get("text"):
+                        problems.append(f"block {number}: rich text element {run!r}")
+                    elif _width(run["text"]) > _MAX_TEXT:
+                        problems.append(f"block {number}: text of {_width(run['text'])} characters")
         elif kind != "divider":
             problems.append(f"block {number}: unexpected type {kind!r}")
         for text in texts:

@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from slack_sdk.models.blocks import Block, RichTextBlock
 
 from bot.render_slack import (
     MAX_BLOCKS,
@@ -43,19 +44,38 @@ LOADED = datetime(2025, 2, 1, 12, 0, tzinfo=UTC)
 
 
 def texts(blocks: Any) -> list[str]:
-    """Every text in `blocks`, in order."""
+    """Every mrkdwn text in `blocks`, in order (rich text is in `rich_texts`)."""
     found = []
     for block in blocks:
+        if block["type"] == "rich_text":
+            continue
         if "text" in block:
             found.append(block["text"]["text"])
         found.extend(element["text"] for element in block.get("elements", []))
     return found
 
 
+def rich_texts(blocks: Any) -> list[str]:
+    """The text of every quote in `blocks`: what Slack shows as written."""
+    return [
+        run["text"]
+        for block in blocks
+        if block["type"] == "rich_text"
+        for part in block["elements"]
+        if part["type"] == "rich_text_quote"
+        for run in part["elements"]
+    ]
+
+
 def check_limits(answer: Answer) -> dict[str, Any]:
     """Render `answer`, assert Slack would take it, and return the message."""
     message = render_slack(answer).to_dict()
     assert block_kit_problems(message["blocks"]) == []
+    # slack_sdk's Block Kit models read every block back unchanged and find it valid.
+    for block in message["blocks"]:
+        parsed = Block.parse(block)
+        assert parsed is not None and parsed.to_dict() == block
+        parsed.validate_json()
     assert sum(width(json.dumps(b, ensure_ascii=False)) for b in message["blocks"]) <= (
         MAX_TOTAL_CHARS
     )
@@ -77,13 +97,16 @@ def test_a_quote_is_a_quotation_with_its_citation() -> None:
     message = check_limits(Answer(kind="status", text="Where the case stands.", quotes=(quote,)))
     lead, quoted, citation = message["blocks"]
     assert lead["text"]["text"] == "Where the case stands."
-    assert quoted["type"] == "section"
-    assert quoted["text"] == {
-        "type": "mrkdwn",
-        "text": "*Latest*\n> LinkedIn legal VP Sarah Wight today said the lawsuit has been "
-        "withdrawn.",
-        "verbatim": True,
-    }
+    assert quoted == {
+        "type": "rich_text",
+        "elements": [
+            {"type": "rich_text_section",
+             "elements": [{"type": "text", "text": "Latest", "style": {"bold": True}}]},
+            {"type": "rich_text_quote",
+             "elements": [{"type": "text", "text": "LinkedIn legal VP Sarah Wight today said "
+                                                   "the lawsuit has been withdrawn."}]},
+        ],
+    }  # fmt: skip
     assert citation["type"] == "context"
     assert texts([citation]) == [
         "*The Register*",
@@ -95,12 +118,27 @@ def test_a_quote_is_a_quotation_with_its_citation() -> None:
     assert message["text"].startswith("Where the case stands.\n\nLatest: “LinkedIn legal VP")
 
 
+def test_quotes_with_mrkdwn_characters_are_shown_literally() -> None:
+    sentence = "It was *very* _clearly_ ~false~, `sic`, :smile: <@U1> & 5 > 3 — “quoted”"
+    quote = Quote(text=sentence, source=REGISTER, date=date(2025, 1, 22), label="Response")
+    message = check_limits(Answer(kind="answer", text="Here.", quotes=(quote,)))
+    (quoted,) = [block for block in message["blocks"] if block["type"] == "rich_text"]
+    label, body = RichTextBlock(**quoted).elements
+    assert (label.type, body.type) == ("rich_text_section", "rich_text_quote")
+    # One plain run, unstyled and unescaped: exactly the sentence.
+    assert [run.to_dict() for run in body.elements] == [{"type": "text", "text": sentence}]
+    # The notification text keeps the sentence too (escaped, as mrkdwn needs).
+    assert "It was *very* _clearly_ ~false~, `sic`, :smile: &lt;@U1&gt; &amp; 5 &gt; 3" in (
+        message["text"]
+    )
+
+
 def test_an_undated_unattributed_quote_says_so() -> None:
     quote = Quote(text="The lawsuit was filed.\nIt seeks damages.", source=UNNAMED, date=None)
     message = check_limits(Answer(kind="answer", text="Here.", question="filed?", quotes=(quote,)))
     question, _, quoted, citation = message["blocks"]
     assert texts([question]) == ["Question: “filed?”"]
-    assert quoted["text"]["text"] == "> The lawsuit was filed.\n> It seeks damages."
+    assert rich_texts([quoted]) == ["The lawsuit was filed.\nIt seeks damages."]
     assert texts([citation]) == ["undated", "“Unattributed article 000”"]
 
 
@@ -174,11 +212,18 @@ def test_everything_from_outside_is_escaped() -> None:
         notes=("bad.md: <!subteam^S123> & co",),
     )
     message = check_limits(answer)
-    raw = json.dumps(message, ensure_ascii=False)
+    # The quote is rich text: shown as written, it can't ping or link (that would take a
+    # broadcast, user or link element), so it is not escaped.
+    assert rich_texts(message["blocks"]) == ["Ping <!everyone> & <https://x.example|click>"]
+    runs = [run for block in message["blocks"] if block["type"] == "rich_text"
+            for part in block["elements"] for run in part["elements"]]  # fmt: skip
+    assert {run["type"] for run in runs} == {"text"}
+    mrkdwn = [block for block in message["blocks"] if block["type"] != "rich_text"]
+    raw = json.dumps({"text": message["text"], "blocks": mrkdwn}, ensure_ascii=False)
     for dangerous in ("<!here>", "<!channel>", "<!everyone>", "<@U", "<!subteam", "<https://x."):
         assert dangerous not in raw
     assert "what about &lt;!channel&gt; &amp; &lt;@U999&gt;?" in raw
-    assert "> Ping &lt;!everyone&gt; &amp; &lt;https://x.example|click&gt;" in raw
+    assert "Ping &lt;!everyone&gt; &amp; &lt;https://x.example|click&gt;" in raw
     # The one link is the source's, its target unable to end early or switch the label.
     link_text = "<https://evil.example/a%7C%3C!channel%3Eb%3E%20c|A &amp; &lt;@U123&gt; story>"
     assert link_text in raw
@@ -208,7 +253,7 @@ def test_many_quotes_are_cut_with_an_honest_count() -> None:
     message = check_limits(Answer(kind="answer", text="Here.", quotes=quotes, loaded_at=LOADED))
     blocks = message["blocks"]
     assert len(blocks) <= MAX_BLOCKS
-    shown = sum(1 for t in texts(blocks) if t.startswith("> Quote number"))
+    shown = sum(1 for t in rich_texts(blocks) if t.startswith("Quote number"))
     notice = next(t for t in texts(blocks) if t.startswith("… ("))
     assert notice == f"… ({100 - shown} more quotes not shown)"
     assert texts(blocks)[-1] == "Corpus loaded 2025-02-01 12:00:00 UTC"

@@ -58,13 +58,32 @@ def new_ts() -> str:
 
 
 def all_text(payload: dict[str, Any]) -> str:
-    """Every text in a message's blocks, one per line."""
+    """Every text in a message's blocks, one per line; rich text (quotes and their labels)
+    written as mrkdwn would show it: bold as *x*, a quote as "> x"."""
     texts = []
     for block in payload.get("blocks", []):
+        if block["type"] == "rich_text":
+            for part in block["elements"]:
+                runs = "".join(
+                    f"*{run['text']}*" if run.get("style", {}).get("bold") else run["text"]
+                    for run in part["elements"]
+                )
+                texts.append(f"> {runs}" if part["type"] == "rich_text_quote" else runs)
+            continue
         if "text" in block:
             texts.append(block["text"]["text"])
         texts.extend(element["text"] for element in block.get("elements", []))
     return "\n".join(texts)
+
+
+def outside_quotes(payload: dict[str, Any]) -> str:
+    """The message as JSON without its quotes, which Slack shows as written (so they can't
+    ping or link); checks they hold nothing but plain text runs."""
+    runs = [run for block in payload.get("blocks", []) if block["type"] == "rich_text"
+            for part in block["elements"] for run in part["elements"]]  # fmt: skip
+    assert all(run.keys() <= {"type", "text", "style"} and run["type"] == "text" for run in runs)
+    blocks = [block for block in payload.get("blocks", []) if block["type"] != "rich_text"]
+    return json.dumps({**payload, "blocks": blocks}, ensure_ascii=False)
 
 
 @dataclass
@@ -267,8 +286,8 @@ async def test_status_is_acked_at_once_and_answered_in_channel_with_quotes(slack
     payload = await slack.answer("status")
     assert payload["response_type"] == "in_channel"
     blocks = payload["blocks"]
-    latest = next(b for b in blocks if b["type"] == "section" and "*Latest*" in b["text"]["text"])
-    assert latest["text"]["text"].startswith("*Latest*\n> ")
+    latest = next(b for b in blocks if all_text({"blocks": [b]}).startswith("*Latest*\n> "))
+    assert latest["type"] == "rich_text"
     citation = blocks[blocks.index(latest) + 1]
     elements = [e["text"] for e in citation["elements"]]
     assert citation["type"] == "context"
@@ -287,7 +306,7 @@ async def test_ask_answers_in_channel_with_the_question_and_quotes(slack: Harnes
     text = all_text(payload)
     assert "Question: “who is suing LinkedIn?”" in text
     blocks = payload["blocks"]
-    quotes = [n for n, b in enumerate(blocks) if b.get("text", {}).get("text", "").startswith("> ")]
+    quotes = [n for n, b in enumerate(blocks) if all_text({"blocks": [b]}).startswith("> ")]
     assert quotes
     for n in quotes:  # each quotation has its citation, with a date or "undated"
         cited = [e["text"] for e in blocks[n + 1]["elements"]]
@@ -519,8 +538,10 @@ async def test_corpus_text_and_question_are_escaped(
     corpus = make_corpus({**SMALL_CORPUS, "hostile.md": HOSTILE}, name="hostile")
     slack = await start(corpus_dir=corpus)
     payload = await slack.answer("ask who is suing LinkedIn <!channel>?")
-    raw = json.dumps(payload, ensure_ascii=False)
+    raw = outside_quotes(payload)
     assert "Question: “who is suing LinkedIn &lt;!channel&gt;?”" in all_text(payload)
+    # In the quote as written (rich text), in the notification text escaped.
+    assert "> Attention <!channel>: Alessandro" in all_text(payload)
     assert "Attention &lt;!channel&gt;: Alessandro" in raw
     assert "&lt;@U0ALICE&gt;" in raw and "private messages &amp; AI" in raw
     for dangerous in ("<!channel>", "<!here>", "<@U0ALICE>"):
@@ -553,7 +574,7 @@ async def test_a_huge_corpus_stays_within_block_kit_limits(
     for command in ("status", "timeline", "sources", "who is suing LinkedIn?"):
         payload = await slack.answer(command)  # checks block_kit_problems too
         assert len(json.dumps(payload["blocks"])) < 13_000
-        assert "<!channel>" not in json.dumps(payload)
+        assert "<!channel>" not in outside_quotes(payload)
     assert "more sources not shown)" in all_text(await slack.answer("sources"))
 
 
