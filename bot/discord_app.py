@@ -36,8 +36,9 @@ PLATFORM = "discord"
 # The /case group's own description (Discord shows it in the command picker; ≤100 chars).
 GROUP_DESCRIPTION = "Questions about De La Torre v. LinkedIn, answered by quoting news articles."
 QUESTION_DESCRIPTION = "Your question about the case, e.g. who is suing LinkedIn?"
-# Discord's own ceiling for a string option. The question-length rule itself is the desk's
-# (CASEBOT_MAX_QUESTION_CHARS), so that it is enforced, and explained, in one place.
+# Discord's own ceiling for a string option. The question-length rule is the desk's
+# (CASEBOT_MAX_QUESTION_CHARS, enforced and explained there for every platform); the
+# option repeats the setting's value so Discord stops a longer question as it is typed.
 MAX_QUESTION_CHARS = 6000
 # Commands whose answer may take longer than Discord's 3-second interaction deadline:
 # they are acknowledged first ("casebot is thinking…") and answered by editing that.
@@ -126,7 +127,7 @@ class CasebotClient(discord.Client):
         self.settings = settings
         self._admin_ids = frozenset(settings.discord_admin_ids)
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(build_case_group(self))
+        self.tree.add_command(build_case_group(self, settings.max_question_chars))
         # Requests being answered, so that a shutdown can let them finish (see `drain`).
         self._working: set[asyncio.Task[Any]] = set()
         self._accepting = True
@@ -315,31 +316,34 @@ def _author_permissions(message: discord.Message) -> discord.Permissions | None:
 CommandRunner = Callable[[discord.Interaction, CommandSpec, str], Awaitable[None]]
 
 
-def build_case_group(client: CasebotClient) -> app_commands.Group:
+def build_case_group(client: CasebotClient, max_question_chars: int) -> app_commands.Group:
     """The `/case` group, one subcommand per entry of the command table.
 
     Discord has no per-subcommand default permissions (`default_member_permissions` is
     only for top-level commands), and status/ask must be open to everyone, so the group is
     registered without any: `/case reload` is gated when it runs (`CasebotClient.is_admin`
-    and the desk).
+    and the desk). `max_question_chars` is CASEBOT_MAX_QUESTION_CHARS (0: no limit).
     """
     group = app_commands.Group(name=SLASH_COMMAND, description=GROUP_DESCRIPTION)
+    longest = min(max_question_chars or MAX_QUESTION_CHARS, MAX_QUESTION_CHARS)
     for spec in COMMANDS:
-        group.add_command(_subcommand(spec, client.run_command))
+        group.add_command(_subcommand(spec, client.run_command, longest))
     return group
 
 
-def _subcommand(spec: CommandSpec, run: CommandRunner) -> app_commands.Command[Any, ..., None]:
+def _subcommand(
+    spec: CommandSpec, run: CommandRunner, longest: int
+) -> app_commands.Command[Any, ..., None]:
     if spec.name == "ask":
 
-        @app_commands.describe(question=QUESTION_DESCRIPTION)
-        async def ask(
-            interaction: discord.Interaction,
-            question: app_commands.Range[str, 1, MAX_QUESTION_CHARS],
-        ) -> None:
+        async def ask(interaction: discord.Interaction, question: str) -> None:
             await run(interaction, spec, f"ask {question}")
 
-        callback: Callable[..., Awaitable[None]] = ask
+        # The limit is a setting, so its annotation is made here, at run time (discord.py
+        # reads it when the command is built; annotations in the source are strings).
+        ask.__annotations__["question"] = app_commands.Range[str, 1, longest]
+        describe = app_commands.describe(question=QUESTION_DESCRIPTION)
+        callback: Callable[..., Awaitable[None]] = describe(ask)
     else:
 
         async def command(interaction: discord.Interaction) -> None:

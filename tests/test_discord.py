@@ -252,9 +252,24 @@ async def test_connects_with_default_intents_and_registers_the_case_group(
         (question,) = options["ask"]["options"]
         assert question["name"] == "question" and question["type"] == 3
         assert question["required"] is True and question["description"]
+        # Discord stops an over-long question as it is typed, at the desk's own limit.
+        assert (question["min_length"], question["max_length"]) == (1, 500)
     # Closing puts discord.py's addresses back.
     assert Route.BASE == "https://discord.com/api/v10"
     assert str(DiscordWebSocket.DEFAULT_GATEWAY) == "wss://gateway.discord.gg/"
+
+
+@pytest.mark.parametrize(("setting", "max_length"), [(120, 120), (0, 6000), (9000, 6000)])
+async def test_question_option_max_length_follows_the_setting(
+    world: World, bot: Callable[..., Any], setting: int, max_length: int
+) -> None:
+    # 0 (no limit) and anything over Discord's own ceiling get that ceiling.
+    async with bot(max_question_chars=setting):
+        (sync,) = world.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
+        (case,) = sync.body
+        (ask,) = [option for option in case["options"] if option["name"] == "ask"]
+        (question,) = ask["options"]
+        assert question["max_length"] == max_length
 
 
 async def test_registers_globally_without_guild_ids(world: World, bot: Callable[..., Any]) -> None:
