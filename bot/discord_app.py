@@ -23,6 +23,7 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
+from discord.voice_client import VoiceClient
 
 from bot.commands import COMMANDS, SLASH_COMMAND, CommandSpec
 from bot.desk import Caller, Desk, Reply, handle_safely
@@ -30,6 +31,11 @@ from bot.render_discord import clip, render_discord
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+# casebot never joins a voice channel: that PyNaCl and davey (voice libraries) are not
+# installed is no news to an operator. discord.py warns once per process unless told.
+VoiceClient.warn_nacl = False
+VoiceClient.warn_dave = False
 
 PLATFORM = "discord"
 

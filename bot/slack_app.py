@@ -29,6 +29,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -37,6 +38,23 @@ from bot.render_slack import SlackMessage, render_slack
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+class _DropTokenUnused(logging.Filter):
+    """Drops bolt's "`token` will be unused" warning, which is no news to an operator.
+
+    bolt reads SLACK_BOT_TOKEN from the environment (casebot's setting has that name) even
+    when given a client, and then warns that it won't use it; the client it is given
+    carries that same token.
+    """
+
+    _MESSAGE = warning_client_prioritized_and_token_skipped()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self._MESSAGE
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_DropTokenUnused())
 
 PLATFORM = "slack"
 # Where Slack sends slash commands and events in HTTP mode: bolt's default path.

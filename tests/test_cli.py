@@ -230,6 +230,9 @@ async def test_bare_casebot_with_slack_credentials_serves_until_sigterm(tmp_path
             _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
         assert process.returncode == 0, stderr.decode()
         assert slack.bot_token not in stderr.decode() and slack.app_token not in stderr.decode()
+        # A normal start and stop warns about nothing (bolt's "`token` will be unused" was
+        # one such warning, on every start).
+        assert " WARNING " not in stderr.decode(), stderr.decode()
 
 
 def test_invalid_setting_exits_1_naming_it(
