@@ -53,6 +53,21 @@ def sentences_of(index: Index, passage: Passage) -> list[Sentence]:
     return found
 
 
+def neighbours(index: Index, sentence: Sentence, *, before: int = 1, after: int = 1) -> list[Sentence]:
+    """Sentences around one in its article (across passage breaks), nearest first."""
+    passage = sentence.passage
+    article = [p for p in index.passages[max(0, passage.id - before - 1) : passage.id + after + 2] if p.source_id == passage.source_id]
+    flat = [s for p in article for s in sentences_of(index, p)]
+    at = next(i for i, s in enumerate(flat) if s.passage.id == passage.id and s.start == sentence.start)
+    found = []
+    for step in range(1, max(before, after) + 1):
+        if step <= before and at - step >= 0:
+            found.append(flat[at - step])
+        if step <= after and at + step < len(flat):
+            found.append(flat[at + step])
+    return found
+
+
 def sentence_at(index: Index, passage: Passage, position: int) -> Sentence:
     """The analysed sentence at a position in a passage."""
     return sentences_of(index, passage)[position]

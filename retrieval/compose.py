@@ -25,9 +25,10 @@ from retrieval.model import Answer, Conflict, Quote, Source, SourceSummary
 from retrieval.question import Question, read_question
 from retrieval.quoting import MAX_QUOTE_CHARS, cut, make_quote  # noqa: F401 - re-exported
 from retrieval.ranking import Scored
+from retrieval.vocabulary import SAYING
 
 # A further quote must score at least this share of the best one: no padding with weak ones.
-MIN_RELATIVE_SCORE = 0.5
+MIN_RELATIVE_SCORE = 0.7
 # ... and hold question words the quotes before it don't, worth this share of the question.
 MIN_ADDED_SHARE = 0.2
 
@@ -68,7 +69,12 @@ def select(
     """The sentences to quote: the best, then only those that add to it."""
     chosen = list(chosen or [])
     if ranked and not chosen:
-        chosen.append(ranked[0])
+        # Where only a sentence of the kind asked for answers, the best of that kind leads.
+        first = next((s for s in ranked if s.typed), ranked[0]) if coverage.is_strict(q) else ranked[0]
+        chosen.append(first)
+        speaker = _attribution(index, q, first)
+        if speaker is not None and len(chosen) < max_quotes:
+            chosen.append(speaker)
     if q.parts:
         # Each part of "who filed it, in which court, for how much" gets its own best sentence.
         for part in q.parts:
@@ -84,7 +90,9 @@ def select(
         return chosen
     weight, total = ranking.weights(index, q)
     held = set().union(*(c.held for c in chosen))
-    for candidate in ranked[1:]:
+    for candidate in ranked:
+        if any(candidate.sentence == c.sentence for c in chosen):
+            continue
         if len(chosen) == max_quotes or candidate.score < MIN_RELATIVE_SCORE * ranked[0].score:
             break
         added = sum(weight.get(w, 0.0) for w in candidate.held - held)
@@ -95,6 +103,21 @@ def select(
         chosen.append(candidate)
         held |= candidate.held
     return chosen
+
+
+def _attribution(index: Index, q: Question, best: Scored) -> Scored | None:
+    """For "who said …" answered by a quotation that names no one, the sentence beside it
+    that says who spoke ("… said Wight." before "We never did that.")."""
+    if q.answer_type != "person" or best.typed:
+        return None
+    for sentence in claims.neighbours(index, best.sentence, before=3, after=1):
+        if _SPEAKER.search(sentence.text) or (ranking.names_a_person(sentence.text) and SAYING.search(sentence.text)):
+            return Scored(sentence, best.score, best.coverage, frozenset(), True)
+    return None
+
+
+# "… said Wight", "Wight said": a speaker named at a saying verb.
+_SPEAKER = re.compile(r"\b(?:said|says|told|added|wrote)\s+[A-Z][\w’'-]+|\b[A-Z][\w’'-]+\s+(?:said|says|told|added|wrote)\b")
 
 
 def _answer(index: Index, q: Question, chosen: list[Scored], *, max_quotes: int) -> Answer:

@@ -55,6 +55,13 @@ def by_sentences(question: Question, ranked: Sequence[Scored]) -> Verdict:
     """Whether the best sentences answer: enough of the question held, of the wanted kind."""
     if not ranked or ranked[0].coverage < MIN_SENTENCE_COVERAGE:
         return Verdict(False)
-    if question.answer_type in STRICT_TYPES and not any(s.typed for s in ranked[:TYPED_AMONG]):
-        return Verdict(False)
+    if is_strict(question):
+        typed = next((s for s in ranked[:TYPED_AMONG] if s.typed), None)
+        if typed is None or typed.coverage < MIN_SENTENCE_COVERAGE:
+            return Verdict(False)
     return COVERED
+
+
+def is_strict(question: Question) -> bool:
+    """Whether only a sentence of the kind asked for can answer (a date for "when", …)."""
+    return question.answer_type in STRICT_TYPES or question.names_wanted

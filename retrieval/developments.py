@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from retrieval.model import Passage
-from retrieval.vocabulary import CASE_WORDS, OTHER_CASE_WORDS, REPORTING_VERBS, STATUS_WORDS, STEPS
+from retrieval.vocabulary import CASE_WORDS, MODAL_WORDS, OTHER_CASE_WORDS, REPORTING_VERBS, STATUS_WORDS, STEPS
 
 STRENGTH = {name: rank for rank, (name, _) in enumerate(STEPS)}
 
@@ -44,11 +44,20 @@ _ANY_STEP = re.compile(rf"\b(?:{'|'.join(pattern for _, pattern in STEPS)})\b", 
 _ANY_CASE = re.compile(rf"\b{_CASE}\b", re.I)
 
 
+_MODAL = re.compile(rf"\b(?:{MODAL_WORDS})\b", re.I)
+
+
 def step(sentence: str) -> str | None:
     """The strongest procedural step a sentence reports about a case, if any."""
     if not (_ANY_STEP.search(sentence) and _ANY_CASE.search(sentence)):
         return None
-    found = [name for name, pattern in _STEP_PATTERNS if pattern.search(sentence)]
+    found = []
+    for name, pattern in _STEP_PATTERNS:
+        match = pattern.search(sentence)
+        # "will be the one giving final approval", "would have gone to trial": a step
+        # foretold or imagined has not happened.
+        if match and not _MODAL.search(sentence, 0, match.start()):
+            found.append(name)
     return max(found, key=STRENGTH.__getitem__) if found else None
 
 

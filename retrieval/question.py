@@ -62,6 +62,7 @@ class Question:
     about_sources: str | None = None
     parts: tuple[Part, ...] = field(default=())
     steps: frozenset[str] = frozenset()  # procedural steps it asks about ("when was it filed")
+    names_wanted: bool = False  # "which judge", "who is the attorney": only a name answers
 
     @property
     def content(self) -> tuple[QueryGroup, ...]:
@@ -91,7 +92,10 @@ _FOCUS = re.compile(
     r"|^(?:who|whom)\s+(?:is|are|was|were)\s+(?:the|a|an)\s+"
     r"|^how\s+(?:many|much)\s+"
 )
-_STEP_WORDS = tuple((name, re.compile(rf"\b(?:{pattern})\b")) for name, pattern in vocab.STEPS)
+_STEP_WORDS = tuple(
+    (name, re.compile(rf"\b(?:{pattern}|{vocab.STEP_QUESTION_FORMS.get(name, pattern)})\b"))
+    for name, pattern in vocab.STEPS
+)
 # Splits "who filed it, in which court, and for how much" into its parts.
 _PART_BREAK = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*(?=(?:and\s+|or\s+)?(?:in\s+|for\s+|on\s+|at\s+)?(?:who|whom|what|when|where|which|why|how)\b)")
 
@@ -142,6 +146,12 @@ def read_question(index: Index, text: str) -> Question:
     if about_sources is None:
         groups = [g for g in groups if g.word not in vocab.SOURCE_WORDS]
     groups = _merge_names(index, groups)
+    # "… if they win": a condition of the question, not what it asks; it may tip the
+    # ranking but must not decide coverage.
+    condition = re.search(r"\bif\b(.+)$", reading)
+    if condition and condition.start() > 0:
+        said = set(analyzer.terms(condition.group(1)))
+        groups = [QueryGroup(g.word, g.terms, optional=True) if analyzer.term(g.word) in said else g for g in groups]
     # "money-wise" also reads as "moneywise"; unknown to the sources, the parts carry it.
     compounds = {m.group().replace("-", "") for m in re.finditer(r"\w+(?:-\w+)+", reading)}
     groups = [g for g in groups if not (g.word in compounds and not any(index.knows(t) for t in g.terms))]
@@ -159,6 +169,9 @@ def read_question(index: Index, text: str) -> Question:
         if not g.optional and not any(index.knows(t) for t in g.terms)
     )
     focus = _focus(index, reading)
+    names_wanted = focus is not None and focus in {analyzer.term(w) for w in vocab.PERSON_NOUNS}
+    if names_wanted and answer_type is None:
+        answer_type = "person"
 
     return Question(
         text=text,
@@ -171,6 +184,7 @@ def read_question(index: Index, text: str) -> Question:
         about_sources=about_sources,
         parts=_parts(index, reading),
         steps=frozenset(name for name, pattern in _STEP_WORDS if pattern.search(reading)),
+        names_wanted=names_wanted,
     )
 
 
@@ -180,16 +194,27 @@ def _focus(index: Index, reading: str) -> str | None:
     match = _FOCUS.match(reading)
     if not match or match.end() == 0:
         return None
-    head = None
-    # After "how many" the first noun is the thing counted ("how many authors sued").
-    limit = 1 if reading.startswith("how ") else 3
-    for word in reading[match.end() :].split()[:limit]:
+    run = _focus_run(reading[match.end() :])
+    return index.analyzer.term(run[-1]) if run else None
+
+
+def _focus_run(rest: str) -> list[str]:
+    run = []
+    for word in rest.split()[:3]:
         word = word.strip("?,.!;:")
         if word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
             break
         if word not in _TYPE_WORDS:
-            head = word
-    return index.analyzer.term(head) if head else None
+            run.append(word)
+    return run
+
+
+def focus_terms(index: Index, question: Question) -> frozenset[str]:
+    """Every index term of the phrase asked about ("how many *pirated books*")."""
+    match = _FOCUS.match(question.reading)
+    if not match or match.end() == 0:
+        return frozenset()
+    return frozenset(index.analyzer.term(w) for w in _focus_run(question.reading[match.end() :]))
 
 
 def _merge_names(index: Index, groups: list[QueryGroup]) -> list[QueryGroup]:
@@ -271,10 +296,15 @@ def unknown_weight(index: Index, word: str) -> float:
     if word in vocab.PROCEDURE_WORDS or word in _SYNONYM_WORDS:
         share = 1.0  # a word casebot knows to be telling in a lawsuit
     elif word.endswith("ly") and len(word) > 5:
-        share = 0.2  # an adverb ("originally", "supposedly") qualifies; it isn't the topic
+        share = 0.1  # an adverb ("originally", "supposedly") qualifies; it isn't the topic
     else:
-        share = min(1.0, max(0.2, (7.0 - zipf(word)) / 3.0))
+        # Ordinary English the sources don't use weighs half as much again: it may be
+        # a casual way of putting what they do say, so it must not decide coverage alone.
+        share = ORDINARY_SHARE * min(1.0, max(0.2, (7.0 - zipf(word)) / 3.0))
     return share * index.unseen_weight
+
+
+ORDINARY_SHARE = 0.5
 
 
 _SYNONYM_WORDS = frozenset(word for group in vocab.SYNONYMS for word in group)

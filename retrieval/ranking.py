@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from retrieval import claims, developments
 from retrieval import vocabulary as vocab
 from retrieval.analyzer import QueryGroup
-from retrieval.dates import find_dates
+from retrieval.dates import MONTHS, find_dates
 from retrieval.index import Index
-from retrieval.question import AnswerType, Question, unknown_weight
+from retrieval.question import AnswerType, Question, focus_terms, unknown_weight
 
 # Sentences are taken from this many of the best passages: BM25 favours short passages,
 # and the best sentence is often in a long one a little further down.
@@ -28,6 +28,12 @@ ANSWER_TYPE_BOOST = 1.5
 OTHER_CASE_PENALTY = 0.4
 # The thing a question asks for ("which *court*") weighs more than its other words.
 FOCUS_WEIGHT = 1.5
+# A sentence that reports the very step a question names ("did he back out?" and "the
+# lawsuit has been withdrawn") answers it more directly than one that shares other words.
+STEP_BOOST = 1.3
+# A sentence without the very thing asked for ("who is the *attorney* for X") answers
+# "who is X" at best.
+FOCUS_MISSING_PENALTY = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,8 @@ def weights(index: Index, question: Question) -> tuple[dict[str, float], float]:
             weight *= 0.0  # optional groups tip the balance only through BM25
         elif question.focus is not None and question.focus in group.terms:
             weight *= FOCUS_WEIGHT
+        elif question.steps and _STEP_WORD.search(group.word):
+            weight *= FOCUS_WEIGHT  # the step a question names is what it asks about
         out[group.word] = weight
     known = {g.word for g in question.groups} - {u.word for u in question.unknown}
     total = sum(out[w] for w in known) + sum(unknown_weight(index, u.word) for u in question.unknown)
@@ -86,6 +94,10 @@ def rank(
         # Reports of the step asked about are candidates even when they share no word.
         passages = _with_steps(index, question, passages)
     best_passage = passages[0][1]
+    focus_group = next(
+        (g for g in groups if question.focus is not None and question.focus in g.terms and any(index.knows(t) for t in g.terms)),
+        None,
+    )
     wants = answer_test(wanted_type)
     other_case_asked = bool(re.search(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before)\b", question.reading))
     scored: list[Scored] = []
@@ -93,19 +105,35 @@ def rank(
         analysed = claims.sentences_of(index, passage)
         for i, sentence in enumerate(analysed):
             held_words = frozenset(g.word for g in groups if _holds(g, sentence.all_terms))
-            if procedural and developments.step(sentence.text) in question.steps:
+            reports_step = bool(question.steps) and developments.step(sentence.text) in question.steps
+            if reports_step:
                 # "when was it filed?": a sentence reporting the filing holds the words
                 # that name it, whichever verb it uses ("was this week accused").
                 held_words |= procedural
-            held = sum(weight[g.word] * _best_term(g, sentence.all_terms) for g in groups if g.word in held_words)
+            held = sum(
+                weight[g.word] * (1.0 if reports_step and g.word in procedural else _best_term(g, sentence.all_terms))
+                for g in groups
+                if g.word in held_words
+            )
             if held <= 0:
                 continue
             coverage = min(1.0, held / total)
             score = coverage * (0.75 + 0.25 * passage_score / best_passage)
+            if reports_step:
+                score *= STEP_BOOST
+            if (
+                focus_group is not None
+                and focus_group.word not in held_words
+                and not question.names_wanted
+                and not _TESTS["name"](sentence)
+            ):
+                # "which regions …" may be answered by naming them ("Canada, the EU"), not
+                # otherwise by a sentence that never mentions what is asked about.
+                score *= FOCUS_MISSING_PENALTY
             typed = bool(wants and wants(sentence)) and _near_focus(index, question, wanted_type, sentence)
             if typed:
                 score *= ANSWER_TYPE_BOOST
-            elif wanted_type in STRICT_TYPES:
+            elif wanted_type in STRICT_TYPES or question.names_wanted:
                 score *= UNTYPED_PENALTY
             following = analysed[i + 1].text if i + 1 < len(analysed) else ""
             if not other_case_asked and developments.about_other_case(sentence.text, following):
@@ -144,17 +172,29 @@ def names_a_person(text: str) -> bool:
     """Whether a sentence names a person: a run of two or more capitalised words, not at
     the start of the sentence, that doesn't end like the name of a law or an institution."""
     first_word = len(text) - len(text.lstrip(" \"“‘'([—–-"))
-    return any(
-        m.start() > first_word and m.group().split()[-1] not in vocab.NOT_A_PERSON_ENDINGS
-        for m in _CAPITALISED_RUN.finditer(text)
-    )
+    for m in _CAPITALISED_RUN.finditer(text):
+        words = m.group().split()
+        if m.start() <= first_word:
+            words = words[1:]  # "But Judge Alsup": the sentence's own capital is no name
+        if len(words) >= 2 and words[-1] not in vocab.NOT_A_PERSON_ENDINGS:
+            return True
+    return False
 
 
 def _dated(sentence: claims.Sentence) -> bool:
     # "this week" or "today" in a dated passage dates an event too.
     return bool(sentence.dates) or bool(
         sentence.passage.date and find_dates(sentence.text, reported=sentence.passage.date)
-    ) or bool(re.search(r"\b(?:last|this|next)\s+(?:week|month|year|monday|tuesday|wednesday|thursday|friday)\b|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", sentence.text, re.I))
+    ) or bool(_WHEN.search(sentence.text))
+
+
+# Time words that date an event in news copy even without a year: "in December", "on
+# Thursday", "last month".
+_WHEN = re.compile(
+    rf"\b(?:(?:last|this|next|late|early)\s+(?:week|month|year)|monday|tuesday|wednesday|thursday|friday|"
+    rf"saturday|sunday|{'|'.join(m for m in MONTHS if len(m) > 3)})\b",
+    re.I,
+)
 
 
 _NAMED_THING = re.compile(r"[\"“][^\"”]{3,80}[\"”]|\b[A-Z][\w-]*(?:\s+(?:for|of|and|the|[A-Z][\w-]*))*\s+[A-Z][\w-]*")
@@ -172,26 +212,55 @@ _TESTS: dict[str, Callable[[claims.Sentence], bool]] = {
 # Kinds of question only a sentence of that kind answers: "how many" needs a count, "why"
 # a reason, "when" a date. Other sentences are set back, and coverage asks for one of the
 # kind among the best few.
-STRICT_TYPES = frozenset({"date", "money", "count", "reason", "words"})
+STRICT_TYPES = frozenset({"date", "money", "count", "reason", "words", "name"})
 # "which judge", "how many authors": the name or the count must stand near the thing asked
 # for (within this many words), not anywhere in the sentence.
 NEAR_FOCUS = 4
+WORDS_NEAR = True
 
 
 def _near_focus(index: Index, question: Question, answer_type: str | None, sentence: claims.Sentence) -> bool:
-    if answer_type not in ("person", "count") or question.focus is None:
+    """Whether the name, count or saying verb a sentence has stands near what is asked about.
+
+    "which judge": a name within NEAR_FOCUS words of "judge"; "how many authors": a count
+    near "authors"; "what did Anthropic say": a saying verb near "Anthropic" (the speaker).
+    """
+    if answer_type == "words" and WORDS_NEAR:
+        saying = {t for g in question.groups for t in g.terms if vocab.SAYING.fullmatch(g.word)}
+        terms = {t for g in question.groups if not g.optional for t in g.terms} - saying
+    elif answer_type in ("person", "count") and question.focus is not None:
+        run = focus_terms(index, question)
+        terms = {t for g in question.groups if run & set(g.terms) for t in g.terms}
+    else:
         return True
-    group = next((g for g in question.groups if question.focus in g.terms), None)
-    if group is None or not any(t in sentence.all_terms for t in group.terms):
-        return True  # the focus isn't in this sentence: nothing to be near
+    if not terms & sentence.all_terms:
+        # Nothing asked about is in this sentence: nothing to be near. But a name that
+        # isn't the attorney's can't answer "who is the attorney".
+        return not question.names_wanted
     words = re.findall(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*", sentence.text)
     analyzer = index.analyzer
-    at_focus = [i for i, w in enumerate(words) if analyzer.term(w.casefold().rstrip(".")) in group.terms]
+    # "Microsoft's lawyer insists": the possessor is not the one speaking.
+    at_focus = [
+        i
+        for i, w in enumerate(words)
+        if analyzer.term(w.casefold().rstrip(".")) in terms
+        and not (answer_type == "words" and re.search(r"['’]s?$", w))
+    ]
     if answer_type == "count":
         marks = [i for i, w in enumerate(words) if vocab.QUANTITY_WORDS.fullmatch(w) or w[0].isdigit() or w[0] == "$"]
+    elif answer_type == "words":
+        marks = [i for i, w in enumerate(words) if _SAYING_VERB.fullmatch(w)]
     else:
         marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0]
     return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
+
+
+_SAYING_VERB = re.compile(
+    r"said|says|say|stated|states|state|stating|reads|told|tells|commented|declined|responded|denied|denies|"
+    r"insisted|insists|added|noted|argued|called|spokesperson|spokesman|spokeswoman|statement|"
+    r"alleges?|alleged|claims?|claimed|accuses?|accused|contends?|according|notes|explains|explained",
+    re.I,
+)
 UNTYPED_PENALTY = 0.6
 
 

@@ -39,7 +39,7 @@ STOP_WORDS = frozenset(
     these they this those through to too under until up very was we were what when where which
     while who whom why will with would you your yours yourself yourselves s t d ll m re ve
     also may might must shall us via whether yet didn doesn don isn wasn weren aren hasn haven
-    hadn couldn wouldn shouldn won ain
+    hadn couldn wouldn shouldn won ain per
     """.split()
 )
 
@@ -57,6 +57,7 @@ FILLER_WORDS = frozenset(
     btw tbh imo idk fyi pls plz thanks thx anyone someone somebody anybody guys folks
     wondering curious question quick wait yeah yep right even ever else besides whole idea
     honestly seriously simply exact precisely anyway anyways though tho
+    today yesterday tomorrow tonight lately nowadays
     """.split()
 )
 
@@ -87,7 +88,7 @@ SHORTHAND = {
     "org": "organization", "orgs": "organizations", "co": "company", "corp": "corporation",
     "approx": "approximately", "num": "number", "mil": "million", "mill": "million",
     "bil": "billion", "vs": "versus", "lawyered": "lawyer", "gonna": "going", "wanna": "want",
-    "gotta": "must",
+    "gotta": "must", "max": "maximum", "min": "minimum",
 }  # fmt: skip
 
 # Written with a slash; read before tokenizing, which would split them.
@@ -130,7 +131,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("withdraw", "withdrew", "withdrawn", "drop", "dropped", "dismiss", "dismissed",
      "abandon", "abandoned", "discontinue", "discontinued"),
     ("plaintiff", "plaintiffs", "claimant", "claimants", "behalf"),  # "filed on behalf of X"
-    ("lawyer", "lawyers", "attorney", "attorneys", "counsel", "firm", "represent",
+    ("lawyer", "lawyers", "attorney", "attorneys", "counsel", "represent",
      "representing", "represents", "represented", "solicitor"),
     ("allege", "alleged", "allegedly", "allegation", "allegations", "accuse", "accused",
      "claim", "claims", "supposedly", "purportedly", "contend"),
@@ -170,7 +171,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
      "start", "started", "begin", "began"),
     ("paid", "paying", "subscriber", "subscribers", "subscription", "subscriptions"),
     ("user", "users", "member", "members", "customer", "customers", "people", "person",
-     "individual", "individuals"),
+     "individual", "individuals", "account", "accounts"),
     ("company", "companies", "business", "corporation", "firm"),
     ("outlet", "outlets", "publication", "newspaper", "media", "press", "organizations"),
     ("train", "training", "trained", "feed", "fed"),
@@ -194,6 +195,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("include", "included", "includes", "including", "cover", "covers", "covered"),
     ("appeal", "appeals", "appealed", "appealing"),
     ("free", "nonpaying", "unpaid"),
+    ("legal", "illegal", "legally", "illegally", "lawful", "unlawful", "unlawfully", "legality"),
 )
 SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was asked
 
@@ -202,14 +204,30 @@ SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was as
 # Answer types, by how a question opens (after filler). Each is a name the ranking stage
 # knows how to test a sentence for; see retrieval/ranking.py.
 ANSWER_TYPES: tuple[tuple[str, str], ...] = (
-    ("reason", r"^(?:why|for\s+what\s+reason|what\s+(?:is|was)\s+the\s+reason)\b"),
+    # "why do the plaintiffs think …" asks for their argument, not a cause: no type.
+    ("reason", r"^(?:why|for\s+what\s+reason|what\s+(?:is|was)\s+the\s+reason)\b(?!\s+(?:do|does|did)\s+(?:the\s+)?\w+\s+(?:think|believe|say|claim|allege|argue|feel)\b)"),
     ("person", r"^(?:who|whom|whose)\b|^(?:which|what)\s+(?:person|people|lawyer|lawyers|attorney|attorneys|judge|judges|author|authors|plaintiff|plaintiffs|firm|company|companies|outlet|outlets)\b"),
     ("date", r"^(?:when|since\s+when|what\s+(?:year|date|day|month|time)|which\s+(?:year|date|day|month)|how\s+long\s+ago)\b"),
-    ("money", r"^(?:how\s+much|what\s+(?:amount|figure|sum|price))\b"),
+    ("money", r"^(?:how\s+much|what\s+(?:amount|figure|sum|price))\b"
+              r"|^what\s+(?:is|are|was|were)\s+the\s+(?:max|maximum|minimum|total|average|amount|size|value|cost|price)\b"),
     ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share))\b"),
     ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"),
     ("place", r"^(?:where|which\s+(?:court|state|country|countries|city|district)|in\s+what\s+court)\b"),
-    ("words", r"\b(?:respond|responded|react|reacted|reply|replied|comment|commented|statement|say|said)\b"),
+    # Someone's words, when saying is what is asked ("what did X say", "did X say anything
+    # about it", "how did X respond") rather than a frame for a claim ("the complaint says
+    # LinkedIn breached …").
+    ("words", r"\b(?:respond|responded|react|reacted|reply|replied|comment|commented|statement|say|said|says)\b"
+              r"(?:\s+(?:anything|something|much|publicly|about|on|to|after|when|in|so|at|of)\b.*)?\W*$"),
+)
+
+# Nouns for people and organisations: "which <noun>" or "who is the <noun>" asks for a
+# name, so only a sentence naming one near the noun answers it.
+PERSON_NOUNS = frozenset(
+    """person people lawyer lawyers attorney attorneys counsel firm firms judge judges
+    plaintiff plaintiffs defendant defendants author authors writer writers company
+    companies outlet outlets ceo executive executives official officials spokesperson
+    spokesman spokeswoman reporter reporters journalist journalists publisher publishers
+    regulator regulators""".split()
 )
 
 # "who is suing?": the asker wants the plaintiff, whom reporting names as "plaintiff" or
@@ -221,12 +239,12 @@ PLAINTIFF_WORD = "plaintiff"
 REASON_MARKERS = re.compile(
     r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|in\s+order\s+to|so\s+that|"
     r"reason|reasons|given\s+that|citing|cited|led\s+to|following|amid|in\s+response\s+to|"
-    r"in\s+light\s+of|thanks\s+to|to\s+avoid|to\s+protect|concerns?\s+(?:about|over))\b",
+    r"in\s+light\s+of|thanks\s+to|to\s+avoid|to\s+protect)\b",
     re.I,
 )
 # Verbs that report someone's words: the answer to "what did X say".
 SAYING = re.compile(
-    r"[\"“”]|\b(?:said|says|stated|told|commented|comment|declined|responded|denied|"
+    r"[\"“”]|\b(?:said|says|stated|stating|states|told|commented|comment|declined|responded|denied|"
     r"statement|spokesperson|spokesman|spokeswoman|insists?|called)\b",
     re.I,
 )
@@ -288,6 +306,18 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out"),
     ("withdrawn", r"withdrawn|withdrew|withdrawal"),
 )
+# A question names a step in any form ("did they settle?", "will it be dismissed?"); the
+# sources report it in the forms of STEPS. These are the forms questions add.
+STEP_QUESTION_FORMS = {
+    "filed": "file|files|sue|sues", "amended": "amend|amends|refile|refiles",
+    "transferred": "transfer|consolidate|stay", "certified": "certify|certifies",
+    "ruled": "rule|rules|decide|decided|decides", "appealed": "appeals",
+    "settled": "settle|settles|settling", "approved": "approve|approves|approving",
+    "dismissed": "dismiss|dismisses|drop|drops|dropping", "withdrawn": "withdraw|withdraws|withdrawing",
+}  # fmt: skip
+# Words that put a step in the future or the hypothetical ("will approve", "could be
+# dismissed", "is expected to settle").
+MODAL_WORDS = r"will|would|could|might|may|should|expected\s+to|set\s+to|plans?\s+to|likely\s+to|if"
 # Words that name a case.
 CASE_WORDS = r"(?:lawsuit|lawsuits|suit|suits|case|cases|complaint|class[- ]action|legal\s+action|litigation|settlement|deal)"
 # Reporting verbs: a step after one of these is what the complaint says someone did, not
@@ -296,7 +326,7 @@ REPORTING_VERBS = r"alleg\w*|claim\w*|say\w*|said|state\w*|argu\w*|accus\w*|cont
 # Words that ask where a case stands ("is it still going on?").
 STATUS_WORDS = (
     r"status|still|stand|stands|standing|ongoing|going\s+on|pending|over|outcome|latest|"
-    r"currently|now|happened|happening|resolved|ended|active|alive|continuing|news|update|"
+    r"currently|now|yet|happened|happening|resolved|ended|active|alive|continuing|news|update|"
     r"updates|where\s+(?:is|are|does)\s+(?:it|things|this|the\s+case)"
 )
 # Words that point at another case than the one the corpus is about.
