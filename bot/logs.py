@@ -117,6 +117,31 @@ class SecretRedactor(logging.Filter):
         return True
 
 
+# Every character that ends a line for str.splitlines (and so for many log viewers), and
+# how a text log line shows it instead.
+_LINE_BREAKS = str.maketrans(
+    {char: f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+     for char in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+)  # fmt: skip
+
+
+class TextFormatter(logging.Formatter):
+    """`TEXT_FORMAT`, with line breaks in the message shown escaped (as \\x0a etc.).
+
+    A message often carries what people sent (a question, a Slack body, an id); with a
+    line break in it, it could write what looks like a line of its own, e.g. a forged
+    "reload from slack user ...". A traceback, which comes after the message, keeps its
+    lines.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(TEXT_FORMAT)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        record.message = record.message.translate(_LINE_BREAKS)
+        return super().formatMessage(record)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, exception."""
 
@@ -169,7 +194,7 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> lo
         old.close()
     handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     setattr(handler, _HANDLER_MARK, True)
-    handler.setFormatter(JsonFormatter() if settings.log_json else logging.Formatter(TEXT_FORMAT))
+    handler.setFormatter(JsonFormatter() if settings.log_json else TextFormatter())
     # On the handler, not a logger: handler filters see records from every logger.
     handler.addFilter(RequestIdFilter())
     handler.addFilter(SecretRedactor.from_settings(settings))

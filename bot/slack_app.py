@@ -19,17 +19,22 @@ CASEBOT_HOST:CASEBOT_PORT/slack/events, checking every request's signature.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Coroutine
 from typing import Any, Literal
 
 import aiohttp
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -70,6 +75,15 @@ _DRAIN_SECONDS = 10.0
 # How long `start_slack` waits for the Socket Mode connection.
 _CONNECT_SECONDS = 30.0
 _POST_TIMEOUT = aiohttp.ClientTimeout(total=15)
+# HTTP mode: an idle connection (or one still trickling in its headers) is closed after
+# this long, as slack-bolt's own server does; aiohttp's default holds it for an hour.
+_KEEPALIVE_SECONDS = 75.0
+# ...and a request's body must have arrived this long after its headers.
+_READ_SECONDS = 10.0
+_LINGER_SECONDS = 1.0
+# Slack's rule: a request signed longer ago than this is a replay.
+_MAX_SIGNATURE_AGE = 5 * 60
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 _USER_MENTION = r"<@{user}(?:\|[^>]*)?>"
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -117,6 +131,7 @@ class SlackAdapter:
             signing_secret=secret.get_secret_value() if secret is not None else "",
             name="casebot",
         )
+        self._signing_key = secret.get_secret_value().encode() if secret is not None else b""
         self._bot_user_id: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
@@ -165,6 +180,9 @@ class SlackAdapter:
             _, pending = await asyncio.wait(set(self._tasks), timeout=_DRAIN_SECONDS)
             for task in pending:
                 task.cancel()
+            if pending:
+                # As the Discord adapter does: the operator learns answers were lost.
+                logger.warning("gave up on %d Slack answer(s) still running", len(pending))
             await asyncio.gather(*pending, return_exceptions=True)
         if self._http is not None:
             await self._http.close()
@@ -185,8 +203,14 @@ class SlackAdapter:
     # --- connecting --------------------------------------------------------------------
 
     async def _start_http(self) -> None:
-        web_app = self.app.web_app(path=EVENTS_PATH, port=self._settings.port)
-        self._runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=5.0)
+        web_app = web.Application()
+        web_app.router.add_post(EVENTS_PATH, self._on_http_request)
+        self._runner = web.AppRunner(
+            web_app, access_log=None, shutdown_timeout=5.0, keepalive_timeout=_KEEPALIVE_SECONDS,
+            # After a refused trickle, aiohttp reads on for this long (default 10 s) before
+            # it closes the connection.
+            lingering_time=_LINGER_SECONDS,
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._settings.host, self._settings.port)
         try:
@@ -241,6 +265,53 @@ class SlackAdapter:
                 f"({type(error).__name__})."
             ) from None
 
+    async def _on_http_request(self, request: web.Request) -> web.StreamResponse:
+        """One request to /slack/events: the signature checked on the raw body, then bolt.
+
+        bolt's own server parses the body first (a malformed one was a 500 and a
+        traceback) and logs every refused request with its body at INFO (31 MB of log from
+        one client, with forged lines and late requests' text and response_url). Here a
+        refusal is one short line with the reason, and nothing unsigned reaches bolt.
+        """
+        try:
+            async with asyncio.timeout(_READ_SECONDS):
+                body = await request.read()
+        except TimeoutError:
+            logger.warning("Slack: refused an HTTP request: its body took over %g s", _READ_SECONDS)
+            response = web.Response(status=408)
+            response.force_close()  # not kept alive
+            return response
+        reason = self._refusal(request, body)
+        if reason is not None:
+            logger.warning("Slack: refused an HTTP request: %s", reason)
+            return web.Response(status=401)
+        try:
+            bolt_request = AsyncBoltRequest(
+                body=body.decode("utf-8"), query=request.query_string, headers=request.headers
+            )
+        except Exception as error:  # noqa: BLE001 - any malformed body is the sender's fault
+            logger.warning(
+                "Slack: a signed HTTP request had a malformed body (%s)", type(error).__name__
+            )
+            return web.Response(status=400)
+        return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    def _refusal(self, request: web.Request, body: bytes) -> str | None:
+        """Why a request is not from Slack (or no longer), or None if it is signed and fresh."""
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not _TIMESTAMP.fullmatch(timestamp):
+            return "no valid X-Slack-Request-Timestamp"
+        if abs(time.time() - int(timestamp)) > _MAX_SIGNATURE_AGE:
+            return "its timestamp is more than 5 minutes off (a replay, or a wrong clock)"
+        # Slack signs the bytes it sends, whatever they are: checked as bytes, a signed body
+        # that is not UTF-8 is found malformed later, not mistaken for a forgery.
+        signed = b"v0:" + timestamp.encode() + b":" + body
+        expected = "v0=" + hmac.new(self._signing_key, signed, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected.encode(), signature.encode(errors="replace")):
+            return "bad signature"
+        return None
+
     # --- listeners ---------------------------------------------------------------------
 
     def _register(self) -> None:
@@ -253,7 +324,10 @@ class SlackAdapter:
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
         # Acknowledge first, within Slack's 3 seconds; the answer follows by response_url.
         await ack()
-        self._spawn(self._answer_command(body))
+        # A signed command can be replayed for 5 minutes: answer each trigger once.
+        trigger = body.get("trigger_id")
+        if not trigger or self._first_time(("command", str(trigger))):
+            self._spawn(self._answer_command(body))
 
     async def _on_mention(self, body: dict[str, Any], context: Any) -> None:
         event = body.get("event", {})
@@ -276,7 +350,10 @@ class SlackAdapter:
         if not user or not channel or not ts or user == self._bot_user_id:
             return False
         # Slack redelivers an event it thinks was not acknowledged in time.
-        key = (str(channel), str(ts))
+        return self._first_time((str(channel), str(ts)))
+
+    def _first_time(self, key: tuple[str, str]) -> bool:
+        """Whether `key` (a message, or a command's trigger) is seen for the first time."""
         if key in self._seen:
             return False
         self._seen[key] = None

@@ -261,7 +261,7 @@ class World:
         await self.slack.send_envelope("slash_commands", {
             "command": "/case", "text": text, "user_id": user, "user_name": user.lower(),
             "channel_id": "C0LOAD", "channel_name": "load", "team_id": TEAM_ID,
-            "team_domain": "fake", "api_app_id": APP_ID, "trigger_id": "t",
+            "team_domain": "fake", "api_app_id": APP_ID, "trigger_id": f"trigger-{key}",
             "response_url": self.slack.response_url(key),
         })  # fmt: skip
         return request

@@ -446,7 +446,7 @@ async def test_sigterm_stops_taking_work_finishes_answers_closes_the_store_and_e
             for key, (text, user) in commands.items():
                 body = {
                     "command": "/case", "text": text, "user_id": user, "channel_id": "C1",
-                    "team_id": "T1", "api_app_id": "A1", "trigger_id": "t",
+                    "team_id": "T1", "api_app_id": "A1", "trigger_id": f"trigger-{key}",
                     "response_url": slack.response_url(key),
                 }  # fmt: skip
                 envelopes.append(await slack.send_envelope("slash_commands", body))

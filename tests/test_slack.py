@@ -127,7 +127,7 @@ class Harness:
             "api_app_id": APP_ID,
             "is_enterprise_install": "false",
             "response_url": self.fake.response_url(key),
-            "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "trigger_id": f"13345224609.738474920.{key}",  # unique: replays are dropped
         }
 
     async def slash(self, text: str, *, user: str = MEMBER, **send: Any) -> tuple[int, float, str]:
