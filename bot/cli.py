@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot import __version__
-from bot.commands import Command
+from bot.commands import Command, for_console
 from bot.queries import load_index, query
 from bot.query_settings import QuerySettings, read_query_settings
 from bot.render_json import answer_to_json
@@ -203,7 +204,13 @@ def _print_answer(answer: Answer, *, as_json: bool, out: TextIO | None = None) -
     if as_json:
         print(json.dumps(answer_to_json(answer), ensure_ascii=False), file=out)
     else:
-        print(render_text(answer), file=out)
+        print(_console_text(for_console(answer, "casebot "), out), file=out)
+
+
+def _console_text(answer: Answer, out: TextIO) -> str:
+    # Wrapped to a terminal; piped into a file or another program, one line per line.
+    width = shutil.get_terminal_size().columns - 1 if out.isatty() else None
+    return render_text(answer, width=width)
 
 
 def _eval(path: Path, corpus: str | None) -> int:
@@ -278,25 +285,39 @@ async def _chat(
     caller = Caller(platform="console", user_id="console", is_admin=admin)
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
-    interactive = stdin.isatty()
+    interactive = stdin.isatty() and stdin is sys.stdin
+    if interactive:
+        # input() then edits lines and keeps this session's history (arrow keys); nothing
+        # is written to disk, as questions are not stored unless the operator allows it.
+        import readline  # noqa: F401
     # One person at their own terminal (or a script piped in) has no one to crowd out:
     # no rate limit. The question length limit still applies.
     desk = await Desk.open(settings.model_copy(update={"rate_limit": 0}))
     try:
         while True:
-            if interactive:
-                print(PROMPT, end="", file=stdout, flush=True)
             # A blocking read is fine: nothing else runs on the loop between two lines, and
             # reading in a thread would leave Ctrl-C waiting for one more line.
-            line = stdin.readline()
-            if not line:
+            line = _read_line(stdin, interactive)
+            if line is None:
                 if interactive:
                     print(file=stdout)
                 return EXIT_OK
-            reply = await desk.handle(line.rstrip("\n"), caller)
-            print(render_text(reply.answer), end="\n\n", file=stdout, flush=True)
+            reply = await desk.handle(line, caller)
+            text = _console_text(for_console(reply.answer), stdout)
+            print(text, end="\n\n", file=stdout, flush=True)
     finally:
         await desk.close()
+
+
+def _read_line(stdin: TextIO, interactive: bool) -> str | None:
+    """The next line typed or piped in, or None at the end of input."""
+    if interactive:
+        try:
+            return input(PROMPT)
+        except EOFError:
+            return None
+    line = stdin.readline()
+    return line.rstrip("\n") if line else None
 
 
 async def _serve(settings: Settings) -> int:

@@ -7,7 +7,7 @@ go through `parse_command`, so a user gets the same behaviour wherever they type
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from retrieval.model import Answer
@@ -100,6 +100,9 @@ class Command:
 
 
 _SLASH_PREFIX = re.compile(rf"^/{SLASH_COMMAND}(?:\s+|$)", re.IGNORECASE)
+# "@casebot sources" typed as plain text (the console, or a chat without autocomplete):
+# the platforms' real mentions are taken off by the adapters before parsing.
+_TYPED_MENTION = re.compile(r"^@casebot\b[:,]?\s*", re.IGNORECASE)
 _BARE_PREFIX = re.compile(rf"^{SLASH_COMMAND}(?:\s+|$)", re.IGNORECASE)
 # Longer "unknown commands" are echoed back cut to this, so a reply can't be used to post
 # an arbitrary long text.
@@ -111,6 +114,7 @@ def parse_command(text: str) -> Command:
 
     Rules, in order:
 
+    * A leading "@casebot" typed as text is stripped.
     * A leading "/case" is stripped. A leading bare "case" is stripped for recognising a
       subcommand, but stays in a question ("case dismissed?" is asked as typed).
     * Nothing left → help.
@@ -120,7 +124,8 @@ def parse_command(text: str) -> Command:
     * One word that is not a subcommand and has no "?" → help, naming the unknown word.
     * Anything else → a question: the whole text.
     """
-    question = _SLASH_PREFIX.sub("", text.strip(), count=1).strip()
+    text = _TYPED_MENTION.sub("", text.strip(), count=1)
+    question = _SLASH_PREFIX.sub("", text, count=1).strip()
     rest = _BARE_PREFIX.sub("", question, count=1).strip()
     if not rest:
         return Command(name="help")
@@ -158,17 +163,35 @@ HELP_INTRO = (
 )
 
 
-def help_lines() -> tuple[str, ...]:
-    """The help text after the intro: one line per command, then how to ask questions."""
-    lines = [f"/{SLASH_COMMAND} {spec.usage} — {spec.description}" for spec in COMMANDS]
-    lines.append(
-        f"Any other text is a question, e.g. /{SLASH_COMMAND} who is suing LinkedIn?"
-    )
-    lines.append(
-        "In Slack threads (where slash commands don't work) and anywhere else, mention me "
-        "with a question, e.g. @casebot when was the suit filed?"
-    )
+def help_lines(*, console: bool = False) -> tuple[str, ...]:
+    """The help text after the intro: one line per command, then how to ask questions.
+
+    In Slack and Discord commands are typed after /case; in `casebot chat` on their own,
+    and there are no threads or mentions to explain.
+    """
+    typed = "" if console else f"/{SLASH_COMMAND} "
+    lines = [f"{typed}{spec.usage} — {spec.description}" for spec in COMMANDS]
+    lines.append(f"Any other text is a question, e.g. {typed}who is suing LinkedIn?")
+    if not console:
+        lines.append(
+            "In Slack threads (where slash commands don't work) and anywhere else, mention "
+            "me with a question, e.g. @casebot when was the suit filed?"
+        )
     return tuple(lines)
+
+
+# A command named in an answer's notes, as chat platforms type it ("`/case sources`").
+_NAMED_COMMAND = re.compile(rf"`/{SLASH_COMMAND} ([a-z]+)`")
+
+
+def for_console(answer: Answer, typed: str = "") -> Answer:
+    """`answer` as the console says it: its help and the commands its notes name, typed
+    with `typed` before them ("" in `casebot chat`, "casebot " on the command line)."""
+    if answer.kind == "help":
+        notes = help_lines(console=True)
+    else:
+        notes = tuple(_NAMED_COMMAND.sub(rf"`{typed}\1`", note) for note in answer.notes)
+    return replace(answer, notes=notes)
 
 
 def help_answer(unknown: str | None = None) -> Answer:

@@ -230,7 +230,10 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         # user_version is part of the transaction, so a failed migration leaves the old
         # version and no half-made tables.
         await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
-        logger.info("migrated the database to schema version %d", target)
+        # Upgrading a database is news to an operator; creating a new one (the first
+        # `casebot chat` in a directory) is not.
+        level = logging.INFO if version > 0 else logging.DEBUG
+        logger.log(level, "migrated the database to schema version %d", target)
 
 
 def _now() -> str:
