@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+import retrieval.spelling
 import retrieval.timeline
 from bot import builder
 from bot.commands import Command, parse_command
@@ -137,6 +138,8 @@ class Desk:
         try:
             try:
                 index = await asyncio.to_thread(load_index, settings.corpus_dir)
+                # The word lists spelling tolerance reads, loaded before the first question.
+                await asyncio.to_thread(retrieval.spelling.warm)
             except CorpusError as error:
                 await _record_failed_load(
                     store, [str(p) for p in error.problems], by_platform=_SYSTEM, by_user=_SYSTEM

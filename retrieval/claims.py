@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from retrieval import developments
 from retrieval.dates import MONTHS, find_dates
 from retrieval.analyzer import QueryGroup
 from retrieval.index import Index
@@ -38,6 +39,8 @@ class Sentence:
     all_terms: frozenset[str]  # every index term, values included
     dates: tuple[str, ...]  # date labels at their precision ("August 2024")
     figures: tuple[str, ...]  # money as written, normalised ("$1000")
+    step: str | None = None  # the procedural step it reports, if any (developments.step)
+    other_case: bool = False  # about another case than this one (developments.about_other_case)
 
     @property
     def text(self) -> str:
@@ -75,14 +78,22 @@ def sentence_at(index: Index, passage: Passage, position: int) -> Sentence:
 
 def _analyse(index: Index, passage: Passage) -> list[Sentence]:
     out = []
-    for start, end in passage.sentences:
-        text = passage.text[start:end]
+    texts = passage.sentence_texts()
+    for i, (start, end) in enumerate(passage.sentences):
+        text = texts[i]
         mentions = [m for m in find_dates(text) if not m.relative]
         figures = tuple(dict.fromkeys(_normalise_money(m.group()) for m in _MONEY.finditer(text)))
         all_terms = frozenset(index.analyzer.terms(text))
         terms = frozenset(t for t in all_terms if not _is_value(t))
         dates = tuple(dict.fromkeys(m.label for m in mentions))
-        out.append(Sentence(passage, start, end, terms, all_terms, dates, figures))
+        following = texts[i + 1] if i + 1 < len(texts) else ""
+        out.append(
+            Sentence(
+                passage, start, end, terms, all_terms, dates, figures,
+                step=developments.step(text),
+                other_case=developments.about_other_case(text, following),
+            )
+        )  # fmt: skip
     return out
 
 

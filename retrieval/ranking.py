@@ -105,7 +105,7 @@ def rank(
         analysed = claims.sentences_of(index, passage)
         for i, sentence in enumerate(analysed):
             held_words = frozenset(g.word for g in groups if _holds(g, sentence.all_terms))
-            reports_step = bool(question.steps) and developments.step(sentence.text) in question.steps
+            reports_step = bool(question.steps) and sentence.step in question.steps
             if reports_step:
                 # "when was it filed?": a sentence reporting the filing holds the words
                 # that name it, whichever verb it uses ("was this week accused").
@@ -135,8 +135,7 @@ def rank(
                 score *= ANSWER_TYPE_BOOST
             elif wanted_type in STRICT_TYPES or question.names_wanted:
                 score *= UNTYPED_PENALTY
-            following = analysed[i + 1].text if i + 1 < len(analysed) else ""
-            if not other_case_asked and developments.about_other_case(sentence.text, following):
+            if not other_case_asked and sentence.other_case:
                 score *= OTHER_CASE_PENALTY
             scored.append(Scored(sentence, score, coverage, held_words, typed))
     scored.sort(key=lambda s: (-s.score, s.sentence.passage.id, s.sentence.start))
@@ -149,7 +148,12 @@ _STEP_WORD = re.compile(rf"^(?:{'|'.join(pattern for _, pattern in vocab.STEPS)}
 def _with_steps(index: Index, question: Question, passages: list) -> list:
     seen = {p.id for p, _ in passages}
     floor = passages[-1][1] if passages else 1.0
-    extra = [(d.passage, floor) for d in index.developments if d.step in question.steps and d.passage.id not in seen]
+    by_step = index.memo.get("developments_by_step")
+    if by_step is None:
+        by_step = index.memo["developments_by_step"] = {}
+        for d in index.developments:
+            by_step.setdefault(d.step, []).append(d)
+    extra = [(d.passage, floor) for name in question.steps for d in by_step.get(name, ()) if d.passage.id not in seen]
     unique = list({p.id: (p, s) for p, s in extra}.values())
     return passages + unique[:PASSAGES_CONSIDERED]
 

@@ -94,3 +94,9 @@ class Speller:
                 if choice in self._counts or useful(choice):
                     return choice
         return None
+
+
+def warm() -> None:
+    """Load the English word lists now (~0.5 s) rather than on the first question."""
+    zipf("the")
+    _english()

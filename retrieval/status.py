@@ -34,7 +34,7 @@ class Slot:
 
 
 def _reports(step_name: str) -> Callable[[claims.Sentence], bool]:
-    return lambda s: developments.step(s.text) == step_name
+    return lambda s: s.step == step_name
 
 
 _ALLEGES = re.compile(r"\b(?:alleg\w*|accus\w*|claim\w*|violat\w*|breach\w*|infring\w*)\b", re.I)
@@ -51,7 +51,7 @@ SLOTS: tuple[Slot, ...] = (
         "Plaintiff",
         "who filed the lawsuit plaintiff on behalf of",
         "person",
-        lambda s: _person(s) and developments.step(s.text) == "filed",
+        lambda s: _person(s) and s.step == "filed",
     ),
     Slot("Claims", "what does the lawsuit allege violated law", None, lambda s: bool(_ALLEGES.search(s.text))),
     Slot("Sought", "how much damages does the lawsuit seek", "money", lambda s: bool(_SEEKS.search(s.text))),
@@ -87,8 +87,7 @@ def status(index: Index) -> Answer:
             if item.coverage < MIN_SLOT_COVERAGE:
                 break
             sentence = item.sentence
-            following = _following(index, sentence)
-            if developments.about_other_case(sentence.text, following) or not slot.accepts(sentence):
+            if sentence.other_case or not slot.accepts(sentence):
                 continue
             if any(sentence == other or claims.similarity(index, sentence, other) >= claims.SAME_CLAIM for other in chosen):
                 continue
@@ -108,11 +107,3 @@ def status(index: Index) -> Answer:
         conflicts=tuple(conflicts),
         loaded_at=index.corpus.loaded_at,
     )
-
-
-def _following(index: Index, sentence: claims.Sentence) -> str:
-    analysed = claims.sentences_of(index, sentence.passage)
-    for i, s in enumerate(analysed):
-        if s.start == sentence.start:
-            return analysed[i + 1].text if i + 1 < len(analysed) else ""
-    return ""

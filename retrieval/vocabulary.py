@@ -47,7 +47,7 @@ STOP_WORDS = frozenset(
 # ordinary words and stay searchable; only questions drop them.
 FILLER_WORDS = frozenset(
     """
-    tell told say said says know known explain describe give gave get got go goes going
+    say said says known explain describe give gave get got go goes going
     happen happened happening mean means meant please anything something thing things
     kind sort much many way ways now currently current still really actually exactly
     latest recent recently new update updates details detail info information
@@ -116,7 +116,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bbig\s+deal\b", "important"),
     (r"\b(?:case|docket)\s+(?:number|no|#)", "docket number"),
     # Openings that only say a question follows.
-    (r"^(?:any\s+idea|(?:do|does)\s+(?:you|anyone|anybody)\s+know|can\s+(?:you|someone|anyone)\s+tell\s+me|"
+    (r"^(?:any\s+idea|(?:do|does)\s+(?:you|anyone|anybody)\s+know|(?:can|could)\s+(?:you|someone|anyone)\s+tell\s+(?:me|us)|"
+     r"(?:please\s+)?tell\s+(?:me|us)(?:\s+about)?|"
      r"(?:i\s+)?(?:was\s+)?wondering|quick\s+question|question)[\s,:]+", ""),
 )
 
