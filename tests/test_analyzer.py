@@ -76,6 +76,4 @@ def test_synonyms_expand_at_lower_weight_and_count_as_one_group():
 
 
 def test_question_filler_words_are_not_query_terms():
-    assert [g.word for g in Analyzer().query("Can you tell me what happened to the lawsuit?")] == [
-        "lawsuit"
-    ]
+    assert [g.word for g in Analyzer().query("So what happened to the lawsuit, basically?")] == ["lawsuit"]

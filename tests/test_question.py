@@ -86,3 +86,8 @@ def test_questions_about_the_sources_are_told_apart(seed_index):
 def test_a_question_of_several_parts_is_split(seed_index):
     q = read_question(seed_index, "who filed it, in which court, and for how much")
     assert [p.answer_type for p in q.parts] == ["person", "place", "money"]
+
+
+def test_tell_me_is_a_frame_but_tell_anyone_is_content(seed_index):
+    assert [g.word for g in read_question(seed_index, "Can you tell me what happened to the lawsuit?").groups] == ["lawsuit"]
+    assert "tell" in {g.word for g in read_question(seed_index, "did linkedin tell anyone").groups}
