@@ -26,13 +26,18 @@ _FULL = "|".join(m for m in MONTHS if len(m) > 4 or m in {"may", "june", "july"}
 _ABBR = "|".join(m for m in MONTHS if len(m) <= 4 and m not in {"may", "june", "july"})
 _MONTH = rf"(?:(?:{_FULL})|(?:{_ABBR})\.)"
 _YEAR = r"(?:19|20)\d\d"
+# Month names that date something without a year ("in June", "on January 30"): only the
+# full names, "May" only after a preposition (the m6 form), so the verb is not a month.
+_NAMED = "|".join(m for m in MONTHS if len(m) > 3 and m != "sept")
 _MENTION = re.compile(
     rf"""
     (?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>{_YEAR})\b
   | \b(?P<d2>\d{{1,2}})\s+(?P<m2>{_MONTH})\s+(?P<y2>{_YEAR})\b
   | (?P<m3>{_MONTH})\s+(?:of\s+)?(?P<y3>{_YEAR})\b
   | (?<![\d$.,])\b(?P<y4>{_YEAR})\b(?![.,]\d)
-  | \b(?P<rel>today|yesterday|this\s+week|last\s+year|this\s+year|earlier\s+today)\b
+  | (?P<m5>{_NAMED})\s+(?P<d5>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d)
+  | \b(?:in|since|by|until|through|during|last|this|early|late|mid|mid-)\s*(?P<m6>{_NAMED})\b(?!\s*,?\s*(?:of\s+)?\d)
+  | \b(?P<rel>today|yesterday|this\s+week|last\s+year|this\s+year|earlier\s+today|last\s+month)\b
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -83,7 +88,15 @@ def find_dates(text: str, *, reported: date | None = None) -> list[DateMention]:
                 when, precision = date(int(m.group("y3")), _month(m.group("m3")), 1), "month"
             elif m.group("y4"):
                 when, precision = date(int(m.group("y4")), 1, 1), "year"
-            elif reported is not None:
+            elif reported is None:
+                pass
+            elif m.group("m5"):
+                if m.group("m5").casefold() == "may":
+                    continue  # "may 5" reads as the verb as often as the month
+                when, precision, relative = _in_year_before(reported, _month(m.group("m5")), int(m.group("d5"))), "day", True
+            elif m.group("m6"):
+                when, precision, relative = _in_year_before(reported, _month(m.group("m6")), 1), "month", True
+            else:
                 when, precision, relative = _relative(m.group("rel"), reported)
         except ValueError:  # "February 30, 2025": not a date, so not a mention
             continue
@@ -92,8 +105,18 @@ def find_dates(text: str, *, reported: date | None = None) -> list[DateMention]:
     return found
 
 
+def _in_year_before(reported: date, month: int, day: int) -> date:
+    """A month (and day) given without a year: the latest one on or before the report
+    ("in June", reported in September 2025, is June 2025; reported in March, June 2024)."""
+    candidate = date(reported.year, month, day)
+    return candidate if candidate <= reported else date(reported.year - 1, month, day)
+
+
 def _relative(phrase: str, reported: date) -> tuple[date, Precision, bool]:
     phrase = " ".join(phrase.casefold().split())
+    if phrase == "last month":
+        year, month = (reported.year, reported.month - 1) if reported.month > 1 else (reported.year - 1, 12)
+        return date(year, month, 1), "month", True
     if phrase in {"today", "earlier today", "this week"}:
         return reported, "day", True
     if phrase == "yesterday":

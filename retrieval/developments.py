@@ -34,7 +34,9 @@ _STEP_PATTERNS = tuple(
 )
 # "the previous lawsuit", "an earlier class action", "a separate case": another case.
 _OTHER_CASE = re.compile(
-    rf"\b(?:{OTHER_CASE_WORDS})\s+(?:[\w$.,-]+\s+){{0,3}}{_CASE}",
+    rf"\b(?:{OTHER_CASE_WORDS})\s+(?:[\w$.,-]+\s+){{0,3}}{_CASE}"
+    # "for instance, Universal Music's 2023 lawsuit": a case given as an example.
+    rf"|\b(?:for\s+(?:instance|example)|such\s+as|including)\b[^.;]{{0,60}}?\b{_CASE}",
     re.I,
 )
 
@@ -45,12 +47,17 @@ _ANY_CASE = re.compile(rf"\b{_CASE}\b", re.I)
 
 
 _MODAL = re.compile(rf"\b(?:{MODAL_WORDS})\b", re.I)
+_SUED = re.compile(r"\b(?:sued|sues|suing)\b", re.I)
 
 
 def step(sentence: str) -> str | None:
     """The strongest procedural step a sentence reports about a case, if any."""
-    if not (_ANY_STEP.search(sentence) and _ANY_CASE.search(sentence)):
+    if not _ANY_STEP.search(sentence):
         return None
+    if not _ANY_CASE.search(sentence):
+        # "sued" names the case by itself: "A rival baker sued the bakery on Monday".
+        match = _SUED.search(sentence)
+        return "filed" if match and not _MODAL.search(sentence, 0, match.start()) else None
     found = []
     for name, pattern in _STEP_PATTERNS:
         match = pattern.search(sentence)
@@ -113,7 +120,7 @@ def find_developments(passages: Iterable[Passage]) -> tuple[Development, ...]:
     """
     found = []
     for passage in passages:
-        if not (_ANY_STEP.search(passage.text) and _ANY_CASE.search(passage.text)):
+        if not _ANY_STEP.search(passage.text):
             continue
         texts = passage.sentence_texts()
         for i, text in enumerate(texts):

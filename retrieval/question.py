@@ -92,6 +92,7 @@ _FOCUS = re.compile(
     r"|^(?:who|whom)\s+(?:is|are|was|were)\s+(?:the|a|an)\s+"
     r"|^how\s+(?:many|much)\s+"
 )
+_QUALIFIER = re.compile(r"^(?:\S+\s+){1,6}?(?:for|of|against|behind|representing|on\s+behalf\s+of)\s+(.+)$")
 _STEP_WORDS = tuple(
     (name, re.compile(rf"\b(?:{pattern}|{vocab.STEP_QUESTION_FORMS.get(name, pattern)})\b"))
     for name, pattern in vocab.STEPS
@@ -146,6 +147,21 @@ def read_question(index: Index, text: str) -> Question:
     if about_sources is None:
         groups = [g for g in groups if g.word not in vocab.SOURCE_WORDS]
     groups = _merge_names(index, groups)
+    focus = _focus(index, reading)
+    # "which judge", "who is the attorney": only a name answers. ("Who is suing?" may be
+    # answered by "a Premium customer".)
+    names_wanted = focus is not None and focus in {analyzer.term(w) for w in vocab.PERSON_NOUNS}
+    if names_wanted and answer_type is None:
+        answer_type = "person"
+    # "who is the lawyer *for the plaintiff*": what follows the thing asked for only
+    # qualifies it; a qualifier the sources never use must not sink the question.
+    focus_known = any(focus in g.terms and any(index.knows(t) for t in g.terms) for g in groups)
+    qualifier = _QUALIFIER.search(reading) if focus_known else None
+    if qualifier:
+        said = set(analyzer.terms(qualifier.group(1)))
+        groups = [
+            g for g in groups if not (analyzer.term(g.word) in said and not any(index.knows(t) for t in g.terms))
+        ]
     # "… if they win": a condition of the question, not what it asks; it may tip the
     # ranking but must not decide coverage.
     condition = re.search(r"\bif\b(.+)$", reading)
@@ -168,10 +184,6 @@ def read_question(index: Index, text: str) -> Question:
         for g in groups
         if not g.optional and not any(index.knows(t) for t in g.terms)
     )
-    focus = _focus(index, reading)
-    names_wanted = focus is not None and focus in {analyzer.term(w) for w in vocab.PERSON_NOUNS}
-    if names_wanted and answer_type is None:
-        answer_type = "person"
 
     return Question(
         text=text,
@@ -232,8 +244,9 @@ def _merge_names(index: Index, groups: list[QueryGroup]) -> list[QueryGroup]:
 
 
 def _known_reading(index: Index, word: str) -> bool:
-    """Whether the sources know a word, or a synonym of it, or it is a word without topic."""
-    if word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
+    """Whether reading a typo as this English word helps: the sources know it (or a synonym),
+    it is a word without topic, or it is common English, which then weighs as such."""
+    if word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS or zipf(word) >= COMMON_ZIPF:
         return True
     return any(index.knows(t) for g in index.analyzer.query(word) for t in g.terms)
 
@@ -305,6 +318,10 @@ def unknown_weight(index: Index, word: str) -> float:
 
 
 ORDINARY_SHARE = 0.5
+# A typo is read as an English word the sources don't use only if the word is this common
+# ("plaintiff" 3.6, "excluded" 3.9); a rarer one ("refine" 3.3 for "refile") is no safer a
+# reading than the typo itself.
+COMMON_ZIPF = 3.5
 
 
 _SYNONYM_WORDS = frozenset(word for group in vocab.SYNONYMS for word in group)

@@ -130,7 +130,11 @@ def rank(
                 # "which regions …" may be answered by naming them ("Canada, the EU"), not
                 # otherwise by a sentence that never mentions what is asked about.
                 score *= FOCUS_MISSING_PENALTY
-            typed = bool(wants and wants(sentence)) and _near_focus(index, question, wanted_type, sentence)
+            if wanted_type == "person":
+                typed = _names_someone_else(index, question, sentence)
+            else:
+                typed = bool(wants and wants(sentence))
+            typed = typed and _near_focus(index, question, wanted_type, sentence)
             if typed:
                 score *= ANSWER_TYPE_BOOST
             elif wanted_type in STRICT_TYPES or question.names_wanted:
@@ -172,15 +176,21 @@ def _best_term(group: QueryGroup, words: frozenset[str]) -> float:
 _CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:De\s+La|de|van|von|[A-Z][a-z]+|[A-Z]\.))+\b")
 
 
-def names_a_person(text: str) -> bool:
+def names_a_person(text: str, *, asked: Callable[[str], bool] = lambda word: False) -> bool:
     """Whether a sentence names a person: a run of two or more capitalised words, not at
-    the start of the sentence, that doesn't end like the name of a law or an institution."""
+    the start of the sentence, that doesn't end like the name of a law or an institution.
+
+    Args:
+        asked: whether a word is one of the question's own; a name ending in one
+            ("Sunny Bakery" for "who is suing the bakery?") is who was asked about, not
+            the answer.
+    """
     first_word = len(text) - len(text.lstrip(" \"“‘'([—–-"))
     for m in _CAPITALISED_RUN.finditer(text):
         words = m.group().split()
         if m.start() <= first_word:
             words = words[1:]  # "But Judge Alsup": the sentence's own capital is no name
-        if len(words) >= 2 and words[-1] not in vocab.NOT_A_PERSON_ENDINGS:
+        if len(words) >= 2 and words[-1] not in vocab.NOT_A_PERSON_ENDINGS and not asked(words[-1]):
             return True
     return False
 
@@ -266,6 +276,14 @@ _SAYING_VERB = re.compile(
     re.I,
 )
 UNTYPED_PENALTY = 0.6
+
+
+def _names_someone_else(index: Index, question: Question, sentence: claims.Sentence) -> bool:
+    asked = {t for g in question.groups for t in g.terms}
+    own = lambda word: index.analyzer.term(word.casefold()) in asked  # noqa: E731
+    return names_a_person(sentence.text, asked=own) or bool(
+        (m := vocab.ORGANISATION.search(sentence.text)) and not own(m.group().split()[0].rstrip(","))
+    )
 
 
 def answer_test(answer_type: AnswerType | None) -> Callable[[claims.Sentence], bool] | None:

@@ -22,7 +22,7 @@ from retrieval.quoting import make_quote
 from retrieval.ranking import answer_test, rank
 
 # A slot's sentence must hold at least this share of its question.
-MIN_SLOT_COVERAGE = 0.3
+MIN_SLOT_COVERAGE = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +82,14 @@ def status(index: Index) -> Answer:
         sentence = claims.sentence_at(index, newest.passage, newest.sentence)
         add(sentence, "Latest", index.analyzer.query(sentence.text))
     for slot in SLOTS:
-        question = replace(read_question(index, slot.question), answer_type=slot.answer_type, focus=None)
+        asked = read_question(index, slot.question)
+        # A slot's search words that this corpus never uses ("plaintiff" where the sources
+        # say "filed by") are no part of what a sentence must hold.
+        known = tuple(g for g in asked.groups if any(index.knows(t) for t in g.terms))
+        question = replace(asked, groups=known, unknown=(), answer_type=slot.answer_type, focus=None)
         for item in rank(index, question):
             if item.coverage < MIN_SLOT_COVERAGE:
-                break
+                continue
             sentence = item.sentence
             if sentence.other_case or not slot.accepts(sentence):
                 continue

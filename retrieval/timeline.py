@@ -8,15 +8,19 @@ give different dates for the same claim are flagged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from retrieval import claims
 from retrieval.quoting import make_quote
 from retrieval.dates import DateMention, find_dates
-from retrieval.developments import about_other_case, step
+from retrieval.developments import step
+from retrieval.vocabulary import FIGURE_WORDS, MODAL_WORDS
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Event
 
+
+_MODAL = re.compile(rf"\b(?:{MODAL_WORDS})\b", re.I)
 
 # Two sentences that give the same date need less in common to be one event than two
 # sentences in general need to make one claim: the shared date already ties them.
@@ -105,14 +109,14 @@ def _candidates(index: Index) -> list[_Candidate]:
     for passage in index.passages:
         sentences = claims.sentences_of(index, passage)
         for i, sentence in enumerate(sentences):
-            following = sentences[i + 1].text if i + 1 < len(sentences) else ""
-            if about_other_case(sentence.text, following):
+            if sentence.other_case or (sentence.figures and sentence.step is None and FIGURE_WORDS.search(sentence.text)):
                 continue
-            # "last year" is too vague to date an event by; "today" is not.
+            # "last year" is too vague to date an event by; "today" is not. A date after
+            # "would", "could", "will" is of something foretold or imagined, not an event.
             mentions = [
                 m
                 for m in find_dates(sentence.text, reported=passage.date)
-                if not (m.relative and m.precision == "year")
+                if not (m.relative and m.precision == "year") and not _MODAL.search(sentence.text, 0, m.start)
             ]
             if mentions:
                 # The first date a sentence gives is the one its event happened on.

@@ -73,7 +73,13 @@ CONTRACTIONS = {
     "shouldnt": "should not", "wont": "will not", "havent": "have not", "hasnt": "has not",
     "hadnt": "had not", "im": "i am", "ive": "i have", "youre": "you are",
     "theyre": "they are", "theyve": "they have", "weve": "we have", "aint": "is not",
-    "whatre": "what are", "howd": "how did", "whatd": "what did", "wheres": "where is",
+    "whatre": "what are", "howd": "how did", "whatd": "what did",
+    # With the apostrophe, where a question's shape depends on it ("who's the lawyer").
+    "who's": "who is", "what's": "what is", "where's": "where is", "when's": "when is",
+    "how's": "how is", "why's": "why is", "that's": "that is", "there's": "there is",
+    "isn't": "is not", "aren't": "are not", "wasn't": "was not", "weren't": "were not",
+    "don't": "do not", "doesn't": "does not", "didn't": "did not", "can't": "can not",
+    "won't": "will not", "hasn't": "has not", "haven't": "have not",
 }  # fmt: skip
 
 # Chat shorthand, read as the words it stands for.
@@ -310,12 +316,19 @@ STEPS: tuple[tuple[str, str], ...] = (
 # A question names a step in any form ("did they settle?", "will it be dismissed?"); the
 # sources report it in the forms of STEPS. These are the forms questions add.
 STEP_QUESTION_FORMS = {
-    "filed": "file|files|sue|sues", "amended": "amend|amends|refile|refiles",
+    "filed": "file|files|sue|sues|suing|sued", "amended": "amend|amends|refile|refiles",
     "transferred": "transfer|consolidate|stay", "certified": "certify|certifies",
     "ruled": "rule|rules|decide|decided|decides", "appealed": "appeals",
     "settled": "settle|settles|settling", "approved": "approve|approves|approving",
     "dismissed": "dismiss|dismisses|drop|drops|dropping", "withdrawn": "withdraw|withdraws|withdrawing",
 }  # fmt: skip
+# Words of a business figure: "$1.7 billion in revenue in 2023" dates a figure, not an event
+# of the case.
+FIGURE_WORDS = re.compile(
+    r"\b(?:revenue|revenues|profit|profits|earnings|sales|income|turnover|valued|valuation|"
+    r"worth|market\s+share|users|subscribers|members)\b",
+    re.I,
+)
 # Words that put a step in the future or the hypothetical ("will approve", "could be
 # dismissed", "is expected to settle").
 MODAL_WORDS = r"will|would|could|might|may|should|expected\s+to|set\s+to|plans?\s+to|likely\s+to|if"
