@@ -13,7 +13,8 @@ Every text that comes from outside casebot (corpus sentences, titles, outlet nam
 user's question) is escaped, so it can't ping @channel or a user, or make a link. The only
 links are the ones built here from the sources' URLs.
 
-Quotes are the exception to mrkdwn: each is a `rich_text_quote`, whose text Slack shows
+Quotes are the exception to mrkdwn: each is a `rich_text_quote` (a timeline's lines are
+rich text sections), whose text Slack shows
 exactly as written (no *bold*, _italics_, ~strike~, `code` or :emoji: from a sentence that
 happens to contain those characters, and no mentions or links: those would need elements
 of their own). So a quote is verbatim on screen too, and needs no escaping.
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote as percent_encode
 
-from bot.render_text import format_date, format_time, render_text
+from bot.render_text import format_date, format_time, quoted, render_text
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 Block = dict[str, Any]
@@ -76,7 +77,7 @@ def render_slack(answer: Answer) -> SlackMessage:
     if answer.text.strip():
         units.append(_Unit((section(clip(answer.text, MAX_TEXT_CHARS)),)))
     units.extend(_Unit(_quote_blocks(quote), noun="quote") for quote in answer.quotes)
-    units.extend(_packed((_event_line(event) for event in answer.events), noun="event"))
+    units.extend(_packed_rich((_event_line(event) for event in answer.events), noun="event"))
     # After what it is about, as the lead text says ("see below"); but it claims room
     # first, so no amount of quotes or events can push the warning out.
     units.extend(
@@ -211,17 +212,29 @@ def _conflict_blocks(conflict: Conflict) -> tuple[Block, ...]:
     return tuple(section(text) for text in texts)
 
 
-def _event_line(event: Event) -> str:
-    # "(reported)": the source gives no date for the event, only that of its report.
-    when = f"*{event.when}* (reported)" if event.reported else f"*{event.when}*"
+def _event_line(event: Event) -> Block:
+    """A timeline line in rich text, so its quote shows as written, like every quote."""
     quote = event.quote
-    line = (
-        f"{when}  “{clip(quote.text, _MAX_LINE_QUOTE_CHARS)}” — "
-        f"{link(quote.source.url, quote.source.name)}"
-    )
+    runs = [_rich_text(event.when, bold=True)]
+    # "(reported)": the source gives no date for the event, only that of its report.
+    if event.reported:
+        runs.append(_rich_text(" (reported)"))
+    text = quoted(clip(quote.text, _MAX_LINE_QUOTE_CHARS, mrkdwn=False))
+    runs.append(_rich_text(f"  {text} — "))
+    runs.append(_rich_link(quote.source.url, clip(quote.source.name, _MAX_LABEL_CHARS, mrkdwn=False)))
     if quote.also_in:
-        line += f"; also reported by {_names(quote.also_in)}"
-    return line
+        names = clip(", ".join(s.name for s in quote.also_in), _MAX_NAMES_CHARS, mrkdwn=False)
+        runs.append(_rich_text(f"; also reported by {names}"))
+    return {"type": "rich_text_section", "elements": runs}
+
+
+def _rich_link(url: str | None, label: str) -> dict[str, Any]:
+    """A link run to an http(s) URL, or just the label when `url` can't be one."""
+    if url and _LINKABLE.match(url) and not any(c.isspace() for c in url) and (
+        width(url) <= _MAX_URL_CHARS
+    ):
+        return {"type": "link", "url": url, "text": label}
+    return _rich_text(label)
 
 
 def _source_line(summary: SourceSummary) -> str:
@@ -291,6 +304,24 @@ def _packed(lines: Iterable[str], *, noun: str) -> list[_Unit]:
     units = []
     for text in _pack(list(lines)):
         units.append(_Unit((section(text),), noun=noun, items=text.count("\n") + 1))
+    return units
+
+
+def _packed_rich(lines: Iterable[Block], *, noun: str) -> list[_Unit]:
+    """Rich text lines (sections) packed into blocks of at most MAX_TEXT_CHARS of text."""
+    units: list[_Unit] = []
+    group: list[Block] = []
+    size = 0
+    for line in lines:
+        extra = sum(width(run["text"]) for run in line["elements"])
+        if group and size + extra > MAX_TEXT_CHARS:
+            units.append(_Unit(({"type": "rich_text", "elements": group},), noun=noun,
+                               items=len(group)))  # fmt: skip
+            group, size = [], 0
+        group.append(line)
+        size += extra
+    if group:
+        units.append(_Unit(({"type": "rich_text", "elements": group},), noun=noun, items=len(group)))
     return units
 
 

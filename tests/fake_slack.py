@@ -297,12 +297,15 @@ def block_kit_problems(blocks: Any) -> list[str]:
                 problems.append(f"block {number}: header of {_width(text)} characters")
             texts.append(block.get("text", {}))
         elif kind == "rich_text":
-            # Sections and quotes of plain text runs: all casebot sends.
+            # Sections and quotes of plain text and link runs: all casebot sends.
             for part in block.get("elements", []):
                 if part.get("type") not in ("rich_text_section", "rich_text_quote"):
                     problems.append(f"block {number}: rich text part {part.get('type')!r}")
                 for run in part.get("elements", []):
-                    if run.get("type") != "text" or not run.get("text"):
+                    kind_ok = run.get("type") == "text" or (
+                        run.get("type") == "link" and run.get("url", "").startswith("http")
+                    )
+                    if not kind_ok or not run.get("text"):
                         problems.append(f"block {number}: rich text element {run!r}")
                     elif _width(run["text"]) > _MAX_TEXT:
                         problems.append(f"block {number}: text of {_width(run['text'])} characters")

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block, RichTextBlock
 
+from bot.render_text import quoted as in_quotes
 from bot.render_slack import (
     MAX_BLOCKS,
     MAX_FALLBACK_CHARS,
@@ -131,6 +132,11 @@ def test_quotes_with_mrkdwn_characters_are_shown_literally() -> None:
     assert "It was *very* _clearly_ ~false~, `sic`, :smile: &lt;@U1&gt; &amp; 5 &gt; 3" in (
         message["text"]
     )
+    # A timeline's quotes too.
+    event = Event(date(2025, 1, 22), "day", Quote(sentence, REGISTER, None))
+    timeline = check_limits(Answer(kind="timeline", text="1 event.", events=(event,)))
+    (line,) = timeline["blocks"][1]["elements"]
+    assert {"type": "text", "text": f"  {in_quotes(sentence)} — "} in line["elements"]
 
 
 def test_an_undated_unattributed_quote_says_so() -> None:
@@ -171,11 +177,18 @@ def test_timeline_sources_notes_and_load_time() -> None:
         ),
     )  # fmt: skip
     timeline = check_limits(Answer(kind="timeline", text="2 events.", events=events))
-    assert texts(timeline["blocks"])[1] == (
-        "*2016*  “Microsoft bought LinkedIn in 2016.” — Unattributed article 000\n"
-        "*2025-01-22* (reported)  “A suit was filed this week.” — "
-        "<https://www.theregister.com/2025/01/22/linkedin/|The Register>"
-    )
+    # Rich text, one section a line, so the quotes show as written.
+    _, lines = timeline["blocks"]
+    assert [part["elements"] for part in lines["elements"]] == [
+        [{"type": "text", "text": "2016", "style": {"bold": True}},
+         {"type": "text", "text": "  “Microsoft bought LinkedIn in 2016.” — "},
+         {"type": "text", "text": "Unattributed article 000"}],
+        [{"type": "text", "text": "2025-01-22", "style": {"bold": True}},
+         {"type": "text", "text": " (reported)"},
+         {"type": "text", "text": "  “A suit was filed this week.” — "},
+         {"type": "link", "url": "https://www.theregister.com/2025/01/22/linkedin/",
+          "text": "The Register"}],
+    ]  # fmt: skip
 
     summaries = (SourceSummary(REGISTER, 16), SourceSummary(UNNAMED, 1))
     listing = check_limits(
@@ -301,7 +314,8 @@ def test_the_warning_survives_when_events_are_cut() -> None:
     shown = texts(message["blocks"])
     assert shown[-1].startswith(":warning: *Sources disagree on the date:*")
     assert shown[-2].startswith("… (") and shown[-2].endswith(" more events not shown)")
-    counted = sum(t.count("*2025-01-01*") for t in shown)
+    counted = sum(len(block["elements"]) for block in message["blocks"]
+                  if block["type"] == "rich_text")  # fmt: skip
     assert shown[-2] == f"… ({300 - counted} more events not shown)"
 
 
