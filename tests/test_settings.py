@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,3 +58,24 @@ def test_corpus_dir_is_read_from_the_same_places(
     quick = read_query_settings()
     assert quick is not None
     assert quick.corpus_dir == Settings().corpus_dir == expected
+
+
+def test_a_one_shot_query_loads_none_of_the_serving_machinery(tmp_path: Path) -> None:
+    # What keeps `casebot ask` quick (README: Benchmark): checked by what is imported,
+    # not by timing.
+    code = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "assert main(['ask', 'Who is suing LinkedIn?']) == 0\n"
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    loaded = set(result.stderr.split())
+    assert "retrieval" in loaded
+    serving = {"asyncio", "aiosqlite", "prometheus_client", "slack_bolt", "slack_sdk",
+               "discord", "aiohttp", "pydantic", "pydantic_settings"}  # fmt: skip
+    assert loaded & serving == set()
