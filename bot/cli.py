@@ -360,7 +360,12 @@ async def _serve(settings: Settings) -> int:
         freeze_long_lived_objects()
         monitor.start()
         health.serving(adapters)
-        await _until_stopped()
+        ended = await _until_stopped(adapters)
+        if ended is not None:
+            # Exit non-zero, as discord.py's own run() would, so that a supervisor restarts
+            # casebot or alerts, instead of it serving on without a platform.
+            logging.getLogger(__name__).error("%s; stopping", ended)
+            return EXIT_PROBLEM
         return EXIT_OK
     finally:
         # Not ready from the first moment of a shutdown, so balancers stop sending work.
@@ -445,8 +450,14 @@ async def _start_adapters(desk: Desk, settings: Settings) -> list[Adapter]:
     return started
 
 
-async def _until_stopped() -> None:
-    """Waits for SIGINT or SIGTERM (Ctrl-C, `docker stop`, systemd)."""
+async def _until_stopped(adapters: Sequence[Adapter] = ()) -> str | None:
+    """Waits for SIGINT or SIGTERM (Ctrl-C, `docker stop`, systemd), or for an adapter's
+    connection to end for good (Discord's gateway closing with 4004, bad token, or 4014,
+    disallowed intents: discord.py does not reconnect after those).
+
+    Returns:
+        None after a signal; otherwise what ended, for the log.
+    """
     import asyncio
     import signal
 
@@ -454,11 +465,25 @@ async def _until_stopped() -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    # Adapters that can end by themselves have `wait()` (Discord's); the others never do.
+    ending = {
+        asyncio.ensure_future(wait()): adapter.platform
+        for adapter in adapters
+        if (wait := getattr(adapter, "wait", None)) is not None
+    }
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await stop.wait()
+        done, _ = await asyncio.wait({stopping, *ending}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+        for task in (stopping, *ending):
+            task.cancel()
+    for task in done & ending.keys():
+        error = None if task.cancelled() else task.exception()
+        why = f"{type(error).__name__}: {error}" if error is not None else "it closed"
+        return f"{ending[task]}: the connection ended and will not be resumed ({why})"
+    return None
 
 
 def _settings_problem(error: ValidationError) -> None:

@@ -25,7 +25,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from discord.voice_client import VoiceClient
 
-from bot.commands import COMMANDS, SLASH_COMMAND, CommandSpec
+from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec, parse_command
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.render_discord import clip, render_discord
 from bot.settings import Settings
@@ -58,6 +58,11 @@ THREAD_AUTO_ARCHIVE_MINUTES = 1440
 DRAIN_SECONDS = 10.0
 # The private reply to a /case command that arrives while casebot is shutting down.
 SHUTTING_DOWN = "casebot is restarting; please ask again in a minute."
+# Sent in the channel when the reply to an admin command can't go by DM (see _deliver).
+CANNOT_DM = (
+    "I couldn't send you that privately: allow direct messages from this server's members, "
+    "or use /case, whose replies only you see."
+)
 
 
 # --- where discord.py connects ---------------------------------------------------------
@@ -132,39 +137,60 @@ class CasebotClient(discord.Client):
         self.desk = desk
         self.settings = settings
         self._admin_ids = frozenset(settings.discord_admin_ids)
-        self.tree = app_commands.CommandTree(self)
+        self._admin_guild_ids = frozenset(settings.discord_admin_guild_ids)
+        # The application's owner, or its team: learned when logging in (setup_hook).
+        self._owner_ids: frozenset[int] = frozenset()
+        self.tree = CaseTree(self)
         self.tree.add_command(build_case_group(self, settings.max_question_chars))
         # Requests being answered, so that a shutdown can let them finish (see `drain`).
         self._working: set[asyncio.Task[Any]] = set()
         self._accepting = True
 
     async def setup_hook(self) -> None:
-        # Runs inside login(), before the gateway connects: commands are registered by the
-        # time the bot is online.
+        # Runs inside login(), before the gateway connects: commands are registered and the
+        # owners known by the time the bot is online.
+        self._owner_ids = await application_owners(self)
         await sync_commands(self.tree, self.settings.discord_guild_ids)
 
     # The one place that decides who is an admin; the desk gates and audits with it.
-    def is_admin(self, user_id: int, permissions: discord.Permissions | None) -> bool:
+    def is_admin(
+        self, user_id: int, permissions: discord.Permissions | None, guild_id: int | None
+    ) -> bool:
         """Whether a user may run admin commands (reload).
+
+        A reload changes what every server sees, so Manage Server counts only in the
+        servers the operator named: the owner of any server that added the bot (a public
+        bot, by default) has it there.
 
         Args:
             user_id: the Discord user.
             permissions: their permissions where they asked, as Discord resolves them for
                 that member in that channel; None outside a guild (DMs).
+            guild_id: the guild they asked in; None in a DM.
 
         Returns:
-            True for DISCORD_ADMIN_IDS anywhere, and for members with Manage Server (or
-            Administrator) in the guild they asked in.
+            True for DISCORD_ADMIN_IDS and the application's owner or team anywhere, and
+            for members with Manage Server (or Administrator) in a guild of
+            DISCORD_ADMIN_GUILD_IDS.
         """
-        if user_id in self._admin_ids:
+        if user_id in self._admin_ids or user_id in self._owner_ids:
             return True
-        return permissions is not None and (permissions.manage_guild or permissions.administrator)
+        return (
+            guild_id in self._admin_guild_ids
+            and permissions is not None
+            and (permissions.manage_guild or permissions.administrator)
+        )
 
-    def caller(self, user: discord.abc.User, permissions: discord.Permissions | None) -> Caller:
+    def caller(
+        self,
+        user: discord.abc.User,
+        permissions: discord.Permissions | None,
+        guild_id: int | None,
+    ) -> Caller:
         return Caller(
             platform=PLATFORM,
             user_id=str(user.id),
-            is_admin=self.is_admin(user.id, permissions),
+            is_admin=self.is_admin(user.id, permissions, guild_id),
         )
 
     # --- application commands ---
@@ -186,7 +212,7 @@ class CasebotClient(discord.Client):
         # interaction.permissions is what Discord computed for the member in this channel
         # (roles and overwrites); outside a guild there are none to speak of.
         permissions = interaction.permissions if interaction.guild_id is not None else None
-        caller = self.caller(interaction.user, permissions)
+        caller = self.caller(interaction.user, permissions, interaction.guild_id)
         deferred = spec.name in DEFERRED_COMMANDS
         # Visibility of a deferred reply is fixed when deferring, so it comes from the
         # command's table flag; a private reply to a public command is handled below.
@@ -234,7 +260,11 @@ class CasebotClient(discord.Client):
             reply = await handle_safely(
                 self.desk,
                 question,
-                lambda: self.caller(message.author, _author_permissions(message)),
+                lambda: self.caller(
+                    message.author,
+                    _author_permissions(message),
+                    message.guild.id if message.guild is not None else None,
+                ),
                 what=f"Discord message {message.id}",
                 log=logger,
             )
@@ -278,11 +308,14 @@ class CasebotClient(discord.Client):
     async def _deliver(self, message: discord.Message, reply: Reply, question: str) -> None:
         rendered = render_discord(reply.answer).send_kwargs()
         channel = message.channel
+        if message.guild is not None and _is_admin_report(question, reply):
+            await self._deliver_privately(message, rendered)
+            return
         # A public answer to a mention in a text channel goes into a thread on the
         # question, so a conversation about the case doesn't bury the channel. Threads
         # and DMs are answered where they are. A reply meant for the asker alone (help,
-        # refusals, errors, reload reports) can't be private on a message, so it answers
-        # the message itself rather than opening a thread.
+        # refusals) can't be private on a message, so it answers the message itself
+        # rather than opening a thread.
         if reply.public and isinstance(channel, discord.TextChannel):
             try:
                 thread = await message.create_thread(
@@ -300,6 +333,31 @@ class CasebotClient(discord.Client):
         except discord.Forbidden:
             # Replying needs Read Message History; a plain message still answers.
             await channel.send(**rendered)
+
+
+    async def _deliver_privately(self, message: discord.Message, rendered: dict[str, Any]) -> None:
+        """Send the reply to a mention in a server by DM; say so in the channel if that fails."""
+        try:
+            await message.author.send(**rendered)
+        except discord.HTTPException as error:
+            # The member doesn't take DMs from server members (Forbidden), or Discord failed.
+            logger.info("could not DM the reply to message %s: %s", message.id, error)
+            await message.channel.send(
+                CANNOT_DM, reference=message.to_reference(fail_if_not_exists=False),
+                allowed_mentions=discord.AllowedMentions.none(),
+            )  # fmt: skip
+
+
+def _is_admin_report(question: str, reply: Reply) -> bool:
+    """Whether `reply` reports on an admin command (a reload, or why it failed).
+
+    Such reports describe the corpus files and are only ever for the admin who asked. A
+    reply to a mention in a server can't be private, so they go by DM; a refusal or a
+    limit carries nothing and answers in the channel as other private replies do.
+    """
+    return parse_command(question).spec.admin_only and reply.answer.kind not in (
+        "refused", "limited"
+    )  # fmt: skip
 
 
 def _author_permissions(message: discord.Message) -> discord.Permissions | None:
@@ -357,6 +415,53 @@ def _subcommand(
 
         callback = command
     return app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+
+
+class CaseTree(app_commands.CommandTree):
+    """The command tree; an interaction that doesn't match the registered `/case` gets help.
+
+    After a stale registration (or from a forged client) an interaction can name an
+    unknown subcommand, none, or lack the question. discord.py would log a traceback and
+    leave it unanswered, so the user saw "the application did not respond".
+    """
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        mismatch = (
+            app_commands.CommandNotFound,
+            app_commands.CommandSignatureMismatch,
+            app_commands.TransformerError,
+        )
+        client = interaction.client
+        if not isinstance(error, mismatch) or not isinstance(client, CasebotClient):
+            await super().on_error(interaction, error)
+            return
+        logger.warning(
+            "a Discord interaction from user %s does not match the registered /%s command "
+            "(%s): answered with the help", interaction.user.id, SLASH_COMMAND,
+            type(error).__name__,
+        )  # fmt: skip
+        if not interaction.response.is_done():
+            # Through the desk like any command (limits, metrics); help answers at once.
+            await client.run_command(interaction, COMMANDS_BY_NAME["help"], "help")
+
+
+async def application_owners(client: discord.Client) -> frozenset[int]:
+    """Who owns the application: its owner, or its team's members (except read-only ones).
+
+    They are admins everywhere. If Discord won't say, only DISCORD_ADMIN_IDS and Manage
+    Server in DISCORD_ADMIN_GUILD_IDS make admins.
+    """
+    try:
+        info = await client.application_info()
+    except discord.HTTPException as error:
+        logger.warning("could not look up the Discord application's owner: %s", error)
+        return frozenset()
+    if info.team is None:
+        return frozenset({info.owner.id})
+    members = {m.id for m in info.team.members if m.role is not discord.TeamMemberRole.read_only}
+    return frozenset(members | ({info.team.owner_id} if info.team.owner_id else set()))
 
 
 async def sync_commands(tree: app_commands.CommandTree, guild_ids: list[int]) -> None:

@@ -315,6 +315,9 @@ class FakeDiscord:
         self.application_id = self.bot_id  # as for every bot made in the Developer Portal
         self.bot_user = user_payload(self.bot_id, "casebot", bot=True)
         self.owner_user = user_payload(snowflake(), "app-owner")
+        # Set to a list of (user, role) to make the application owned by a team instead;
+        # role is "admin", "developer" or "read_only", as Discord has them.
+        self.team: list[tuple[dict[str, Any], str]] | None = None
         self.guilds: dict[int, FakeGuild] = {}
         self.dm_channels: dict[int, dict[str, Any]] = {}  # channel id -> recipient user
         self.requests: list[RecordedRequest] = []
@@ -463,11 +466,14 @@ class FakeDiscord:
         *,
         guild: FakeGuild | None = None,
         channel_id: int | None = None,
+        raw_options: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """Dispatch INTERACTION_CREATE for `/case <subcommand>`; returns the payload.
 
         In a guild, `member.permissions` is what Discord would compute for the member in
-        that channel; outside one (a DM) there is a `user` and no member.
+        that channel; outside one (a DM) there is a `user` and no member. `raw_options`,
+        if given, is sent as the command's options instead (e.g. [] for no subcommand, as
+        a stale registration can produce).
         """
         interaction_id = snowflake()
         sub: dict[str, Any] = {"type": 1, "name": subcommand}
@@ -475,7 +481,10 @@ class FakeDiscord:
             sub["options"] = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
         synced = self.commands.get(guild.id if guild else None) or self.commands.get(None) or []
         command_id = next((c["id"] for c in synced if c["name"] == "case"), str(snowflake()))
-        data: dict[str, Any] = {"id": command_id, "name": "case", "type": 1, "options": [sub]}
+        data: dict[str, Any] = {
+            "id": command_id, "name": "case", "type": 1,
+            "options": [sub] if raw_options is None else raw_options,
+        }  # fmt: skip
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
@@ -633,7 +642,18 @@ class FakeDiscord:
             "owner": self.owner_user,
             "verify_key": "0" * 64,
             "flags": 0,
-        }
+            "team": None if self.team is None else {
+                "id": str(snowflake()),
+                "name": "casebot team",
+                "icon": None,
+                "owner_user_id": self.team[0][0]["id"] if self.team else None,
+                "members": [
+                    {"user": user, "role": role, "membership_state": 2, "permissions": ["*"],
+                     "team_id": "0"}
+                    for user, role in self.team
+                ],
+            },
+        }  # fmt: skip
 
     def _sync_commands(self, guild_id: int | None, body: Any) -> web.Response:
         registered = []

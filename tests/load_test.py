@@ -370,11 +370,12 @@ async def start_server(
         SLACK_BOT_TOKEN=world.slack.bot_token,
         SLACK_APP_TOKEN=world.slack.app_token,
         SLACK_API_URL=world.slack.api_url,
-        SLACK_ADMIN_IDS="U-ADMIN",
+        SLACK_ADMIN_IDS="UADMIN",
         DISCORD_TOKEN=world.discord.token,
         DISCORD_API_URL=world.discord.api_url,
         DISCORD_GATEWAY_URL=world.discord.gateway_url,
         DISCORD_GUILD_IDS=str(world.guild.id),
+        DISCORD_ADMIN_GUILD_IDS=str(world.guild.id),
         **settings,
     )
     log_path = work / f"{label}.log"
@@ -460,7 +461,7 @@ async def _admin(world: World, reloads: int, interval: float, broken_every: int,
             path.write_text(BROKEN_ARTICLE, encoding="utf-8")
         try:
             if n % 2 == 0:
-                request = await world.slack_slash("U-ADMIN", "reload")
+                request = await world.slack_slash("UADMIN", "reload")
             else:
                 request = await world.discord_slash(world.manager, "reload")
             await world.tracker.wait(request)
@@ -686,7 +687,7 @@ async def _reload_stall(
     reloads = []
     for n in range(3):
         await asyncio.sleep(1.0)
-        request = await world.slack_slash("U-ADMIN", "reload")
+        request = await world.slack_slash("UADMIN", "reload")
         reloads.append(await world.tracker.wait(request))
     stop.set()
     await asyncio.gather(*people)

@@ -132,6 +132,8 @@ def bot(
             "discord_api_url": world.fake.api_url,
             "discord_gateway_url": world.fake.gateway_url,
             "discord_guild_ids": [world.guild.id],
+            # Manage Server makes admins only in the servers listed here.
+            "discord_admin_guild_ids": [world.guild.id],
         }
         values.update(overrides)
         settings = make_settings(**values)
@@ -209,6 +211,16 @@ def assert_answer_with_quotes(body: dict[str, Any]) -> None:
 def _replies_to(request: RecordedRequest, message: dict[str, Any]) -> bool:
     reference = request.body.get("message_reference") or {}
     return str(reference.get("message_id")) == message["id"]
+
+
+async def dm_to(world: World, user: dict[str, Any]) -> RecordedRequest:
+    """The first message the bot sent to `user` in a DM channel."""
+
+    def to_user(request: RecordedRequest) -> bool:
+        channel = int(request.path.split("/")[2])
+        return world.fake.dm_channels.get(channel, {}).get("id") == user["id"]
+
+    return await world.fake.wait_for_request("POST", MESSAGES, to_user)
 
 
 async def answered(world: World, interaction: dict[str, Any]) -> RecordedRequest:
@@ -622,10 +634,10 @@ async def test_reload_by_mention_follows_the_same_rule(
         assert reply.body["content"].startswith("Sorry, only casebot admins")
 
         allowed = await world.mention_in(world.general, world.manager, "reload")
-        reply = await world.fake.wait_for_request(
-            "POST", MESSAGES, lambda r: _replies_to(r, allowed)
-        )
+        # A reload report is for the admin alone: it goes by DM, not into the channel.
+        reply = await dm_to(world, world.manager)
         assert reply.body["content"].startswith("Reloaded the corpus")
+        assert not [r for r in world.fake.requests_to("POST", MESSAGES) if _replies_to(r, allowed)]
 
         # In a DM there are no guild permissions: only DISCORD_ADMIN_IDS count.
         manager_dm = await world.fake.post_message(world.manager, "reload")
