@@ -98,22 +98,24 @@ class Analyzer:
     def tokens(self, text: str) -> list[str]:
         """Folded surface tokens, stop words kept, money and numbers normalised."""
         out: list[str] = []
-        for match in _TOKEN.finditer(fold(text)):
-            kind = match.lastgroup
-            raw = match.group()
-            if kind == "money":
-                out.extend(_money_tokens(raw))
-            elif kind == "number":
-                out.extend(_number_tokens(raw))
-            else:
-                word = raw.replace(".", "")  # "u.s." -> "us"
+        folded = fold(text)
+        # findall's tuples, not match objects: this loop runs once per word of the corpus.
+        for money, number, word in _TOKEN.findall(folded):
+            if word:
+                if "." in word:
+                    word = word.replace(".", "")  # "u.s." -> "us"
                 word = _MONTH_ABBREVIATIONS.get(word, word)
-                for piece in re.split(r"'", word):
-                    if piece:
-                        out.append(piece)
+                if "'" in word:
+                    out.extend(piece for piece in word.split("'") if piece)
+                else:
+                    out.append(word)
+            elif money:
+                out.extend(_money_tokens(money))
+            else:
+                out.extend(_number_tokens(number))
         # A hyphenated word also counts whole: "non-paying" finds "nonpaying" and back.
-        if "-" in text:
-            out.extend(m.group().replace("-", "") for m in _HYPHENATED.finditer(fold(text)))
+        if "-" in folded:
+            out.extend(m.replace("-", "") for m in _HYPHENATED.findall(folded))
         return out
 
     def terms(self, text: str) -> list[str]:

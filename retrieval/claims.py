@@ -39,6 +39,7 @@ class Sentence:
     all_terms: frozenset[str]  # every index term, values included
     dates: tuple[str, ...]  # date labels at their precision ("August 2024")
     figures: tuple[str, ...]  # money as written, normalised ("$1000")
+    weight: float = 0.0  # the summed idf of `terms`, for similarity
     step: str | None = None  # the procedural step it reports, if any (developments.step)
     other_case: bool = False  # about another case than this one (developments.about_other_case)
 
@@ -90,6 +91,7 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
         out.append(
             Sentence(
                 passage, start, end, terms, all_terms, dates, figures,
+                weight=sum(index.idf.get(t, 0.0) for t in terms),
                 step=developments.step(text),
                 other_case=developments.about_other_case(text, following),
             )
@@ -113,9 +115,12 @@ def similarity(index: Index, a: Sentence, b: Sentence) -> float:
     """idf-weighted Jaccard similarity of two sentences' terms (0..1)."""
     if not a.terms or not b.terms:
         return 0.0
-    shared = sum(index.term_weight(t) for t in a.terms & b.terms)
-    union = sum(index.term_weight(t) for t in a.terms | b.terms)
-    return shared / union if union else 0.0
+    idf = index.idf
+    shared = sum(idf.get(t, 0.0) for t in a.terms & b.terms)
+    # Every term of an analysed sentence is in the index, so its weight is its idf; the
+    # union's weight follows from the two totals without a second pass.
+    union = a.weight + b.weight - shared
+    return shared / union if union > 0 else 0.0
 
 
 def candidates(index: Index, sentence: Sentence, *, limit: int = 12) -> list[Sentence]:

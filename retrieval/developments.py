@@ -42,7 +42,15 @@ _OTHER_CASE = re.compile(
 
 
 # Cheap test first: most sentences name no step at all, and the proximity patterns are slow.
-_ANY_STEP = re.compile(rf"\b(?:{'|'.join(pattern for _, pattern in STEPS)})\b", re.I)
+# The first word of each way a step is written ("denied" of "denied the motion"): a set
+# lookup on a sentence's words tells which steps' proximity patterns are worth running.
+_FIRST_WORDS = {
+    name: frozenset(re.split(r"\\s|\(|\[", alternative, maxsplit=1)[0] for alternative in pattern.split("|"))
+    for name, pattern in STEPS
+}
+_ALL_FIRST_WORDS = frozenset().union(*_FIRST_WORDS.values())
+_PATTERN_OF = dict(_STEP_PATTERNS)
+_WORD = re.compile(r"[a-z][a-z-]*")
 _ANY_CASE = re.compile(rf"\b{_CASE}\b", re.I)
 
 
@@ -52,15 +60,17 @@ _SUED = re.compile(r"\b(?:sued|sues|suing)\b", re.I)
 
 def step(sentence: str) -> str | None:
     """The strongest procedural step a sentence reports about a case, if any."""
-    if not _ANY_STEP.search(sentence):
+    words = set(_WORD.findall(sentence.casefold()))
+    named = [name for name, first in _FIRST_WORDS.items() if not first.isdisjoint(words)]
+    if not named:
         return None
     if not _ANY_CASE.search(sentence):
         # "sued" names the case by itself: "A rival baker sued the bakery on Monday".
         match = _SUED.search(sentence)
         return "filed" if match and not _MODAL.search(sentence, 0, match.start()) else None
     found = []
-    for name, pattern in _STEP_PATTERNS:
-        match = pattern.search(sentence)
+    for name in named:
+        match = _PATTERN_OF[name].search(sentence)
         # "will be the one giving final approval", "would have gone to trial": a step
         # foretold or imagined has not happened.
         if match and not _MODAL.search(sentence, 0, match.start()):
@@ -120,8 +130,8 @@ def find_developments(passages: Iterable[Passage]) -> tuple[Development, ...]:
     """
     found = []
     for passage in passages:
-        if not _ANY_STEP.search(passage.text):
-            continue
+        if _ALL_FIRST_WORDS.isdisjoint(_WORD.findall(passage.text.casefold())):
+            continue  # no step named anywhere in the passage
         texts = passage.sentence_texts()
         for i, text in enumerate(texts):
             name = step(text)

@@ -126,7 +126,7 @@ class Index:
         """How telling a term is: its idf, with unseen terms the most telling of all."""
         return self.idf.get(term, self.unseen_weight)
 
-    @property
+    @cached_property
     def unseen_weight(self) -> float:
         """The weight of a term no passage holds: above the rarest one that some does."""
         return UNSEEN * self.max_idf

@@ -157,9 +157,14 @@ def _with_steps(index: Index, question: Question, passages: list) -> list:
         by_step = index.memo["developments_by_step"] = {}
         for d in index.developments:
             by_step.setdefault(d.step, []).append(d)
-    extra = [(d.passage, floor) for name in question.steps for d in by_step.get(name, ()) if d.passage.id not in seen]
-    unique = list({p.id: (p, s) for p, s in extra}.values())
-    return passages + unique[:PASSAGES_CONSIDERED]
+    extra: dict[int, tuple] = {}
+    for name in question.steps:
+        for d in by_step.get(name, ()):
+            if len(extra) == PASSAGES_CONSIDERED:
+                break
+            if d.passage.id not in seen:
+                extra.setdefault(d.passage.id, (d.passage, floor))
+    return passages + list(extra.values())
 
 
 def _holds(group: QueryGroup, words: frozenset[str]) -> bool:
