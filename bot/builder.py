@@ -89,11 +89,13 @@ async def build(directory: str | os.PathLike[str], *, time_limit: float) -> Inde
     return await asyncio.to_thread(load_and_index, directory, time_limit=time_limit)
 
 
-async def build_in_child(directory: str | os.PathLike[str], *, time_limit: float = 60.0) -> Index:
+async def build_in_child(
+    directory: str | os.PathLike[str], *, time_limit: float | None = None
+) -> Index:
     """Load and index the corpus in `directory` in a child process; return the index.
 
-    Cancelling the call kills the child, and so does `time_limit` (plus a grace period for
-    the child to stop and say where it was).
+    Cancelling the call kills the child, and so does passing `time_limit` seconds (plus a
+    grace period for the child to stop by itself and say where it was); None: no limit.
 
     Raises:
         CorpusError: the corpus is invalid (every problem, as from `load_corpus`).
@@ -102,12 +104,12 @@ async def build_in_child(directory: str | os.PathLike[str], *, time_limit: float
     env = {name: os.environ[name] for name in _CHILD_ENVIRONMENT if name in os.environ}
     env["PYTHONPATH"] = os.pathsep.join([str(_CODE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", _CHILD_MODULE, os.fspath(directory), str(time_limit),
+        sys.executable, "-m", _CHILD_MODULE, os.fspath(directory), repr(time_limit),
         str(os.getpid()),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, env=env,
     )  # fmt: skip
     try:
-        async with asyncio.timeout(time_limit + _KILL_GRACE):
+        async with asyncio.timeout(None if time_limit is None else time_limit + _KILL_GRACE):
             return await _receive(process)
     except TimeoutError:
         raise BuildFailed(
@@ -167,7 +169,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The child: `python -m bot.builder DIR SECONDS PARENT_PID`; frames to stdout."""
+    """The child: `python -m bot.builder DIR SECONDS|None PARENT_PID`; frames to stdout."""
     directory, seconds, parent = sys.argv[1:] if argv is None else argv
     _die_with_parent(int(parent))
     # The frames own stdout: anything else that prints goes to stderr instead.
@@ -175,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr
     with out:
         try:
-            index = load_and_index(directory, time_limit=float(seconds))
+            limit = None if seconds == "None" else float(seconds)
+            index = load_and_index(directory, time_limit=limit)
         except CorpusError as error:
             problems = [(problem.file, problem.message) for problem in error.problems]
             write_frame(out, "problems", problems)
