@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from retrieval import vocabulary as vocab
 from retrieval.analyzer import QueryGroup, fold
 from retrieval.spelling import is_ordinary, zipf
@@ -230,17 +232,35 @@ def focus_terms(index: Index, question: Question) -> frozenset[str]:
 
 
 def _merge_names(index: Index, groups: list[QueryGroup]) -> list[QueryGroup]:
-    """Adjacent words that only ever occur together ("de la torre") are one concept."""
+    """Adjacent words of one name are one concept: "de la torre", whose words only occur
+    together, and "kirk wallace johnson", whose first names occur only where "Johnson"
+    does (so a sentence naming "Johnson" alone holds the name)."""
     merged: list[QueryGroup] = []
     for group in groups:
-        if merged and len(group.terms) == 1 and len(merged[-1].terms) == 1 and not group.optional:
-            (a,), (b,) = merged[-1].terms, group.terms
-            if a in index.postings and b in index.postings:
-                pa, pb = index.postings[a].passages, index.postings[b].passages
-                if len(pa) == len(pb) and (pa == pb).all():
-                    continue  # the earlier word stands for both
+        previous = merged[-1] if merged else None
+        if previous is not None and not group.optional and not previous.optional and _one_name(index, previous, group):
+            merged[-1] = QueryGroup(f"{previous.word} {group.word}", {**previous.terms, **group.terms})
+            continue
         merged.append(group)
     return merged
+
+
+def _one_name(index: Index, a: QueryGroup, b: QueryGroup) -> bool:
+    # Names have no synonyms: only groups of a word each, or a name merged already.
+    if any(w != 1.0 for w in (*a.terms.values(), *b.terms.values())) or len(b.terms) != 1:
+        return False
+    (term,) = b.terms
+    last = list(a.terms)[-1]
+    if term not in index.postings or last not in index.postings:
+        return False
+    pa, pb = index.postings[last].passages, index.postings[term].passages
+    small, large = (pa, pb) if len(pa) <= len(pb) else (pb, pa)
+    if not np.isin(small, large, assume_unique=True).all():
+        return False
+    # ... and where both occur, they stand side by side: a name, not two words of a topic.
+    together = re.compile(rf"\b{re.escape(a.word.split()[-1])}\W+{re.escape(b.word)}\b", re.I)
+    held = [index.passages[i] for i in small[:20]]
+    return sum(bool(together.search(p.text)) for p in held) * 2 >= len(held)
 
 
 def _known_reading(index: Index, word: str) -> bool:

@@ -179,8 +179,10 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("paid", "paying", "subscriber", "subscribers", "subscription", "subscriptions"),
     ("user", "users", "member", "members", "customer", "customers", "people", "person",
      "individual", "individuals", "account", "accounts"),
-    ("company", "companies", "business", "corporation", "firm"),
-    ("outlet", "outlets", "publication", "newspaper", "media", "press", "organizations"),
+    ("company", "companies", "business", "corporation", "firm", "firms", "entity", "entities",
+     "organization", "organizations", "organisation", "organisations"),
+    ("outlet", "outlets", "publication", "newspaper", "media", "press"),
+    ("big", "bigger", "biggest", "large", "larger", "largest", "huge", "size", "scale"),
     ("train", "training", "trained", "feed", "fed"),
     ("generate", "generates", "generated", "produce", "produces", "create", "creates"),
     ("fake", "false", "inaccurate", "misleading", "misinformation", "incorrect"),
@@ -246,7 +248,9 @@ PLAINTIFF_WORD = "plaintiff"
 REASON_MARKERS = re.compile(
     r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|in\s+order\s+to|so\s+that|"
     r"reason|reasons|given\s+that|citing|cited|led\s+to|following|amid|in\s+response\s+to|"
-    r"in\s+light\s+of|thanks\s+to|to\s+avoid|to\s+protect)\b",
+    r"in\s+light\s+of|thanks\s+to|to\s+avoid|to\s+protect|"
+    # the grounds given with a decision: "declined to approve it, stating that …"
+    r"stating\s+that|saying\s+that|arguing\s+that|noting\s+that)\b",
     re.I,
 )
 # Verbs that report someone's words: the answer to "what did X say".
@@ -269,9 +273,8 @@ NOT_A_PERSON_ENDINGS = frozenset(
     Post Journal Press District Circuit County State States Kingdom Republic Province City
     Area Region Economic Business Group Company Corporation Inc Corp Ltd LLC LLP PC Bank
     University College School Institute Association Foundation Fund Trust Center Centre
-    Service Services Network Platform Program Programme Project Navigator Lite Premium Pro
-    Plus Improvement Intelligence Protection Regulation Directive Amendment Constitution
-    Street Avenue Road""".split()
+    Service Services Network Platform Program Programme Project Pro Plus Protection
+    Regulation Directive Amendment Constitution Street Avenue Road""".split()
 )
 # Organisations named with a legal form: "Edelson PC", "Acme, Inc.".
 ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.?|Corp\.?|Ltd\.?|PBC|plc|GmbH|SA|AG)(?!\w)")
