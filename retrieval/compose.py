@@ -56,7 +56,9 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
     if latest is not None:
         # "Is the case still going on?" is answered by the latest step, whatever its words.
         sentence = claims.sentence_at(index, latest.passage, latest.sentence)
-        chosen.append(Scored(sentence, ranked[0].score if ranked else 1.0, 1.0, frozenset(), True))
+        # It answers the whole question: further quotes must add something beyond it.
+        asked = frozenset(g.word for g in q.groups)
+        chosen.append(Scored(sentence, ranked[0].score if ranked else 1.0, 1.0, asked, True))
     chosen = select(index, q, ranked, max_quotes=max_quotes, chosen=chosen)
     if not chosen:
         return _no_answer(index, q, ())
@@ -221,7 +223,7 @@ def _same_claim(index: Index, a: Scored, b: Scored) -> bool:
 def about_sources(index: Index, q: Question) -> Answer:
     """Answers a question about the sources (which, their links, who wrote one) from their
     front matter, never from article text."""
-    named = _named_sources(index, q.reading)
+    named = [index.sources[i] for i in q.named_sources]
     if q.about_sources == "list" or (q.about_sources == "link" and not named):
         return sources(index)
     if q.about_sources == "link":
@@ -239,18 +241,6 @@ def about_sources(index: Index, q: Question) -> Answer:
             loaded_at=index.corpus.loaded_at,
         )
     return _source_answer(index, named, f"From the source's details: {source.name}'s article is by {source.author}.")
-
-
-def _named_sources(index: Index, reading: str) -> list[Source]:
-    found = []
-    for article in index.corpus.articles:
-        source = article.source
-        names = [fold(n) for n in (source.outlet, source.title) if n]
-        # "the register" names "The Register"; a bare domain outlet by its first label.
-        names += [n.split(".")[0] for n in names if "." in n]
-        if any(re.search(rf"\b{re.escape(n)}\b", reading) for n in names if len(n) > 2):
-            found.append(source)
-    return found
 
 
 def _source_answer(index: Index, named: list[Source], text: str) -> Answer:

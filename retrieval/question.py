@@ -65,6 +65,7 @@ class Question:
     parts: tuple[Part, ...] = field(default=())
     steps: frozenset[str] = frozenset()  # procedural steps it asks about ("when was it filed")
     names_wanted: bool = False  # "which judge", "who is the attorney": only a name answers
+    named_sources: tuple[str, ...] = ()  # sources the question names ("the register")
 
     @property
     def content(self) -> tuple[QueryGroup, ...]:
@@ -146,8 +147,20 @@ def read_question(index: Index, text: str) -> Question:
     answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(reading)), None)
     groups = [g for g in analyzer.query(reading, extra=extra) if not (answer_type and g.word in _TYPE_WORDS)]
     about_sources = _about_sources(reading, groups)
+    named = named_sources(index, reading)
     if about_sources is None:
         groups = [g for g in groups if g.word not in vocab.SOURCE_WORDS]
+        if named and _ASKS_A_SOURCE.search(reading):
+            # "what did the register say about …": the outlet's name says where to look,
+            # not what to look for.
+            outlet_words = {
+                t for i in named for n in (index.sources[i].outlet, index.sources[i].title) if n for t in analyzer.terms(n)
+            }
+            groups = [g for g in groups if analyzer.term(g.word) not in outlet_words]
+            if answer_type == "words":
+                answer_type = None  # every sentence of that source is its words
+        else:
+            named = ()
     groups = _merge_names(index, groups)
     focus = _focus(index, reading)
     # "which judge", "who is the attorney": only a name answers. ("Who is suing?" may be
@@ -199,6 +212,7 @@ def read_question(index: Index, text: str) -> Question:
         parts=_parts(index, reading),
         steps=frozenset(name for name, pattern in _STEP_WORDS if pattern.search(reading)),
         names_wanted=names_wanted,
+        named_sources=named,
     )
 
 
@@ -292,6 +306,27 @@ _SOURCE_WORDS = frozenset(
     "source sources outlet outlets article articles publication publications site sites "
     "website websites story stories report reports link links url urls news list".split()
 )
+
+
+# A question that asks what one source says: "what did the register say", "according to
+# techspot", "in the techspot article".
+_ASKS_A_SOURCE = re.compile(
+    r"\b(?:say|says|said|call|calls|called|write|writes|wrote|report|reports|reported|claim|claims)\b"
+    r"|\baccording\s+to\b|\b(?:article|story|piece|report)\b"
+)
+
+
+def named_sources(index: Index, reading: str) -> tuple[str, ...]:
+    """The ids of the sources a question names by outlet or title ("the register")."""
+    found = []
+    for article in index.corpus.articles:
+        source = article.source
+        names = [fold(n) for n in (source.outlet, source.title) if n]
+        # A bare domain as outlet ("aireadshub.com") is named by its first label too.
+        names += [n.split(".")[0] for n in names if "." in n]
+        if any(re.search(rf"\b{re.escape(n)}\b", reading) for n in names if len(n) > 2):
+            found.append(source.id)
+    return tuple(found)
 
 
 def _about_sources(reading: str, groups: list[QueryGroup]) -> str | None:

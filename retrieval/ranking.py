@@ -78,7 +78,7 @@ def rank(
     groups = tuple(question.groups if groups is None else groups)
     wanted_type = question.answer_type if answer_type is None else answer_type
     search_groups = [g for g in groups if any(index.knows(t) for t in g.terms)]
-    passages = index.search(search_groups, limit=PASSAGES_CONSIDERED)
+    passages = index.search(search_groups, limit=PASSAGES_CONSIDERED * (3 if question.named_sources else 1))
     if not passages:
         return []
     weight, total = weights(index, question)
@@ -102,6 +102,8 @@ def rank(
     other_case_asked = bool(re.search(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before)\b", question.reading))
     scored: list[Scored] = []
     for passage, passage_score in passages:
+        if question.named_sources and not question.about_sources and passage.source_id not in question.named_sources:
+            continue  # the question asks what one source says
         analysed = claims.sentences_of(index, passage)
         for i, sentence in enumerate(analysed):
             held_words = frozenset(g.word for g in groups if _holds(g, sentence.all_terms))
@@ -117,6 +119,15 @@ def rank(
             )
             if held <= 0:
                 continue
+            if (
+                focus_group is not None
+                and focus_group.word not in held_words
+                and not question.names_wanted
+                and _NAMES_SEVERAL.search(sentence.text)
+            ):
+                # "which countries …" answered by naming them ("Canada, the EU, UK"): the
+                # names stand for the class asked about, as a synonym would.
+                held += weight[focus_group.word] * vocab.SYNONYM_WEIGHT
             coverage = min(1.0, held / total)
             score = coverage * (0.75 + 0.25 * passage_score / best_passage)
             if reports_step:
@@ -216,6 +227,8 @@ _WHEN = re.compile(
 )
 
 
+# Two or more names in a list: "Canada, the EU, UK, and China".
+_NAMES_SEVERAL = re.compile(r"\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*,\s+(?:the\s+|and\s+|or\s+)*[A-Z][\w.-]*")
 _NAMED_THING = re.compile(r"[\"“][^\"”]{3,80}[\"”]|\b[A-Z][\w-]*(?:\s+(?:for|of|and|the|[A-Z][\w-]*))*\s+[A-Z][\w-]*")
 
 _TESTS: dict[str, Callable[[claims.Sentence], bool]] = {

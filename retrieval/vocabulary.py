@@ -120,6 +120,7 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bon\s+by\s+default\b", "enabled by default"),
     (r"\bin\s+charge\s+of\b", "presiding over"),
     (r"\bbig\s+deal\b", "important"),
+    (r"\b(?:are|is|were|was)\s+(?:they|he|she|you|we|it|the\s+\w+)\s+after\b(?=\W*$)", "are they seeking"),
     (r"\b(?:case|docket)\s+(?:number|no|#)", "docket number"),
     # Openings that only say a question follows.
     (r"^(?:any\s+idea|(?:do|does)\s+(?:you|anyone|anybody)\s+know|(?:can|could)\s+(?:you|someone|anyone)\s+tell\s+(?:me|us)|"
@@ -221,7 +222,7 @@ ANSWER_TYPES: tuple[tuple[str, str], ...] = (
               r"|^what\s+(?:is|are|was|were)\s+the\s+(?:max|maximum|minimum|total|average|amount|size|value|cost|price)\b"),
     ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share))\b"),
     ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"),
-    ("place", r"^(?:where|which\s+(?:court|state|country|countries|city|district)|in\s+what\s+court)\b"),
+    ("place", r"^(?:where|(?:which|what)\s+(?:court|courts|state|states|country|countries|city|cities|district|region|regions)|in\s+(?:what|which)\s+court)\b"),
     # Someone's words, when saying is what is asked ("what did X say", "did X say anything
     # about it", "how did X respond") rather than a frame for a claim ("the complaint says
     # LinkedIn breached …").
@@ -241,7 +242,7 @@ PERSON_NOUNS = frozenset(
 
 # "who is suing?": the asker wants the plaintiff, whom reporting names as "plaintiff" or
 # "filed on behalf of".
-WHO_SUES = re.compile(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b")
+WHO_SUES = re.compile(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b|^who\s+(?:is|are|was|were)\s+behind\b")
 PLAINTIFF_WORD = "plaintiff"
 
 # Sentences that give a reason: the answer to a "why" question.
