@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from retrieval.dates import find_dates
 from retrieval.model import Passage
 from retrieval.vocabulary import CASE_WORDS, MODAL_WORDS, OTHER_CASE_WORDS, REPORTING_VERBS, STATUS_WORDS, STEPS
 
@@ -115,7 +116,16 @@ class Development:
 
     @property
     def date(self) -> date | None:
+        """The date of the reporting: the passage's."""
         return self.passage.date
+
+    @property
+    def event_date(self) -> date | None:
+        """When the step happened: the date its sentence gives ("filed a notice … on
+        January 30, 2025", "today"), else the date of the passage that reports it. A report
+        published on February 6 of a January 30 withdrawal is dated January 30."""
+        mentions = [m for m in find_dates(self.text, reported=self.passage.date) if m.precision == "day"]
+        return mentions[0].date if mentions else self.passage.date
 
     @property
     def text(self) -> str:

@@ -154,3 +154,20 @@ def test_timeline_leaves_out_examples_of_other_cases_hypotheticals_and_business_
 
     events = timeline(build_index(load_corpus(directory))).events
     assert [e.when for e in events] == ["June 2025"]
+
+
+def test_a_development_is_dated_by_the_date_its_sentence_gives(make_corpus):
+    from datetime import date
+
+    directory = make_corpus(
+        {
+            "late.md": article(
+                outlet="Weekly",
+                published="2025-02-06",
+                paragraphs=["The plaintiff filed a notice withdrawing the lawsuit on January 30, 2025."],
+            )
+        }
+    )
+    (development,) = build_index(load_corpus(directory)).developments
+    assert development.date == date(2025, 2, 6)  # reported
+    assert development.event_date == date(2025, 1, 30)  # happened
