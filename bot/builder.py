@@ -40,6 +40,10 @@ from retrieval.index import Index
 # Articles totalling more than this are indexed in a child process. The seed corpus is
 # ~30 KB (58 passages, built in ~20 ms); 256 KB is about 800 passages, ~0.15 s in a thread.
 CHILD_PROCESS_BYTES = 256 * 1024
+# So is a corpus with one article file larger than this. A news article is a few KB; a
+# big file may hold one huge paragraph, which the loader and the index read in single
+# calls that keep the GIL throughout: one of 240 KB stalled the loop ~100 ms, 64 KB < 30.
+CHILD_PROCESS_FILE_BYTES = 64 * 1024
 # What the child runs, and the directory holding `retrieval` (the repository, or
 # site-packages), put first on its path so it runs the same code as this process.
 _CHILD_MODULE = "bot.builder"
@@ -60,13 +64,14 @@ class BuildFailed(RuntimeError):
 
 def wants_child_process(directory: str | os.PathLike[str]) -> bool:
     """Whether the corpus in `directory` is big enough to index in a child process."""
-    total = 0
+    total = largest = 0
     with contextlib.suppress(OSError):
         with os.scandir(directory) as entries:
             for entry in entries:
                 if entry.name.endswith(".md") and entry.is_file():
-                    total += entry.stat().st_size
-    return total > CHILD_PROCESS_BYTES
+                    size = entry.stat().st_size
+                    total, largest = total + size, max(largest, size)
+    return total > CHILD_PROCESS_BYTES or largest > CHILD_PROCESS_FILE_BYTES
 
 
 def load_and_index(directory: str | os.PathLike[str], *, time_limit: float | None = None) -> Index:
