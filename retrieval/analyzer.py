@@ -124,7 +124,7 @@ class Analyzer:
 
     def term(self, token: str) -> str:
         """The index term of one token."""
-        if token[0].isdigit() or token[0] == "$":
+        if not token or token[0].isdigit() or token[0] == "$":
             return token
         return self.stem(token)
 

@@ -153,9 +153,7 @@ def read_question(index: Index, text: str) -> Question:
         if named and _ASKS_A_SOURCE.search(reading):
             # "what did the register say about …": the outlet's name says where to look,
             # not what to look for.
-            outlet_words = {
-                t for i in named for n in (index.sources[i].outlet, index.sources[i].title) if n for t in analyzer.terms(n)
-            }
+            outlet_words = {t for i in named for t in analyzer.terms(index.sources[i].name)}
             groups = [g for g in groups if analyzer.term(g.word) not in outlet_words]
             if answer_type == "words":
                 answer_type = None  # every sentence of that source is its words
@@ -229,8 +227,8 @@ def _focus(index: Index, reading: str) -> str | None:
 def _focus_run(rest: str) -> list[str]:
     run = []
     for word in rest.split()[:3]:
-        word = word.strip("?,.!;:")
-        if word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
+        word = word.strip("?,.!;:'\"")
+        if not word or word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
             break
         if word not in _TYPE_WORDS:
             run.append(word)

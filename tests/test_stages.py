@@ -7,6 +7,8 @@ same vocabulary, coverage, ranking and status rules on another case.
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from retrieval import coverage, ranking
 from retrieval.compose import ask
@@ -171,3 +173,21 @@ def test_a_development_is_dated_by_the_date_its_sentence_gives(make_corpus):
     (development,) = build_index(load_corpus(directory)).developments
     assert development.date == date(2025, 2, 6)  # reported
     assert development.event_date == date(2025, 1, 30)  # happened
+
+
+_CHAT_WORDS = (
+    "who what when where why how which is the a lawsuit linkedin judge $1k w/o ppl whats didnt "
+    "if for of , ? ! - ' \" ’ 2024 jan. u.s. who's behind de la torre plantiff teh in and or"
+).split()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(_CHAT_WORDS), st.text(max_size=8)), max_size=14))
+def test_any_question_is_answered_or_declined_with_verbatim_quotes(seed_index, words):
+    """Whatever is typed, ask() returns; every quote stands in its passage's text."""
+    answer = ask(seed_index, " ".join(words))
+    assert answer.kind in ("answer", "no_answer", "sources")
+    for quote in answer.quotes:
+        body = " ".join(seed_index.passages[quote.passage_id].text.split())
+        for piece in quote.text.strip("…").split("…"):
+            assert piece.strip() in body
