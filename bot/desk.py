@@ -121,6 +121,7 @@ class Desk:
     ) -> None:
         self._settings = settings
         self._index = index
+        self._timeline_task: tuple[Index, asyncio.Future[Answer]] | None = None
         self._store = store
         self._reload_lock = asyncio.Lock()
         self.limits = Limits.from_settings(settings)
@@ -292,6 +293,7 @@ class Desk:
             # One reference assignment: a question that started before it keeps the old
             # index, every later one gets the new.
             self._index = index
+            self._timeline_task = None  # the old snapshot's, if any: let it go with it
             new = index.corpus
             self.metrics.reloaded(ok=True)
             self.metrics.serving(new)
@@ -339,13 +341,15 @@ class Desk:
         return answer
 
     async def _timeline(self, index: Index) -> Answer:
-        # One computation per snapshot however many ask at once; the task is kept on the
-        # index's memo, so it goes when the snapshot does. (Retrieval is safe to run in a
-        # thread: it only reads the snapshot, fills memo dicts, and PyStemmer keeps the GIL.)
-        task = index.memo.get("timeline_task")
+        # One computation per snapshot however many ask at once: the desk keeps the task
+        # with the snapshot it is for, and a newer snapshot starts its own. (Retrieval is
+        # safe to run in a thread: it only reads the snapshot, fills its cache, and
+        # PyStemmer keeps the GIL.)
+        pending = self._timeline_task
+        task = pending[1] if pending is not None and pending[0] is index else None
         if task is None or (task.done() and (task.cancelled() or task.exception())):
             task = asyncio.ensure_future(asyncio.to_thread(retrieval.timeline.timeline, index))
-            index.memo["timeline_task"] = task
+            self._timeline_task = (index, task)
         return await asyncio.shield(task)
 
     async def _audit(self, caller: Caller, command: Command, *, allowed: bool, result: str) -> None:

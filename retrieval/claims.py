@@ -50,7 +50,7 @@ class Sentence:
 
 def sentences_of(index: Index, passage: Passage) -> list[Sentence]:
     """The sentences of a passage, analysed (once per passage and index snapshot)."""
-    cache = index.memo.setdefault("sentences", {})
+    cache = index.cache.sentences
     found = cache.get(passage.id)
     if found is None:
         found = cache[passage.id] = _analyse(index, passage)

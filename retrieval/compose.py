@@ -52,7 +52,7 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
         return _no_answer(index, q, ())
 
     chosen: list[Scored] = []
-    latest = _latest(index) if status else None
+    latest = index.latest_development if status else None
     if latest is not None:
         # "Is the case still going on?" is answered by the latest step, whatever its words.
         sentence = claims.sentence_at(index, latest.passage, latest.sentence)
@@ -63,13 +63,6 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
     if not chosen:
         return _no_answer(index, q, ())
     return _answer(index, q, chosen, max_quotes=max_quotes)
-
-
-def _latest(index: Index) -> developments.Development | None:
-    """The latest development, found once per snapshot (it reads every development)."""
-    if "latest" not in index.memo:
-        index.memo["latest"] = developments.latest(index.developments)
-    return index.memo["latest"]
 
 
 def select(

@@ -20,13 +20,14 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from functools import cached_property
 
 import numpy as np
 from rank_bm25 import BM25Okapi
 
 from retrieval.analyzer import Analyzer, QueryGroup, learn_acronyms
-from retrieval.developments import Development, find_developments
+from retrieval.developments import Development, find_developments, latest
 from retrieval.model import Corpus, Passage, Source
 from retrieval.spelling import Speller
 from retrieval.vocabulary import STOP_WORDS
@@ -87,6 +88,24 @@ class PostingTable(Mapping[str, Postings]):
         return len(self.rows)
 
 
+@dataclass(slots=True)
+class SnapshotCache:
+    """Values derived from one index snapshot on first use, owned by that snapshot: a reload
+    builds a new index and so starts a new cache. Filled from worker threads and the event
+    loop alike; each entry is a pure function of the snapshot, so a race only computes one
+    twice.
+
+    Attributes:
+        sentences: passage id -> its analysed sentences (retrieval.claims.Sentence).
+        group_weights: a query group's terms -> its idf as one concept.
+        timeline: the timeline answer (retrieval.timeline), once computed.
+    """
+
+    sentences: dict[int, list[Any]] = field(default_factory=dict)
+    group_weights: dict[tuple[str, ...], float] = field(default_factory=dict)
+    timeline: Any = None
+
+
 @dataclass(frozen=True)
 class Index:
     """An immutable snapshot: the corpus, its analyzer and its BM25 postings.
@@ -106,12 +125,23 @@ class Index:
     idf_floor: float  # rank-bm25's epsilon floor for terms in over half the passages
     developments: tuple[Development, ...]  # the case's procedural steps, for status
     words: Mapping[str, int]  # every surface word of the passages (folded), with its count
-    # Values derived from this snapshot on first use (e.g. analysed sentences); a reload
-    # starts a new index and so a new memo.
-    memo: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    cache: SnapshotCache = field(default_factory=lambda: SnapshotCache(), compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    @cached_property
+    def latest_development(self) -> Development | None:
+        """The development reported on the latest date (it reads every development)."""
+        return latest(self.developments)
+
+    @cached_property
+    def developments_by_step(self) -> dict[str, tuple[Development, ...]]:
+        """The developments of each step, in corpus order."""
+        found: dict[str, list[Development]] = {}
+        for development in self.developments:
+            found.setdefault(development.step, []).append(development)
+        return {step: tuple(items) for step, items in found.items()}
 
     def knows(self, term: str) -> bool:
         """Whether any passage holds the term."""

@@ -47,7 +47,7 @@ class Scored:
 
 def weights(index: Index, question: Question) -> tuple[dict[str, float], float]:
     """Each content group's weight, and the question's total (unknown words included)."""
-    cache = index.memo.setdefault("group_weights", {})
+    cache = index.cache.group_weights
     out: dict[str, float] = {}
     for group in question.groups:
         key = tuple(sorted(group.terms))
@@ -163,11 +163,7 @@ _STEP_WORD = re.compile(rf"^(?:{'|'.join(pattern for _, pattern in vocab.STEPS)}
 def _with_steps(index: Index, question: Question, passages: list) -> list:
     seen = {p.id for p, _ in passages}
     floor = passages[-1][1] if passages else 1.0
-    by_step = index.memo.get("developments_by_step")
-    if by_step is None:
-        by_step = index.memo["developments_by_step"] = {}
-        for d in index.developments:
-            by_step.setdefault(d.step, []).append(d)
+    by_step = index.developments_by_step
     extra: dict[int, tuple] = {}
     for name in question.steps:
         for d in by_step.get(name, ()):

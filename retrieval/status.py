@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from retrieval import claims, developments
-from retrieval.developments import latest
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote
 from retrieval.question import read_question
@@ -77,7 +76,7 @@ def status(index: Index) -> Answer:
         chosen.append(sentence)
         claims.merge_conflicts(conflicts, claims.conflicts(index, sentence, others))
 
-    newest = latest(index.developments)
+    newest = index.latest_development
     if newest is not None:
         sentence = claims.sentence_at(index, newest.passage, newest.sentence)
         add(sentence, "Latest", index.analyzer.query(sentence.text))

@@ -35,10 +35,9 @@ class _Candidate:
 
 def timeline(index: Index) -> Answer:
     """Dated events from the sources, oldest first (computed once per index snapshot)."""
-    cached = index.memo.get("timeline")
-    if cached is None:
-        cached = index.memo["timeline"] = _timeline(index)
-    return cached
+    if index.cache.timeline is None:
+        index.cache.timeline = _timeline(index)
+    return index.cache.timeline
 
 
 def _timeline(index: Index) -> Answer:
