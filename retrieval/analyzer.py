@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import Stemmer
 
+from retrieval.dates import MONTH_ABBREVIATIONS
 from retrieval.vocabulary import FILLER_WORDS, STOP_WORDS, SYNONYM_WEIGHT, SYNONYMS
 
 ACRONYM_WEIGHT = 0.8
@@ -40,12 +41,6 @@ _TOKEN = re.compile(
 )
 _HYPHENATED = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
 _MONEY_UNITS = {"bn": "billion", "mn": "million", "m": "million", "k": "thousand"}
-# Month abbreviations that are not also words, so "Sept." finds "September".
-_MONTH_ABBREVIATIONS = {
-    "jan": "january", "feb": "february", "apr": "april", "jun": "june", "jul": "july",
-    "aug": "august", "sep": "september", "sept": "september", "oct": "october",
-    "nov": "november", "dec": "december",
-}  # fmt: skip
 
 
 def fold(text: str) -> str:
@@ -64,10 +59,6 @@ class QueryGroup:
     word: str
     terms: Mapping[str, float]
     optional: bool = False
-
-    @property
-    def main(self) -> str:
-        return max(self.terms, key=lambda t: self.terms[t])
 
 
 class Analyzer:
@@ -104,7 +95,7 @@ class Analyzer:
             if word:
                 if "." in word:
                     word = word.replace(".", "")  # "u.s." -> "us"
-                word = _MONTH_ABBREVIATIONS.get(word, word)
+                word = MONTH_ABBREVIATIONS.get(word, word)
                 if "'" in word:
                     out.extend(piece for piece in word.split("'") if piece)
                 else:
@@ -164,14 +155,32 @@ class Analyzer:
 
 
 def _money_tokens(raw: str) -> list[str]:
-    m = re.match(r"\$\s?([\d,]+(?:\.\d+)?)\s?([a-z]+)?", raw)
-    assert m is not None  # the token regex guarantees the shape
-    number = m.group(1).replace(",", "")
-    unit = _MONEY_UNITS.get(m.group(2) or "", m.group(2))
+    number, unit = _money_parts(raw)
     tokens = [number, "$" + number]
     if unit:
         tokens += [unit, f"${number}{unit}"]
     return tokens
+
+
+def _money_parts(raw: str) -> tuple[str, str | None]:
+    m = re.match(r"\$\s?([\d,]+(?:\.\d+)?)\s?([a-z]+)?", raw.casefold())
+    assert m is not None  # MONEY guarantees the shape
+    return m.group(1).replace(",", ""), _MONEY_UNITS.get(m.group(2) or "", m.group(2))
+
+
+# A sum of money as written: "$1,000", "$26.1bn", "$6.625 million".
+MONEY = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|million|mn|m|k|thousand)\b)?", re.I)
+
+
+_SCALE = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+def money_value(raw: str) -> str:
+    """One spelling for a sum however it is written: "$26.1bn", "$26.1 billion" and
+    "$26,100,000,000" are all "$26,100,000,000"; "$1k" and "$1,000" are "$1,000"."""
+    number, unit = _money_parts(raw)
+    value = float(number) * _SCALE.get(unit or "", 1)
+    return f"${value:,.0f}" if value == round(value) else f"${value:,.2f}"
 
 
 def _number_tokens(raw: str) -> list[str]:

@@ -13,20 +13,16 @@ from dataclasses import dataclass
 
 from retrieval import developments
 from retrieval.dates import MONTHS, find_dates
-from retrieval.analyzer import QueryGroup
+from retrieval.analyzer import MONEY, QueryGroup, money_value
 from retrieval.index import Index
 from retrieval.model import Conflict, ConflictValue, Passage, Source
 
 # Similarity (idf-weighted Jaccard over terms, values removed) at which two sentences are
-# taken to report the same thing. Corroboration needs more than a conflict does, because
-# a conflict also needs the values to differ, which is itself a strong signal.
+# taken to report the same thing: the same claim is corroborated when their values agree
+# and is a conflict when they differ.
 SAME_CLAIM = 0.42
-CONFLICTING_CLAIM = 0.42
 
 QUERY_TERMS = 10
-
-_MONEY = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|million|mn|m|k)\b)?", re.I)
-
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -82,8 +78,8 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
     texts = passage.sentence_texts()
     for i, (start, end) in enumerate(passage.sentences):
         text = texts[i]
-        mentions = [m for m in find_dates(text) if not m.relative]
-        figures = tuple(dict.fromkeys(_normalise_money(m.group()) for m in _MONEY.finditer(text)))
+        mentions = find_dates(text)  # without a report date: absolute dates only
+        figures = tuple(dict.fromkeys(money_value(m.group()) for m in MONEY.finditer(text)))
         all_terms = frozenset(index.analyzer.terms(text))
         terms = frozenset(t for t in all_terms if not _is_value(t))
         dates = tuple(dict.fromkeys(m.label for m in mentions))
@@ -101,14 +97,6 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
 
 def _is_value(term: str) -> bool:
     return term[0].isdigit() or term[0] == "$" or term in MONTHS
-
-
-def _normalise_money(text: str) -> str:
-    text = text.casefold().replace(" ", "").replace(",", "")
-    for short, long in (("bn", "billion"), ("mn", "million")):
-        if text.endswith(short):
-            text = text[: -len(short)] + long
-    return text
 
 
 def similarity(index: Index, a: Sentence, b: Sentence) -> float:
@@ -161,7 +149,7 @@ def disagreements(
         if not mine:
             continue
         same_claim = [
-            o for o in others if values_of(o) and similarity(index, sentence, o) >= CONFLICTING_CLAIM
+            o for o in others if values_of(o) and similarity(index, sentence, o) >= SAME_CLAIM
         ]
         dissenting = tuple(o for o in same_claim if values_of(o) != mine)
         if not dissenting:

@@ -20,6 +20,13 @@ MONTHS = {
 
 Precision = Literal["day", "month", "year"]
 
+_FULL_NAMES = {number: name for name, number in MONTHS.items() if len(name) > 4 or name in {"may", "june", "july"}}
+# Abbreviations read as their month's full name in text ("Sept." finds "September"); not
+# "mar" and "may", which are also words.
+MONTH_ABBREVIATIONS = {
+    name: _FULL_NAMES[number] for name, number in MONTHS.items() if name not in _FULL_NAMES.values() and name != "mar"
+}
+
 # Full month names anywhere; abbreviations only with their dot ("Sept. 2024"), so that
 # "May" the verb or "Mar" in a name is not read as a month without a year after it.
 _FULL = "|".join(m for m in MONTHS if len(m) > 4 or m in {"may", "june", "july"})
@@ -61,11 +68,16 @@ class DateMention:
     @property
     def label(self) -> str:
         """The date as a person would write it at its precision: "August 2024"."""
-        if self.precision == "day":
-            return self.date.isoformat()
-        if self.precision == "month":
-            return self.date.strftime("%B %Y")
-        return str(self.date.year)
+        return date_label(self.date, self.precision)
+
+
+def date_label(when: date, precision: Precision) -> str:
+    """A date at its precision: "2016", "August 2024", "2025-01-30"."""
+    if precision == "day":
+        return when.isoformat()
+    if precision == "month":
+        return when.strftime("%B %Y")
+    return str(when.year)
 
 
 def _month(name: str) -> int:

@@ -27,10 +27,9 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from retrieval.analyzer import Analyzer
 from retrieval.corpus import CorpusError, Problem, load_corpus
 from retrieval.developments import Development
-from retrieval.index import Index, PostingTable, build_index
+from retrieval.index import Index, PostingTable, assemble, build_index
 from retrieval.model import Article, Corpus, Passage
 
 HEADER = struct.Struct(">Q")
@@ -52,7 +51,6 @@ def frames(index: Index) -> Iterator[Frame]:
         "loaded_at": corpus.loaded_at,
         "directory": corpus.directory,
         "acronyms": index.analyzer.acronyms,
-        "max_idf": index.max_idf,
         "idf_floor": index.idf_floor,
     }
     for article in corpus.articles:
@@ -140,15 +138,12 @@ class Assembler:
             directory=head["directory"],
         )
         starts, passages, scores = self._postings
-        return Index(
+        return assemble(
             corpus=corpus,
-            analyzer=Analyzer(head["acronyms"]),
-            passages=self._all_passages(),
-            sources={a.source.id: a.source for a in corpus.articles},
+            acronyms=head["acronyms"],
             postings=PostingTable(self._rows, starts, passages, scores),
             document_frequency=self._document_frequency,
             idf=self._idf,
-            max_idf=head["max_idf"],
             idf_floor=head["idf_floor"],
             developments=tuple(self._developments),
             words=self._words,

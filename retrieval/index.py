@@ -250,16 +250,41 @@ def build_index(corpus: Corpus) -> Index:
         ).astype(np.float32)
         document_frequency = dict(zip(rows, counts.tolist(), strict=True))
         idf = dict(zip(rows, row_idf.tolist(), strict=True))
+    return assemble(
+        corpus=corpus,
+        acronyms=acronyms,
+        postings=PostingTable(rows, starts, posting_passages, posting_scores),
+        document_frequency=document_frequency,
+        idf=idf,
+        idf_floor=idf_floor,
+        developments=find_developments(passages),
+        words=dict(words),
+    )
+
+
+def assemble(
+    *,
+    corpus: Corpus,
+    acronyms: Mapping[str, tuple[str, ...]],
+    postings: PostingTable,
+    document_frequency: dict[str, int],
+    idf: dict[str, float],
+    idf_floor: float,
+    developments: tuple[Development, ...],
+    words: Mapping[str, int],
+) -> Index:
+    """An Index from its built parts: by build_index, and by the serving process from the
+    parts a builder process hands over (retrieval/handover.py)."""
     return Index(
         corpus=corpus,
-        analyzer=analyzer,
-        passages=passages,
+        analyzer=Analyzer(acronyms),
+        passages=corpus.passages,
         sources={a.source.id: a.source for a in corpus.articles},
-        postings=PostingTable(rows, starts, posting_passages, posting_scores),
+        postings=postings,
         document_frequency=document_frequency,
         idf=idf,
         max_idf=max(idf.values(), default=1.0),
         idf_floor=idf_floor,
-        developments=find_developments(passages),
-        words=dict(words),
+        developments=developments,
+        words=words,
     )

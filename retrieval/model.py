@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from retrieval.dates import date_label
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -27,6 +29,8 @@ class Source:
     published: date | None = None
     updated: date | None = None
     author: str | None = None
+    # "article" (news reporting) or "filing" (a court document), from the front matter.
+    kind: str = "article"
 
     @property
     def name(self) -> str:
@@ -87,20 +91,15 @@ class Corpus:
             digest.update(article.source.id.encode() + b"\0" + article.fingerprint.encode())
         return digest.hexdigest()
 
-    def source(self, source_id: str) -> Source:
-        for article in self.articles:
-            if article.source.id == source_id:
-                return article.source
-        raise KeyError(source_id)
-
 
 # --- answers ---------------------------------------------------------------------------
 
 # "limited": refused by a per-person limit (too often, too many at once, too long); see
-# bot/limits.py.
+# bot/limits.py. "preview": what `add` would write, waiting for the admin to confirm
+# (bot/desk.py).
 AnswerKind = Literal[
     "answer", "no_answer", "status", "timeline", "sources", "help", "reload", "refused",
-    "limited", "error",
+    "limited", "error", "preview",
 ]
 
 
@@ -154,11 +153,7 @@ class Event:
     @property
     def when(self) -> str:
         """The date at its precision: "2016", "August 2024", "2025-01-30"."""
-        if self.precision == "year":
-            return str(self.date.year)
-        if self.precision == "month":
-            return self.date.strftime("%B %Y")
-        return self.date.isoformat()
+        return date_label(self.date, self.precision)
 
 
 @dataclass(frozen=True, slots=True)
