@@ -9,6 +9,7 @@ Each `*.md` file in the corpus directory (except README.md and hidden files) is 
     published = 2025-01-22   # TOML date, optional
     updated = 2025-01-30     # TOML date, optional, not before published
     author = "..."           # string, optional
+    kind = "filing"          # "article" (the default) or "filing", optional
     +++
     Body: paragraphs separated by blank lines; "# " lines are section headings.
 
@@ -37,8 +38,10 @@ from retrieval.updates import NoticeDateError, parse_notice, resolve_notice_date
 MAX_FILE_BYTES = 2 * 1024 * 1024
 # Blocks longer than this are cut at sentence ends, so a quote stays focused.
 MAX_PASSAGE_CHARS = 700
-FIELDS = ("title", "outlet", "url", "published", "updated", "author")
+FIELDS = ("title", "outlet", "url", "published", "updated", "author", "kind")
 _TEXT_FIELDS = frozenset({"title", "outlet", "url", "author"})
+# What a source is: a news article (the default), or a court filing (`casebot add` of a PDF).
+KINDS = ("article", "filing")
 _MAX_HEADING_LEVEL = 6
 _TOML_LINE = re.compile(r"\(at line (\d+)")
 
@@ -278,6 +281,14 @@ def _check_fields(meta: dict[str, object]) -> tuple[dict[str, object], list[str]
             messages.append(
                 f"unknown field '{key}'{hint}; the allowed fields are {', '.join(FIELDS)}"
             )
+        elif key == "kind":
+            if value in KINDS:
+                fields[key] = value
+            else:
+                messages.append(
+                    f"field 'kind' must be one of {', '.join(repr(k) for k in KINDS)}, "
+                    f"not {_describe(value)}"
+                )
         elif key in _TEXT_FIELDS:
             message = _text_problem(key, value)
             if message is None:

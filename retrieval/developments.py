@@ -22,7 +22,8 @@ _CASE = CASE_WORDS
 # A step belongs to the case when the case is named near it: "the lawsuit has been
 # withdrawn", "filed a class action lawsuit". Not across a reporting verb: in "the
 # complaint alleges LinkedIn amended its terms" the amending is LinkedIn's, not the case's.
-_NEAR = rf"(?:(?!\b(?:{REPORTING_VERBS})\b)[^\s.;:!?]+\s+){{0,6}}?"
+# (A "." inside a sentence is a decimal or an abbreviation: "$1.5 billion" is words too.)
+_NEAR = rf"(?:(?!\b(?:{REPORTING_VERBS})\b)[^\s;:!?]+\s+){{0,8}}?"
 _STEP_PATTERNS = tuple(
     (
         name,

@@ -142,8 +142,12 @@ def read_question(index: Index, text: str) -> Question:
     reading = _strip_filler(normalise(text))
     reading, corrections = _correct(index, reading)
     analyzer = index.analyzer
-    # "who is suing?" asks for the plaintiff, where the sources use that word.
-    extra = [w for w in [vocab.PLAINTIFF_WORD] if vocab.WHO_SUES.search(reading) and index.knows(analyzer.term(w))]
+    # "who is suing?" asks for the plaintiff, where the sources use that word; and "who
+    # are the plaintiffs?" asks who sued, where they don't ("three authors sued …").
+    plaintiff_known = index.knows(analyzer.term(vocab.PLAINTIFF_WORD))
+    if not plaintiff_known:
+        reading = re.sub(r"\b(?:the\s+)?plaintiffs?\b", "who sued", reading)
+    extra = [vocab.PLAINTIFF_WORD] if vocab.WHO_SUES.search(reading) and plaintiff_known else []
     answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(reading)), None)
     groups = [g for g in analyzer.query(reading, extra=extra) if not (answer_type and g.word in _TYPE_WORDS)]
     about_sources = _about_sources(reading, groups)
@@ -208,10 +212,24 @@ def read_question(index: Index, text: str) -> Question:
         corrections=tuple(corrections),
         about_sources=about_sources,
         parts=_parts(index, reading),
-        steps=frozenset(name for name, pattern in _STEP_WORDS if pattern.search(reading)),
+        steps=_steps(reading),
         names_wanted=names_wanted,
         named_sources=named,
     )
+
+
+def _steps(reading: str) -> frozenset[str]:
+    """The procedural steps a question names. "has the settlement been approved?" asks
+    about the approval: a step named only by a word that also names the case (the
+    settlement) is the thing approved, when another step is named."""
+    found = {name: {m.group() for m in pattern.finditer(reading)} for name, pattern in _STEP_WORDS}
+    found = {name: words for name, words in found.items() if words}
+    if len(found) > 1:
+        case_word = re.compile(rf"^{vocab.CASE_WORDS}$")
+        verbs = {name for name, words in found.items() if not all(case_word.match(w) for w in words)}
+        if verbs:
+            return frozenset(verbs)
+    return frozenset(found)
 
 
 def _focus(index: Index, reading: str) -> str | None:

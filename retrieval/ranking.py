@@ -132,6 +132,8 @@ def rank(
             score = coverage * (0.75 + 0.25 * passage_score / best_passage)
             if reports_step:
                 score *= STEP_BOOST
+            elif question.steps and vocab.HYPOTHETICAL.search(sentence.text):
+                score *= UNTYPED_PENALTY  # "if a judge approves …" says nothing of whether one did
             if (
                 focus_group is not None
                 and focus_group.word not in held_words
@@ -231,7 +233,7 @@ _TESTS: dict[str, Callable[[claims.Sentence], bool]] = {
     "person": lambda s: names_a_person(s.text) or bool(vocab.ORGANISATION.search(s.text)),
     "words": lambda s: bool(vocab.SAYING.search(s.text)),
     "date": _dated,
-    "money": lambda s: bool(s.figures) or bool(re.search(r"\d", s.text)),
+    "money": lambda s: bool(s.figures) or bool(vocab.CURRENCY.search(s.text)),
     "count": lambda s: bool(vocab.QUANTITY_WORDS.search(s.text)),
     "place": lambda s: bool(vocab.PLACE_MARKERS.search(s.text)),
     "reason": lambda s: bool(vocab.REASON_MARKERS.search(s.text)),

@@ -157,8 +157,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
      "divulged", "provide", "provided", "hand", "handed"),
     ("private", "confidential", "personal", "sensitive"),
     ("message", "messages", "email", "emails", "mail"),
-    ("consent", "permission", "agree", "agreed", "approval", "authorization"),
-    ("settle", "settled", "settling", "settlement"),
+    ("consent", "permission", "agree", "agreed", "authorization"),
+    ("settle", "settled", "settling", "settlement", "settlements"),
     ("court", "tribunal"),
     ("judge", "judges", "justice", "magistrate", "presiding", "preside"),
     ("exempt", "exempted", "exclude", "excluded", "exempting", "spared"),
@@ -245,6 +245,11 @@ PERSON_NOUNS = frozenset(
 WHO_SUES = re.compile(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b|^who\s+(?:is|are|was|were)\s+behind\b")
 PLAINTIFF_WORD = "plaintiff"
 
+# A sum of money, not just any number: the answer to "how much".
+CURRENCY = re.compile(r"[$€£¥]\s?\d|\b(?:dollars?|euros?|pounds?|cents?|usd|eur|gbp)\b", re.I)
+# A sentence about what may or would happen, not what did: no answer to "did the judge
+# approve it?".
+HYPOTHETICAL = re.compile(r"^(?:if|should|unless|once)\b|\b(?:would|could|might|will)\s+(?:have\s+|be\s+)?\w+", re.I)
 # Sentences that give a reason: the answer to a "why" question.
 REASON_MARKERS = re.compile(
     r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|in\s+order\s+to|so\s+that|"
