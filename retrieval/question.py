@@ -396,3 +396,23 @@ COMMON_ZIPF = 3.5
 
 
 _SYNONYM_WORDS = frozenset(word for group in vocab.SYNONYMS for word in group)
+
+
+# A follow-up of a few words with nothing of its own to ask about: "and when was that?",
+# "who said that?", "source?".
+FOLLOW_UP_WORDS = 6
+
+
+def is_follow_up(index: Index, text: str) -> bool:
+    """Whether a message only makes sense with the question before it: short, and with no
+    content word once chat spellings, filler and function words are read away."""
+    if len(text.split()) > FOLLOW_UP_WORDS:
+        return False
+    q = read_question(index, text)
+    return not q.content or (q.about_sources == "list" and len(q.content) <= 1)
+
+
+def with_context(follow_up: str, previous: str) -> str:
+    """The follow-up asked about what the previous question asked: its own words first,
+    so its kind of answer ("when …") leads, then the earlier question's content."""
+    return f"{follow_up.strip().rstrip('?')} {previous.strip()}"

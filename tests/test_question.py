@@ -92,3 +92,25 @@ def test_a_question_of_several_parts_is_split(seed_index):
 def test_tell_me_is_a_frame_but_tell_anyone_is_content(seed_index):
     assert [g.word for g in read_question(seed_index, "Can you tell me what happened to the lawsuit?").groups] == ["lawsuit"]
     assert "tell" in {g.word for g in read_question(seed_index, "did linkedin tell anyone").groups}
+
+
+@pytest.mark.parametrize("text", ["and when was that?", "who said that?", "source?", "why?", "how much?"])
+def test_short_follow_ups_without_content_need_the_previous_question(seed_index, text):
+    from retrieval.question import is_follow_up
+
+    assert is_follow_up(seed_index, text)
+
+
+@pytest.mark.parametrize("text", ["when was it withdrawn?", "who is suing linkedin", "what about canada"])
+def test_a_question_with_its_own_content_is_no_follow_up(seed_index, text):
+    from retrieval.question import is_follow_up
+
+    assert not is_follow_up(seed_index, text)
+
+
+def test_a_follow_up_is_asked_about_the_previous_question(seed_index):
+    from retrieval.compose import ask
+    from retrieval.question import with_context
+
+    answer = ask(seed_index, with_context("and when was that?", "when was the lawsuit withdrawn"))
+    assert answer.kind == "answer" and "withdrawn" in answer.quotes[0].text
