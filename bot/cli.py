@@ -3,6 +3,7 @@
     casebot ask "QUESTION" [--json]   casebot status | timeline | sources [--json]
     casebot validate DIR              casebot chat [--no-admin]   casebot serve
     casebot eval FILE.toml            (score answers to a question file)
+    casebot add SOURCE [--yes] [--json]   (a URL or file into the corpus, after a preview)
     casebot                           (serve if chat credentials are set, else chat)
 
 `--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them. Exit codes: 0 done, 1 corpus
@@ -64,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _validate(Path(args.directory))
     if args.command == "eval":
         return _eval(Path(args.file), getattr(args, "corpus", None))
+    if args.command == "add":
+        return _add(args)
 
     corpus = getattr(args, "corpus", None)
     if args.command in _QUERIES:
@@ -130,6 +133,12 @@ def _parser() -> argparse.ArgumentParser:
         "--no-admin", action="store_true",
         help="chat as a user who is not an admin (admin commands are refused and audited)",
     )  # fmt: skip
+    add = commands.add_parser(
+        "add", parents=[_corpus_option(), _json_option()],
+        help="add an article to the corpus from a URL or a .html, .pdf, .txt or .md file",
+    )  # fmt: skip
+    add.add_argument("source", metavar="SOURCE", help="an http(s):// URL or a local file")
+    add.add_argument("--yes", action="store_true", help="write it without asking")
     commands.add_parser("serve", parents=[_corpus_option()], help="serve Slack and/or Discord")
     commands.add_parser(
         "run", parents=[_corpus_option()], help="serve if chat credentials are set, else chat"
@@ -234,6 +243,24 @@ def _eval(path: Path, corpus: str | None) -> int:
     outcomes, summary = evaluate(items, lambda question: ask(index, question))
     print(report(path, outcomes, summary))
     return EXIT_OK
+
+
+def _add(args: argparse.Namespace) -> int:
+    """`casebot add SOURCE`: preview, ask, write (bot/intake/)."""
+    from bot.intake import Options
+    from bot.intake.command import run_add
+
+    settings = _settings()
+    if settings is None:
+        return EXIT_PROBLEM
+    corpus = getattr(args, "corpus", None)
+    options = Options(
+        allow_private=settings.fetch_private,
+        timeout=settings.fetch_timeout,
+        max_bytes=settings.fetch_max_bytes,
+    )
+    directory = Path(corpus) if corpus is not None else settings.corpus_dir
+    return run_add(args.source, directory, options, yes=args.yes, as_json=args.json)
 
 
 def _default_corpus() -> Path:

@@ -103,6 +103,14 @@ class Settings(BaseSettings):
     )
     # A reload that takes longer is stopped (bot/builder.py, retrieval/corpus.py).
     reload_timeout: float = Field(default=30.0, gt=0, validation_alias="CASEBOT_RELOAD_TIMEOUT")
+    # --- adding articles by URL (bot/intake/) ---
+    # Loopback, private, link-local and cloud-metadata addresses are refused unless true
+    # (a URL pasted into chat must not reach the operator's internal services).
+    fetch_private: bool = Field(default=False, validation_alias="CASEBOT_FETCH_PRIVATE")
+    fetch_timeout: float = Field(default=15.0, gt=0, validation_alias="CASEBOT_FETCH_TIMEOUT")
+    fetch_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, validation_alias="CASEBOT_FETCH_MAX_BYTES"
+    )
 
     # --- Slack ---
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

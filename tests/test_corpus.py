@@ -321,7 +321,7 @@ def test_unknown_field_is_named_with_suggestion_and_allowed_list(tmp_path: Path)
     write(tmp_path, "a.md", article(GOOD_FRONT + "publshed = 2025-01-22\n"))
     assert only_problem(tmp_path) == (
         "a.md: unknown field 'publshed' (did you mean 'published'?); the allowed fields are "
-        "title, outlet, url, published, updated, author"
+        "title, outlet, url, published, updated, author, kind"
     )
 
 
