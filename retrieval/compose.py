@@ -41,11 +41,12 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
     q = read_question(index, question)
     if q.about_sources is not None:
         return about_sources(index, q)
-    verdict = coverage.by_words(index, q)
-    if not verdict.covered:
-        return _no_answer(index, q, verdict.missing)
-    ranked = ranking.rank(index, q)
     status = _asks_for_status(index, q)
+    if not status:
+        verdict = coverage.by_words(index, q)
+        if not verdict.covered:
+            return _no_answer(index, q, verdict.missing)
+    ranked = ranking.rank(index, q) if q.groups else []
     if not status and not coverage.by_sentences(q, ranked).covered:
         return _no_answer(index, q, ())
     if not ranked and not status:
@@ -192,6 +193,9 @@ def _asks_for_status(index: Index, q: Question) -> bool:
     "Is the lawsuit still going on?" does; "What happened to the video ad metrics case?"
     names something rarer than the case itself, so it is a question of its own.
     """
+    if not q.content:
+        # "what's the status?", "any updates?": nothing but the asking.
+        return developments.asks_only_for_news(q.reading)
     if not developments.asks_for_status(q.reading):
         return False
     n = max(1, len(index))

@@ -89,7 +89,12 @@ _STATUS_WORDS = re.compile(rf"\b(?:{STATUS_WORDS})\b", re.I)
 
 def asks_for_status(question: str) -> bool:
     """Whether a question asks where the case stands ("Is the lawsuit still going on?")."""
-    return bool(_STATUS_WORDS.search(question) and re.search(rf"\b{_CASE}\b", question, re.I))
+    return bool(_STATUS_WORDS.search(question) and re.search(rf"\b(?:{_CASE}|sued|suing)\b", question, re.I))
+
+
+def asks_only_for_news(question: str) -> bool:
+    """Whether a question is only a status word ("what's the status?", "any updates?")."""
+    return bool(_STATUS_WORDS.search(question))
 
 
 def names_case_or_status(word: str) -> bool:

@@ -57,7 +57,7 @@ FILLER_WORDS = frozenset(
     btw tbh imo idk fyi pls plz thanks thx anyone someone somebody anybody guys folks
     wondering curious question quick wait yeah yep right even ever else besides whole idea
     honestly seriously simply exact precisely anyway anyways though tho
-    today yesterday tomorrow tonight lately nowadays
+    today yesterday tomorrow tonight lately nowadays casebot bot
     """.split()
 )
 
@@ -349,7 +349,7 @@ REPORTING_VERBS = r"alleg\w*|claim\w*|say\w*|said|state\w*|argu\w*|accus\w*|cont
 # Words that ask where a case stands ("is it still going on?").
 STATUS_WORDS = (
     r"status|still|stand|stands|standing|ongoing|going\s+on|pending|over|outcome|latest|"
-    r"currently|now|yet|happened|happening|resolved|ended|active|alive|continuing|news|update|"
+    r"currently|now|yet|new|happened|happening|resolved|ended|active|alive|continuing|news|update|"
     r"updates|where\s+(?:is|are|does)\s+(?:it|things|this|the\s+case)"
 )
 # Words that point at another case than the one the corpus is about.

@@ -191,3 +191,9 @@ def test_any_question_is_answered_or_declined_with_verbatim_quotes(seed_index, w
         body = " ".join(seed_index.passages[quote.passage_id].text.split())
         for piece in quote.text.strip("…").split("…"):
             assert piece.strip() in body
+
+
+@pytest.mark.parametrize("question", ["whats the status", "any updates?", "what's new", "is she still suing them"])
+def test_a_bare_status_question_gets_the_latest_development(bakery, question):
+    answer = ask(bakery, question)
+    assert answer.kind == "answer" and "withdrew" in answer.quotes[0].text
