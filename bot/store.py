@@ -1,4 +1,5 @@
-"""casebot's own records in SQLite: corpus loads, admin command attempts and (opt-in) questions.
+"""casebot's own records in SQLite: corpus loads, admin command attempts, (opt-in) questions,
+and the channels that follow the case with the alerts owed to each.
 
 The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[i]` takes a database from
 version i to i + 1, and `Store.open` applies whichever are missing, each in its own
@@ -7,10 +8,11 @@ transaction. Add a migration by appending to the list; never edit one that has s
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -50,6 +52,33 @@ MIGRATIONS: list[str] = [
         question TEXT NOT NULL
     );
     """,
+    # 2: following the case (bot/alerts.py). `follows`: the channels that follow.
+    # `alert_state`: one row, made at the first load after this migration, holding the
+    # latest event date of any development casebot has served (NULL: none dated yet);
+    # only developments after it are news. `alerts`: each development queued for each
+    # channel, done when posted (or stale when its article no longer says it).
+    """
+    CREATE TABLE follows (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        PRIMARY KEY (platform, channel_id)
+    );
+    CREATE TABLE alert_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        known_through TEXT
+    );
+    CREATE TABLE alerts (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        development TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        done_at TEXT,
+        outcome TEXT CHECK (outcome IN ('sent', 'stale')),
+        PRIMARY KEY (platform, channel_id, development)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -70,6 +99,16 @@ class LoadRecord:
     passages: int
     result: LoadResult
     errors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Follow:
+    """One row of `follows`: a channel that gets the case's new developments."""
+
+    platform: str
+    channel_id: str
+    at: datetime
+    by_user: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +136,9 @@ class Store:
     def __init__(self, connection: aiosqlite.Connection, *, store_questions: bool) -> None:
         self._db = connection
         self.store_questions = store_questions
+        # One connection serves every coroutine: a write of several statements holds this
+        # so that no other write's commit lands in the middle of it (see `_insert`).
+        self._writing = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: str | Path, *, store_questions: bool = False) -> Store:
@@ -209,9 +251,254 @@ class Store:
             for row in rows
         ]
 
+    # --- following the case (bot/alerts.py) -------------------------------------------
+
+    async def follow(self, *, platform: str, channel_id: str, by_user: str) -> bool:
+        """Make a channel follow the case. Returns False if it already did."""
+        async with self._writing:
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO follows (platform, channel_id, at, by_user)"
+                " VALUES (?, ?, ?, ?)",
+                (platform, channel_id, _now(), by_user),
+            )
+            await self._db.commit()
+        return cursor.rowcount > 0
+
+    async def unfollow(self, *, platform: str, channel_id: str) -> bool:
+        """Stop a channel following, with its queued alerts. False if it did not follow."""
+        async with self._writing:
+            cursor = await self._db.execute(
+                "DELETE FROM follows WHERE platform = ? AND channel_id = ?", (platform, channel_id)
+            )
+            await self._db.execute(
+                "DELETE FROM alerts WHERE platform = ? AND channel_id = ? AND done_at IS NULL",
+                (platform, channel_id),
+            )
+            await self._db.commit()
+        return cursor.rowcount > 0
+
+    async def follows(self) -> list[Follow]:
+        """Every channel that follows, oldest first."""
+        query = "SELECT platform, channel_id, at, by_user FROM follows ORDER BY at, rowid"
+        async with self._db.execute(query) as cursor:
+            rows = await cursor.fetchall()
+        return [Follow(row[0], row[1], datetime.fromisoformat(row[2]), row[3]) for row in rows]
+
+    async def known_through(self) -> tuple[bool, date | None]:
+        """(whether alerts were set up yet, the latest development date served so far)."""
+        async with self._db.execute("SELECT known_through FROM alert_state") as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return False, None
+        return True, date.fromisoformat(row[0]) if row[0] else None
+
+    async def queue_alerts(self, developments: Iterable[str], known_through: date | None) -> int:
+        """Queue `developments` (keys) for every channel that follows, and move the mark.
+
+        One transaction: a development is either queued for every follower and behind the
+        mark, or neither, so a crash can neither lose an alert nor queue one twice.
+
+        Returns:
+            How many (channel, development) alerts were queued.
+        """
+        keys = list(developments)
+        async with self._writing:
+            cursor = await self._db.executemany(
+                "INSERT OR IGNORE INTO alerts (platform, channel_id, development, queued_at)"
+                " SELECT platform, channel_id, ?, ? FROM follows",
+                [(key, _now()) for key in keys],
+            )
+            queued = cursor.rowcount if keys else 0
+            await self._db.execute(
+                "INSERT INTO alert_state (id, known_through) VALUES (1, ?)"
+                " ON CONFLICT (id) DO UPDATE SET known_through = excluded.known_through",
+                (known_through.isoformat() if known_through else None,),
+            )
+            await self._db.commit()
+        return max(queued, 0)
+
+    async def pending_alerts(self, platform: str | None = None) -> dict[tuple[str, str], list[str]]:
+        """Alerts queued and not yet done: (platform, channel id) -> development keys."""
+        query = (
+            "SELECT platform, channel_id, development FROM alerts WHERE done_at IS NULL"
+            + (" AND platform = ?" if platform is not None else "")
+            + " ORDER BY rowid"
+        )
+        async with self._db.execute(query, (platform,) if platform is not None else ()) as cursor:
+            rows = await cursor.fetchall()
+        pending: dict[tuple[str, str], list[str]] = {}
+        for row in rows:
+            pending.setdefault((row[0], row[1]), []).append(row[2])
+        return pending
+
+    async def finish_alerts(
+        self, *, platform: str, channel_id: str, sent: Iterable[str], stale: Iterable[str] = ()
+    ) -> None:
+        """Mark a channel's alerts done: `sent` were posted, `stale` no longer can be."""
+        now = _now()
+        rows = [(now, "sent", platform, channel_id, key) for key in sent]
+        rows += [(now, "stale", platform, channel_id, key) for key in stale]
+        async with self._writing:
+            await self._db.executemany(
+                "UPDATE alerts SET done_at = ?, outcome = ?"
+                " WHERE platform = ? AND channel_id = ? AND development = ?",
+                rows,
+            )
+            await self._db.commit()
+
+    # --- feedback and the report (bot/feedback.py, bot/report.py) ------------------------
+
+    def user_hash(self, platform: str, user_id: str) -> str:
+        """A person's stable pseudonym: one vote per person without keeping who they are."""
+        message = f"{platform}:{user_id}".encode()
+        return hmac.new(self._user_salt, message, hashlib.sha256).hexdigest()[:32]
+
+    async def record_answer(
+        self,
+        *,
+        answer_id: str,
+        platform: str,
+        command: str,
+        kind: str,
+        passages: Iterable[str],
+        question: str | None,
+    ) -> None:
+        """Record an answer that carries feedback buttons; the question only if stored."""
+        await self._insert(
+            "INSERT INTO answers (id, at, platform, command, kind, passages, question)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (answer_id, _now(), platform, command, kind, _join_ids(passages),
+             question if self.store_questions else None),
+        )  # fmt: skip
+
+    async def answer(self, answer_id: str) -> AnswerRecord | None:
+        """The answer recorded under `answer_id`, or None."""
+        query = (
+            "SELECT id, at, platform, command, kind, passages, question FROM answers"
+            " WHERE id = ?"
+        )
+        async with self._db.execute(query, (answer_id,)) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return AnswerRecord(
+            id=row[0], at=datetime.fromisoformat(row[1]), platform=row[2], command=row[3],
+            kind=row[4], passages=_split_ids(row[5]), question=row[6],
+        )  # fmt: skip
+
+    async def record_vote(
+        self, answer: AnswerRecord, *, platform: str, user_id: str, vote: Vote,
+        reason: Reason | None = None,
+    ) -> Vote | None:  # fmt: skip
+        """Record one person's vote on `answer`, replacing any earlier one.
+
+        A reason is kept with a 👎 only; a 👍 clears it.
+
+        Returns:
+            The vote it replaced, or None if this is the person's first on `answer`.
+        """
+        user_hash = self.user_hash(platform, user_id)
+        async with self._writing:
+            async with self._db.execute(
+                "SELECT vote FROM feedback WHERE answer_id = ? AND user_hash = ?",
+                (answer.id, user_hash),
+            ) as cursor:
+                row = await cursor.fetchone()
+            await self._db.execute(
+                "INSERT INTO feedback (answer_id, user_hash, at, platform, kind, passages,"
+                " vote, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (answer_id, user_hash) DO UPDATE SET at = excluded.at,"
+                " vote = excluded.vote, reason = excluded.reason",
+                (answer.id, user_hash, _now(), platform, answer.kind,
+                 _join_ids(answer.passages), vote, reason if vote == "down" else None),
+            )  # fmt: skip
+            await self._db.commit()
+        return row[0] if row is not None else None
+
+    async def forget_questions(self, older_than_days: int, *, now: datetime | None = None) -> int:
+        """Delete the question text stored more than `older_than_days` ago (retention).
+
+        The counts stay: an answer's row keeps its kind and passages, only the text goes.
+
+        Returns:
+            How many questions' text was deleted.
+        """
+        cutoff = _iso((now or datetime.now(UTC)) - timedelta(days=older_than_days))
+        async with self._writing:
+            answers = await self._db.execute(
+                "UPDATE answers SET question = NULL WHERE question IS NOT NULL AND at < ?",
+                (cutoff,),
+            )
+            questions = await self._db.execute("DELETE FROM questions WHERE at < ?", (cutoff,))
+            await self._db.commit()
+        return max(answers.rowcount, 0) + max(questions.rowcount, 0)
+
+    async def answers_per_day(self, since: datetime) -> list[tuple[str, str, int]]:
+        """(day, answer kind, count) of the questions answered since `since`, oldest first."""
+        return await self._rows(
+            "SELECT substr(at, 1, 10) AS day, kind, COUNT(*) FROM answers"
+            " WHERE command = 'ask' AND at >= ? GROUP BY day, kind ORDER BY day, kind",
+            (_iso(since),),
+        )
+
+    async def votes_per_kind(self, since: datetime) -> list[tuple[str, int, int]]:
+        """(answer kind, 👍 count, 👎 count) of the votes cast since `since`."""
+        return await self._rows(
+            "SELECT kind, SUM(vote = 'up'), SUM(vote = 'down') FROM feedback WHERE at >= ?"
+            " GROUP BY kind ORDER BY kind",
+            (_iso(since),),
+        )
+
+    async def reasons(self, since: datetime) -> list[tuple[str, int]]:
+        """(reason, count) of the 👎 votes since `since` that gave one, most first."""
+        return await self._rows(
+            "SELECT reason, COUNT(*) AS n FROM feedback WHERE vote = 'down'"
+            " AND reason IS NOT NULL AND at >= ? GROUP BY reason ORDER BY n DESC, reason",
+            (_iso(since),),
+        )
+
+    async def down_voted_passages(self, since: datetime) -> list[tuple[str, int]]:
+        """(passage key, 👎 count) over the votes since `since`, most first."""
+        rows = await self._rows(
+            "SELECT passages FROM feedback WHERE vote = 'down' AND at >= ?", (_iso(since),)
+        )
+        counts: dict[str, int] = {}
+        for (passages,) in rows:
+            for passage in _split_ids(passages):
+                counts[passage] = counts.get(passage, 0) + 1
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+    async def frequent_questions(
+        self, since: datetime, *, declined: bool
+    ) -> list[tuple[str, int]]:
+        """(question, count): the declined questions (`declined`), else the 👎 ones, since
+        `since`, most first. Only what was stored (CASEBOT_STORE_QUESTIONS), and asked alike
+        when the same but for case and spaces."""
+        if declined:
+            sql = (
+                "SELECT question FROM answers WHERE command = 'ask' AND kind = 'no_answer'"
+                " AND question IS NOT NULL AND at >= ?"
+            )
+        else:
+            sql = (
+                "SELECT a.question FROM feedback f JOIN answers a ON a.id = f.answer_id"
+                " WHERE f.vote = 'down' AND a.question IS NOT NULL AND f.at >= ?"
+            )
+        counts: dict[str, tuple[str, int]] = {}
+        for (question,) in await self._rows(sql, (_iso(since),)):
+            key = " ".join(question.lower().split())
+            first, n = counts.get(key, (question, 0))
+            counts[key] = (first, n + 1)
+        return sorted(counts.values(), key=lambda item: (-item[1], item[0]))
+
+    async def _rows(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        async with self._db.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
     async def _insert(self, sql: str, params: tuple[object, ...]) -> None:
-        await self._db.execute(sql, params)
-        await self._db.commit()
+        async with self._writing:
+            await self._db.execute(sql, params)
+            await self._db.commit()
 
 
 async def _user_version(db: aiosqlite.Connection) -> int:
