@@ -25,7 +25,7 @@ from retrieval.model import Answer, Conflict, Quote, Source, SourceSummary
 from retrieval.question import Question, read_question
 from retrieval.quoting import MAX_QUOTE_CHARS, cut, make_quote  # noqa: F401 - re-exported
 from retrieval.ranking import Scored
-from retrieval.vocabulary import SAYING
+from retrieval.vocabulary import ABOUT_THE_CASE, SAYING
 
 # A further quote must score at least this share of the best one: no padding with weak ones.
 MIN_RELATIVE_SCORE = 0.7
@@ -71,6 +71,10 @@ def select(
 ) -> list[Scored]:
     """The sentences to quote: the best, then only those that add to it."""
     chosen = list(chosen or [])
+    if q.parts and not chosen:
+        chosen = _by_parts(index, q, max_quotes=max_quotes)
+        if chosen:
+            return chosen
     if ranked and not chosen:
         # Where only a sentence of the kind asked for answers, the best of that kind leads.
         first = next((s for s in ranked if s.typed), ranked[0]) if coverage.is_strict(q) else ranked[0]
@@ -78,17 +82,6 @@ def select(
         speaker = _attribution(index, q, first)
         if speaker is not None and len(chosen) < max_quotes:
             chosen.append(speaker)
-    if q.parts:
-        # Each part of "who filed it, in which court, for how much" gets its own best sentence.
-        for part in q.parts:
-            if len(chosen) == max_quotes:
-                break
-            groups = part.groups or q.groups
-            found = ranking.rank(index, q, groups=groups, answer_type=part.answer_type)
-            best = next((s for s in found if part.answer_type is None or s.typed), None)
-            if best is not None and not any(_same_claim(index, best, c) for c in chosen):
-                chosen.append(best)
-        return chosen
     if not ranked:
         return chosen
     weight, total = ranking.weights(index, q)
@@ -105,6 +98,24 @@ def select(
             continue
         chosen.append(candidate)
         held |= candidate.held
+    return chosen
+
+
+def _by_parts(index: Index, q: Question, *, max_quotes: int) -> list[Scored]:
+    """Each part of "who filed it, in which court, for how much" gets its own best
+    sentence, in the order asked: a part with words of its own is read as a question of
+    its own; one without ("for how much") asks its kind of answer about the case."""
+    chosen: list[Scored] = []
+    for part in q.parts:
+        if len(chosen) == max_quotes:
+            break
+        own = read_question(index, part.text)
+        if not own.content and part.answer_type in ABOUT_THE_CASE:
+            own = read_question(index, ABOUT_THE_CASE[part.answer_type])
+        found = ranking.rank(index, own)
+        best = next((s for s in found if own.answer_type is None or s.typed), None)
+        if best is not None and not any(_same_claim(index, best, c) for c in chosen):
+            chosen.append(best)
     return chosen
 
 

@@ -240,6 +240,17 @@ PERSON_NOUNS = frozenset(
     regulator regulators""".split()
 )
 
+# A part of a question with nothing of its own ("…, and for how much?") asks its kind of
+# answer about the case as a whole: these say what that is, in the words reporting uses.
+ABOUT_THE_CASE = {
+    "money": "how much damages does the lawsuit seek",
+    "count": "how many people does the lawsuit cover",
+    "place": "where was the lawsuit filed in court",
+    "date": "when was the lawsuit filed",
+    "person": "who filed the lawsuit",
+    "reason": "why was the lawsuit filed",
+}
+
 # "who is suing?": the asker wants the plaintiff, whom reporting names as "plaintiff" or
 # "filed on behalf of".
 WHO_SUES = re.compile(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b|^who\s+(?:is|are|was|were)\s+behind\b")
@@ -284,8 +295,13 @@ NOT_A_PERSON_ENDINGS = frozenset(
 )
 # Organisations named with a legal form: "Edelson PC", "Acme, Inc.".
 ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.?|Corp\.?|Ltd\.?|PBC|plc|GmbH|SA|AG)(?!\w)")
-# Words that make a sentence name a place or a court.
-PLACE_MARKERS = re.compile(r"\b(?:court|district|county|state|federal|in\s+[A-Z][a-z]+)", re.I)
+# A sentence that names a place or a court: "in San Jose", "in a California federal court",
+# "the U.S. District Court", "Northern District of California". ("in court" names none.)
+PLACE_MARKERS = re.compile(
+    r"\b(?:in|at|from)\s+(?:a\s+|an\s+|the\s+)?[A-Z][a-z]+"
+    r"|\b[A-Z][\w.]*\s+(?:Court|District|County|State|Circuit)\b"
+    r"|\b(?:District|Court|County|State)\s+of\s+[A-Z]"
+)
 
 # --- lawsuit procedure ------------------------------------------------------------------------
 

@@ -197,3 +197,11 @@ def test_any_question_is_answered_or_declined_with_verbatim_quotes(seed_index, w
 def test_a_bare_status_question_gets_the_latest_development(bakery, question):
     answer = ask(bakery, question)
     assert answer.kind == "answer" and "withdrew" in answer.quotes[0].text
+
+
+def test_each_part_of_a_question_gets_its_own_quote(bakery):
+    answer = ask(bakery, "who filed it, in which court, and for how much")
+    texts = [q.text for q in answer.quotes]
+    assert any("Maria Lopez" in t for t in texts)
+    assert any("Portland" in t for t in texts)
+    assert any("$50,000" in t for t in texts)
