@@ -12,7 +12,9 @@ from typing import Literal
 
 from retrieval.model import Answer
 
-CommandName = Literal["status", "ask", "timeline", "sources", "reload", "help"]
+CommandName = Literal[
+    "status", "ask", "timeline", "sources", "reload", "add", "remove", "follow", "unfollow", "following", "help"
+]
 
 # The slash command users type; adapters register it under this name.
 SLASH_COMMAND = "case"
@@ -29,6 +31,9 @@ class CommandSpec:
         admin_only: only admins may run it; the desk refuses everyone else.
         public: its answer is shown to the whole channel by default (otherwise only to the
             person who asked). Refusals and errors are always private.
+        channel_managers: besides admins, whoever may manage the channel it is typed in
+            may run it (on Discord, Manage Channels there); with CASEBOT_ANYONE_CAN_FOLLOW,
+            anyone. The desk gates and audits it like an admin command.
     """
 
     name: CommandName
@@ -36,6 +41,12 @@ class CommandSpec:
     description: str
     admin_only: bool = False
     public: bool = False
+    channel_managers: bool = False
+
+    @property
+    def audited(self) -> bool:
+        """Whether every attempt to run it goes into the audit log."""
+        return self.admin_only or self.channel_managers
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -67,6 +78,36 @@ COMMANDS: tuple[CommandSpec, ...] = (
         name="reload",
         usage="reload",
         description="Reload the articles from disk (admins only).",
+        admin_only=True,
+    ),
+    CommandSpec(
+        name="follow",
+        usage="follow",
+        description="Post each new development of the case in this channel, once (admins).",
+        channel_managers=True,
+    ),
+    CommandSpec(
+        name="unfollow",
+        usage="unfollow",
+        description="Stop posting new developments in this channel (admins).",
+        channel_managers=True,
+    ),
+    CommandSpec(
+        name="following",
+        usage="following",
+        description="List the channels that follow the case (admins only).",
+        admin_only=True,
+    ),
+    CommandSpec(
+        name="add",
+        usage="add <url>",
+        description="Preview a news article by its URL, then add it to the corpus (admins only).",
+        admin_only=True,
+    ),
+    CommandSpec(
+        name="remove",
+        usage="remove <source id>",
+        description="Take an article out of the corpus; the file is kept aside (admins only).",
         admin_only=True,
     ),
     CommandSpec(
@@ -107,6 +148,7 @@ _BARE_PREFIX = re.compile(rf"^{SLASH_COMMAND}(?:\s+|$)", re.IGNORECASE)
 # Longer "unknown commands" are echoed back cut to this, so a reply can't be used to post
 # an arbitrary long text.
 _MAX_UNKNOWN_CHARS = 40
+_ONE_WORD_ARGUMENT = frozenset({"add", "remove"})
 
 
 def parse_command(text: str) -> Command:
@@ -138,6 +180,9 @@ def parse_command(text: str) -> Command:
         if not _has_words(remainder):
             return Command(name="help")
         return Command(name="ask", argument=remainder)
+    if word in _ONE_WORD_ARGUMENT and len(remainder.split()) > 1:
+        # "add <url>" and "remove <id>" take one word; "add up the damages" is a question.
+        return Command(name="ask", argument=question)
     if word in COMMANDS_BY_NAME:
         if remainder and question.endswith("?"):
             return Command(name="ask", argument=question)

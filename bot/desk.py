@@ -18,7 +18,10 @@ from dataclasses import dataclass
 import retrieval.spelling
 import retrieval.timeline
 from bot import builder
-from bot.commands import Command, parse_command
+from bot.alerts import COMMANDS as ALERT_COMMANDS
+from bot.alerts import Alerts
+from bot.commands import Command, CommandSpec, parse_command
+from bot.intake.chat import ChatIntake
 from bot.limits import Limits
 from bot.logs import request_scope
 from bot.metrics import Metrics
@@ -40,11 +43,18 @@ _SYSTEM = "system"
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who sent a message: the platform, their id there, and whether they are an admin."""
+    """Who sent a message: the platform, their id there, and whether they are an admin.
+
+    Also where they wrote it (None in the console), and whether the platform lets them
+    manage that channel (Discord's Manage Channels): the follow commands need one of the
+    two (see `CommandSpec.channel_managers`).
+    """
 
     platform: str
     user_id: str
     is_admin: bool
+    channel_id: str | None = None
+    manages_channel: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +63,8 @@ class Reply:
 
     answer: Answer
     public: bool
+    # For an `add` preview: the token its Add and Cancel buttons carry (bot/intake/chat.py).
+    confirm_token: str | None = None
 
 
 def new_request_id() -> str:
@@ -120,6 +132,8 @@ class Desk:
         self, *, settings: Settings, index: Index, store: Store, metrics: Metrics | None = None
     ) -> None:
         self._settings = settings
+        # add/remove in chat: previews waiting for the admin who asked (bot/intake/chat.py).
+        self.intake = ChatIntake(self)
         self._index = index
         self._timeline_task: tuple[Index, asyncio.Future[Answer]] | None = None
         self._store = store
@@ -127,6 +141,8 @@ class Desk:
         self.limits = Limits.from_settings(settings)
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics.serving(index.corpus)
+        # Following the case: news in each corpus served goes to the following channels.
+        self.alerts = Alerts(store=store, settings=settings, metrics=self.metrics)
 
     @classmethod
     async def open(cls, settings: Settings, *, metrics: Metrics | None = None) -> Desk:
@@ -150,12 +166,19 @@ class Desk:
         except BaseException:
             await store.close()
             raise
-        return cls(settings=settings, index=index, store=store, metrics=metrics)
+        desk = cls(settings=settings, index=index, store=store, metrics=metrics)
+        # A corpus changed while casebot was stopped brings its news now.
+        await desk._record(desk.alerts.served(index))
+        return desk
 
     @property
     def index(self) -> Index:
         """The index being served right now."""
         return self._index
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     @property
     def store(self) -> Store:
@@ -202,17 +225,24 @@ class Desk:
         if refusal is not None:
             return Reply(answer=refusal, public=False)
         try:
-            if spec.admin_only and not caller.is_admin:
+            if not self._may_run(spec, caller):
                 # Every refusal the limits let through is audited.
                 await self._audit(caller, command, allowed=False, result="refused")
-                refusal = Answer(
-                    kind="refused",
-                    text=f"Sorry, only casebot admins can use “{spec.name}”.",
-                )
+                who = "casebot admins"
+                if spec.channel_managers:
+                    who += " and, on Discord, members who can manage this channel"
+                refusal = Answer(kind="refused", text=f"Sorry, only {who} can use “{spec.name}”.")
                 return Reply(answer=refusal, public=False)
             return await self._answer(command, caller, request_id)
         finally:
             self.limits.release(key)
+
+    def _may_run(self, spec: CommandSpec, caller: Caller) -> bool:
+        """The one gate: admin commands for admins; the follow commands also for whoever
+        manages the channel, or anyone with CASEBOT_ANYONE_CAN_FOLLOW."""
+        if spec.channel_managers:
+            return caller.is_admin or caller.manages_channel or self._settings.anyone_can_follow
+        return caller.is_admin or not spec.admin_only
 
     async def _answer(self, command: Command, caller: Caller, request_id: str) -> Reply:
         spec = command.spec
@@ -230,14 +260,15 @@ class Desk:
             )  # fmt: skip
             answer = apology(request_id)
 
-        if spec.admin_only:
+        if spec.audited:
             await self._audit(caller, command, allowed=True, result=outcome)
         public = (
             spec.public
             and not self._settings.ephemeral_answers
             and answer.kind not in _PRIVATE_KINDS
         )
-        return Reply(answer=answer, public=public)
+        token = self.intake.token_for(caller) if answer.kind == "preview" else None
+        return Reply(answer=answer, public=public, confirm_token=token)
 
     async def reload(self, caller: Caller) -> Answer:
         """Load the corpus again and swap it in; report what changed.
@@ -302,6 +333,8 @@ class Desk:
                     self._store, new, by_platform=caller.platform, by_user=caller.user_id
                 )
             )
+            # Inside the lock, so corpora are compared in the order they were served.
+            await self._record(self.alerts.served(index))
             return Answer(
                 kind="reload",
                 text=(
@@ -315,11 +348,22 @@ class Desk:
     async def close(self) -> None:
         """Close the store, after any reload in progress has finished."""
         async with self._reload_lock:
+            # Alerts not yet posted stay queued in the store for the next start.
+            await self.alerts.close()
             await self._store.close()
 
     async def _run(self, command: Command, caller: Caller) -> Answer:
+        if command.name in ("add", "remove"):
+            return await self.intake.run(command, caller)
         if command.name == "reload":
             return await self.reload(caller)
+        if command.name in ALERT_COMMANDS:
+            return await self.alerts.command(
+                command.name,
+                platform=caller.platform,
+                channel_id=caller.channel_id,
+                user_id=caller.user_id,
+            )
         # Queries read the index that is live when they start, so a reload never changes an
         # answer halfway. Most take milliseconds and run on the event loop; the timeline
         # reads every sentence of the corpus (seconds for a large one), so it runs once per
@@ -351,6 +395,15 @@ class Desk:
             task = asyncio.ensure_future(asyncio.to_thread(retrieval.timeline.timeline, index))
             self._timeline_task = (index, task)
         return await asyncio.shield(task)
+
+    async def audit_intake(self, caller: Caller, *, allowed: bool, result: str) -> None:
+        """Audit an answer to an `add` preview: its buttons arrive outside `handle`."""
+        await self._record(
+            self._store.record_admin(
+                platform=caller.platform, user_id=caller.user_id, command="add",
+                allowed=allowed, result=result,
+            )  # fmt: skip
+        )
 
     async def _audit(self, caller: Caller, command: Command, *, allowed: bool, result: str) -> None:
         await self._record(

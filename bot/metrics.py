@@ -59,6 +59,12 @@ class Metrics:
             loop monitor saw in its latest window (set through `set_loop_stall`).
         connected: casebot_platform_connected{platform}: 1 while a chat platform is
             connected, else 0 (set through `set_connected` as /metrics is scraped).
+        alerts_sent: casebot_alerts_sent_total{platform}: alert messages posted to
+            channels that follow the case (bot/alerts.py).
+        alerts_failed: casebot_alerts_failed_total{platform}: alert messages given up on
+            after every try (kept to try again later, or their channel dropped).
+        follows_dropped: casebot_follows_dropped_total{platform}: following channels
+            dropped because casebot can no longer post there.
         casebot_build_info{version, python}, and the standard process_* and python_*
             collectors, in this registry too.
     """
@@ -102,6 +108,19 @@ class Metrics:
         )
         self.connected = Gauge(
             "platform_connected", "1 while the chat platform is connected, else 0.",
+            ["platform"], **common,
+        )  # fmt: skip
+        self.alerts_sent = Counter(
+            "alerts_sent", "Alert messages posted to channels that follow the case.",
+            ["platform"], **common,
+        )  # fmt: skip
+        self.alerts_failed = Counter(
+            "alerts_failed", "Alert messages that could not be posted after every try.",
+            ["platform"], **common,
+        )  # fmt: skip
+        self.follows_dropped = Counter(
+            "follows_dropped",
+            "Following channels dropped because casebot can no longer post there.",
             ["platform"], **common,
         )  # fmt: skip
         Info("build", "The casebot version and the Python running it.", **common).info(

@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias="CASEBOT_FETCH_MAX_BYTES"
     )
+    # --- following the case (bot/alerts.py) ---
+    # Lets anyone, not only admins (and Discord's Manage Channels), run follow/unfollow.
+    anyone_can_follow: bool = Field(default=False, validation_alias="CASEBOT_ANYONE_CAN_FOLLOW")
+    # Tries per alert; a channel that refuses every one as gone is dropped.
+    alert_attempts: int = Field(default=5, ge=1, validation_alias="CASEBOT_ALERT_ATTEMPTS")
+    # The wait before the second try, doubled before each further one.
+    alert_retry_seconds: float = Field(
+        default=2.0, ge=0, validation_alias="CASEBOT_ALERT_RETRY_SECONDS"
+    )
 
     # --- Slack ---
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

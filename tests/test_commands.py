@@ -44,11 +44,22 @@ def test_unknown_word_is_shortened_when_echoed() -> None:
 
 def test_table_declares_each_command_once() -> None:
     names = [spec.name for spec in COMMANDS]
-    assert sorted(names) == sorted({"status", "ask", "timeline", "sources", "reload", "help"})
+    assert sorted(names) == sorted(
+        {"status", "ask", "timeline", "sources", "reload", "follow", "unfollow", "following",
+         "add", "remove", "help"}
+    )  # fmt: skip
 
 
-def test_only_reload_is_admin_only() -> None:
-    assert [spec.name for spec in COMMANDS if spec.admin_only] == ["reload"]
+def test_only_reload_and_following_are_admin_only() -> None:
+    assert [spec.name for spec in COMMANDS if spec.admin_only] == ["reload", "following", "add", "remove"]
+
+
+def test_follow_and_unfollow_are_for_channel_managers_too_and_audited() -> None:
+    managed = [spec.name for spec in COMMANDS if spec.channel_managers]
+    assert managed == ["follow", "unfollow"]
+    assert [spec.name for spec in COMMANDS if spec.audited] == [
+        "reload", "follow", "unfollow", "following", "add", "remove"
+    ]  # fmt: skip
 
 
 def test_answers_are_public_and_help_and_reload_private() -> None:
