@@ -25,10 +25,12 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route
 from discord.voice_client import VoiceClient
 
+from bot.alerts import PostFailed
 from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec, parse_command
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.render_discord import clip, render_discord
 from bot.settings import Settings
+from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -186,11 +188,16 @@ class CasebotClient(discord.Client):
         user: discord.abc.User,
         permissions: discord.Permissions | None,
         guild_id: int | None,
+        channel_id: int | None = None,
     ) -> Caller:
         return Caller(
             platform=PLATFORM,
             user_id=str(user.id),
             is_admin=self.is_admin(user.id, permissions, guild_id),
+            channel_id=str(channel_id) if channel_id is not None else None,
+            # Manage Channels where they asked lets them choose what is posted there.
+            manages_channel=permissions is not None
+            and (permissions.manage_channels or permissions.administrator),
         )
 
     # --- application commands ---
@@ -212,7 +219,9 @@ class CasebotClient(discord.Client):
         # interaction.permissions is what Discord computed for the member in this channel
         # (roles and overwrites); outside a guild there are none to speak of.
         permissions = interaction.permissions if interaction.guild_id is not None else None
-        caller = self.caller(interaction.user, permissions, interaction.guild_id)
+        caller = self.caller(
+            interaction.user, permissions, interaction.guild_id, interaction.channel_id
+        )
         deferred = spec.name in DEFERRED_COMMANDS
         # Visibility of a deferred reply is fixed when deferring, so it comes from the
         # command's table flag; a private reply to a public command is handled below.
@@ -264,6 +273,7 @@ class CasebotClient(discord.Client):
                     message.author,
                     _author_permissions(message),
                     message.guild.id if message.guild is not None else None,
+                    message.channel.id,
                 ),
                 what=f"Discord message {message.id}",
                 log=logger,
@@ -528,6 +538,25 @@ class DiscordAdapter:
         self._task = task
         self._closed = False
 
+    async def post_alert(self, channel_id: str, answer: Answer) -> None:
+        """Post an alert to a channel that follows the case (bot.alerts.Poster).
+
+        Sent with AllowedMentions.none() (render_discord), so nothing in it can ping.
+
+        Raises:
+            PostFailed: Discord refused it (gone on 403/404: casebot can't post there).
+        """
+        # A partial channel: a DM or a channel not in the cache needs no lookup first.
+        channel = self.client.get_partial_messageable(int(channel_id))
+        try:
+            await channel.send(**render_discord(answer).send_kwargs())
+        except (discord.Forbidden, discord.NotFound) as error:
+            raise PostFailed(f"{error.status} {error.text}", gone=True) from None
+        except discord.HTTPException as error:
+            raise PostFailed(f"{error.status} {error.text}", gone=False) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PostFailed(type(error).__name__, gone=False) from None
+
     async def is_connected(self) -> bool:
         """Whether the gateway connection is up and ready (for /healthz).
 
@@ -555,6 +584,7 @@ class DiscordAdapter:
         if self._closed:
             return
         self._closed = True
+        self.client.desk.alerts.detach(self)
         try:
             # Answers go out over REST, which client.close() shuts: finish them first.
             await self.client.drain()
@@ -622,7 +652,10 @@ async def start_discord(
         _ENDPOINTS.release()
         raise
     logger.info("connected to Discord as %s", client.user)
-    return DiscordAdapter(client, task)
+    adapter = DiscordAdapter(client, task)
+    # Connected: alerts for Discord channels that follow the case go out through it.
+    desk.alerts.attach(adapter)
+    return adapter
 
 
 __all__ = [

@@ -38,9 +38,11 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts import PostFailed
 from bot.desk import Caller, Desk, handle_safely
 from bot.render_slack import SlackMessage, render_slack
 from bot.settings import Settings
+from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +86,10 @@ _LINGER_SECONDS = 1.0
 # Slack's rule: a request signed longer ago than this is a replay.
 _MAX_SIGNATURE_AGE = 5 * 60
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+# What Slack answers when casebot can no longer post in a channel at all: a following
+# channel that keeps answering this is dropped (bot/alerts.py).
+_GONE_ERRORS = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
 
 _USER_MENTION = r"<@{user}(?:\|[^>]*)?>"
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -160,6 +166,7 @@ class SlackAdapter:
         if self._closed:
             return
         self._closed = True
+        self._desk.alerts.detach(self)
         if self._socket is not None:
             await self._socket.close_async()
             # close_async cancels the client's tasks without waiting for them.
@@ -361,8 +368,13 @@ class SlackAdapter:
             self._seen.popitem(last=False)
         return True
 
-    def _caller(self, user_id: str) -> Caller:
-        return Caller(platform=PLATFORM, user_id=user_id, is_admin=user_id in self._admins)
+    def _caller(self, user_id: str, channel_id: str) -> Caller:
+        return Caller(
+            platform=PLATFORM,
+            user_id=user_id,
+            is_admin=user_id in self._admins,
+            channel_id=channel_id or None,
+        )
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
@@ -376,7 +388,7 @@ class SlackAdapter:
         reply = await handle_safely(
             self._desk,
             _unescape(str(body.get("text", ""))),
-            self._caller(user_id),
+            self._caller(user_id, str(body.get("channel_id", ""))),
             what=f"a Slack slash command from user {user_id}",
             log=logger,
         )
@@ -397,7 +409,7 @@ class SlackAdapter:
         reply = await handle_safely(
             self._desk,
             _unescape(text),
-            self._caller(user_id),
+            self._caller(user_id, channel),
             what=f"a Slack message from user {user_id}",
             log=logger,
         )
@@ -448,6 +460,32 @@ class SlackAdapter:
                 "Slack: %s to channel %s failed: %s", method, channel, type(error).__name__
             )
 
+    async def post_alert(self, channel_id: str, answer: Answer) -> None:
+        """Post an alert to a channel that follows the case (bot.alerts.Poster).
+
+        The renderer escapes everything from outside casebot, so nothing in it can ping.
+
+        Raises:
+            PostFailed: Slack refused it (gone: casebot can't post in that channel at all).
+        """
+        try:
+            await self._client.chat_postMessage(
+                channel=channel_id,
+                unfurl_links=False,
+                unfurl_media=False,
+                **render_slack(answer).to_dict(),
+            )
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            wait = error.response.headers.get("Retry-After") if code == "ratelimited" else None
+            raise PostFailed(
+                code,
+                gone=code in _GONE_ERRORS,
+                retry_after=float(wait) if wait and str(wait).isdigit() else None,
+            ) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PostFailed(type(error).__name__, gone=False) from None
+
     async def _post_to_response_url(self, url: object, payload: dict[str, Any]) -> None:
         # The response_url itself stays out of the logs: anyone holding it can post as
         # casebot in that channel for half an hour.
@@ -483,6 +521,8 @@ async def start_slack(desk: Desk, settings: Settings) -> SlackAdapter:
     except BaseException:
         await adapter.close()
         raise
+    # Connected: alerts for Slack channels that follow the case go out through it.
+    desk.alerts.attach(adapter)
     return adapter
 
 

@@ -34,6 +34,7 @@ from aiohttp import WSMsgType, web
 
 # --- permission bits (https://discord.com/developers/docs/topics/permissions) ----------
 ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
 MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11

@@ -69,12 +69,15 @@ class FakeSlack:
         bot_token: the only bot token auth.test and chat.* accept.
         app_token: the only app-level token apps.connections.open accepts.
         fail: Web API method -> error code to answer it with (ok: false).
+        channel_errors: channel id -> the error chat.postMessage to it gets: a code for
+            every post (e.g. "not_in_channel"), or a list of codes used up one per post.
         response_url_status: the HTTP status response_url posts get.
     """
 
     bot_token: str = "xoxb-fake"
     app_token: str = "xapp-fake"
     fail: dict[str, str] = field(default_factory=dict)
+    channel_errors: dict[str, str | list[str]] = field(default_factory=dict)
     response_url_status: int = 200
     calls: list[Call] = field(default_factory=list)
 
@@ -266,11 +269,21 @@ class FakeSlack:
                     return web.json_response({"ok": False, "error": "invalid_arguments"})
                 if block_kit_problems(payload.get("blocks", [])):
                     return web.json_response({"ok": False, "error": "invalid_blocks"})
+                error = self._channel_error(str(payload["channel"]))
+                if error is not None:
+                    return web.json_response({"ok": False, "error": error})
                 ts = f"{int(time.time())}.{next(self._ts):06d}"
                 if method == "chat.postEphemeral":
                     return web.json_response({"ok": True, "message_ts": ts})
                 return web.json_response({"ok": True, "channel": payload["channel"], "ts": ts})
         return web.json_response({"ok": False, "error": "unknown_method"})
+
+
+    def _channel_error(self, channel: str) -> str | None:
+        errors = self.channel_errors.get(channel)
+        if isinstance(errors, list):
+            return errors.pop(0) if errors else None
+        return errors
 
 
 def block_kit_problems(blocks: Any) -> list[str]:
