@@ -332,6 +332,16 @@ async def _chat(
             reply = await desk.handle(line, caller)
             text = _console_text(for_console(reply.answer), stdout)
             print(text, end="\n\n", file=stdout, flush=True)
+            if reply.confirm_token is not None:
+                # An `add` preview: the next line answers it (bot/intake/chat.py).
+                from bot.intake.chat import CONFIRM_PROMPT
+
+                print(CONFIRM_PROMPT, file=stdout, flush=True)
+                typed = _read_line(stdin, interactive) or ""
+                answer = await desk.intake.confirm(
+                    caller, reply.confirm_token, accept=typed.strip().lower() in ("y", "yes")
+                )
+                print(_console_text(answer, stdout), end="\n\n", file=stdout, flush=True)
     finally:
         await desk.close()
 

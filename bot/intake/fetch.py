@@ -8,6 +8,7 @@ name that resolves differently the second time (DNS rebinding) gets no further.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,9 @@ CONTENT_TYPES = {
     "text/plain": "text",
 }
 MAX_REDIRECTS = 5
+# httpx logs each request's URL at INFO: a URL someone pasted, in casebot's log. The refusal
+# reply says what happened; the log keeps to casebot's own lines.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HEADERS = {
     "User-Agent": f"casebot/{__version__} (adds a news article to a case corpus)",
