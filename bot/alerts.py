@@ -8,7 +8,9 @@ The rules, each here once:
   reload, an added article) brings news only in developments dated after it. So a new
   source re-reporting a known step, or the same corpus served again, brings none, and
   the first corpus after the store is made only sets the mark (its history is not news).
-  Undated developments are never news: nothing says when they happened.
+  Undated developments are never news: nothing says when they happened. Only a desk with
+  a chat platform connected compares: `casebot chat`, perhaps on another corpus with the
+  same database, moves nothing, and `casebot serve` compares its corpus when it connects.
 * **Exactly once.** The news and the move of the mark are written in one transaction, as
   one queued alert per (following channel, development); a channel's queued alerts are
   posted as one message and then marked done. A crash between posting and marking posts
@@ -163,8 +165,9 @@ class Alerts:
         self._metrics = metrics
         self._sleep = sleep
         self._index: Index | None = None
+        # A corpus served whose news is not queued yet (see `_run`).
+        self._unread = False
         self._posters: dict[str, Poster] = {}
-        self._serving = asyncio.Lock()
         self._wake = asyncio.Event()
         self._quiet = asyncio.Event()
         self._quiet.set()
@@ -177,27 +180,23 @@ class Alerts:
 
     # --- what the desk calls ---------------------------------------------------------
 
-    async def served(self, index: Index) -> int:
-        """Note a corpus now being served: queue its news for every follower and post it.
+    async def served(self, index: Index) -> None:
+        """Note a corpus now being served: its news is queued for every follower and posted
+        (once a chat platform is connected; `idle` waits for it)."""
+        self._index = index
+        self._unread = True
+        self._resting.clear()
+        self._poke()
 
-        Returns:
-            How many alerts (channel × development) were queued.
-        """
-        async with self._serving:
-            self._index = index
-            ready, known = await self._store.known_through()
-            fresh = news(index.developments, known) if ready else []
-            dates = [d for d in (known, *(d.event_date for d in index.developments)) if d]
-            queued = await self._store.queue_alerts(
-                [development_key(d) for d in fresh], max(dates, default=None)
-            )
-            if fresh:
-                logger.info(
-                    "%d new development(s) in the corpus: %d alert(s) queued", len(fresh), queued
-                )
-            self._resting.clear()
-            self._poke()
-            return queued
+    async def _queue_news(self, index: Index) -> None:
+        ready, known = await self._store.known_through()
+        fresh = news(index.developments, known) if ready else []
+        dates = [d for d in (known, *(d.event_date for d in index.developments)) if d]
+        queued = await self._store.queue_alerts(
+            [development_key(d) for d in fresh], max(dates, default=None)
+        )
+        if fresh:
+            logger.info("%d new development(s) in the corpus: %d alert(s) queued", len(fresh), queued)
 
     async def command(
         self, name: str, *, platform: str, channel_id: str | None, user_id: str
@@ -280,6 +279,13 @@ class Alerts:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            # One corpus at a time, here only: the latest served is compared with the mark.
+            if self._unread and self._posters and self._index is not None:
+                self._unread = False
+                try:
+                    await self._queue_news(self._index)
+                except Exception:
+                    logger.exception("could not queue the alerts for the corpus")
             try:
                 pending = await self._store.pending_alerts()
             except Exception:

@@ -298,3 +298,26 @@ async def test_only_admins_or_channel_managers_may_follow_unless_anyone_may(
     async with running(Recorder(), anyone_can_follow=True) as desk:
         assert "no longer follows" in (await say(desk, "unfollow", member)).text
         assert (await say(desk, "following", member)).kind == "refused"
+
+
+async def test_a_desk_with_no_platform_connected_moves_nothing(
+    running: Callable[..., Any],
+    corpus: Path,
+    make_corpus: Callable[..., Path],
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with running(Recorder()) as desk:
+        await say(desk, "follow")
+    make_corpus(WITHDRAWN)
+    # `casebot chat --corpus other/` on the same database, where a later development is
+    # told: it posts to nobody, so it must not make serve's January 30 news old.
+    other = make_corpus({**FILED, **REFILED}, name="other")
+    console = await Desk.open(make_settings(corpus_dir=other))
+    try:
+        await say(console, "reload", Caller("console", "console", is_admin=True))
+    finally:
+        await console.close()
+    poster = Recorder()
+    async with running(poster) as desk:
+        await desk.alerts.idle()
+        assert len(poster.to("C1")) == 1
