@@ -16,11 +16,16 @@ from typing import Any
 
 import pytest
 
-from bot.alerts import STATUS_POINTER, PostFailed
+from bot.alerts import MAX_QUOTES, STATUS_POINTER, PostFailed
 from bot.desk import Caller, Desk
+from bot.render_discord import render_discord
+from bot.render_slack import render_slack
 from bot.settings import Settings
 from retrieval.model import Answer
 from tests.alert_corpus import FILED, RE_REPORT, REFILED, WITHDRAWAL_SENTENCE, WITHDRAWN
+from tests.conftest import article
+from tests.fake_slack import block_kit_problems
+from tests.test_discord import assert_within_limits
 
 ADMIN = Caller("slack", "UADMIN", is_admin=True, channel_id="C1")
 
@@ -321,3 +326,27 @@ async def test_a_desk_with_no_platform_connected_moves_nothing(
     async with running(poster) as desk:
         await desk.alerts.idle()
         assert len(poster.to("C1")) == 1
+
+
+async def test_a_long_burst_is_one_message_within_both_platforms_limits(
+    running: Callable[..., Any], make_corpus: Callable[..., Path]
+) -> None:
+    poster = Recorder()
+    async with running(poster) as desk:
+        await say(desk, "follow")
+        long_tail = " and the court's docket, which runs to many pages," * 20
+        make_corpus({
+            f"ruling-{day:02d}.md": article(
+                outlet=f"Outlet {day}", published=f"2025-03-{day:02d}",
+                paragraphs=[f"The judge dismissed the lawsuit{long_tail} on March {day}, 2025."],
+            )
+            for day in range(1, 13)
+        })  # fmt: skip
+        await say(desk, "reload")
+        (alert,) = poster.to("C1")
+        assert len(alert.quotes) == MAX_QUOTES
+        assert alert.notes[0] == f"…and {12 - MAX_QUOTES} more: `/case timeline`"
+        assert block_kit_problems(render_slack(alert).to_dict()["blocks"]) == []
+        body = render_discord(alert).send_kwargs()
+        embeds = [embed.to_dict() for embed in body["embeds"]]
+        assert_within_limits({"content": body["content"], "embeds": embeds})
