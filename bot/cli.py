@@ -4,6 +4,7 @@
     casebot validate DIR              casebot chat [--no-admin]   casebot serve
     casebot eval FILE.toml            (score answers to a question file)
     casebot add SOURCE [--yes] [--json]   (a URL or file into the corpus, after a preview)
+    casebot report [--since DAYS] [--json]   (what people asked, and their votes)
     casebot                           (serve if chat credentials are set, else chat)
 
 `--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them. Exit codes: 0 done, 1 corpus
@@ -67,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _eval(Path(args.file), getattr(args, "corpus", None))
     if args.command == "add":
         return _add(args)
+    if args.command == "report":
+        return _report(args)
 
     corpus = getattr(args, "corpus", None)
     if args.command in _QUERIES:
@@ -139,6 +142,13 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     add.add_argument("source", metavar="SOURCE", help="an http(s):// URL or a local file")
     add.add_argument("--yes", action="store_true", help="write it without asking")
+    report = commands.add_parser(
+        "report", parents=[_corpus_option(), _json_option()],
+        help="questions answered and declined, and the votes on answers (from the store)",
+    )  # fmt: skip
+    report.add_argument(
+        "--since", metavar="DAYS", type=int, default=30, help="the last DAYS days (default 30)"
+    )
     commands.add_parser("serve", parents=[_corpus_option()], help="serve Slack and/or Discord")
     commands.add_parser(
         "run", parents=[_corpus_option()], help="serve if chat credentials are set, else chat"
@@ -261,6 +271,21 @@ def _add(args: argparse.Namespace) -> int:
     )
     directory = Path(corpus) if corpus is not None else settings.corpus_dir
     return run_add(args.source, directory, options, yes=args.yes, as_json=args.json)
+
+
+def _report(args: argparse.Namespace) -> int:
+    """`casebot report`: the figures in the store (bot/report.py)."""
+    import asyncio
+
+    from bot.report import print_report
+
+    settings = _settings()
+    if settings is None:
+        return EXIT_PROBLEM
+    corpus = getattr(args, "corpus", None)
+    if corpus is not None:
+        settings = settings.model_copy(update={"corpus_dir": Path(corpus)})
+    return asyncio.run(print_report(settings, since_days=args.since, as_json=args.json))
 
 
 def _default_corpus() -> Path:

@@ -13,7 +13,8 @@ from typing import Literal
 from retrieval.model import Answer
 
 CommandName = Literal[
-    "status", "ask", "timeline", "sources", "reload", "add", "remove", "follow", "unfollow", "following", "help"
+    "status", "ask", "timeline", "sources", "reload", "add", "remove", "follow", "unfollow", "following",
+    "report", "help",
 ]
 
 # The slash command users type; adapters register it under this name.
@@ -108,6 +109,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         name="remove",
         usage="remove <source id>",
         description="Take an article out of the corpus; the file is kept aside (admins only).",
+        admin_only=True,
+    ),
+    CommandSpec(
+        name="report",
+        usage="report [days]",
+        description="What people asked, what was declined, and their votes (admins only).",
         admin_only=True,
     ),
     CommandSpec(

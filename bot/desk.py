@@ -21,14 +21,17 @@ from bot import builder
 from bot.alerts import COMMANDS as ALERT_COMMANDS
 from bot.alerts import Alerts
 from bot.commands import Command, CommandSpec, parse_command
+from bot.feedback import Feedback, Thanks, parse_click
 from bot.intake.chat import ChatIntake
 from bot.limits import Limits
 from bot.logs import request_scope
 from bot.metrics import Metrics
 from bot.queries import load_index, query
 from bot.render_text import format_time
+from bot.report import build_report, report_answer, since_days
 from bot.settings import Settings
 from bot.store import Store
+from bot.threads import ThreadContexts, explain
 from retrieval.corpus import CorpusError
 from retrieval.index import Index
 from retrieval.model import Answer, Corpus
@@ -55,6 +58,9 @@ class Caller:
     is_admin: bool
     channel_id: str | None = None
     manages_channel: bool = False
+    # The thread a mention was written in (or starts), where casebot answers: its
+    # follow-ups are read with its previous question (bot/threads.py).
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,8 @@ class Reply:
     public: bool
     # For an `add` preview: the token its Add and Cancel buttons carry (bot/intake/chat.py).
     confirm_token: str | None = None
+    # For an ask or status answer: the id its 👍/👎 buttons carry (bot/feedback.py).
+    feedback_id: str | None = None
 
 
 def new_request_id() -> str:
@@ -143,6 +151,9 @@ class Desk:
         self.metrics.serving(index.corpus)
         # Following the case: news in each corpus served goes to the following channels.
         self.alerts = Alerts(store=store, settings=settings, metrics=self.metrics)
+        # Votes on answers (bot/feedback.py) and thread follow-ups (bot/threads.py).
+        self.feedback = Feedback(store, settings)
+        self.threads = ThreadContexts()
 
     @classmethod
     async def open(cls, settings: Settings, *, metrics: Metrics | None = None) -> Desk:
@@ -151,7 +162,12 @@ class Desk:
         Raises:
             CorpusError: the corpus could not be loaded (the failure is recorded first).
         """
-        store = await Store.open(settings.db_path, store_questions=settings.store_questions)
+        salt = settings.user_hash_salt
+        store = await Store.open(
+            settings.db_path,
+            store_questions=settings.store_questions,
+            user_salt=salt.get_secret_value() if salt is not None else None,
+        )
         try:
             try:
                 index = await asyncio.to_thread(load_index, settings.corpus_dir)
@@ -169,6 +185,8 @@ class Desk:
         desk = cls(settings=settings, index=index, store=store, metrics=metrics)
         # A corpus changed while casebot was stopped brings its news now.
         await desk._record(desk.alerts.served(index))
+        # Question text past CASEBOT_QUESTION_RETENTION_DAYS goes at start (and hourly).
+        await desk._record(desk.feedback.forget_old_questions())
         return desk
 
     @property
@@ -246,8 +264,16 @@ class Desk:
 
     async def _answer(self, command: Command, caller: Caller, request_id: str) -> Reply:
         spec = command.spec
+        feedback_id = None
         try:
-            answer = await self._run(command, caller)
+            # A follow-up in a thread is asked with the thread's previous question.
+            index = self._index
+            asked, previous = self.threads.resolve(index, caller, command)
+            answer = await self._run(asked, caller)
+            if previous is not None:
+                answer = explain(answer, command.argument, previous)
+            self.threads.remember(caller, asked, previous)
+            feedback_id = await self._answered(caller, asked, answer, index)
             outcome = f"{answer.kind}: {answer.text}"
         except Exception:
             outcome = f"exception, request {request_id}"
@@ -268,7 +294,39 @@ class Desk:
             and answer.kind not in _PRIVATE_KINDS
         )
         token = self.intake.token_for(caller) if answer.kind == "preview" else None
-        return Reply(answer=answer, public=public, confirm_token=token)
+        return Reply(answer=answer, public=public, confirm_token=token, feedback_id=feedback_id)
+
+    async def _answered(
+        self, caller: Caller, command: Command, answer: Answer, index: Index
+    ) -> str | None:
+        """Record an ask or status answer for its feedback buttons; None: no buttons."""
+        try:
+            return await self.feedback.answered(
+                platform=caller.platform, command=command.name, answer=answer,
+                question=command.argument, corpus=index.corpus,
+            )  # fmt: skip
+        except Exception:
+            # A record, not a gate (see `_record`): the answer goes out without buttons.
+            logger.exception("could not write to the store")
+            return None
+
+    async def vote(self, caller: Caller, value: str) -> Thanks:
+        """A click on a feedback button (`value`: its value or custom_id): the private
+        thanks. Never raises, like `handle`; adapters call it inside their own guard."""
+        with request_scope(new_request_id()) as request_id:
+            click = parse_click(value)
+            if click is None:
+                return Thanks(Answer(kind="refused", text="Sorry, I can't read that button."))
+            try:
+                return await self.feedback.vote(
+                    platform=caller.platform, user_id=caller.user_id, click=click
+                )
+            except Exception:
+                logger.exception(
+                    "request %s failed: a feedback click from %s user %s",
+                    request_id, caller.platform, caller.user_id,
+                )  # fmt: skip
+                return Thanks(apology(request_id))
 
     async def reload(self, caller: Caller) -> Answer:
         """Load the corpus again and swap it in; report what changed.
@@ -357,6 +415,9 @@ class Desk:
             return await self.intake.run(command, caller)
         if command.name == "reload":
             return await self.reload(caller)
+        if command.name == "report":
+            report = await build_report(self._store, since_days=since_days(command.argument))
+            return report_answer(report, self._index.corpus)
         if command.name in ALERT_COMMANDS:
             return await self.alerts.command(
                 command.name,

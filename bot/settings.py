@@ -120,6 +120,16 @@ class Settings(BaseSettings):
     alert_retry_seconds: float = Field(
         default=2.0, ge=0, validation_alias="CASEBOT_ALERT_RETRY_SECONDS"
     )
+    # --- learning from the people asking (bot/feedback.py, bot/report.py) ---
+    # Keys the hashes that stand for people in the feedback records; unset: a random salt
+    # made once and kept in the database. Secret: with it a hash can be matched to an id.
+    user_hash_salt: SecretStr | None = Field(
+        default=None, validation_alias="CASEBOT_USER_HASH_SALT"
+    )
+    # Stored question text (CASEBOT_STORE_QUESTIONS) is deleted after this many days; 0 keeps it.
+    question_retention_days: int = Field(
+        default=90, ge=0, validation_alias="CASEBOT_QUESTION_RETENTION_DAYS"
+    )
 
     # --- Slack ---
     slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")

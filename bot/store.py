@@ -9,12 +9,15 @@ transaction. Add a migration by appending to the list; never edit one that has s
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import aiosqlite
 
@@ -79,6 +82,40 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (platform, channel_id, development)
     );
     """,
+    # 3: learning from the people asking (bot/feedback.py, bot/report.py). `kept`: values
+    # casebot makes once and keeps (the salt of user hashes). `answers`: each ask and
+    # status answer, with the passages it quoted ("source id#position in the article", which
+    # a reload leaves alone), so its buttons work after a restart
+    # (their value is only this id); the question text only with CASEBOT_STORE_QUESTIONS,
+    # cleared after CASEBOT_QUESTION_RETENTION_DAYS. `feedback`: one vote per person
+    # (salted hash, never the id) per answer; a second vote replaces the first.
+    """
+    CREATE TABLE kept (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE answers (
+        id TEXT PRIMARY KEY,
+        at TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        command TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        passages TEXT NOT NULL DEFAULT '',
+        question TEXT
+    );
+    CREATE INDEX answers_at ON answers (at);
+    CREATE TABLE feedback (
+        answer_id TEXT NOT NULL,
+        user_hash TEXT NOT NULL,
+        at TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        passages TEXT NOT NULL DEFAULT '',
+        vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
+        reason TEXT CHECK (reason IN ('wrong_quote', 'outdated', 'missing')),
+        PRIMARY KEY (answer_id, user_hash)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -112,6 +149,23 @@ class Follow:
 
 
 @dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """One row of `answers`: an ask or status answer that carries feedback buttons."""
+
+    id: str
+    at: datetime
+    platform: str
+    command: str
+    kind: str
+    passages: tuple[str, ...]
+    question: str | None
+
+
+Vote = Literal["up", "down"]
+Reason = Literal["wrong_quote", "outdated", "missing"]
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRecord:
     """One row of `audit`: an attempt to run an admin command."""
 
@@ -133,16 +187,26 @@ class Store:
             stores nothing at all about questions.
     """
 
-    def __init__(self, connection: aiosqlite.Connection, *, store_questions: bool) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, *, store_questions: bool, user_salt: bytes = b""
+    ) -> None:
         self._db = connection
         self.store_questions = store_questions
+        # Keys `user_hash`; never logged.
+        self._user_salt = user_salt
         # One connection serves every coroutine: a write of several statements holds this
         # so that no other write's commit lands in the middle of it (see `_insert`).
         self._writing = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, *, store_questions: bool = False) -> Store:
-        """Open (creating it and its parent folders if needed) and migrate the database."""
+    async def open(
+        cls, path: str | Path, *, store_questions: bool = False, user_salt: str | None = None
+    ) -> Store:
+        """Open (creating it and its parent folders if needed) and migrate the database.
+
+        `user_salt` (CASEBOT_USER_HASH_SALT) keys the hashes of user ids; without it a
+        random salt is made at the first open and kept in the database.
+        """
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = await aiosqlite.connect(str(path))
@@ -150,10 +214,11 @@ class Store:
             # WAL lets a reader (e.g. an operator's sqlite3 shell) look while the bot writes.
             await db.execute("PRAGMA journal_mode=WAL")
             await _migrate(db)
+            salt = user_salt.encode() if user_salt else await _kept_salt(db)
         except BaseException:
             await db.close()
             raise
-        return cls(db, store_questions=store_questions)
+        return cls(db, store_questions=store_questions, user_salt=salt)
 
     async def close(self) -> None:
         await self._db.close()
@@ -524,4 +589,31 @@ async def _migrate(db: aiosqlite.Connection) -> None:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return _iso(datetime.now(UTC))
+
+
+def _iso(moment: datetime) -> str:
+    # Every `at` is written this way, so comparing the text compares the times.
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+async def _kept_salt(db: aiosqlite.Connection) -> bytes:
+    """The salt of user hashes made at the first open and kept since (CASEBOT_USER_HASH_SALT
+    unset): a salt made afresh at each start would count a person's votes twice."""
+    # Made by SQLite itself: aiosqlite logs every statement's parameters at DEBUG.
+    await db.execute(
+        "INSERT OR IGNORE INTO kept (key, value) VALUES ('user_salt', lower(hex(randomblob(32))))"
+    )
+    await db.commit()
+    async with db.execute("SELECT value FROM kept WHERE key = 'user_salt'") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return str(row[0]).encode()
+
+
+def _join_ids(keys: Iterable[str]) -> str:
+    return json.dumps(list(keys), ensure_ascii=False)
+
+
+def _split_ids(text: str) -> tuple[str, ...]:
+    return tuple(str(key) for key in json.loads(text)) if text else ()

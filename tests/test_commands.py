@@ -46,19 +46,21 @@ def test_table_declares_each_command_once() -> None:
     names = [spec.name for spec in COMMANDS]
     assert sorted(names) == sorted(
         {"status", "ask", "timeline", "sources", "reload", "follow", "unfollow", "following",
-         "add", "remove", "help"}
+         "add", "remove", "report", "help"}
     )  # fmt: skip
 
 
 def test_only_reload_and_following_are_admin_only() -> None:
-    assert [spec.name for spec in COMMANDS if spec.admin_only] == ["reload", "following", "add", "remove"]
+    assert [spec.name for spec in COMMANDS if spec.admin_only] == [
+        "reload", "following", "add", "remove", "report"
+    ]  # fmt: skip
 
 
 def test_follow_and_unfollow_are_for_channel_managers_too_and_audited() -> None:
     managed = [spec.name for spec in COMMANDS if spec.channel_managers]
     assert managed == ["follow", "unfollow"]
     assert [spec.name for spec in COMMANDS if spec.audited] == [
-        "reload", "follow", "unfollow", "following", "add", "remove"
+        "reload", "follow", "unfollow", "following", "add", "remove", "report"
     ]  # fmt: skip
 
 

@@ -1,0 +1,207 @@
+"""The report of what people asked and what they thought of the answers.
+
+`casebot report` and the admins' `/case report` show the same figures, read from the store:
+questions answered and declined per day, the votes per answer kind (and the "Wrong source?"
+reasons), the passages voted down most, and, only when question text is stored
+(CASEBOT_STORE_QUESTIONS), the questions declined most (what the corpus lacks) and the
+questions voted down most.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from bot.feedback import REASONS, passage_key
+from bot.settings import Settings
+from bot.store import Store
+from retrieval.corpus import CorpusError, load_corpus
+from retrieval.model import Answer, Corpus
+
+DEFAULT_SINCE_DAYS = 30
+# Longest lists of passages and questions shown.
+TOP = 10
+# A passage is named by its article and its first words.
+_PASSAGE_CHARS = 80
+
+
+def since_days(argument: str) -> int:
+    """The days `/case report 7` asks for: its first word if a whole number, else 30."""
+    words = argument.split()
+    if words and words[0].isascii() and words[0].isdigit():
+        return int(words[0])
+    return DEFAULT_SINCE_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The report's figures; the question lists are None when question text is not stored."""
+
+    since: datetime
+    days: tuple[tuple[str, int, int], ...]  # (day, answered, declined)
+    votes: tuple[tuple[str, int, int], ...]  # (answer kind, 👍, 👎)
+    reasons: tuple[tuple[str, int], ...]  # (reason, count)
+    down_passages: tuple[tuple[str, int], ...]  # (passage key, 👎)
+    declined_questions: tuple[tuple[str, int], ...] | None
+    down_questions: tuple[tuple[str, int], ...] | None
+
+    @property
+    def answered(self) -> int:
+        return sum(answered for _, answered, _ in self.days)
+
+    @property
+    def declined(self) -> int:
+        return sum(declined for _, _, declined in self.days)
+
+
+async def build_report(
+    store: Store, *, since_days: int = DEFAULT_SINCE_DAYS, now: datetime | None = None
+) -> Report:
+    """The figures of the last `since_days` days (to `now`)."""
+    since = (now or datetime.now(UTC)) - timedelta(days=since_days)
+    per_day: dict[str, list[int]] = {}
+    for day, kind, count in await store.answers_per_day(since):
+        counts = per_day.setdefault(day, [0, 0])
+        counts[0 if kind == "answer" else 1] += count
+    stored = store.store_questions
+    return Report(
+        since=since,
+        days=tuple((day, answered, declined) for day, (answered, declined) in per_day.items()),
+        votes=tuple(await store.votes_per_kind(since)),
+        reasons=tuple(await store.reasons(since)),
+        down_passages=tuple((await store.down_voted_passages(since))[:TOP]),
+        declined_questions=(
+            tuple((await store.frequent_questions(since, declined=True))[:TOP]) if stored else None
+        ),
+        down_questions=(
+            tuple((await store.frequent_questions(since, declined=False))[:TOP])
+            if stored
+            else None
+        ),
+    )
+
+
+def report_lines(report: Report, corpus: Corpus | None = None) -> tuple[str, str, ...]:
+    """The report as text: a heading, then one line per figure (`corpus` names passages)."""
+    heading = (
+        f"Since {report.since:%Y-%m-%d %H:%M} UTC: {report.answered} questions answered, "
+        f"{report.declined} declined."
+    )
+    lines = ["Per day (answered / declined):"]
+    lines += [f"  {day}: {answered} / {declined}" for day, answered, declined in report.days]
+    if not report.days:
+        lines.append("  no questions")
+    lines.append("Feedback per answer kind (👍 / 👎):")
+    lines += [f"  {kind}: {up} / {down}" for kind, up, down in report.votes]
+    if not report.votes:
+        lines.append("  no votes")
+    if report.reasons:
+        labels: dict[str, str] = {**REASONS}
+        said = (f"{labels.get(reason, reason).lower()} {n}" for reason, n in report.reasons)
+        lines.append("Wrong source?: " + ", ".join(said))
+    lines.append("Passages voted down most (👎):")
+    lines += [f"  {n} × {_passage(key, corpus)}" for key, n in report.down_passages]
+    if not report.down_passages:
+        lines.append("  none")
+    for title, questions in (
+        ("Questions declined most (what the sources lack):", report.declined_questions),
+        ("Questions voted down most:", report.down_questions),
+    ):
+        if questions is None:
+            continue
+        lines.append(title)
+        lines += [f"  {n} × “{question}”" for question, n in questions]
+        if not questions:
+            lines.append("  none")
+    if report.declined_questions is None:
+        lines.append(
+            "Question text is not stored (CASEBOT_STORE_QUESTIONS=false), so the questions "
+            "declined and voted down most are not known."
+        )
+    return heading, *lines
+
+
+def report_answer(report: Report, corpus: Corpus | None = None) -> Answer:
+    """The report as the chat reply to `/case report`."""
+    heading, *lines = report_lines(report, corpus)
+    return Answer(kind="answer", text=heading, notes=tuple(lines))
+
+
+def report_to_json(report: Report, corpus: Corpus | None = None) -> dict[str, Any]:
+    """The report as one JSON object (`casebot report --json`)."""
+    return {
+        "since": report.since.isoformat(timespec="seconds"),
+        "answered": report.answered,
+        "declined": report.declined,
+        "days": [
+            {"day": day, "answered": answered, "declined": declined}
+            for day, answered, declined in report.days
+        ],
+        "votes": [{"kind": kind, "up": up, "down": down} for kind, up, down in report.votes],
+        "reasons": {reason: n for reason, n in report.reasons},
+        "down_voted_passages": [
+            {"passage": key, "down": n, "text": _passage_text(key, corpus)}
+            for key, n in report.down_passages
+        ],
+        "declined_questions": _questions_json(report.declined_questions),
+        "down_voted_questions": _questions_json(report.down_questions),
+    }
+
+
+def _questions_json(questions: tuple[tuple[str, int], ...] | None) -> list[Any] | None:
+    if questions is None:
+        return None
+    return [{"question": question, "count": n} for question, n in questions]
+
+
+def _passage(key: str, corpus: Corpus | None) -> str:
+    text = _passage_text(key, corpus)
+    return f"{key}: “{text}”" if text is not None else f"{key} (no longer in the corpus)"
+
+
+def _passage_text(key: str, corpus: Corpus | None) -> str | None:
+    """The first words of the passage `key` names, or None if the corpus lacks it."""
+    if corpus is None:
+        return None
+    for article in corpus.articles:
+        for passage in article.passages:
+            if passage_key(passage.source_id, passage.position) == key:
+                text = " ".join(passage.text.split())
+                return text if len(text) <= _PASSAGE_CHARS else text[: _PASSAGE_CHARS - 1] + "…"
+    return None
+
+
+async def print_report(
+    settings: Settings, *, since_days: int, as_json: bool, out: TextIO | None = None
+) -> int:
+    """`casebot report`: print the report of the store at CASEBOT_DB_PATH; the exit code.
+
+    The corpus is read only to quote the passages voted down; if it can't be, they are
+    named without their words.
+    """
+    out = out or sys.stdout
+    if since_days < 0:
+        print("casebot report: --since must be 0 or more days.", file=sys.stderr)
+        return 1
+    salt = settings.user_hash_salt
+    store = await Store.open(
+        settings.db_path,
+        store_questions=settings.store_questions,
+        user_salt=salt.get_secret_value() if salt is not None else None,
+    )
+    try:
+        report = await build_report(store, since_days=since_days)
+    finally:
+        await store.close()
+    try:
+        corpus: Corpus | None = load_corpus(settings.corpus_dir)
+    except CorpusError:
+        corpus = None
+    if as_json:
+        print(json.dumps(report_to_json(report, corpus), ensure_ascii=False), file=out)
+    else:
+        print("\n".join(report_lines(report, corpus)), file=out)
+    return 0
