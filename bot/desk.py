@@ -58,8 +58,8 @@ class Caller:
     is_admin: bool
     channel_id: str | None = None
     manages_channel: bool = False
-    # The thread a mention was written in (or starts), where casebot answers: its
-    # follow-ups are read with its previous question (bot/threads.py).
+    # The thread a mention was written in (or starts), where casebot answers, unique on
+    # the platform: its follow-ups are read with its previous question (bot/threads.py).
     thread_id: str | None = None
 
 

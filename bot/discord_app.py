@@ -189,6 +189,7 @@ class CasebotClient(discord.Client):
         permissions: discord.Permissions | None,
         guild_id: int | None,
         channel_id: int | None = None,
+        thread_id: str | None = None,
     ) -> Caller:
         return Caller(
             platform=PLATFORM,
@@ -198,6 +199,7 @@ class CasebotClient(discord.Client):
             # Manage Channels where they asked lets them choose what is posted there.
             manages_channel=permissions is not None
             and (permissions.manage_channels or permissions.administrator),
+            thread_id=thread_id,
         )
 
     # --- application commands ---
@@ -274,6 +276,7 @@ class CasebotClient(discord.Client):
                     _author_permissions(message),
                     message.guild.id if message.guild is not None else None,
                     message.channel.id,
+                    _answer_thread(message),
                 ),
                 what=f"Discord message {message.id}",
                 log=logger,
@@ -368,6 +371,17 @@ def _is_admin_report(question: str, reply: Reply) -> bool:
     return parse_command(question).spec.admin_only and reply.answer.kind not in (
         "refused", "limited"
     )  # fmt: skip
+
+
+def _answer_thread(message: discord.Message) -> str | None:
+    """The thread a mention is answered in, for its follow-ups (bot/threads.py): the thread
+    it was written in, or in a text channel the one `_deliver` starts on it, which takes
+    the message's id. None in DMs and other channels."""
+    if isinstance(message.channel, discord.Thread):
+        return str(message.channel.id)
+    if isinstance(message.channel, discord.TextChannel):
+        return str(message.id)
+    return None
 
 
 def _author_permissions(message: discord.Message) -> discord.Permissions | None:

@@ -368,12 +368,13 @@ class SlackAdapter:
             self._seen.popitem(last=False)
         return True
 
-    def _caller(self, user_id: str, channel_id: str) -> Caller:
+    def _caller(self, user_id: str, channel_id: str, thread_id: str | None = None) -> Caller:
         return Caller(
             platform=PLATFORM,
             user_id=user_id,
             is_admin=user_id in self._admins,
             channel_id=channel_id or None,
+            thread_id=thread_id,
         )
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -406,10 +407,13 @@ class SlackAdapter:
     ) -> None:
         user_id, channel = str(event["user"]), str(event["channel"])
         text = _strip_mentions(str(event.get("text") or ""), bot_user_id or self._bot_user_id)
+        # A mention is answered in its thread (one it starts, or the one it is in): that
+        # thread's follow-ups are read with its previous question (bot/threads.py).
+        thread = None if in_dm else f"{channel}:{event.get('thread_ts') or event.get('ts')}"
         reply = await handle_safely(
             self._desk,
             _unescape(text),
-            self._caller(user_id, channel),
+            self._caller(user_id, channel, thread),
             what=f"a Slack message from user {user_id}",
             log=logger,
         )

@@ -31,7 +31,7 @@ MAX_THREADS = 2000
 # A thread idle this long has moved on (or been left): a follow-up there is asked as typed.
 EXPIRY_SECONDS = 6 * 3600.0
 
-_Key = tuple[str, str, str]
+_Key = tuple[str, str]
 
 
 class ThreadContexts:
@@ -87,6 +87,8 @@ def explain(answer: Answer, typed: str, previous: str) -> Answer:
 
 
 def _key(caller: Caller) -> _Key | None:
-    if caller.thread_id is None or caller.channel_id is None:
+    # The adapters make thread ids unique on their platform (Slack: channel and thread_ts;
+    # Discord: the thread's id, whichever channel a message in it names).
+    if caller.thread_id is None:
         return None
-    return (caller.platform, caller.channel_id, caller.thread_id)
+    return (caller.platform, caller.thread_id)
