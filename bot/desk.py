@@ -426,14 +426,16 @@ class Desk:
                 user_id=caller.user_id,
             )
         # Queries read the index that is live when they start, so a reload never changes an
-        # answer halfway. Most take milliseconds and run on the event loop; the timeline
-        # reads every sentence of the corpus (seconds for a large one), so it runs once per
-        # snapshot in a worker thread and is served from the snapshot's memo after that.
+        # answer halfway. They run in a worker thread: a warm answer takes a millisecond or
+        # two, but the first ones on a fresh snapshot analyse their passages (tens of ms on
+        # a large corpus), and in a thread the loop gets the GIL back every switch interval
+        # instead of waiting them out. The timeline reads every sentence of the corpus
+        # (seconds for a large one), so it runs once per snapshot and is kept after that.
         index = self._index
         if command.name == "timeline":
             answer = await self._timeline(index)
         else:
-            answer = query(index, command, max_quotes=self._settings.max_quotes)
+            answer = await asyncio.to_thread(query, index, command, max_quotes=self._settings.max_quotes)
         if command.name == "ask":
             await self._record(
                 self._store.record_question(

@@ -22,7 +22,7 @@ from retrieval.question import AnswerType, Question, focus_terms, unknown_weight
 
 # Sentences are taken from this many of the best passages: BM25 favours short passages,
 # and the best sentence is often in a long one a little further down.
-PASSAGES_CONSIDERED = 20
+PASSAGES_CONSIDERED = 15
 ANSWER_TYPE_BOOST = 1.5
 # Another case the sources mention in passing is no answer about this one.
 OTHER_CASE_PENALTY = 0.4
