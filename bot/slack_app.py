@@ -40,6 +40,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import PostFailed
 from bot.desk import Caller, Desk, handle_safely
+from bot.intake import slack as add_buttons
+from bot.intake.slack import with_add_buttons
 from bot.render_slack import SlackMessage, render_slack
 from bot.settings import Settings
 from retrieval.model import Answer
@@ -327,6 +329,8 @@ class SlackAdapter:
         self.app.command(re.compile(r"^/"))(self._on_command)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
+        # The Add and Cancel buttons under an `add` preview (bot/intake/slack.py).
+        add_buttons.register(self)
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
         # Acknowledge first, within Slack's 3 seconds; the answer follows by response_url.
@@ -395,7 +399,7 @@ class SlackAdapter:
         )
         answer, public = reply.answer, reply.public
         payload = {
-            **render_slack(answer).to_dict(),
+            **with_add_buttons(render_slack(answer), reply.confirm_token).to_dict(),
             "response_type": "in_channel" if public else "ephemeral",
             "unfurl_links": False,
             "unfurl_media": False,
@@ -421,11 +425,12 @@ class SlackAdapter:
         if in_dm:
             # A DM is private already; keep its top-level messages out of threads.
             thread_ts = event.get("thread_ts")
-            await self._post(render_slack(answer), channel=channel, thread_ts=thread_ts)
+            message = with_add_buttons(render_slack(answer), reply.confirm_token)
+            await self._post(message, channel=channel, thread_ts=thread_ts)
         else:
             thread_ts = event.get("thread_ts") or event.get("ts")
             await self._post(
-                render_slack(answer),
+                with_add_buttons(render_slack(answer), reply.confirm_token),
                 channel=channel,
                 thread_ts=thread_ts,
                 only_to=None if public else user_id,

@@ -307,7 +307,10 @@ def test_both_slack_manifests_parse_and_differ_only_in_the_transport() -> None:
     assert "request_url" not in socket["settings"]["event_subscriptions"]
 
     # Everything else is the same, so the two can't drift apart.
+    assert http["settings"]["interactivity"]["request_url"] == url
+    assert "request_url" not in socket["settings"]["interactivity"]
     del command["url"], http["settings"]["event_subscriptions"]["request_url"]
+    del http["settings"]["interactivity"]["request_url"]
     http["settings"]["socket_mode_enabled"] = True
     assert http == socket
     events = socket["settings"]["event_subscriptions"]["bot_events"]
