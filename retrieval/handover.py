@@ -1,8 +1,8 @@
 """Handing a built index from a builder process to the serving process, in small pieces.
 
-A reload of a large corpus is built in a child process (`python -m retrieval.handover
-DIR`, started by `bot/builder.py`), so the build's CPU time and its hold on the GIL stay
-out of the process that answers questions: a build in a thread of that process made every
+A reload of a large corpus is built in a child process (`python -m bot.builder`, which
+writes these frames), so the build's CPU time and its hold on the GIL stay out of the
+process that answers questions: a build in a thread of that process made every
 answer meanwhile wait its turn for the GIL, a few milliseconds at a time, and 10,000
 passages' build slowed answers from ~2 ms to ~200 ms. The child writes the index to stdout
 as a stream of frames; the parent feeds them to `Assembler` as they arrive, between other
@@ -12,24 +12,21 @@ would hold it for ~70 ms per 10,000 passages.
 
 A frame is an 8-byte big-endian length, then a pickle of (kind, payload). The stream is
 "head", every "article", "terms" slices, "postings", "words" slices, "developments" slices,
-"end"; or a
-single "problems" (the corpus is invalid) or "failed" (the build raised).
+"end"; or a single "problems" (the corpus is invalid) or "failed" (the build raised).
 """
 
 from __future__ import annotations
 
-import os
 import pickle
 import struct
-import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from retrieval.corpus import CorpusError, Problem, load_corpus
+from retrieval.corpus import CorpusError, Problem
 from retrieval.developments import Development
-from retrieval.index import Index, PostingTable, assemble, build_index
+from retrieval.index import Index, PostingTable, assemble
 from retrieval.model import Article, Corpus, Passage
 
 HEADER = struct.Struct(">Q")
@@ -168,31 +165,3 @@ def read_frame(data: bytes) -> Frame:
     """
     kind, payload = pickle.loads(data)
     return kind, payload
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Load and index the corpus in the directory given, writing the frames to stdout."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        print("usage: python -m retrieval.handover DIR", file=sys.stderr)
-        return 2
-    # The frames own stdout: anything else that prints goes to stderr instead.
-    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    sys.stdout = sys.stderr
-    with out:
-        try:
-            index = build_index(load_corpus(args[0]))
-        except CorpusError as error:
-            problems = [(problem.file, problem.message) for problem in error.problems]
-            write_frame(out, "problems", problems)
-            return 1
-        except Exception as error:  # noqa: BLE001 - reported to the parent, which logs it
-            write_frame(out, "failed", f"{type(error).__name__}: {error}")
-            return 1
-        for kind, payload in frames(index):
-            write_frame(out, kind, payload)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
