@@ -1,0 +1,64 @@
+"""Dates written in article text, at their precision, absolute and relative."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from retrieval.dates import date_label, find_dates
+
+REPORTED = date(2025, 1, 22)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "precision"),
+    [
+        ("It was filed on January 30, 2025.", "2025-01-30", "day"),
+        ("It was filed on 30 January 2025.", "2025-01-30", "day"),
+        ("The setting came in August 2024.", "August 2024", "month"),
+        ("Microsoft bought it in 2016.", "2016", "year"),
+        ("Sept. 2024 brought a new policy.", "September 2024", "month"),
+    ],
+)
+def test_absolute_dates_at_their_precision(text, label, precision):
+    (mention,) = find_dates(text)
+    assert (mention.label, mention.precision, mention.relative) == (label, precision, False)
+
+
+@pytest.mark.parametrize(
+    ("text", "when", "precision"),
+    [
+        ("The lawsuit was withdrawn today.", date(2025, 1, 22), "day"),
+        ("It was accused this week.", date(2025, 1, 22), "day"),
+        ("It settled last year.", date(2024, 1, 1), "year"),
+        ("It changed last month.", date(2024, 12, 1), "month"),
+        ("A hearing came on January 3.", date(2025, 1, 3), "day"),
+        ("The judge ruled in March.", date(2024, 3, 1), "month"),  # no March yet in 2025
+    ],
+)
+def test_relative_dates_resolve_against_the_report(text, when, precision):
+    (mention,) = find_dates(text, reported=REPORTED)
+    assert (mention.date, mention.precision, mention.relative) == (when, precision, True)
+
+
+def test_relative_dates_need_a_report_date():
+    assert find_dates("It was withdrawn today, in June.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["You may file a claim.", "The $1,000.50 figure.", "Section 3.2 applies."],
+)
+def test_words_and_numbers_that_are_not_dates(text):
+    assert find_dates(text, reported=REPORTED) == []
+
+
+def test_february_30_is_no_date():
+    assert find_dates("on February 30, 2025") == []
+
+
+def test_date_label():
+    assert date_label(date(2024, 8, 1), "month") == "August 2024"
+    assert date_label(date(2016, 1, 1), "year") == "2016"
+    assert date_label(date(2025, 1, 30), "day") == "2025-01-30"

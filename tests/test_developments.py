@@ -1,0 +1,68 @@
+"""Procedural developments: which sentences report a step of this case."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.developments import about_other_case, asks_for_status, step
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("LinkedIn users have recently filed a class action lawsuit against the network.", "filed"),
+        ("The lawsuit has been withdrawn.", "withdrawn"),
+        ("The case was dismissed on Friday.", "dismissed"),
+        ("The settlement was given preliminary approval by a federal judge.", "approved"),
+        ("A rival baker sued the bakery on Monday.", "filed"),
+        ("The judge certified the class in the lawsuit.", "certified"),
+    ],
+)
+def test_sentences_that_report_a_step(sentence, expected):
+    assert step(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The complaint alleges LinkedIn amended its terms.",  # the amending is LinkedIn's
+        "The judge will be the one giving the settlement final approval.",  # foretold
+        "Had they not settled, the case would have gone to trial.",  # imagined
+        "LinkedIn updated its privacy policy in September.",  # no step
+    ],
+)
+def test_sentences_that_report_no_step(sentence):
+    assert step(sentence) is None
+
+
+def test_the_stronger_step_wins_when_a_sentence_reports_two():
+    assert step("The lawsuit, filed last week, has been withdrawn.") == "withdrawn"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "following"),
+    [
+        ("This follows a previous lawsuit over video ads.", ""),
+        ("It is one of many suits, for instance, Acme's 2023 lawsuit against the maker.", ""),
+        ("This case follows LinkedIn's settlement in 2024.", "The previous lawsuit accused it of inflating metrics."),
+    ],
+)
+def test_sentences_about_another_case(sentence, following):
+    assert about_other_case(sentence, following)
+
+
+def test_a_sentence_about_this_case_is_not_about_another():
+    assert not about_other_case("The lawsuit was filed in San Jose.", "It seeks $1,000 per user.")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Is the lawsuit still going on?", True),
+        ("is linkedin still being sued", True),
+        ("What is the lawsuit about?", False),
+        ("Is it still raining?", False),
+    ],
+)
+def test_status_questions(question, expected):
+    assert asks_for_status(question) is expected
