@@ -28,7 +28,8 @@ from discord.voice_client import VoiceClient
 from bot.alerts import PostFailed
 from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec, parse_command
 from bot.desk import Caller, Desk, Reply, handle_safely
-from bot.render_discord import clip, render_discord
+from bot.feedback import is_feedback_value
+from bot.render_discord import clip, reason_buttons, render_discord, vote_buttons
 from bot.settings import Settings
 from retrieval.model import Answer
 
@@ -238,7 +239,7 @@ class CasebotClient(discord.Client):
             what=f"/{SLASH_COMMAND} {spec.name} from Discord user {interaction.user.id}",
             log=logger,
         )
-        message = render_discord(reply.answer).send_kwargs()
+        message = _send_kwargs(reply)
 
         if not deferred:
             await interaction.response.send_message(**message, ephemeral=not reply.public)
@@ -286,6 +287,37 @@ class CasebotClient(discord.Client):
             except Exception:
                 logger.exception("could not answer Discord message %s", message.id)
 
+    # --- feedback buttons ---
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A click on a feedback button: recorded, and thanked privately (bot/feedback.py).
+
+        The custom_id holds all the click needs, so buttons sent before a restart work too;
+        other interactions are left to the command tree.
+        """
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = (interaction.data or {}).get("custom_id")
+        if not is_feedback_value(custom_id):
+            return
+        if not self._accepting:
+            await interaction.response.send_message(SHUTTING_DOWN, ephemeral=True)
+            return
+        with self._in_flight():
+            try:
+                caller = self.caller(
+                    interaction.user, None, interaction.guild_id, interaction.channel_id
+                )
+                thanks = await self.desk.vote(caller, str(custom_id))
+                rendered = render_discord(thanks.answer).send_kwargs()
+                if thanks.ask_reason_for is not None:
+                    rendered["view"] = reason_buttons(thanks.ask_reason_for)
+                await interaction.response.send_message(**rendered, ephemeral=True)
+            except Exception:
+                logger.exception(
+                    "could not answer a feedback click from Discord user %s", interaction.user.id
+                )
+
     # --- shutting down ---
 
     @contextlib.contextmanager
@@ -319,7 +351,7 @@ class CasebotClient(discord.Client):
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _deliver(self, message: discord.Message, reply: Reply, question: str) -> None:
-        rendered = render_discord(reply.answer).send_kwargs()
+        rendered = _send_kwargs(reply)
         channel = message.channel
         if message.guild is not None and _is_admin_report(question, reply):
             await self._deliver_privately(message, rendered)
@@ -371,6 +403,14 @@ def _is_admin_report(question: str, reply: Reply) -> bool:
     return parse_command(question).spec.admin_only and reply.answer.kind not in (
         "refused", "limited"
     )  # fmt: skip
+
+
+def _send_kwargs(reply: Reply) -> dict[str, Any]:
+    """The reply as `send` arguments, with 👍/👎 buttons if it is an ask or status answer."""
+    rendered = render_discord(reply.answer).send_kwargs()
+    if reply.feedback_id is not None:
+        rendered["view"] = vote_buttons(reply.feedback_id)
+    return rendered
 
 
 def _answer_thread(message: discord.Message) -> str | None:

@@ -15,18 +15,22 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import get_args
+from typing import TYPE_CHECKING
 
-from bot.settings import Settings
-from bot.store import Reason, Store, Vote
 from retrieval.model import Answer, Corpus
+
+# Only for annotations: the renderers import the button values from here, without the
+# store and the settings (aiosqlite, pydantic).
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.store import Reason, Store, Vote
 
 # The commands whose answers carry the buttons, and the answer kinds among their replies
 # (refusals, limits and apologies carry none).
 FEEDBACK_COMMANDS = frozenset({"ask", "status"})
 FEEDBACK_KINDS = frozenset({"answer", "no_answer", "status"})
 
-VOTES: tuple[Vote, ...] = get_args(Vote)
+VOTES: tuple[Vote, ...] = ("up", "down")
 # The "Wrong source?" choices offered after a 👎, as people read them.
 REASONS: dict[Reason, str] = {
     "wrong_quote": "Wrong quote",

@@ -9,13 +9,14 @@ silently dropped and never rejected by Discord with a 400.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 import discord
 
+from bot.feedback import REASONS, VOTE_LABELS, VOTES, button_value
 from bot.render_text import format_date, format_time
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
@@ -95,6 +96,33 @@ def render_discord(answer: Answer) -> DiscordMessage:
     if footer and embeds:
         embeds[-1].set_footer(text=footer)
     return DiscordMessage(content=content, embeds=tuple(embeds))
+
+
+def vote_buttons(answer_id: str) -> discord.ui.View:
+    """The 👍 and 👎 under an answer (bot/feedback.py): `view=` for `send`."""
+    return _buttons(
+        (VOTE_LABELS[vote], button_value(answer_id, vote), discord.ButtonStyle.secondary)
+        for vote in VOTES
+    )
+
+
+def reason_buttons(answer_id: str) -> discord.ui.View:
+    """The "Wrong source?" choices after a 👎: each records the 👎 with its reason."""
+    return _buttons(
+        (label, button_value(answer_id, "down", reason), discord.ButtonStyle.secondary)
+        for reason, label in REASONS.items()
+    )
+
+
+def _buttons(buttons: Iterable[tuple[str, str, discord.ButtonStyle]]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for label, custom_id, style in buttons:
+        view.add_item(discord.ui.Button(label=label, custom_id=custom_id, style=style))
+    # Stopped before it is sent: discord.py would otherwise keep every view it sends in
+    # memory for good. A click is answered from its custom_id alone (the adapter's
+    # on_interaction), which is also why the buttons work after a restart.
+    view.stop()
+    return view
 
 
 def embeds_length(embeds: Sequence[discord.Embed]) -> int:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote as percent_encode
 
+from bot.feedback import REASONS, VOTE_LABELS, VOTES, Thanks, button_value
 from bot.render_text import format_date, format_time, quoted, render_text
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
@@ -68,8 +69,14 @@ class SlackMessage:
         return {"text": self.text, "blocks": list(self.blocks)}
 
 
-def render_slack(answer: Answer) -> SlackMessage:
-    """Render an answer as Block Kit blocks, inside Slack's limits, plus a fallback text."""
+# The action ids of the feedback buttons (bot/feedback.py); the adapter listens for them.
+VOTE_ACTION = "casebot_vote_"
+REASON_ACTION = "casebot_reason_"
+
+
+def render_slack(answer: Answer, *, feedback_id: str | None = None) -> SlackMessage:
+    """Render an answer as Block Kit blocks, inside Slack's limits, plus a fallback text;
+    with `feedback_id`, its 👍/👎 buttons under it."""
     units: list[_Unit] = []
     if answer.question:
         question = clip(answer.question, _MAX_QUESTION_CHARS)
@@ -88,10 +95,57 @@ def render_slack(answer: Answer) -> SlackMessage:
     units.extend(_packed((clip(note, MAX_TEXT_CHARS) for note in answer.notes), noun="line"))
     if answer.loaded_at is not None:
         units.append(_Unit((context([f"Corpus loaded {format_time(answer.loaded_at)}"]),)))
+    if feedback_id is not None:
+        # Without a noun: always kept, whatever else is cut.
+        units.append(_Unit((vote_buttons(feedback_id),)))
     return SlackMessage(
         text=clip(render_text(answer), MAX_FALLBACK_CHARS) or " ",
         blocks=tuple(_fit(units)),
     )
+
+
+def render_thanks(thanks: Thanks) -> SlackMessage:
+    """The private reply to a feedback click; after a 👎, the "Wrong source?" choices."""
+    message = render_slack(thanks.answer)
+    if thanks.ask_reason_for is None:
+        return message
+    return SlackMessage(
+        text=message.text, blocks=(*message.blocks, reason_buttons(thanks.ask_reason_for))
+    )
+
+
+def vote_buttons(answer_id: str) -> Block:
+    """The 👍 and 👎 under an answer; each button's value is all a click needs."""
+    return _buttons(
+        "casebot_feedback",
+        [(f"{VOTE_ACTION}{vote}", VOTE_LABELS[vote], button_value(answer_id, vote))
+         for vote in VOTES],
+    )  # fmt: skip
+
+
+def reason_buttons(answer_id: str) -> Block:
+    """The "Wrong source?" choices after a 👎: each records the 👎 with its reason."""
+    return _buttons(
+        "casebot_reason",
+        [(f"{REASON_ACTION}{reason}", label, button_value(answer_id, "down", reason))
+         for reason, label in REASONS.items()],
+    )  # fmt: skip
+
+
+def _buttons(block_id: str, buttons: list[tuple[str, str, str]]) -> Block:
+    return {
+        "type": "actions",
+        "block_id": block_id,
+        "elements": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "text": {"type": "plain_text", "text": label, "emoji": True},
+                "value": value,
+            }
+            for action_id, label, value in buttons
+        ],
+    }
 
 
 # --- text helpers ----------------------------------------------------------------------

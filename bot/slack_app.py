@@ -42,7 +42,13 @@ from bot.alerts import PostFailed
 from bot.desk import Caller, Desk, handle_safely
 from bot.intake import slack as add_buttons
 from bot.intake.slack import with_add_buttons
-from bot.render_slack import SlackMessage, render_slack
+from bot.render_slack import (
+    REASON_ACTION,
+    VOTE_ACTION,
+    SlackMessage,
+    render_slack,
+    render_thanks,
+)
 from bot.settings import Settings
 from retrieval.model import Answer
 
@@ -329,6 +335,8 @@ class SlackAdapter:
         self.app.command(re.compile(r"^/"))(self._on_command)
         self.app.event("app_mention")(self._on_mention)
         self.app.event("message")(self._on_message)
+        # 👍/👎 under answers and the "Wrong source?" choices (bot/feedback.py).
+        self.app.action(re.compile(f"^({VOTE_ACTION}|{REASON_ACTION})"))(self._on_feedback)
         # The Add and Cancel buttons under an `add` preview (bot/intake/slack.py).
         add_buttons.register(self)
 
@@ -339,6 +347,13 @@ class SlackAdapter:
         trigger = body.get("trigger_id")
         if not trigger or self._first_time(("command", str(trigger))):
             self._spawn(self._answer_command(body))
+
+    async def _on_feedback(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        # Like a command, a click can arrive again: recorded and thanked once.
+        trigger = body.get("trigger_id")
+        if not trigger or self._first_time(("action", str(trigger))):
+            self._spawn(self._answer_feedback(body))
 
     async def _on_mention(self, body: dict[str, Any], context: Any) -> None:
         event = body.get("event", {})
@@ -398,11 +413,31 @@ class SlackAdapter:
             log=logger,
         )
         answer, public = reply.answer, reply.public
+        rendered = render_slack(answer, feedback_id=reply.feedback_id)
         payload = {
-            **with_add_buttons(render_slack(answer), reply.confirm_token).to_dict(),
+            **with_add_buttons(rendered, reply.confirm_token).to_dict(),
             "response_type": "in_channel" if public else "ephemeral",
             "unfurl_links": False,
             "unfurl_media": False,
+        }
+        await self._post_to_response_url(body.get("response_url"), payload)
+
+    async def _answer_feedback(self, body: dict[str, Any]) -> None:
+        """Record a click on a feedback button; thank the clicker privately.
+
+        The button's value holds the answer's id and the vote, so a button posted before
+        a restart works the same. The thanks goes through the response_url: ephemeral, and
+        the answer itself is left as it is.
+        """
+        user_id = str((body.get("user") or {}).get("id", ""))
+        actions = body.get("actions") or [{}]
+        value = actions[0].get("value") if isinstance(actions[0], dict) else None
+        channel = str((body.get("channel") or {}).get("id", ""))
+        thanks = await self._desk.vote(self._caller(user_id, channel), str(value or ""))
+        payload = {
+            **render_thanks(thanks).to_dict(),
+            "response_type": "ephemeral",
+            "replace_original": False,
         }
         await self._post_to_response_url(body.get("response_url"), payload)
 
@@ -425,12 +460,15 @@ class SlackAdapter:
         if in_dm:
             # A DM is private already; keep its top-level messages out of threads.
             thread_ts = event.get("thread_ts")
-            message = with_add_buttons(render_slack(answer), reply.confirm_token)
+            rendered = render_slack(answer, feedback_id=reply.feedback_id)
+            message = with_add_buttons(rendered, reply.confirm_token)
             await self._post(message, channel=channel, thread_ts=thread_ts)
         else:
             thread_ts = event.get("thread_ts") or event.get("ts")
             await self._post(
-                with_add_buttons(render_slack(answer), reply.confirm_token),
+                with_add_buttons(
+                    render_slack(answer, feedback_id=reply.feedback_id), reply.confirm_token
+                ),
                 channel=channel,
                 thread_ts=thread_ts,
                 only_to=None if public else user_id,

@@ -45,7 +45,9 @@ class ThreadContexts:
         self._clock = clock
         self._questions: OrderedDict[_Key, tuple[str, float]] = OrderedDict()
 
-    def resolve(self, index: Index, caller: Caller, command: Command) -> tuple[Command, str | None]:
+    def resolve(
+        self, index: Index, caller: Caller, command: Command
+    ) -> tuple[Command, str | None]:
         """The command to run for `command`, and the previous question it was read with
         (None when it is asked as typed: not a question in a known thread, or one with
         content of its own)."""

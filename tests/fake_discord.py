@@ -497,11 +497,51 @@ class FakeDiscord:
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if guild is not None and guild.id in self.commands:
+            data["guild_id"] = str(guild.id)
+        payload.update(self._where(user, guild, channel_id))
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def click_button(
+        self,
+        user: dict[str, Any],
+        custom_id: str,
+        *,
+        guild: FakeGuild | None = None,
+        channel_id: int | None = None,
+        components: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Dispatch INTERACTION_CREATE for a click on a button (`custom_id`) of a message of
+        the bot's in `channel_id` (with `components`, as the bot sent them)."""
+        interaction_id = snowflake()
+        if guild is None and channel_id is None:
+            channel_id = self.add_dm(user)
+        message = self._new_message(channel_id, {"components": components or []}, webhook=False)
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": 3,
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "message": message,
+            "token": f"interaction-token-{interaction_id}",
+            "version": 1,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            **self._where(user, guild, channel_id),
+        }
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    def _where(
+        self, user: dict[str, Any], guild: FakeGuild | None, channel_id: int | None
+    ) -> dict[str, Any]:
+        """An interaction's fields saying who clicked or typed, where, with what rights."""
+        payload: dict[str, Any] = {}
         if guild is not None:
             assert channel_id is not None
             member = guild.members[int(user["id"])]
-            if guild.id in self.commands:
-                data["guild_id"] = str(guild.id)
             payload.update(
                 guild_id=str(guild.id),
                 guild_locale="en-US",
@@ -525,7 +565,6 @@ class FakeDiscord:
                 authorizing_integration_owners={"0": str(snowflake())},
                 context=1,
             )
-        await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 
     async def post_message(
@@ -700,7 +739,9 @@ class FakeDiscord:
             del self._originals[token]
             return web.Response(status=204)
         if method == "PATCH":
-            message.update({k: v for k, v in body.items() if k in ("content", "embeds")})
+            message.update(
+                {k: v for k, v in body.items() if k in ("content", "embeds", "components")}
+            )
             message["flags"] = message.get("flags", 0) & ~128
         return _json(message)
 
@@ -759,6 +800,8 @@ class FakeDiscord:
             message["webhook_id"] = str(self.application_id)
         if body.get("message_reference"):
             message["message_reference"] = body["message_reference"]
+        if body.get("components"):
+            message["components"] = body["components"]
         return message
 
     # --- gateway ---

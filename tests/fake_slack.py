@@ -322,6 +322,9 @@ def block_kit_problems(blocks: Any) -> list[str]:
                         problems.append(f"block {number}: rich text element {run!r}")
                     elif _width(run["text"]) > _MAX_TEXT:
                         problems.append(f"block {number}: text of {_width(run['text'])} characters")
+        elif kind == "actions":
+            # Buttons, as slack_sdk's Block Kit models check them (ids, values, labels).
+            problems.extend(f"block {number}: {p}" for p in model_problems(block))
         elif kind != "divider":
             problems.append(f"block {number}: unexpected type {kind!r}")
         for text in texts:
@@ -329,6 +332,27 @@ def block_kit_problems(blocks: Any) -> list[str]:
             if not 1 <= _width(value) <= _MAX_TEXT:
                 problems.append(f"block {number}: text of {_width(value)} characters")
     return problems
+
+
+def model_problems(block: dict[str, Any]) -> list[str]:
+    """What slack_sdk's Block Kit models find wrong with `block` (or a view)."""
+    from slack_sdk.errors import SlackObjectFormationError
+    from slack_sdk.models.blocks import Block
+    from slack_sdk.models.views import View
+
+    try:
+        model = View(**block) if block.get("type") == "home" else Block.parse(block)
+        if model is None:
+            return [f"not a block: {block.get('type')!r}"]
+        model.validate_json()
+        for element in getattr(model, "elements", None) or []:
+            element.validate_json()
+    except (SlackObjectFormationError, TypeError, ValueError) as error:
+        return [f"{type(error).__name__}: {error}"]
+    # A model drops what it doesn't know: the block must survive the round trip.
+    if model.to_dict() != block:
+        return [f"changed by parsing: {model.to_dict()} != {block}"]
+    return []
 
 
 def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:
