@@ -29,6 +29,7 @@ from bot.alerts import PostFailed
 from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec, parse_command
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.feedback import is_feedback_value
+from bot.intake import discord as admin_commands
 from bot.render_discord import clip, reason_buttons, render_discord, vote_buttons
 from bot.settings import Settings
 from retrieval.model import Answer
@@ -51,7 +52,7 @@ QUESTION_DESCRIPTION = "Your question about the case, e.g. who is suing LinkedIn
 MAX_QUESTION_CHARS = 6000
 # Commands whose answer may take longer than Discord's 3-second interaction deadline:
 # they are acknowledged first ("casebot is thinking…") and answered by editing that.
-DEFERRED_COMMANDS = frozenset({"status", "ask", "timeline", "reload"})
+DEFERRED_COMMANDS = frozenset({"status", "ask", "timeline", "reload", "add", "remove"})
 # Discord's limit on a thread name, and the name used when a question gives none.
 MAX_THREAD_NAME = 100
 DEFAULT_THREAD_NAME = "casebot"
@@ -145,6 +146,8 @@ class CasebotClient(discord.Client):
         self._owner_ids: frozenset[int] = frozenset()
         self.tree = CaseTree(self)
         self.tree.add_command(build_case_group(self, settings.max_question_chars))
+        # reload, add and remove: /case-admin, visible by default to Manage Server only.
+        self.tree.add_command(admin_commands.build_admin_group(self.run_command))
         # Requests being answered, so that a shutdown can let them finish (see `drain`).
         self._working: set[asyncio.Task[Any]] = set()
         self._accepting = True
@@ -298,6 +301,11 @@ class CasebotClient(discord.Client):
         if interaction.type is not discord.InteractionType.component:
             return
         custom_id = (interaction.data or {}).get("custom_id")
+        if admin_commands.is_add_button(custom_id):
+            # Add or Cancel under an `add` preview (bot/intake/discord.py).
+            with self._in_flight():
+                await admin_commands.answer_click(self, interaction, str(custom_id))
+            return
         if not is_feedback_value(custom_id):
             return
         if not self._accepting:
@@ -410,6 +418,8 @@ def _send_kwargs(reply: Reply) -> dict[str, Any]:
     rendered = render_discord(reply.answer).send_kwargs()
     if reply.feedback_id is not None:
         rendered["view"] = vote_buttons(reply.feedback_id)
+    if reply.confirm_token is not None:
+        rendered["view"] = admin_commands.add_buttons(reply.confirm_token)
     return rendered
 
 
@@ -455,6 +465,8 @@ def build_case_group(client: CasebotClient, max_question_chars: int) -> app_comm
     group = app_commands.Group(name=SLASH_COMMAND, description=GROUP_DESCRIPTION)
     longest = min(max_question_chars or MAX_QUESTION_CHARS, MAX_QUESTION_CHARS)
     for spec in COMMANDS:
+        if spec.name in admin_commands.ADMIN_SUBCOMMANDS:
+            continue  # in /case-admin (bot/intake/discord.py)
         group.add_command(_subcommand(spec, client.run_command, longest))
     return group
 

@@ -468,8 +468,10 @@ class FakeDiscord:
         guild: FakeGuild | None = None,
         channel_id: int | None = None,
         raw_options: list[dict[str, Any]] | None = None,
+        command: str = "case",
     ) -> dict[str, Any]:
-        """Dispatch INTERACTION_CREATE for `/case <subcommand>`; returns the payload.
+        """Dispatch INTERACTION_CREATE for `/case <subcommand>` (or `/<command> …`);
+        returns the payload.
 
         In a guild, `member.permissions` is what Discord would compute for the member in
         that channel; outside one (a DM) there is a `user` and no member. `raw_options`,
@@ -481,9 +483,9 @@ class FakeDiscord:
         if options:
             sub["options"] = [{"type": 3, "name": k, "value": v} for k, v in options.items()]
         synced = self.commands.get(guild.id if guild else None) or self.commands.get(None) or []
-        command_id = next((c["id"] for c in synced if c["name"] == "case"), str(snowflake()))
+        command_id = next((c["id"] for c in synced if c["name"] == command), str(snowflake()))
         data: dict[str, Any] = {
-            "id": command_id, "name": "case", "type": 1,
+            "id": command_id, "name": command, "type": 1,
             "options": [sub] if raw_options is None else raw_options,
         }  # fmt: skip
         payload: dict[str, Any] = {

@@ -287,7 +287,8 @@ class World:
         options = {"question": command.argument} if command.name == "ask" else None
         sent = time.perf_counter()
         payload = await self.discord.slash_command(
-            user, command.name, options, guild=self.guild, channel_id=self.channel.id
+            user, command.name, options, guild=self.guild, channel_id=self.channel.id,
+            command="case-admin" if command.name in ("reload", "add", "remove") else "case",
         )
         return self.tracker.expect(
             Request(("discord", payload["token"]), text, "discord", "slash", sent)

@@ -69,12 +69,14 @@ class World:
         return f"<@{self.fake.bot_id}> {text}"
 
     async def slash(
-        self, user: dict[str, Any], subcommand: str, options: dict[str, str] | None = None
-    ) -> dict[str, Any]:
-        """`/case <subcommand>` typed by `user` in #general."""
+        self, user: dict[str, Any], subcommand: str, options: dict[str, str] | None = None,
+        *, command: str = "case",
+    ) -> dict[str, Any]:  # fmt: skip
+        """`/case <subcommand>` (or `/<command> <subcommand>`) typed by `user` in #general."""
         return await self.fake.slash_command(
-            user, subcommand, options, guild=self.guild, channel_id=self.general.id
-        )
+            user, subcommand, options, guild=self.guild, channel_id=self.general.id,
+            command=command,
+        )  # fmt: skip
 
     async def mention_in(
         self, channel: FakeChannel, user: dict[str, Any], text: str
@@ -254,14 +256,18 @@ async def test_connects_with_default_intents_and_registers_the_case_group(
         guild_commands = rf"/applications/\d+/guilds/{world.guild.id}/commands"
         (sync,) = world.fake.requests_to("PUT", guild_commands)
         assert world.fake.requests_to("PUT", r"/applications/\d+/commands") == []
-        (case,) = sync.body
+        case, admin = sync.body
         assert case["name"] == "case" and case["type"] == 1 and case["description"]
         # Subcommands can't carry default_member_permissions in Discord's API, and the
-        # group must stay open to everyone for status and ask: reload is gated at run time.
+        # group must stay open to everyone for status and ask; the admin commands are a
+        # top-level command of their own, shown by default to Manage Server (1 << 5).
         assert case["default_member_permissions"] is None
+        assert admin["name"] == "case-admin" and int(admin["default_member_permissions"]) == 32
+        assert [o["name"] for o in admin["options"]] == ["reload", "add", "remove"]
         options = {option["name"]: option for option in case["options"]}
-        assert list(options) == [spec.name for spec in COMMANDS]
-        for spec in COMMANDS:
+        everyone = [s for s in COMMANDS if s.name not in ("reload", "add", "remove")]
+        assert list(options) == [spec.name for spec in everyone]
+        for spec in everyone:
             assert options[spec.name]["type"] == 1
             assert options[spec.name]["description"] == spec.description
         (question,) = options["ask"]["options"]
@@ -281,7 +287,7 @@ async def test_question_option_max_length_follows_the_setting(
     # 0 (no limit) and anything over Discord's own ceiling get that ceiling.
     async with bot(max_question_chars=setting):
         (sync,) = world.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
-        (case,) = sync.body
+        case, _ = sync.body
         (ask,) = [option for option in case["options"] if option["name"] == "ask"]
         (question,) = ask["options"]
         assert question["max_length"] == max_length
@@ -309,7 +315,7 @@ def test_no_voice_library_warnings() -> None:
 async def test_registers_globally_without_guild_ids(world: World, bot: Callable[..., Any]) -> None:
     async with bot(discord_guild_ids=[]):
         (sync,) = world.fake.requests_to("PUT", r"/applications/\d+/commands")
-        assert [command["name"] for command in sync.body] == ["case"]
+        assert [command["name"] for command in sync.body] == ["case", "case-admin"]
         assert world.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands") == []
 
 
@@ -562,7 +568,7 @@ async def test_reload_by_a_manager_swaps_the_corpus(
     async with bot(corpus_dir=corpus_copy) as (desk, _):
         before = desk.index
         (corpus_copy / "fresh-wire-hearing.md").write_text(NEW_ARTICLE, encoding="utf-8")
-        interaction = await world.slash(world.manager, "reload")
+        interaction = await world.slash(world.manager, "reload", command="case-admin")
         callback = await world.fake.wait_for_request("POST", CALLBACK)
         assert callback.body == {"type": 5, "data": {"flags": EPHEMERAL}}  # private report
         # What Discord computed from the member's roles: Manage Server.
@@ -585,7 +591,7 @@ async def test_reload_by_a_member_without_manage_server_is_refused(
     async with bot(corpus_dir=corpus_copy) as (desk, _):
         before = desk.index
         (corpus_copy / "fresh-wire-hearing.md").write_text(NEW_ARTICLE, encoding="utf-8")
-        interaction = await world.slash(world.member, "reload")
+        interaction = await world.slash(world.member, "reload", command="case-admin")
         assert not int(interaction["member"]["permissions"]) & MANAGE_GUILD
         refusal = await answered(world, interaction)
         assert refusal.body["content"] == "Sorry, only casebot admins can use “reload”."
@@ -601,7 +607,7 @@ async def test_admin_ids_may_reload_without_manage_server(
 ) -> None:
     async with bot(discord_admin_ids=[int(world.member["id"])]) as (desk, _):
         before = desk.index
-        interaction = await world.slash(world.member, "reload")
+        interaction = await world.slash(world.member, "reload", command="case-admin")
         report = await answered(world, interaction)
         assert report.body["content"].startswith("Reloaded the corpus")
         assert desk.index is not before
@@ -613,7 +619,7 @@ async def test_a_failed_reload_names_the_errors_and_keeps_the_old_corpus(
     async with bot(corpus_dir=corpus_copy) as (desk, _):
         before = desk.index
         (corpus_copy / "broken-article.md").write_text("no front matter at all\n", encoding="utf-8")
-        interaction = await world.slash(world.manager, "reload")
+        interaction = await world.slash(world.manager, "reload", command="case-admin")
         report = await answered(world, interaction)
         assert report.body["content"].startswith("Reload failed; still serving the corpus")
         assert "broken-article.md" in embed_text(report.body)

@@ -34,7 +34,7 @@ from tests.test_discord import (  # noqa: F401 - fixtures, used by name
 
 
 async def _reload_in_dm(world: World, user: dict[str, Any]) -> str:
-    interaction = await world.fake.slash_command(user, "reload")
+    interaction = await world.fake.slash_command(user, "reload", command="case-admin")
     return (await answered(world, interaction)).body["content"]
 
 
@@ -52,7 +52,7 @@ async def test_owning_a_server_that_is_not_listed_gives_no_admin_rights(
     async with bot(discord_guild_ids=[world.guild.id, elsewhere.id]) as (desk, _):
         before = desk.index
         interaction = await world.fake.slash_command(
-            owner, "reload", guild=elsewhere, channel_id=lobby.id
+            owner, "reload", guild=elsewhere, channel_id=lobby.id, command="case-admin"
         )
         refusal = await answered(world, interaction)
         assert refusal.body["content"] == "Sorry, only casebot admins can use “reload”."
@@ -63,7 +63,7 @@ async def test_owning_a_server_that_is_not_listed_gives_no_admin_rights(
         # The same owner's Manage Server, in a server the operator listed, would count.
         world.guild.add_member(owner)
         world.guild.owner_id = int(owner["id"])
-        listed = await world.slash(owner, "reload")
+        listed = await world.slash(owner, "reload", command="case-admin")
         assert (await answered(world, listed)).body["content"].startswith("Reloaded the corpus")
 
 

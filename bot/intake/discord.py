@@ -1,0 +1,104 @@
+"""Discord's `/case-admin` command (reload, add, remove) and the Add and Cancel buttons
+under an `add` preview.
+
+The admin commands are a top-level command of their own because Discord's default member
+permissions apply only to top-level commands: registered with Manage Server, members don't
+see them by default. That is a hint server admins can change, so the desk's admin gate
+(`CasebotClient.is_admin`) stays the real check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.commands import COMMANDS_BY_NAME, CommandSpec
+from bot.desk import apology, new_request_id
+from bot.logs import request_scope
+from bot.render_discord import render_discord
+
+if TYPE_CHECKING:
+    from bot.discord_app import CasebotClient
+
+logger = logging.getLogger("bot.discord_app")
+
+ADMIN_COMMAND = "case-admin"
+ADMIN_DESCRIPTION = "casebot admin commands: reload the corpus, add or remove an article."
+# Moved out of /case, which keeps the commands everyone may run.
+ADMIN_SUBCOMMANDS = ("reload", "add", "remove")
+_PREFIX = "casebot-add:"
+_YES, _NO = f"{_PREFIX}yes:", f"{_PREFIX}no:"
+
+Runner = Callable[[discord.Interaction, CommandSpec, str], Awaitable[None]]
+
+
+def build_admin_group(run: Runner) -> app_commands.Group:
+    """`/case-admin reload | add url | remove source_id`, visible by default to Manage Server."""
+    group = app_commands.Group(
+        name=ADMIN_COMMAND,
+        description=ADMIN_DESCRIPTION,
+        default_permissions=discord.Permissions(manage_guild=True),
+        guild_only=False,
+    )
+    reload_spec, add_spec, remove_spec = (COMMANDS_BY_NAME[n] for n in ADMIN_SUBCOMMANDS)
+
+    async def reload(interaction: discord.Interaction) -> None:
+        await run(interaction, reload_spec, "reload")
+
+    @app_commands.describe(url="the article's address, http:// or https://")
+    async def add(interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]) -> None:
+        await run(interaction, add_spec, f"add {url}")
+
+    @app_commands.describe(source_id="the article's id, as /case sources lists it")
+    async def remove(
+        interaction: discord.Interaction, source_id: app_commands.Range[str, 1, 200]
+    ) -> None:
+        await run(interaction, remove_spec, f"remove {source_id}")
+
+    for spec, callback in ((reload_spec, reload), (add_spec, add), (remove_spec, remove)):
+        group.add_command(
+            app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+        )
+    return group
+
+
+def add_buttons(token: str) -> discord.ui.View:
+    """Add and Cancel under a preview; the custom ids carry its token."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(discord.ui.Button(label="Add", style=discord.ButtonStyle.success,
+                                    custom_id=f"{_YES}{token}"))  # fmt: skip
+    view.add_item(discord.ui.Button(label="Cancel", style=discord.ButtonStyle.secondary,
+                                    custom_id=f"{_NO}{token}"))  # fmt: skip
+    return view
+
+
+def is_add_button(custom_id: object) -> bool:
+    return isinstance(custom_id, str) and custom_id.startswith((_YES, _NO))
+
+
+async def answer_click(client: CasebotClient, interaction: discord.Interaction, custom_id: str) -> None:
+    """A press of Add or Cancel: the preview message is replaced by the outcome."""
+    # Writing and reloading can take longer than Discord's 3 seconds: acknowledged first.
+    await interaction.response.defer()
+    try:
+        permissions = interaction.permissions if interaction.guild_id is not None else None
+        caller = client.caller(
+            interaction.user, permissions, interaction.guild_id, interaction.channel_id
+        )
+        accept = custom_id.startswith(_YES)
+        token = custom_id.removeprefix(_YES if accept else _NO) or None
+        answer = await client.desk.intake.confirm(caller, token, accept=accept)
+    except Exception:
+        request_id = new_request_id()
+        with request_scope(request_id):
+            logger.exception(
+                "request %s failed: an add button from Discord user %s",
+                request_id, interaction.user.id,
+            )  # fmt: skip
+        answer = apology(request_id)
+    rendered: dict[str, Any] = render_discord(answer).send_kwargs()
+    await interaction.edit_original_response(**rendered, view=None)
