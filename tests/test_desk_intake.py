@@ -58,6 +58,11 @@ async def test_admin_add_preview_then_add_writes_reloads_and_answers(
     assert audit[0].result.startswith(f"added {NEW_FILE}")
 
 
+async def test_a_link_as_slack_sends_it_is_read_as_its_url(desk: Desk, site: Site) -> None:
+    reply = await desk.handle(f"add <{site.url('/story')}|127.0.0.1/story>", ADMIN)
+    assert reply.answer.kind == "preview", reply.answer
+
+
 async def test_a_member_is_refused_audited_and_nothing_is_fetched(desk: Desk, site: Site) -> None:
     reply = await desk.handle(f"add {site.url('/story')}", MEMBER)
     assert reply.answer.kind == "refused" and "admins" in reply.answer.text

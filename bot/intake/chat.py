@@ -48,7 +48,8 @@ class ChatIntake:
         """`add` or `remove`, for an admin (the desk has checked)."""
         if command.name == "remove":
             return await self._remove(command.argument.strip(), caller)
-        return await self._preview(command.argument.strip().strip("<>"), caller)
+        # Slack sends a pasted link as <https://…> or <https://…|label>.
+        return await self._preview(command.argument.strip().strip("<>").split("|", 1)[0], caller)
 
     async def _preview(self, url: str, caller: Caller) -> Answer:
         if not url.lower().startswith(("http://", "https://")):
