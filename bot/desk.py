@@ -154,6 +154,9 @@ class Desk:
         # Votes on answers (bot/feedback.py) and thread follow-ups (bot/threads.py).
         self.feedback = Feedback(store, settings)
         self.threads = ThreadContexts()
+        # Called with the new index after each successful reload (Slack's Home tab); each
+        # must return at once (a failing one is logged, and the reload stands).
+        self.reload_listeners: list[Callable[[Index], None]] = []
 
     @classmethod
     async def open(cls, settings: Settings, *, metrics: Metrics | None = None) -> Desk:
@@ -393,6 +396,11 @@ class Desk:
             )
             # Inside the lock, so corpora are compared in the order they were served.
             await self._record(self.alerts.served(index))
+            for listener in self.reload_listeners:
+                try:
+                    listener(index)
+                except Exception:
+                    logger.exception("a reload listener failed")
             return Answer(
                 kind="reload",
                 text=(

@@ -50,6 +50,7 @@ from bot.render_slack import (
     render_thanks,
 )
 from bot.settings import Settings
+from bot.slack_home import home_view
 from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ EVENTS_PATH = "/slack/events"
 _PERSON_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
 # How many recent messages to remember, to answer each once even when Slack redelivers it.
 _SEEN_MESSAGES = 2000
+# How many people's Home tabs to redraw after a reload (the latest to open it).
+_HOME_VIEWERS = 1000
 # How long a shutdown waits for answers already being written.
 _DRAIN_SECONDS = 10.0
 # How long `start_slack` waits for the Socket Mode connection.
@@ -149,6 +152,8 @@ class SlackAdapter:
         self._bot_user_id: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # Who opened the Home tab lately, newest last: their tab is redrawn after a reload.
+        self._home_viewers: OrderedDict[str, None] = OrderedDict()
         self._http: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
@@ -175,6 +180,8 @@ class SlackAdapter:
             return
         self._closed = True
         self._desk.alerts.detach(self)
+        if self.home_outdated in self._desk.reload_listeners:
+            self._desk.reload_listeners.remove(self.home_outdated)
         if self._socket is not None:
             await self._socket.close_async()
             # close_async cancels the client's tasks without waiting for them.
@@ -337,6 +344,8 @@ class SlackAdapter:
         self.app.event("message")(self._on_message)
         # 👍/👎 under answers and the "Wrong source?" choices (bot/feedback.py).
         self.app.action(re.compile(f"^({VOTE_ACTION}|{REASON_ACTION})"))(self._on_feedback)
+        # The Home tab: status, sources and how to ask (bot/slack_home.py).
+        self.app.event("app_home_opened")(self._on_home_opened)
         # The Add and Cancel buttons under an `add` preview (bot/intake/slack.py).
         add_buttons.register(self)
 
@@ -354,6 +363,39 @@ class SlackAdapter:
         trigger = body.get("trigger_id")
         if not trigger or self._first_time(("action", str(trigger))):
             self._spawn(self._answer_feedback(body))
+
+    async def _on_home_opened(self, body: dict[str, Any]) -> None:
+        event = body.get("event", {})
+        user = event.get("user")
+        # The event comes for the Messages tab too; only the Home tab is drawn.
+        if event.get("tab") != "home" or not isinstance(user, str) or not user:
+            return
+        self._home_viewers[user] = None
+        self._home_viewers.move_to_end(user)
+        if len(self._home_viewers) > _HOME_VIEWERS:
+            self._home_viewers.popitem(last=False)
+        self._spawn(self._publish_home([user]))
+
+    def home_outdated(self, index: object) -> None:
+        """After a reload (`Desk.reload_listeners`): redraw the Home tab of those who
+        opened it lately."""
+        if self._home_viewers and not self._closed:
+            self._spawn(self._publish_home(list(self._home_viewers)))
+
+    async def _publish_home(self, users: list[str]) -> None:
+        """Publish the Home tab, drawn from the index served now, to each of `users`."""
+        try:
+            view = home_view(self._desk.index, max_quotes=self._settings.max_quotes)
+        except Exception:
+            logger.exception("Slack: could not draw the Home tab")
+            return
+        for user in users:
+            try:
+                await self._client.views_publish(user_id=user, view=view)
+            except SlackApiError as error:
+                logger.error("Slack: views.publish failed: %s", error.response.get("error"))
+            except (aiohttp.ClientError, TimeoutError) as error:
+                logger.error("Slack: views.publish failed: %s", type(error).__name__)
 
     async def _on_mention(self, body: dict[str, Any], context: Any) -> None:
         event = body.get("event", {})
@@ -570,6 +612,7 @@ async def start_slack(desk: Desk, settings: Settings) -> SlackAdapter:
         raise
     # Connected: alerts for Slack channels that follow the case go out through it.
     desk.alerts.attach(adapter)
+    desk.reload_listeners.append(adapter.home_outdated)
     return adapter
 
 

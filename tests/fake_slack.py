@@ -3,8 +3,9 @@
 Enough of Slack for casebot's adapter to run against over real HTTP and WebSocket:
 
 * Web API at `api_url`: auth.test, apps.connections.open, chat.postMessage,
-  chat.postEphemeral. Tokens are checked; every call is recorded. Messages are checked
-  against the Block Kit limits as Slack would, and refused with `invalid_blocks`.
+  chat.postEphemeral, views.publish. Tokens are checked; every call is recorded. Messages
+  and Home tab views are checked against the Block Kit limits as Slack would (buttons and
+  views also with slack_sdk's Block Kit models), and refused with `invalid_blocks`.
 * response_url endpoints: `response_url(key)` gives a URL whose posts are recorded under
   that key.
 * Socket Mode: apps.connections.open returns a ws:// URL on this server; a client that
@@ -276,6 +277,19 @@ class FakeSlack:
                 if method == "chat.postEphemeral":
                     return web.json_response({"ok": True, "message_ts": ts})
                 return web.json_response({"ok": True, "channel": payload["channel"], "ts": ts})
+            case "views.publish":
+                view = payload.get("view")
+                if isinstance(view, str):
+                    view = json.loads(view)
+                if not payload.get("user_id") or not isinstance(view, dict):
+                    return web.json_response({"ok": False, "error": "invalid_arguments"})
+                problems = model_problems(view) + block_kit_problems(
+                    view.get("blocks", []), max_blocks=_MAX_HOME_BLOCKS
+                )
+                if view.get("type") != "home" or problems:
+                    return web.json_response({"ok": False, "error": "invalid_blocks"})
+                published = {"id": f"V{next(self._ts)}", **view}
+                return web.json_response({"ok": True, "view": published})
         return web.json_response({"ok": False, "error": "unknown_method"})
 
 
@@ -286,13 +300,17 @@ class FakeSlack:
         return errors
 
 
-def block_kit_problems(blocks: Any) -> list[str]:
-    """What breaks Slack's limits in `blocks` (empty when Slack would take them)."""
+_MAX_HOME_BLOCKS = 100
+
+
+def block_kit_problems(blocks: Any, *, max_blocks: int = _MAX_BLOCKS) -> list[str]:
+    """What breaks Slack's limits in `blocks` (empty when Slack would take them); a message
+    has at most 50 blocks, a Home tab view 100."""
     if isinstance(blocks, str):
         blocks = json.loads(blocks)
     problems = []
-    if len(blocks) > _MAX_BLOCKS:
-        problems.append(f"{len(blocks)} blocks (at most {_MAX_BLOCKS})")
+    if len(blocks) > max_blocks:
+        problems.append(f"{len(blocks)} blocks (at most {max_blocks})")
     for number, block in enumerate(blocks):
         kind = block.get("type")
         texts = []

@@ -314,4 +314,4 @@ def test_both_slack_manifests_parse_and_differ_only_in_the_transport() -> None:
     http["settings"]["socket_mode_enabled"] = True
     assert http == socket
     events = socket["settings"]["event_subscriptions"]["bot_events"]
-    assert set(events) == {"app_mention", "message.im"}
+    assert set(events) == {"app_mention", "app_home_opened", "message.im"}

@@ -630,21 +630,27 @@ async def test_an_unexpected_failure_is_a_private_apology_without_a_traceback(
 
 
 def test_manifest_declares_what_the_adapter_needs() -> None:
+    import yaml
+
     manifest = (Path(__file__).resolve().parents[1] / "deploy" / "slack-manifest.yaml").read_text()
     for line in (
         "    - command: /case",
         "      usage_hint: ",
         "    messages_tab_enabled: true",
+        "    home_tab_enabled: true",
         "  socket_mode_enabled: true",
-        "    is_enabled: false",
+        # Buttons: 👍/👎 and an `add` preview's Add and Cancel.
+        "    is_enabled: true",
     ):
         assert f"\n{line}" in manifest
     scopes = manifest.split("    bot:\n")[1].split("settings:")[0].split()
     assert sorted(s for s in scopes if s != "-") == [
         "app_mentions:read", "chat:write", "commands", "im:history", "im:read", "im:write",
     ]  # fmt: skip
-    events = manifest.split("bot_events:\n")[1].split("  interactivity:")[0].split()
-    assert sorted(e for e in events if e != "-") == ["app_mention", "message.im"]
+    events = yaml.safe_load(manifest)["settings"]["event_subscriptions"]["bot_events"]
+    assert sorted(events) == [
+        "app_home_opened", "app_mention", "message.im"
+    ]  # fmt: skip
 
 
 # --- Socket Mode -------------------------------------------------------------------------

@@ -12,7 +12,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.fake_slack import APP_ID, BOT_USER_ID, TEAM_ID, block_kit_problems, model_problems
+from bot.queries import load_index
+from bot.slack_home import MAX_HOME_BLOCKS, home_view
+from tests.conftest import article
 from tests.test_slack import (  # noqa: F401 - fixtures
+    ADMIN,
     CHANNEL,
     MEMBER,
     Harness,
@@ -220,3 +224,70 @@ def test_the_models_check_catches_a_broken_button() -> None:
          "value": "v"}
     ]}  # fmt: skip
     assert model_problems(broken) != []
+
+
+# --- App Home ----------------------------------------------------------------------------
+
+
+def home_opened(user: str = MEMBER, tab: str = "home") -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": "D0MEMBER1", "tab": tab,
+            "event_ts": "1.0"}  # fmt: skip
+
+
+def view_text(view: dict[str, Any]) -> str:
+    return json.dumps(view, ensure_ascii=False)
+
+
+def test_the_home_view_is_valid_block_kit_with_status_sources_and_how_to_ask(
+    seed_corpus_dir: Path,
+) -> None:
+    view = home_view(load_index(seed_corpus_dir), max_quotes=3)
+    assert view["type"] == "home"
+    assert model_problems(view) == []  # slack_sdk's View and Block models
+    assert block_kit_problems(view["blocks"], max_blocks=MAX_HOME_BLOCKS) == []
+    headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
+    assert headers == ["Where the case stands", "How to ask", "Sources"]
+    assert "/case ask" in view_text(view) and "@casebot" in view_text(view)
+
+
+def test_a_corpus_of_many_sources_still_fits_a_home_view(
+    make_corpus: Callable[..., Path],
+) -> None:
+    files = {
+        f"a{n:03d}.md": article(title=f"Article {n}", outlet=f"Outlet {n}",
+                                published="2025-01-22", paragraphs=["LinkedIn was sued."])
+        for n in range(400)
+    }  # fmt: skip
+    view = home_view(load_index(make_corpus(files, name="many")), max_quotes=3)
+    assert len(view["blocks"]) <= MAX_HOME_BLOCKS
+    assert model_problems(view) == []
+    assert block_kit_problems(view["blocks"], max_blocks=MAX_HOME_BLOCKS) == []
+
+
+async def test_opening_the_home_tab_publishes_it_and_the_messages_tab_does_not(
+    slack: Harness,
+) -> None:
+    await slack.event(home_opened(tab="messages"))
+    await slack.event(home_opened())
+    (published,) = await slack.posts(1, "views.publish")
+    assert published.payload["user_id"] == MEMBER
+    assert "Where the case stands" in view_text(published.payload["view"])
+    # The fake refuses views Slack would refuse; this one was taken.
+    assert len(slack.fake.calls_to("views.publish")) == 1
+
+
+async def test_a_reload_redraws_the_home_tab_of_those_who_opened_it(slack: Harness) -> None:
+    await slack.event(home_opened())
+    await slack.event(home_opened(user="UOTHER001"))
+    await slack.posts(2, "views.publish")
+    (slack.corpus_dir / "zeta.md").write_text(
+        article(title="A brand new report", outlet="Zeta Wire", published="2025-02-01",
+                paragraphs=["LinkedIn faces a lawsuit over Premium messages."]),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert (await slack.answer("reload", user=ADMIN))  # the admin's reload
+    calls = await slack.posts(4, "views.publish")
+    redrawn = {call.payload["user_id"] for call in calls[2:]}
+    assert redrawn == {MEMBER, "UOTHER001"}
+    assert all("Zeta Wire" in view_text(call.payload["view"]) for call in calls[2:])
+    assert all("Zeta Wire" not in view_text(call.payload["view"]) for call in calls[:2])
