@@ -87,8 +87,8 @@ async def build_report(
 def report_lines(report: Report, corpus: Corpus | None = None) -> tuple[str, str, ...]:
     """The report as text: a heading, then one line per figure (`corpus` names passages)."""
     heading = (
-        f"Since {report.since:%Y-%m-%d %H:%M} UTC: {report.answered} questions answered, "
-        f"{report.declined} declined."
+        f"Since {report.since:%Y-%m-%d %H:%M} UTC: {_count(report.answered, 'question')} "
+        f"answered, {report.declined} declined."
     )
     lines = ["Per day (answered / declined):"]
     lines += [f"  {day}: {answered} / {declined}" for day, answered, declined in report.days]
@@ -205,3 +205,7 @@ async def print_report(
     else:
         print("\n".join(report_lines(report, corpus)), file=out)
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

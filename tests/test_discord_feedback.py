@@ -161,3 +161,19 @@ async def test_other_buttons_are_left_alone_and_a_forged_one_is_refused_politely
         forged["components"][0]["components"][0]["custom_id"] = "cbfb:ffffffffffffffff:up"
         refused = await click(world, forged, "👍")
     assert "no longer have that answer" in refused["content"]
+
+
+# --- /case report ------------------------------------------------------------------------
+
+
+async def test_case_report_is_private_to_admins_and_refused_to_others(
+    world: World, bot: Any
+) -> None:
+    async with bot():
+        await answered(world, await world.slash(world.member, "ask", {"question": FIRST}))
+        refused = (await answered(world, await world.slash(world.member, "report"))).body
+        report = (await answered(world, await world.slash(world.manager, "report"))).body
+    assert refused["type"] == 4 and refused["data"]["flags"] & EPHEMERAL
+    assert "only casebot admins" in refused["data"]["content"]
+    assert report["type"] == 4 and report["data"]["flags"] & EPHEMERAL
+    assert "1 question answered, 0 declined" in report["data"]["content"]

@@ -304,7 +304,7 @@ async def test_case_report_is_for_admins_privately_and_audited(
         await desk.close()
     assert refused.answer.kind == "refused" and refused.public is False
     assert reply.public is False and reply.feedback_id is None
-    assert "1 questions answered, 0 declined" in reply.answer.text
+    assert "1 question answered, 0 declined" in reply.answer.text
     assert any("answer: 0 / 1" in line for line in reply.answer.notes)
     assert [(a.command, a.user_id, a.allowed) for a in audit] == [
         ("report", "U-ADMIN", True), ("report", "U-MEMBER", False)
