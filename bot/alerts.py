@@ -215,7 +215,9 @@ class Alerts:
         dates = [day for day in (known, *(day for _, day in dated.values())) if day]
         queued = await self._store.queue_alerts(fresh, max(dates, default=None))
         if fresh:
-            logger.info("%d new development(s) in the corpus: %d alert(s) queued", len(fresh), queued)
+            logger.info(
+                "%d new development(s) in the corpus: %d alert(s) queued", len(fresh), queued
+            )
 
     async def command(
         self, name: str, *, platform: str, channel_id: str | None, user_id: str
@@ -310,11 +312,11 @@ class Alerts:
             except Exception:
                 logger.exception("could not read the queued alerts")
                 pending = {}
-            for key, developments in pending.items():
+            for key in pending:
                 poster = self._posters.get(key[0])
                 if poster is None or key in self._busy or key in self._resting:
                     continue
-                task = asyncio.create_task(self._deliver(poster, key[1], developments))
+                task = asyncio.create_task(self._deliver(poster, key[1]))
                 self._busy[key] = task
                 task.add_done_callback(lambda done, key=key: self._delivered(key, done))
             self._settle()
@@ -328,12 +330,16 @@ class Alerts:
             self._resting.add(key)
         self._settle()
 
-    async def _deliver(self, poster: Poster, channel_id: str, keys: list[str]) -> bool:
+    async def _deliver(self, poster: Poster, channel_id: str) -> bool:
         """Post one channel's queued alerts as one message. Returns whether it is done."""
         platform = poster.platform
         index = self._index
         if index is None:
             return False
+        # Read again here, not taken from the scan that started this: that read may be
+        # older than the end of this channel's previous delivery, and would post it again.
+        pending = await self._store.pending_alerts(platform)
+        keys = pending.get((platform, channel_id), [])
         known, answers = await self._snapshot(index)
         found = [known[key][0] for key in keys if key in known]
         # Queued, then gone from the corpus before it could be posted: nothing to quote.
@@ -355,7 +361,9 @@ class Alerts:
             )
         except Exception:
             # Not marked: trying again now would post it again. The next start does.
-            logger.exception("could not record the alert posted to %s channel %s", platform, channel_id)
+            logger.exception(
+                "could not record the alert posted to %s channel %s", platform, channel_id
+            )
             return False
         return True
 
@@ -380,7 +388,9 @@ class Alerts:
                 except PostFailed as failure:
                     failures.append(failure)
                 except Exception as error:  # a bug or an unexpected library error
-                    logger.exception("posting an alert to %s channel %s failed", poster.platform, channel_id)
+                    logger.exception(
+                        "posting an alert to %s channel %s failed", poster.platform, channel_id
+                    )
                     failures.append(PostFailed(type(error).__name__, gone=False))
                 else:
                     self._metrics.alerts_sent.labels(platform=poster.platform).inc()
@@ -403,7 +413,10 @@ class Alerts:
                 platform, channel_id, failure.reason,
             )  # fmt: skip
             return
-        result = f"dropped {platform} channel {channel_id}: casebot can no longer post there ({failure.reason})"
+        result = (
+            f"dropped {platform} channel {channel_id}: casebot can no longer post there "
+            f"({failure.reason})"
+        )
         try:
             await self._store.unfollow(platform=platform, channel_id=channel_id)
         except Exception:

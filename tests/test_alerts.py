@@ -93,7 +93,8 @@ async def test_news_is_posted_once_to_each_following_channel(
     poster = Recorder()
     async with running(poster) as desk:
         assert "now follows" in (await say(desk, "follow")).text
-        assert "now follows" in (await say(desk, "follow", Caller("slack", "UADMIN", True, "D9"))).text
+        in_dm = Caller("slack", "UADMIN", is_admin=True, channel_id="D9")
+        assert "now follows" in (await say(desk, "follow", in_dm)).text
         assert "already follows" in (await say(desk, "follow")).text
         await say(desk, "reload")
         assert poster.sent == []  # nothing new yet

@@ -201,8 +201,8 @@ async def test_channels_discord_refuses_with_403_or_404_are_dropped_after_the_re
         assert str(world.news.id) in listing
         assert str(locked.id) not in listing and str(gone.id) not in listing
         registry = desk.metrics.registry
-        dropped = registry.get_sample_value("casebot_follows_dropped_total", {"platform": "discord"})
-        assert dropped == 2
+        labels = {"platform": "discord"}
+        assert registry.get_sample_value("casebot_follows_dropped_total", labels) == 2
         make_corpus(REFILED)
         await reload(world, desk)
         assert len(world.alerts(locked.id)) == 3 and len(world.alerts(world.news.id)) == 2

@@ -128,11 +128,16 @@ def slack(
     return run
 
 
+def blocks_of(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """A posted message's blocks (the SDK sends them as a JSON string in a form post)."""
+    blocks = payload["blocks"]
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
 def shown(payload: dict[str, Any]) -> str:
     """Every text of a message, blocks and fallback alike."""
     texts = [payload.get("text", "")]
-    for block in json.loads(payload["blocks"]) if isinstance(payload["blocks"], str) else payload["blocks"]:
-        texts.append(json.dumps(block, ensure_ascii=False))
+    texts.extend(json.dumps(block, ensure_ascii=False) for block in blocks_of(payload))
     return "\n".join(texts)
 
 
@@ -151,7 +156,7 @@ async def test_a_reload_with_news_posts_one_alert_to_each_following_channel(
         _follow_reply, dm_alert = s.alerts(ADMIN_DM)
         assert dm_alert["blocks"] == alert["blocks"]
         assert s.alerts(OTHER) == []
-        blocks = json.loads(alert["blocks"]) if isinstance(alert["blocks"], str) else alert["blocks"]
+        blocks = blocks_of(alert)
         assert block_kit_problems(blocks) == []
         quotes = [part["elements"][0]["text"] for block in blocks if block["type"] == "rich_text"
                   for part in block["elements"] if part["type"] == "rich_text_quote"]  # fmt: skip
