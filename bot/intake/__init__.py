@@ -64,7 +64,8 @@ class Draft:
             f"Paragraphs: {len(e.paragraphs)}",
         ]
         for paragraph in e.paragraphs[:2]:
-            shown = paragraph if len(paragraph) <= _PREVIEW_CHARS else paragraph[:_PREVIEW_CHARS - 1] + "…"
+            cut = len(paragraph) > _PREVIEW_CHARS
+            shown = paragraph[: _PREVIEW_CHARS - 1] + "…" if cut else paragraph
             lines.append(f"> {shown}")
         lines.extend(f"Note: {note}" for note in e.notes)
         lines.append(f"File: {self.name}")

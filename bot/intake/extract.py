@@ -79,7 +79,7 @@ def extract_html(html: str, url: str | None) -> Extracted:
                 blocks.append(f"## {text}")
             else:
                 blocks.append(text)
-    _require_article(blocks)
+    require_article(blocks)
 
     notes: list[str] = []
     outlet = _clean(getattr(document, "sitename", None))
@@ -119,7 +119,7 @@ def extract_text(text: str) -> Extracted:
         elif len(first) <= 200 and not _SENTENCE_END.search(first):
             title, paragraphs = first, paragraphs[1:]
     blocks = [f"## {p.lstrip('#').strip()}" if re.match(r"#{1,6} ", p) else p for p in paragraphs]
-    _require_article(blocks)
+    require_article(blocks)
     return Extracted(
         title=title, outlet=None, author=None, published=None, updated=None, url=None,
         blocks=tuple(blocks),
@@ -128,7 +128,7 @@ def extract_text(text: str) -> Extracted:
     )  # fmt: skip
 
 
-def _require_article(blocks: list[str]) -> None:
+def require_article(blocks: list[str]) -> None:
     prose = sum(
         len(block)
         for block in blocks

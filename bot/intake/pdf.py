@@ -16,7 +16,7 @@ from datetime import date
 
 from bot.intake.draft import Extracted
 from bot.intake.errors import IntakeError
-from bot.intake.extract import MIN_ARTICLE_CHARS, _require_article
+from bot.intake.extract import require_article
 
 MAX_PAGES = 500
 # A page with fewer characters than this has no text layer worth the name (a scan).
@@ -72,7 +72,7 @@ def extract_pdf(data: bytes, *, max_bytes: int) -> Extracted:
     if isinstance(meta_title, str) and meta_title.strip():
         title = " ".join(meta_title.split())
     blocks = _paragraphs(lines[start:])
-    _require_article(blocks)
+    require_article(blocks)
     notes = []
     if outlet is None:
         notes.append("the caption names no court: the outlet is left out")
@@ -188,5 +188,3 @@ def _title_case(text: str) -> str:
         for i, word in enumerate(words)
     )
 
-
-__all__ = ["MAX_PAGES", "MIN_ARTICLE_CHARS", "extract_pdf"]
