@@ -266,9 +266,11 @@ class Store:
         """
         if not self.store_questions:
             return False
+        # The person as their salted hash, as in the feedback records: stored text must not
+        # say who asked it.
         await self._insert(
             "INSERT INTO questions (at, platform, user_id, kind, question) VALUES (?, ?, ?, ?, ?)",
-            (_now(), platform, user_id, kind, question),
+            (_now(), platform, self.user_hash(platform, user_id), kind, question),
         )
         return True
 

@@ -240,7 +240,8 @@ async def test_questions_are_stored_when_enabled(
         await desk.close()
     with sqlite3.connect(tmp_path / "casebot.db") as db:
         rows = db.execute("SELECT platform, user_id, kind, question FROM questions").fetchall()
-    assert rows == [("slack", "U-MEMBER", "answer", QUESTION)]
+    # Who asked, as the salted hash the feedback records use (bot/store.py).
+    assert rows == [("slack", desk.store.user_hash("slack", "U-MEMBER"), "answer", QUESTION)]
 
 
 async def test_unexpected_reload_failure_is_recorded_audited_and_apologised_for(

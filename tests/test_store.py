@@ -105,8 +105,10 @@ async def test_question_text_is_stored_when_enabled(tmp_path: Path) -> None:
         written = await store.record_question(
             platform="slack", user_id="U1", kind="answer", question="who is suing?"
         )
+        asker = store.user_hash("slack", "U1")
     finally:
         await store.close()
     assert written is True
     rows = _rows(path, "SELECT platform, user_id, kind, question FROM questions")
-    assert rows == [("slack", "U1", "answer", "who is suing?")]
+    # Never the id itself: its salted hash.
+    assert rows == [("slack", asker, "answer", "who is suing?")] and asker != "U1"
