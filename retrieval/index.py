@@ -99,11 +99,14 @@ class SnapshotCache:
         sentences: passage id -> its analysed sentences (retrieval.claims.Sentence).
         group_weights: a query group's terms -> its idf as one concept.
         timeline: the timeline answer (retrieval.timeline), once computed.
+        source_names: the names questions may call the sources by (retrieval.question).
     """
 
     sentences: dict[int, list[Any]] = field(default_factory=dict)
     group_weights: dict[tuple[str, ...], float] = field(default_factory=dict)
     timeline: Any = None
+    # (a name as folded words -> source ids, the most words in a name)
+    source_names: tuple[dict[str, tuple[str, ...]], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,15 +180,22 @@ class Index:
     def score(self, groups: Sequence[QueryGroup]) -> np.ndarray:
         """BM25 score of every passage; each group counts once, by its best-matching term."""
         total = np.zeros(len(self.passages), dtype=np.float32)
+        # One scratch array for every group's best term, cleared where it was written:
+        # allocating and adding a corpus-sized array per group cost more than the scoring.
+        best = np.zeros(len(self.passages), dtype=np.float32)
         for group in groups:
-            best = np.zeros(len(self.passages), dtype=np.float32)
-            for term, weight in group.terms.items():
-                posting = self.postings.get(term)
-                if posting is None:
-                    continue
+            held = [(p, w) for p, w in ((self.postings.get(t), w) for t, w in group.terms.items()) if p is not None]
+            if len(held) == 1:
+                posting, weight = held[0]
+                total[posting.passages] += posting.scores * weight
+                continue
+            for posting, weight in held:
                 ids = posting.passages
                 best[ids] = np.maximum(best[ids], posting.scores * weight)
-            total += best
+            if held:
+                touched = np.concatenate([posting.passages for posting, _ in held])
+                total[touched] += best[touched]  # a repeated id is written once, not summed
+                best[touched] = 0.0
         return total
 
     def search(self, groups: Sequence[QueryGroup], *, limit: int = 10) -> list[tuple[Passage, float]]:

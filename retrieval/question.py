@@ -334,15 +334,38 @@ _ASKS_A_SOURCE = re.compile(
 
 def named_sources(index: Index, reading: str) -> tuple[str, ...]:
     """The ids of the sources a question names by outlet or title ("the register")."""
-    found = []
+    if index.cache.source_names is None:
+        names = _source_names(index)
+        index.cache.source_names = (names, max((len(name.split()) for name in names), default=0))
+    names, longest = index.cache.source_names
+    words = _NAME_WORD.findall(reading)
+    found: dict[str, None] = {}
+    for start in range(len(words)):
+        for size in range(1, min(longest, len(words) - start) + 1):
+            for source_id in names.get(" ".join(words[start : start + size]), ()):
+                found.setdefault(source_id)
+    return tuple(found)
+
+
+_NAME_WORD = re.compile(r"[^\W_]+")
+
+
+def _source_names(index: Index) -> dict[str, tuple[str, ...]]:
+    """Each source's outlet and title as folded words, and a bare-domain outlet's first
+    label ("aireadshub" of "aireadshub.com"): the names a question may call it by."""
+    names: dict[str, list[str]] = {}
     for article in index.corpus.articles:
         source = article.source
-        names = [fold(n) for n in (source.outlet, source.title) if n]
-        # A bare domain as outlet ("aireadshub.com") is named by its first label too.
-        names += [n.split(".")[0] for n in names if "." in n]
-        if any(re.search(rf"\b{re.escape(n)}\b", reading) for n in names if len(n) > 2):
-            found.append(source.id)
-    return tuple(found)
+        for name in (source.outlet, source.title):
+            if not name:
+                continue
+            spellings = {" ".join(_NAME_WORD.findall(fold(name)))}
+            if "." in name:
+                spellings.add(fold(name).split(".")[0])
+            for spelling in spellings:
+                if len(spelling) > 2:
+                    names.setdefault(spelling, []).append(source.id)
+    return {name: tuple(ids) for name, ids in names.items()}
 
 
 def _about_sources(reading: str, groups: list[QueryGroup]) -> str | None:
