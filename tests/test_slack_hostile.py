@@ -238,7 +238,10 @@ async def test_a_replayed_slash_command_is_answered_once(slack: Harness) -> None
     for _ in range(3):  # the same signed request, sent again within Slack's 5 minutes
         status, _ = await slack.send(body, "application/x-www-form-urlencoded")
         assert status == 200
-    await slack.answer("help")  # a later command: the replays had their chance
+    # The first is answered; a later command's answer means the replays had their chance
+    # (answers run in worker threads, so the help may come back before the status).
+    await slack.fake.wait_for_call("response_url", "replayed", timeout=10)
+    await slack.answer("help")
     assert len(slack.fake.calls_to("response_url", "replayed")) == 1
 
 
