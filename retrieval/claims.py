@@ -112,7 +112,12 @@ def similarity(index: Index, a: Sentence, b: Sentence) -> float:
 
 
 def candidates(index: Index, sentence: Sentence, *, limit: int = 12) -> list[Sentence]:
-    """Sentences of other sources that could make the same claim (found by BM25)."""
+    """Sentences of other sources that could make the same claim (found by BM25, once per
+    sentence and snapshot: the same quote recurs across questions)."""
+    key = (sentence.passage.id, sentence.start, limit)
+    cached = index.cache.candidates.get(key)
+    if cached is not None:
+        return cached
     # The sentence's most telling words are enough to find its retellings.
     telling = sorted(sentence.terms, key=index.term_weight, reverse=True)[:QUERY_TERMS]
     groups = [QueryGroup(word=t, terms={t: 1.0}) for t in telling]
@@ -121,6 +126,7 @@ def candidates(index: Index, sentence: Sentence, *, limit: int = 12) -> list[Sen
         if passage.source_id == sentence.passage.source_id:
             continue
         found.extend(sentences_of(index, passage))
+    index.cache.candidates[key] = found
     return found
 
 

@@ -98,12 +98,15 @@ class SnapshotCache:
     Attributes:
         sentences: passage id -> its analysed sentences (retrieval.claims.Sentence).
         group_weights: a query group's terms -> its idf as one concept.
+        candidates: a sentence (passage id, start, limit) -> other sources' sentences that
+            may tell the same claim (retrieval.claims.candidates).
         timeline: the timeline answer (retrieval.timeline), once computed.
         source_names: the names questions may call the sources by (retrieval.question).
     """
 
     sentences: dict[int, list[Any]] = field(default_factory=dict)
     group_weights: dict[tuple[str, ...], float] = field(default_factory=dict)
+    candidates: dict[tuple[int, int, int], list[Any]] = field(default_factory=dict)
     timeline: Any = None
     # (a name as folded words -> source ids, the most words in a name)
     source_names: tuple[dict[str, tuple[str, ...]], int] | None = None
