@@ -83,7 +83,8 @@ def test_compose_file_parses_and_runs_casebot_with_its_volumes_and_ports() -> No
     }
     assert service["logging"]["options"].keys() >= {"max-size", "max-file"}
     volumes = service["volumes"]
-    assert "casebot-data:/data" in volumes and "../corpus:/corpus:ro" in volumes
+    # The corpus is writable: `/case add` and `/case remove` write there (issue 12).
+    assert "casebot-data:/data" in volumes and "../corpus:/corpus" in volumes
     assert "casebot-data" in compose["volumes"]
     assert service["restart"] == "unless-stopped"
     check = service["healthcheck"]
@@ -253,6 +254,7 @@ def test_dependencies_install_from_the_lock_in_their_own_layer_before_the_code()
         *project["project"]["dependencies"],
         *project["project"]["optional-dependencies"]["slack"],
         *project["project"]["optional-dependencies"]["discord"],
+        *project["project"]["optional-dependencies"]["intake"],
         *project["build-system"]["requires"],
     ]
     missing = {_requirement_name(r) for r in wanted} - locked.keys()
