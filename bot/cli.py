@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casebot",
-        description="Answers questions about De La Torre v. LinkedIn by quoting news articles.",
+        description="Answers questions about one lawsuit by quoting its sources.",
         parents=[_corpus_option()],
     )
     parser.add_argument("--version", action="version", version=f"casebot {__version__}")

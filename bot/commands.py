@@ -209,9 +209,10 @@ def _shorten(word: str) -> str:
 
 # --- help ------------------------------------------------------------------------------
 
+# No case is named here: the same bot serves whatever case its corpus is about.
 HELP_INTRO = (
-    "I answer questions about De La Torre v. LinkedIn, the January 2025 class action, "
-    "only by quoting the news articles I was given."
+    "I answer questions about the lawsuit my sources report on, only by quoting those "
+    "articles and filings."
 )
 
 

@@ -44,7 +44,7 @@ VoiceClient.warn_dave = False
 PLATFORM = "discord"
 
 # The /case group's own description (Discord shows it in the command picker; ≤100 chars).
-GROUP_DESCRIPTION = "Questions about De La Torre v. LinkedIn, answered by quoting news articles."
+GROUP_DESCRIPTION = "Questions about the case, answered by quoting its sources."
 QUESTION_DESCRIPTION = "Your question about the case, e.g. who is suing LinkedIn?"
 # Discord's own ceiling for a string option. The question-length rule is the desk's
 # (CASEBOT_MAX_QUESTION_CHARS, enforced and explained there for every platform); the
