@@ -230,6 +230,7 @@ def help_lines(*, console: bool = False) -> tuple[str, ...]:
             "In Slack threads (where slash commands don't work) and anywhere else, mention "
             "me with a question, e.g. @casebot when was the suit filed?"
         )
+        lines.append("On Discord, reload, add and remove are under /case-admin.")
     return tuple(lines)
 
 
