@@ -165,12 +165,7 @@ class Desk:
         Raises:
             CorpusError: the corpus could not be loaded (the failure is recorded first).
         """
-        salt = settings.user_hash_salt
-        store = await Store.open(
-            settings.db_path,
-            store_questions=settings.store_questions,
-            user_salt=salt.get_secret_value() if salt is not None else None,
-        )
+        store = await Store.from_settings(settings)
         try:
             try:
                 index = await asyncio.to_thread(load_index, settings.corpus_dir)

@@ -186,12 +186,7 @@ async def print_report(
     if since_days < 0:
         print("casebot report: --since must be 0 or more days.", file=sys.stderr)
         return 1
-    salt = settings.user_hash_salt
-    store = await Store.open(
-        settings.db_path,
-        store_questions=settings.store_questions,
-        user_salt=salt.get_secret_value() if salt is not None else None,
-    )
+    store = await Store.from_settings(settings)
     try:
         report = await build_report(store, since_days=since_days)
     finally:

@@ -17,9 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiosqlite
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -219,6 +222,16 @@ class Store:
             await db.close()
             raise
         return cls(db, store_questions=store_questions, user_salt=salt)
+
+    @classmethod
+    async def from_settings(cls, settings: Settings) -> Store:
+        """Open the database the settings name, with their question and salt settings."""
+        salt = settings.user_hash_salt
+        return await cls.open(
+            settings.db_path,
+            store_questions=settings.store_questions,
+            user_salt=salt.get_secret_value() if salt is not None else None,
+        )
 
     async def close(self) -> None:
         await self._db.close()
