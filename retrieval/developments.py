@@ -8,7 +8,7 @@ status and timeline both use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -139,14 +139,22 @@ class Development:
         return self.passage.text[start:end]
 
 
-def find_developments(passages: Iterable[Passage]) -> tuple[Development, ...]:
+def find_developments(
+    passages: Sequence[Passage], *, words: Sequence[frozenset[str]] | None = None
+) -> tuple[Development, ...]:
     """Every sentence that reports a procedural step of this case, in corpus order.
 
     Runs once per index build (it reads every sentence), not per question.
+
+    Args:
+        passages: the corpus's passages.
+        words: each passage's folded words, when the caller has them already (the index
+            build does): a passage naming no step is passed over without reading it again.
     """
     found = []
-    for passage in passages:
-        if _ALL_FIRST_WORDS.isdisjoint(_WORD.findall(passage.text.casefold())):
+    for n, passage in enumerate(passages):
+        held = words[n] if words is not None else _WORD.findall(passage.text.casefold())
+        if _ALL_FIRST_WORDS.isdisjoint(held):
             continue  # no step named anywhere in the passage
         texts = passage.sentence_texts()
         for i, text in enumerate(texts):

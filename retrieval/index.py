@@ -220,10 +220,22 @@ def build_index(corpus: Corpus) -> Index:
     analyzer = Analyzer(acronyms)
     words: Counter[str] = Counter()
     tokenized = []
+    token_sets = []
+    # token -> its index term ("" for a stop word), looked up rather than computed: this
+    # loop runs once per word of the corpus.
+    term_of: dict[str, str] = {}
     for passage in passages:
         tokens = analyzer.tokens(passage.text)
         words.update(tokens)
-        tokenized.append([analyzer.term(t) for t in tokens if t not in STOP_WORDS])
+        terms = []
+        for token in tokens:
+            term = term_of.get(token)
+            if term is None:
+                term = term_of[token] = "" if token in STOP_WORDS else analyzer.term(token)
+            if term:
+                terms.append(term)
+        tokenized.append(terms)
+        token_sets.append(frozenset(tokens))
 
     rows: dict[str, int] = {}
     starts = np.zeros(1, dtype=np.int64)
@@ -270,7 +282,7 @@ def build_index(corpus: Corpus) -> Index:
         document_frequency=document_frequency,
         idf=idf,
         idf_floor=idf_floor,
-        developments=find_developments(passages),
+        developments=find_developments(passages, words=token_sets),
         words=dict(words),
     )
 
