@@ -34,8 +34,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Protocol
 
-from bot.metrics import Metrics
-from bot.render_text import format_time
+from bot.ops.metrics import Metrics
+from bot.render.format import format_time
 from bot.settings import Settings
 from bot.store import Store
 from retrieval import claims

@@ -26,8 +26,9 @@ from bot import __version__
 from bot.commands import Command, for_console
 from bot.queries import load_index, query
 from bot.query_settings import QuerySettings, read_query_settings
-from bot.render_json import answer_to_json
-from bot.render_text import render_text
+from bot.render.json import answer_to_json
+from bot.render.format import counted
+from bot.render.text import render_text
 from retrieval.corpus import CorpusError
 from retrieval.model import Answer
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from pydantic import ValidationError
 
     from bot.desk import Caller, Desk
-    from bot.ops_server import Health, OpsServer
+    from bot.ops.server import Health, OpsServer
     from bot.settings import Settings
 
 EXIT_OK = 0
@@ -78,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import asyncio
 
-    from bot.logs import configure_logging
+    from bot.ops.logs import configure_logging
 
     settings = _settings()
     if settings is None:
@@ -297,13 +298,13 @@ def _validate(directory: Path) -> int:
     try:
         index = load_index(directory)
     except CorpusError as error:
-        _print_problems(f"{directory}: {_count(len(error.problems), 'problem')}", error)
+        _print_problems(f"{directory}: {counted(len(error.problems), 'problem')}", error)
         return EXIT_PROBLEM
     corpus = index.corpus
     dated = sum(1 for a in corpus.articles if a.source.published is not None)
     print(
-        f"{directory}: {_count(len(corpus.articles), 'article')}, "
-        f"{_count(len(corpus.passages), 'passage')}, {dated} dated, "
+        f"{directory}: {counted(len(corpus.articles), 'article')}, "
+        f"{counted(len(corpus.passages), 'passage')}, {dated} dated, "
         f"{len(corpus.articles) - dated} undated."
     )
     for article in corpus.articles:
@@ -311,7 +312,7 @@ def _validate(directory: Path) -> int:
         published = source.published.isoformat() if source.published else "undated"
         print(
             f"  {source.id}: {source.name}, {published}, "
-            f"{_count(len(article.passages), 'passage')}"
+            f"{counted(len(article.passages), 'passage')}"
         )
     return EXIT_OK
 
@@ -394,12 +395,12 @@ async def _serve(settings: Settings) -> int:
         return EXIT_NOTHING_TO_SERVE
     # Imported here: aiohttp comes with the chat extras, which the console doesn't need.
     from bot.desk import Desk
-    from bot.loop_monitor import (
+    from bot.ops.loop_monitor import (
         LoopMonitor,
         freeze_long_lived_objects,
         unfreeze_long_lived_objects,
     )
-    from bot.ops_server import Health
+    from bot.ops.server import Health
 
     desk = await Desk.open(settings)
     # Samples the event loop's stalls from when casebot is ready until it has stopped; the
@@ -484,7 +485,7 @@ async def _start_ops_server(desk: Desk, settings: Settings, health: Health) -> O
     """
     if not settings.ops_enabled:
         return None
-    from bot.ops_server import start_ops_server
+    from bot.ops.server import start_ops_server
 
     return await start_ops_server(settings, health, desk.metrics)
 
@@ -499,11 +500,11 @@ async def _start_adapters(desk: Desk, settings: Settings) -> list[Adapter]:
     started: list[Adapter] = []
     try:
         if settings.slack_configured:
-            from bot.slack_app import start_slack
+            from bot.slack.adapter import start_slack
 
             started.append(await start_slack(desk, settings))
         if settings.discord_configured:
-            from bot.discord_app import start_discord
+            from bot.discord.adapter import start_discord
 
             started.append(await start_discord(desk, settings))
     except BaseException:
@@ -560,10 +561,6 @@ def _print_problems(heading: str, error: CorpusError) -> None:
     print(heading, file=sys.stderr)
     for problem in error.problems:
         print(f"  {problem}", file=sys.stderr)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 if __name__ == "__main__":

@@ -24,10 +24,10 @@ from bot.commands import Command, CommandSpec, parse_command
 from bot.feedback import Feedback, Thanks, parse_click
 from bot.intake.chat import ChatIntake
 from bot.limits import Limits
-from bot.logs import request_scope
-from bot.metrics import Metrics
+from bot.ops.logs import request_scope
+from bot.ops.metrics import Metrics
 from bot.queries import load_index, query
-from bot.render_text import format_time
+from bot.render.format import counted, format_time
 from bot.report import build_report, report_answer, since_days
 from bot.settings import Settings
 from bot.store import Store
@@ -105,7 +105,7 @@ async def handle_safely(
         return await desk.handle(text, caller() if callable(caller) else caller)
     except Exception:
         request_id = new_request_id()
-        # In the request's scope, so the record carries the id (bot.logs).
+        # In the request's scope, so the record carries the id (bot.ops.logs).
         with request_scope(request_id):
             log.exception("request %s failed: could not answer %s", request_id, what)
         return Reply(answer=apology(request_id), public=False)
@@ -209,7 +209,7 @@ class Desk:
         """Answer one chat line from `caller`. Never raises: failures become error replies.
 
         Each call is one request with one request id: every log record made while it is
-        handled carries the id (`bot.logs`), and an apology quotes it. This is also the one
+        handled carries the id (`bot.ops.logs`), and an apology quotes it. This is also the one
         place where requests are counted in `metrics`.
         """
         started = time.perf_counter()
@@ -399,8 +399,8 @@ class Desk:
             return Answer(
                 kind="reload",
                 text=(
-                    f"Reloaded the corpus: {_count(len(new.articles), 'article')}, "
-                    f"{_count(len(new.passages), 'passage')} (was {len(old.passages)})."
+                    f"Reloaded the corpus: {counted(len(new.articles), 'article')}, "
+                    f"{counted(len(new.passages), 'passage')} (was {len(old.passages)})."
                 ),
                 notes=describe_changes(old, new),
                 loaded_at=new.loaded_at,
@@ -522,7 +522,3 @@ async def _record_failed_load(
     await store.record_load(
         by_platform=by_platform, by_user=by_user, result="failed", errors=errors
     )
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from bot.commands import Command
+from bot.render.format import counted
 from bot.settings import Settings
 from retrieval.model import Answer
 
@@ -194,7 +195,7 @@ def _too_often(per_minute: int, wait: float) -> Answer:
         kind="limited",
         text=(
             f"You're asking faster than casebot answers one person: at most {per_minute} "
-            f"questions a minute. Please ask again in {_count(seconds, 'second')}."
+            f"questions a minute. Please ask again in {counted(seconds, 'second')}."
         ),
     )
 
@@ -215,7 +216,3 @@ def _too_many_at_once(limit: int) -> Answer:
     else:
         pending = f"your earlier {limit} questions. Please wait for their answers"
     return Answer(kind="limited", text=f"casebot is still answering {pending} before asking more.")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

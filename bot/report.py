@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from bot.feedback import REASONS, passage_key
+from bot.render.format import counted
 from bot.settings import Settings
 from bot.store import Store
 from retrieval.corpus import CorpusError, load_corpus
@@ -87,7 +88,7 @@ async def build_report(
 def report_lines(report: Report, corpus: Corpus | None = None) -> tuple[str, str, ...]:
     """The report as text: a heading, then one line per figure (`corpus` names passages)."""
     heading = (
-        f"Since {report.since:%Y-%m-%d %H:%M} UTC: {_count(report.answered, 'question')} "
+        f"Since {report.since:%Y-%m-%d %H:%M} UTC: {counted(report.answered, 'question')} "
         f"answered, {report.declined} declined."
     )
     lines = ["Per day (answered / declined):"]
@@ -200,7 +201,3 @@ async def print_report(
     else:
         print("\n".join(report_lines(report, corpus)), file=out)
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -30,7 +30,7 @@ CASEBOT_ASK = "import sys; from bot.cli import main; sys.exit(main())"
 BASELINE = """
 import sys
 from bot.query_settings import BUNDLED_CORPUS_DIR
-from bot.render_text import render_text
+from bot.render.text import render_text
 from retrieval.compose import ask
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index

@@ -18,8 +18,8 @@ import pytest
 
 from bot.alerts import MAX_QUOTES, STATUS_POINTER, PostFailed
 from bot.desk import Caller, Desk
-from bot.render_discord import render_discord
-from bot.render_slack import render_slack
+from bot.discord.embeds import render_discord
+from bot.slack.blocks import render_slack
 from bot.settings import Settings
 from retrieval.model import Answer
 from tests.alert_corpus import FILED, RE_REPORT, REFILED, WITHDRAWAL_SENTENCE, WITHDRAWN

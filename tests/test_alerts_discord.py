@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bot.desk import Caller, Desk
-from bot.discord_app import start_discord
+from bot.discord.adapter import start_discord
 from bot.settings import Settings
 from tests.alert_corpus import FILED, RE_REPORT, REFILED, WITHDRAWAL_SENTENCE, WITHDRAWN
 from tests.fake_discord import (

@@ -22,7 +22,7 @@ import pytest
 
 from bot.desk import Desk
 from bot.settings import Settings
-from bot.slack_app import SlackAdapter, start_slack
+from bot.slack.adapter import SlackAdapter, start_slack
 from tests.alert_corpus import FILED, RE_REPORT, REFILED, WITHDRAWAL_SENTENCE, WITHDRAWN
 from tests.fake_slack import APP_ID, TEAM_ID, FakeSlack, block_kit_problems, signed_headers
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from bot.cli import main
-from bot.render_json import answer_to_json
-from bot.render_text import render_text
+from bot.render.json import answer_to_json
+from bot.render.text import render_text
 from bot.settings import BUNDLED_CORPUS_DIR, Settings
 from retrieval.model import Answer, Conflict, ConflictValue, Quote, Source
 

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from bot.commands import for_console, help_answer, parse_command
-from bot.render_text import quoted, render_text
+from bot.render.text import quoted, render_text
 from retrieval.model import Answer, Event, Quote, Source
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

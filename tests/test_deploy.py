@@ -26,7 +26,7 @@ import yaml
 
 from bot.cli import EXIT_NOTHING_TO_SERVE
 from bot.desk import Desk
-from bot.ops_server import Health, OpsServer, start_ops_server
+from bot.ops.server import Health, OpsServer, start_ops_server
 from bot.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

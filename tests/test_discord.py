@@ -25,8 +25,8 @@ from discord.http import Route
 
 from bot.commands import COMMANDS, HELP_INTRO
 from bot.desk import Desk
-from bot.discord_app import DiscordAdapter, start_discord, strip_mention, thread_name
-from bot.render_discord import utf16_len
+from bot.discord.adapter import DiscordAdapter, start_discord, strip_mention, thread_name
+from bot.discord.embeds import utf16_len
 from bot.settings import Settings
 from tests.fake_discord import (
     CREATE_PUBLIC_THREADS,
@@ -309,7 +309,7 @@ def test_no_voice_library_warnings() -> None:
         ).stderr  # fmt: skip
 
     assert "voice will NOT be supported" in warnings("")
-    assert "voice will NOT be supported" not in warnings("import bot.discord_app")
+    assert "voice will NOT be supported" not in warnings("import bot.discord.adapter")
 
 
 async def test_registers_globally_without_guild_ids(world: World, bot: Callable[..., Any]) -> None:

@@ -26,7 +26,7 @@ import discord
 import pytest
 
 from bot.desk import Desk
-from bot.discord_app import SHUTTING_DOWN
+from bot.discord.adapter import SHUTTING_DOWN
 from bot.store import MIGRATIONS, SCHEMA_VERSION, Store
 from tests.fake_discord import EPHEMERAL
 from tests.fake_slack import BOT_USER_ID, FakeSlack
@@ -102,12 +102,12 @@ async def test_slack_failure_is_an_apology_with_the_logged_request_id_and_slack_
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     slack: Harness = await start()
-    caplog.set_level(logging.ERROR, logger="bot.slack_app")
+    caplog.set_level(logging.ERROR, logger="bot.slack.adapter")
 
     fail_once(monkeypatch, slack.desk)
     payload = await slack.answer("status")
     assert payload["response_type"] == "ephemeral"
-    _, logged_id = logged_failure(caplog, "bot.slack_app")
+    _, logged_id = logged_failure(caplog, "bot.slack.adapter")
     assert apology_id(all_text(payload)) == logged_id
     assert "Traceback" in caplog.text and f"RuntimeError: {BOOM}" in caplog.text
     assert "*Latest*" in all_text(await slack.answer("status"))  # the next one is answered
@@ -117,7 +117,7 @@ async def test_slack_failure_is_an_apology_with_the_logged_request_id_and_slack_
     fail_once(monkeypatch, slack.desk)
     await slack.event(mention(f"<@{BOT_USER_ID}> status"))
     (apology,) = await slack.posts(1, "chat.postEphemeral")
-    _, logged_id = logged_failure(caplog, "bot.slack_app")
+    _, logged_id = logged_failure(caplog, "bot.slack.adapter")
     assert apology_id(all_text(apology.payload)) == logged_id
     await slack.event(mention(f"<@{BOT_USER_ID}> status"))
     (answer,) = await slack.posts(1)
@@ -130,7 +130,7 @@ async def test_discord_failure_is_an_apology_with_the_logged_request_id_and_disc
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="bot.discord_app")
+    caplog.set_level(logging.ERROR, logger="bot.discord.client")
     async with bot() as (desk, _):
         fail_once(monkeypatch, desk)
         interaction = await world.slash(world.member, "status")
@@ -139,7 +139,7 @@ async def test_discord_failure_is_an_apology_with_the_logged_request_id_and_disc
         apology = await world.fake.wait_for_request("POST", rf"/webhooks/\d+/{token}")
         assert apology.body["flags"] & EPHEMERAL
         assert world.fake.requests_to("DELETE", ORIGINAL)
-        _, logged_id = logged_failure(caplog, "bot.discord_app")
+        _, logged_id = logged_failure(caplog, "bot.discord.client")
         assert apology_id(apology.body["content"]) == logged_id
         assert "Traceback" in caplog.text and f"RuntimeError: {BOOM}" in caplog.text
         again = await world.slash(world.member, "status")
@@ -151,7 +151,7 @@ async def test_discord_failure_is_an_apology_with_the_logged_request_id_and_disc
         apology = await world.fake.wait_for_request(
             "POST", MESSAGES, lambda r: _replies_to(r, asked)
         )
-        _, logged_id = logged_failure(caplog, "bot.discord_app")
+        _, logged_id = logged_failure(caplog, "bot.discord.client")
         assert apology_id(apology.body["content"]) == logged_id
         dm = await world.fake.post_message(world.stranger, QUESTION)
         answer = await world.fake.wait_for_request(

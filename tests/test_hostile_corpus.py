@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bot import builder
 from bot.cli import main
 from bot.desk import Caller, Desk
-from bot.loop_monitor import (
+from bot.ops.loop_monitor import (
     LoopMonitor,
     freeze_long_lived_objects,
     unfreeze_long_lived_objects,

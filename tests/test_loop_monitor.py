@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.loop_monitor import (
+from bot.ops.loop_monitor import (
     LoopMonitor,
     freeze_long_lived_objects,
     parse_worst_stall,
@@ -47,7 +47,7 @@ def test_summary_has_the_worst_stall_and_the_histogram() -> None:
     line = monitor.summary()
     assert line.startswith("event loop: worst stall 2000.0 ms in 12.5 s (5 samples;")
     assert "≤1 ms 2, ≤5 ms 1, ≤250 ms 1, >1000 ms 1" in line
-    assert parse_worst_stall(f"INFO other line\nINFO bot.loop_monitor: {line}\n") == 2.0
+    assert parse_worst_stall(f"INFO other line\nINFO bot.ops.loop_monitor: {line}\n") == 2.0
     assert parse_worst_stall("no summary here") is None
 
 
@@ -57,7 +57,7 @@ async def test_measures_a_blocking_call_on_the_loop(caplog: pytest.LogCaptureFix
     await asyncio.sleep(0.03)
     time.sleep(0.08)  # the stall: the loop can't run anything meanwhile
     await asyncio.sleep(0.03)
-    with caplog.at_level(logging.INFO, logger="bot.loop_monitor"):
+    with caplog.at_level(logging.INFO, logger="bot.ops.loop_monitor"):
         await monitor.stop()
     assert 0.07 <= monitor.worst < 1.0
     assert monitor.samples >= 3

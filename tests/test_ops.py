@@ -31,12 +31,12 @@ import retrieval.compose
 from bot import __version__
 from bot.cli import _serve
 from bot.desk import Caller, Desk
-from bot.discord_app import DiscordAdapter
-from bot.logs import REDACTED, configure_logging, current_request_id, request_scope
-from bot.metrics import Metrics
-from bot.ops_server import Health, OpsServer, OpsStartError, start_ops_server
+from bot.discord.adapter import DiscordAdapter
+from bot.ops.logs import REDACTED, configure_logging, current_request_id, request_scope
+from bot.ops.metrics import Metrics
+from bot.ops.server import Health, OpsServer, OpsStartError, start_ops_server
 from bot.settings import Settings
-from bot.slack_app import start_slack
+from bot.slack.adapter import start_slack
 from tests.fake_slack import FakeSlack
 
 BOT_TOKEN = "xoxb-ops-test-bot-token-must-not-leak"

@@ -34,12 +34,12 @@ import retrieval.status
 from bot.cli import _start_adapters, main
 from bot.commands import parse_command
 from bot.desk import Caller, Desk, Reply
-from bot.discord_app import start_discord
-from bot.render_discord import render_discord
-from bot.render_json import answer_to_json
-from bot.render_text import render_text
+from bot.discord.adapter import start_discord
+from bot.discord.embeds import render_discord
+from bot.render.json import answer_to_json
+from bot.render.text import render_text
 from bot.settings import Settings
-from bot.slack_app import SlackAdapter, SlackStartError, start_slack
+from bot.slack.adapter import SlackAdapter, SlackStartError, start_slack
 from bot.store import Store
 from retrieval.corpus import FIELDS, MAX_FILE_BYTES
 from tests.conftest import SEED_CORPUS_DIR, SMALL_CORPUS, article

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.desk import Caller, Desk
-from bot.loop_monitor import (
+from bot.ops.loop_monitor import (
     LoopMonitor,
     freeze_long_lived_objects,
     unfreeze_long_lived_objects,

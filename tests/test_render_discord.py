@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.render_discord import (
+from bot.discord.embeds import (
     MAX_CONTENT,
     MAX_DESCRIPTION,
     MAX_EMBED_TOTAL,

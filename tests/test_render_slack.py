@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_sdk.models.blocks import Block, RichTextBlock
 
-from bot.render_text import quoted as in_quotes
-from bot.render_slack import (
+from bot.render.format import utf16_len as width
+from bot.render.text import quoted as in_quotes
+from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_FALLBACK_CHARS,
     MAX_TOTAL_CHARS,
@@ -19,7 +20,6 @@ from bot.render_slack import (
     escape,
     link,
     render_slack,
-    width,
 )
 from retrieval.model import (
     Answer,

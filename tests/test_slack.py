@@ -27,7 +27,7 @@ import aiohttp
 import pytest
 
 from bot.desk import Desk
-from bot.slack_app import SlackAdapter, SlackStartError, start_slack
+from bot.slack.adapter import SlackAdapter, SlackStartError, start_slack
 from bot.settings import Settings
 from tests.conftest import SMALL_CORPUS, article
 from tests.fake_slack import (
@@ -272,7 +272,7 @@ async def slack(start: Callable[..., Awaitable[Harness]]) -> Harness:
 @pytest.fixture
 def log_waiter() -> Iterator[LogWaiter]:
     waiter = LogWaiter()
-    target = logging.getLogger("bot.slack_app")
+    target = logging.getLogger("bot.slack.adapter")
     target.addHandler(waiter)
     previous = target.level
     target.setLevel(logging.DEBUG)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from tests.fake_slack import APP_ID, BOT_USER_ID, TEAM_ID, block_kit_problems, model_problems
 from bot.queries import load_index
-from bot.slack_home import MAX_HOME_BLOCKS, home_view
+from bot.slack.home import MAX_HOME_BLOCKS, home_view
 from tests.conftest import article
 from tests.test_slack import (  # noqa: F401 - fixtures
     ADMIN,

@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot import slack_app
-from bot.logs import configure_logging
+from bot.slack import adapter as slack_app
+from bot.ops.logs import configure_logging
 from bot.settings import Settings
 from tests.fake_slack import signed_headers
 from tests.test_slack import (  # noqa: F401 - fixtures, used by name
@@ -88,7 +88,7 @@ async def test_refused_requests_are_one_short_line_without_their_body(
 def test_text_logs_show_line_breaks_in_messages_escaped(
     text_log: io.StringIO,
 ) -> None:
-    logger = logging.getLogger("bot.slack_app")
+    logger = logging.getLogger("bot.slack.adapter")
     logger.warning("question %r from %s", "q", "U1\nforged INFO line\r\u2028more")
     try:
         raise ValueError("boom")

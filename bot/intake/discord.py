@@ -18,13 +18,13 @@ from discord import app_commands
 
 from bot.commands import COMMANDS_BY_NAME, CommandSpec
 from bot.desk import apology, new_request_id
-from bot.logs import request_scope
-from bot.render_discord import render_discord
+from bot.ops.logs import request_scope
+from bot.discord.embeds import render_discord
 
 if TYPE_CHECKING:
-    from bot.discord_app import CasebotClient
+    from bot.discord.client import CasebotClient
 
-logger = logging.getLogger("bot.discord_app")
+logger = logging.getLogger("bot.discord.client")
 
 ADMIN_COMMAND = "case-admin"
 ADMIN_DESCRIPTION = "casebot admin commands: reload the corpus, add or remove an article."

@@ -11,13 +11,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.desk import apology, new_request_id
-from bot.logs import request_scope
-from bot.render_slack import SlackMessage, render_slack
+from bot.ops.logs import request_scope
+from bot.slack.blocks import SlackMessage, render_slack
 
 if TYPE_CHECKING:
-    from bot.slack_app import SlackAdapter
+    from bot.slack.adapter import SlackAdapter
 
-logger = logging.getLogger("bot.slack_app")
+logger = logging.getLogger("bot.slack.adapter")
 
 ADD, CANCEL = "casebot_add_yes", "casebot_add_no"
 ACTIONS = re.compile(rf"^(?:{ADD}|{CANCEL})$")

@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, button_value
-from bot.render_text import format_date, format_time
+from bot.render.format import format_date, format_time, utf16_len
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 # Discord's limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -136,14 +136,6 @@ def embeds_length(embeds: Sequence[discord.Embed]) -> int:
         for field in data.get("fields", []):
             total += utf16_len(field["name"]) + utf16_len(field["value"])
     return total
-
-
-def utf16_len(text: str) -> int:
-    """Length as Discord counts it (JavaScript string length: UTF-16 code units).
-
-    Counting code points would let a message full of emoji or rare characters overshoot.
-    """
-    return len(text.encode("utf-16-le")) // 2
 
 
 def clip(text: str, limit: int) -> str:

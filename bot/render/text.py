@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import textwrap
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from bot.render.format import format_date, format_time
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 
@@ -56,17 +57,6 @@ def quoted(text: str) -> str:
 
 
 _DOUBLE_MARKS = frozenset("“”\"")
-
-
-def format_time(moment: datetime) -> str:
-    """A moment as "2025-01-22 14:03:00 UTC" (a naive datetime is taken to be UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def format_date(day: date | None) -> str:
-    return day.isoformat() if day is not None else "undated"
 
 
 def citation(source: Source, day: date | None) -> str:

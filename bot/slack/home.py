@@ -1,7 +1,7 @@
 """Slack's App Home tab: where the case stands, the sources, and how to ask.
 
 Drawn from the index being served, with the same blocks as the `/case status` and
-`/case sources` answers (bot/render_slack.py), so the Home tab never says anything the
+`/case sources` answers (bot/slack/blocks.py), so the Home tab never says anything the
 answers wouldn't. The Slack adapter publishes it when someone opens the tab and, for the
 people who opened it, again after each reload.
 """
@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.commands import HELP_INTRO, Command, help_lines
 from bot.queries import query
-from bot.render_slack import Block, clip, context, render_slack, section
+from bot.slack.blocks import Block, clip, context, render_slack, section
 from retrieval.index import Index
 
 # Slack's limit on the blocks of a Home tab view.

@@ -1,7 +1,7 @@
 """The Slack adapter: `/case`, mentions and direct messages in, the desk's replies out.
 
 A thin translation layer over slack-bolt's AsyncApp. Everything casebot says comes from
-`Desk.handle` and is drawn by `bot.render_slack`; this module only decides where a reply
+`Desk.handle` and is drawn by `bot.slack.blocks`; this module only decides where a reply
 goes and who may see it:
 
 * `/case …` is acknowledged at once (Slack allows 3 seconds), then answered through the
@@ -42,7 +42,7 @@ from bot.alerts import PostFailed
 from bot.desk import Caller, Desk, handle_safely
 from bot.intake import slack as add_buttons
 from bot.intake.slack import with_add_buttons
-from bot.render_slack import (
+from bot.slack.blocks import (
     REASON_ACTION,
     VOTE_ACTION,
     SlackMessage,
@@ -50,7 +50,7 @@ from bot.render_slack import (
     render_thanks,
 )
 from bot.settings import Settings
-from bot.slack_home import home_view
+from bot.slack.home import home_view
 from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
@@ -344,7 +344,7 @@ class SlackAdapter:
         self.app.event("message")(self._on_message)
         # 👍/👎 under answers and the "Wrong source?" choices (bot/feedback.py).
         self.app.action(re.compile(f"^({VOTE_ACTION}|{REASON_ACTION})"))(self._on_feedback)
-        # The Home tab: status, sources and how to ask (bot/slack_home.py).
+        # The Home tab: status, sources and how to ask (bot/slack/home.py).
         self.app.event("app_home_opened")(self._on_home_opened)
         # The Add and Cancel buttons under an `add` preview (bot/intake/slack.py).
         add_buttons.register(self)

@@ -24,7 +24,7 @@ from typing import Literal, Protocol
 from aiohttp import web
 
 from bot.desk import Desk
-from bot.metrics import Metrics
+from bot.ops.metrics import Metrics
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,8 @@ from typing import Any
 from urllib.parse import quote as percent_encode
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, Thanks, button_value
-from bot.render_text import format_date, format_time, quoted, render_text
+from bot.render.format import counted, format_date, format_time, utf16_len
+from bot.render.text import quoted, render_text
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 Block = dict[str, Any]
@@ -156,11 +157,6 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def width(text: str) -> int:
-    """The length of `text` in UTF-16 code units: never less than what Slack counts."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def clip(text: str, limit: int, *, mrkdwn: bool = True) -> str:
     """Escape `text` and cut it to at most `limit` characters, marking a cut with "…".
 
@@ -169,16 +165,16 @@ def clip(text: str, limit: int, *, mrkdwn: bool = True) -> str:
     """
     escapes = _ESCAPES if mrkdwn else {}
     escaped = escape(text) if mrkdwn else text
-    if width(escaped) <= limit:
+    if utf16_len(escaped) <= limit:
         return escaped
     pieces: list[str] = []
     size = 0
     for char in text:
         piece = escapes.get(char, char)
-        if size + width(piece) > limit - 1:
+        if size + utf16_len(piece) > limit - 1:
             break
         pieces.append(piece)
-        size += width(piece)
+        size += utf16_len(piece)
     return "".join(pieces).rstrip() + "…"
 
 
@@ -198,7 +194,7 @@ def link(url: str | None, label: str) -> str:
         for char in url
     )
     target = target.replace("&", "&amp;")
-    if width(target) > _MAX_URL_CHARS:
+    if utf16_len(target) > _MAX_URL_CHARS:
         return shown
     return f"<{target}|{shown}>"
 
@@ -285,7 +281,7 @@ def _event_line(event: Event) -> Block:
 def _rich_link(url: str | None, label: str) -> dict[str, Any]:
     """A link run to an http(s) URL, or just the label when `url` can't be one."""
     if url and _LINKABLE.match(url) and not any(c.isspace() for c in url) and (
-        width(url) <= _MAX_URL_CHARS
+        utf16_len(url) <= _MAX_URL_CHARS
     ):
         return {"type": "link", "url": url, "text": label}
     return _rich_text(label)
@@ -328,12 +324,12 @@ def _pack(lines: Sequence[str]) -> list[str]:
     current: list[str] = []
     size = 0
     for line in lines:
-        line = line if width(line) <= MAX_TEXT_CHARS else _cut(line)
-        extra = width(line) + (1 if current else 0)
+        line = line if utf16_len(line) <= MAX_TEXT_CHARS else _cut(line)
+        extra = utf16_len(line) + (1 if current else 0)
         if current and size + extra > MAX_TEXT_CHARS:
             texts.append("\n".join(current))
             current, size = [], 0
-            extra = width(line)
+            extra = utf16_len(line)
         current.append(line)
         size += extra
     if current:
@@ -345,8 +341,8 @@ def _cut(line: str) -> str:
     """Cut an over-long line of mrkdwn, never inside an entity or a link."""
     # Lines are built from capped parts and shouldn't get here; this is the safety net.
     kept = line
-    while width(kept) > MAX_TEXT_CHARS - 1:
-        kept = kept[: len(kept) - (width(kept) - (MAX_TEXT_CHARS - 1))]
+    while utf16_len(kept) > MAX_TEXT_CHARS - 1:
+        kept = kept[: len(kept) - (utf16_len(kept) - (MAX_TEXT_CHARS - 1))]
     for opener, closer in (("<", ">"), ("&", ";")):
         if kept.rfind(opener) > kept.rfind(closer):
             kept = kept[: kept.rfind(opener)]
@@ -367,7 +363,7 @@ def _packed_rich(lines: Iterable[Block], *, noun: str) -> list[_Unit]:
     group: list[Block] = []
     size = 0
     for line in lines:
-        extra = sum(width(run["text"]) for run in line["elements"])
+        extra = sum(utf16_len(run["text"]) for run in line["elements"])
         if group and size + extra > MAX_TEXT_CHARS:
             units.append(_Unit(({"type": "rich_text", "elements": group},), noun=noun,
                                items=len(group)))  # fmt: skip
@@ -380,7 +376,7 @@ def _packed_rich(lines: Iterable[Block], *, noun: str) -> list[_Unit]:
 
 
 def _size(block: Block) -> int:
-    return width(json.dumps(block, ensure_ascii=False))
+    return utf16_len(json.dumps(block, ensure_ascii=False))
 
 
 def _fit(units: list[_Unit]) -> list[Block]:
@@ -423,9 +419,5 @@ def _fit(units: list[_Unit]) -> list[Block]:
             out.extend(unit.blocks)
         elif unit.noun is not None and unit.noun not in noticed:
             noticed.add(unit.noun)
-            out.append(context([f"… ({_count(cut[unit.noun], unit.noun)} not shown)"]))
+            out.append(context([f"… ({counted(cut[unit.noun], 'more ' + unit.noun)} not shown)"]))
     return out
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} more {noun}" + ("" if n == 1 else "s")

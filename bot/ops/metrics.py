@@ -2,7 +2,7 @@
 
 Each `Metrics` has its own `CollectorRegistry` (never prometheus-client's global one), so
 every desk, and every test, counts from zero. `Desk.handle` is the one place that counts
-requests; `Desk.reload` counts reloads; `/metrics` (bot/ops_server.py) shows them all.
+requests; `Desk.reload` counts reloads; `/metrics` (bot/ops/server.py) shows them all.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The Discord front end: `/case` application commands and @mentions, translated to the desk.
+"""The Discord client: `/case` application commands and @mentions, translated to the desk.
 
 A thin layer: everything casebot says comes from `Desk.handle` and is drawn by
-`bot.render_discord`. What lives here is Discord's side of things only: registering the
+`bot.discord.embeds`. What lives here is Discord's side of things only: registering the
 commands, the 3-second interaction deadline, ephemeral or public replies, threads for
 answers to mentions, and who counts as an admin.
 
@@ -19,10 +19,7 @@ from typing import Any
 
 import aiohttp
 import discord
-import yarl
 from discord import app_commands
-from discord.gateway import DiscordWebSocket
-from discord.http import Route
 from discord.voice_client import VoiceClient
 
 from bot.alerts import PostFailed
@@ -30,7 +27,7 @@ from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec,
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.feedback import is_feedback_value
 from bot.intake import discord as admin_commands
-from bot.render_discord import clip, reason_buttons, render_discord, vote_buttons
+from bot.discord.embeds import clip, reason_buttons, render_discord, vote_buttons
 from bot.settings import Settings
 from retrieval.model import Answer
 
@@ -67,53 +64,6 @@ CANNOT_DM = (
     "I couldn't send you that privately: allow direct messages from this server's members, "
     "or use /case, whose replies only you see."
 )
-
-
-# --- where discord.py connects ---------------------------------------------------------
-
-
-class _Endpoints:
-    """Points discord.py at DISCORD_API_URL and DISCORD_GATEWAY_URL while adapters run.
-
-    discord.py has no per-client setting for either address. Every REST call, including
-    interaction callbacks and webhook follow-ups, builds a `discord.http.Route`, whose URL
-    is `Route.BASE + path` read when the route is made; discord.py itself switches API
-    versions by assigning `Route.BASE` (`discord.http._set_api_version`). A plain `Client`
-    opens the gateway at `DiscordWebSocket.DEFAULT_GATEWAY` without asking
-    `GET /gateway/bot` (only `AutoShardedClient` asks), and falls back to it again when a
-    session is invalidated; resumes use the `resume_gateway_url` that READY gives.
-    Assigning these two class attributes is therefore the one way that covers every
-    request. They are process-wide, so adapters in one process must agree on them; the
-    old values come back when the last adapter closes.
-    """
-
-    def __init__(self) -> None:
-        self._users = 0
-        self._current: tuple[str, str] | None = None
-        self._saved: tuple[str, yarl.URL] | None = None
-
-    def acquire(self, api_url: str, gateway_url: str) -> None:
-        wanted = (api_url.rstrip("/"), gateway_url)
-        if self._users and self._current != wanted:
-            raise RuntimeError(
-                "discord.py can only talk to one Discord per process; "
-                f"already connected to {self._current[0] if self._current else '?'}"
-            )
-        if not self._users:
-            self._saved = (Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY)
-            Route.BASE = wanted[0]
-            DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
-            self._current = wanted
-        self._users += 1
-
-    def release(self) -> None:
-        self._users -= 1
-        if self._users == 0 and self._saved is not None:
-            Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = self._saved
-            self._saved = self._current = None
-
-
-_ENDPOINTS = _Endpoints()
 
 
 # --- the client ------------------------------------------------------------------------
@@ -572,161 +522,8 @@ def thread_name(question: str) -> str:
     return clip(name, MAX_THREAD_NAME) if name else DEFAULT_THREAD_NAME
 
 
-# --- running it ------------------------------------------------------------------------
-
-
-async def _login(client: CasebotClient, settings: Settings) -> None:
-    """Log in (and so register the commands), with errors that name the setting to fix."""
-    assert settings.discord_token is not None
-    try:
-        await client.login(settings.discord_token.get_secret_value())
-    except discord.LoginFailure as error:
-        raise discord.LoginFailure(
-            "Discord refused the bot token: check DISCORD_TOKEN (Developer Portal → Bot → "
-            "Reset Token)"
-        ) from error
-    except (aiohttp.ClientError, OSError) as error:
-        raise ConnectionError(
-            f"could not reach Discord's API at {settings.discord_api_url} (DISCORD_API_URL): "
-            f"{error}"
-        ) from error
-
-
-class DiscordAdapter:
-    """A running Discord connection. Stop it with `await adapter.close()`."""
-
-    # As /healthz names it.
-    platform = PLATFORM
-
-    def __init__(self, client: CasebotClient, task: asyncio.Task[None]) -> None:
-        self.client = client
-        self._task = task
-        self._closed = False
-
-    async def post_alert(self, channel_id: str, answer: Answer) -> None:
-        """Post an alert to a channel that follows the case (bot.alerts.Poster).
-
-        Sent with AllowedMentions.none() (render_discord), so nothing in it can ping.
-
-        Raises:
-            PostFailed: Discord refused it (gone on 403/404: casebot can't post there).
-        """
-        # A partial channel: a DM or a channel not in the cache needs no lookup first.
-        channel = self.client.get_partial_messageable(int(channel_id))
-        try:
-            await channel.send(**render_discord(answer).send_kwargs())
-        except (discord.Forbidden, discord.NotFound) as error:
-            raise PostFailed(f"{error.status} {error.text}", gone=True) from None
-        except discord.HTTPException as error:
-            raise PostFailed(f"{error.status} {error.text}", gone=False) from None
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise PostFailed(type(error).__name__, gone=False) from None
-
-    async def is_connected(self) -> bool:
-        """Whether the gateway connection is up and ready (for /healthz).
-
-        A method for the same shape as the Slack adapter's, whose check is a coroutine.
-        """
-        client = self.client
-        # is_ready() stays true while discord.py reconnects; the open socket says it is up.
-        return (
-            not self._closed
-            and client.is_ready()
-            and not client.is_closed()
-            and client.ws is not None
-            and client.ws.open
-        )
-
-    async def wait(self) -> None:
-        """Run until the connection ends; raises what ended it, if it failed."""
-        await asyncio.shield(self._task)
-
-    async def close(self) -> None:
-        """Stop taking requests, let answers in flight finish (bounded), then disconnect.
-
-        Also restores discord.py's addresses. Idempotent.
-        """
-        if self._closed:
-            return
-        self._closed = True
-        self.client.desk.alerts.detach(self)
-        try:
-            # Answers go out over REST, which client.close() shuts: finish them first.
-            await self.client.drain()
-            await self.client.close()
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wait_for(self._task, timeout=10)
-        finally:
-            _ENDPOINTS.release()
-
-
-async def start_discord(
-    desk: Desk,
-    settings: Settings,
-    *,
-    connect_timeout: float = 60.0,
-    **client_options: Any,
-) -> DiscordAdapter:
-    """Log in, register the commands and connect to the gateway; return once connected.
-
-    Args:
-        desk: the desk that answers.
-        settings: needs DISCORD_TOKEN; DISCORD_API_URL and DISCORD_GATEWAY_URL say where
-            Discord is.
-        connect_timeout: seconds to wait for the gateway to be ready.
-        **client_options: passed to `discord.Client` (tests shorten `guild_ready_timeout`).
-
-    Raises:
-        ValueError: DISCORD_TOKEN is not set.
-        discord.LoginFailure: Discord refused the token.
-        ConnectionError: Discord's API or gateway could not be reached.
-        TimeoutError: the gateway was not ready in time.
-        discord.HTTPException: another REST failure while logging in or registering.
-    """
-    if settings.discord_token is None:
-        raise ValueError("DISCORD_TOKEN is not set")
-    _ENDPOINTS.acquire(settings.discord_api_url, settings.discord_gateway_url)
-    client = CasebotClient(desk, settings, **client_options)
-    task: asyncio.Task[None] | None = None
-    try:
-        await _login(client, settings)
-        task = asyncio.create_task(client.connect(reconnect=True), name="casebot-discord")
-        ready = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait(
-            {task, ready}, timeout=connect_timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        if ready not in done:
-            ready.cancel()
-            if task in done:
-                # Whatever discord.py raised (a refused connection can surface as an
-                # AttributeError from its reconnect code), say what failed.
-                raise ConnectionError(
-                    "could not connect to Discord's gateway at "
-                    f"{settings.discord_gateway_url} (DISCORD_GATEWAY_URL)"
-                ) from task.exception()
-            raise TimeoutError(
-                f"Discord's gateway at {settings.discord_gateway_url} (DISCORD_GATEWAY_URL) "
-                f"was not ready within {connect_timeout:g} s"
-            )
-    except BaseException:
-        await client.close()
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-        _ENDPOINTS.release()
-        raise
-    logger.info("connected to Discord as %s", client.user)
-    adapter = DiscordAdapter(client, task)
-    # Connected: alerts for Discord channels that follow the case go out through it.
-    desk.alerts.attach(adapter)
-    return adapter
-
-
 __all__ = [
     "CasebotClient",
-    "DiscordAdapter",
-    "start_discord",
     "strip_mention",
     "thread_name",
 ]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.render_text import render_text
+from bot.render.text import render_text
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 

@@ -1,0 +1,1 @@
+"""Rendering an answer as text or JSON, and the formatting every renderer shares."""

@@ -1,0 +1,1 @@
+"""Slack: the Bolt adapter, Block Kit rendering and the Home tab (the `slack` extra)."""
