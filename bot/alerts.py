@@ -40,6 +40,7 @@ from bot.settings import Settings
 from bot.store import Store
 from retrieval import claims
 from retrieval.developments import Development
+from retrieval.errors import CasebotError
 from retrieval.index import Index
 from retrieval.model import Answer, Source
 from retrieval.quoting import make_quote
@@ -58,7 +59,7 @@ LABEL = "New development"
 _SYSTEM = "system"
 
 
-class PostFailed(Exception):
+class PostFailed(CasebotError):
     """An alert could not be posted.
 
     Args:

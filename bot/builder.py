@@ -34,6 +34,7 @@ import retrieval.corpus
 import retrieval.handover
 import retrieval.index
 from retrieval.corpus import CorpusError
+from retrieval.errors import CasebotError
 from retrieval.handover import HEADER, Assembler, HandoverError, read_frame, write_frame
 from retrieval.index import Index
 
@@ -58,7 +59,7 @@ _KILL_GRACE = 5.0
 _PR_SET_PDEATHSIG = 1
 
 
-class BuildFailed(RuntimeError):
+class BuildFailed(CasebotError, RuntimeError):
     """The child process failed to build the index (its message says why)."""
 
 

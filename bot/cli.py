@@ -29,7 +29,7 @@ from bot.query_settings import QuerySettings, read_query_settings
 from bot.render.json import answer_to_json
 from bot.render.format import counted
 from bot.render.text import render_text
-from retrieval.corpus import CorpusError
+from retrieval.errors import CorpusError, StartError
 from retrieval.model import Answer
 
 # The serving machinery (asyncio, pydantic, the store, metrics) is imported where it is
@@ -415,8 +415,9 @@ async def _serve(settings: Settings) -> int:
             # Before the adapters, so /healthz answers "starting" while they connect.
             ops = await _start_ops_server(desk, settings, health)
             adapters = await _start_adapters(desk, settings)
-        except Exception as error:  # noqa: BLE001 - reported to the operator, then exit
-            # The start errors name the setting to fix and never carry a token.
+        except StartError as error:
+            # The start errors name the setting to fix and never carry a token; anything
+            # else is a bug and goes up with its traceback.
             logging.getLogger(__name__).debug("start failed", exc_info=True)
             print(f"casebot serve: {error}", file=sys.stderr)
             return EXIT_PROBLEM
@@ -481,7 +482,7 @@ async def _start_ops_server(desk: Desk, settings: Settings, health: Health) -> O
     """Serve /healthz and /metrics on CASEBOT_HOST:CASEBOT_OPS_PORT, unless disabled.
 
     Raises:
-        OpsStartError: the port could not be listened on.
+        OpsStartError: the port could not be listened on (a StartError).
     """
     if not settings.ops_enabled:
         return None

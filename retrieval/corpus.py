@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from retrieval.errors import CorpusError
 from retrieval.model import Article, Corpus, Passage, Source
 from retrieval.sentences import split_sentences
 from retrieval.updates import NoticeDateError, parse_notice, resolve_notice_date
@@ -76,14 +77,6 @@ class _TimeLimit:
 
 class _TooSlow(Exception):
     """The load went past its time limit."""
-
-
-class CorpusError(Exception):
-    """The corpus cannot be loaded; `problems` lists every reason, one per line in str()."""
-
-    def __init__(self, problems: tuple[Problem, ...] | list[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
 
 
 @dataclass(frozen=True, slots=True)

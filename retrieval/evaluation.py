@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.errors import CasebotError
 from retrieval.model import Answer
 
 
@@ -66,7 +67,7 @@ class Summary:
         return self.idle_quotes / self.quotes if self.quotes else 0.0
 
 
-class EvalFileError(ValueError):
+class EvalFileError(CasebotError, ValueError):
     """A question file that can't be read: names the file and the problem."""
 
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from retrieval.corpus import CorpusError, Problem
 from retrieval.developments import Development
+from retrieval.errors import CasebotError
 from retrieval.index import Index, PostingTable, assemble
 from retrieval.model import Article, Corpus, Passage
 
@@ -37,7 +38,7 @@ DEVELOPMENTS_PER_FRAME = 1_000
 Frame = tuple[str, Any]
 
 
-class HandoverError(RuntimeError):
+class HandoverError(CasebotError, RuntimeError):
     """The stream of frames broke off or made no sense."""
 
 

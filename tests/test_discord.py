@@ -25,9 +25,16 @@ from discord.http import Route
 
 from bot.commands import COMMANDS, HELP_INTRO
 from bot.desk import Desk
-from bot.discord.adapter import DiscordAdapter, start_discord, strip_mention, thread_name
+from bot.discord.adapter import (
+    DiscordAdapter,
+    DiscordStartError,
+    start_discord,
+    strip_mention,
+    thread_name,
+)
 from bot.discord.embeds import utf16_len
 from bot.settings import Settings
+from retrieval.errors import StartError
 from tests.fake_discord import (
     CREATE_PUBLIC_THREADS,
     EPHEMERAL,
@@ -329,8 +336,10 @@ async def test_a_refused_token_fails_start_up(
     )
     desk = await Desk.open(settings)
     try:
-        with pytest.raises(discord.LoginFailure, match="DISCORD_TOKEN") as raised:
+        with pytest.raises(DiscordStartError, match="DISCORD_TOKEN") as raised:
             await start_discord(desk, settings, connect_timeout=5)
+        assert isinstance(raised.value, StartError)
+        assert isinstance(raised.value.__cause__, discord.LoginFailure)
         assert "wrong-token" not in str(raised.value)
     finally:
         await desk.close()
@@ -353,7 +362,7 @@ async def test_an_unreachable_gateway_fails_start_up_in_time(
     try:
         # Either way within the timeout: discord.py retries a refused connection after a
         # random back-off, and its retry of a first connection fails outright.
-        with pytest.raises((TimeoutError, ConnectionError)):
+        with pytest.raises(DiscordStartError, match="DISCORD_GATEWAY_URL"):
             await start_discord(desk, settings, connect_timeout=1.5)
     finally:
         await desk.close()

@@ -25,7 +25,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
-import discord
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -34,7 +33,7 @@ import retrieval.status
 from bot.cli import _start_adapters, main
 from bot.commands import parse_command
 from bot.desk import Caller, Desk, Reply
-from bot.discord.adapter import start_discord
+from bot.discord.adapter import DiscordStartError, start_discord
 from bot.discord.embeds import render_discord
 from bot.render.json import answer_to_json
 from bot.render.text import render_text
@@ -453,7 +452,7 @@ async def test_no_token_or_signing_secret_appears_in_logs_errors_or_replies(
             wrong = make_settings(**{**values, "slack_bot_token": WRONG_SLACK_TOKEN})
             await start_slack(desk, wrong)
         seen += [str(refused.value), repr(refused.value)]
-        with pytest.raises(discord.LoginFailure) as login:
+        with pytest.raises(DiscordStartError) as login:
             wrong = make_settings(**{**values, "discord_token": WRONG_DISCORD_TOKEN})
             await start_discord(desk, wrong, connect_timeout=5)
         seen += [str(login.value), repr(login.value), repr(login.value.__cause__)]

@@ -26,9 +26,17 @@ from bot.discord.client import (
 from bot.discord.embeds import render_discord
 from bot.discord.endpoints import ENDPOINTS
 from bot.settings import Settings
+from retrieval.errors import StartError
 from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
+
+
+class DiscordStartError(StartError):
+    """Discord could not be served: no token, a refused token, or no connection in time.
+
+    Raised `from` what discord.py (or the network) raised, when there is one.
+    """
 
 
 # --- running it ------------------------------------------------------------------------
@@ -40,12 +48,17 @@ async def _login(client: CasebotClient, settings: Settings) -> None:
     try:
         await client.login(settings.discord_token.get_secret_value())
     except discord.LoginFailure as error:
-        raise discord.LoginFailure(
+        raise DiscordStartError(
             "Discord refused the bot token: check DISCORD_TOKEN (Developer Portal → Bot → "
             "Reset Token)"
         ) from error
+    except discord.HTTPException as error:
+        raise DiscordStartError(
+            f"Discord's API at {settings.discord_api_url} (DISCORD_API_URL) refused to log in "
+            f"or register /case: {error.status} {error.text}"
+        ) from error
     except (aiohttp.ClientError, OSError) as error:
-        raise ConnectionError(
+        raise DiscordStartError(
             f"could not reach Discord's API at {settings.discord_api_url} (DISCORD_API_URL): "
             f"{error}"
         ) from error
@@ -136,14 +149,12 @@ async def start_discord(
         **client_options: passed to `discord.Client` (tests shorten `guild_ready_timeout`).
 
     Raises:
-        ValueError: DISCORD_TOKEN is not set.
-        discord.LoginFailure: Discord refused the token.
-        ConnectionError: Discord's API or gateway could not be reached.
-        TimeoutError: the gateway was not ready in time.
-        discord.HTTPException: another REST failure while logging in or registering.
+        DiscordStartError: DISCORD_TOKEN is not set, Discord refused it, its API or gateway
+            could not be reached, the gateway was not ready in time, or another REST
+            failure while logging in (from discord.py's error).
     """
     if settings.discord_token is None:
-        raise ValueError("DISCORD_TOKEN is not set")
+        raise DiscordStartError("DISCORD_TOKEN is not set")
     ENDPOINTS.acquire(settings.discord_api_url, settings.discord_gateway_url)
     client = CasebotClient(desk, settings, **client_options)
     task: asyncio.Task[None] | None = None
@@ -159,11 +170,11 @@ async def start_discord(
             if task in done:
                 # Whatever discord.py raised (a refused connection can surface as an
                 # AttributeError from its reconnect code), say what failed.
-                raise ConnectionError(
+                raise DiscordStartError(
                     "could not connect to Discord's gateway at "
                     f"{settings.discord_gateway_url} (DISCORD_GATEWAY_URL)"
                 ) from task.exception()
-            raise TimeoutError(
+            raise DiscordStartError(
                 f"Discord's gateway at {settings.discord_gateway_url} (DISCORD_GATEWAY_URL) "
                 f"was not ready within {connect_timeout:g} s"
             )
@@ -184,6 +195,7 @@ async def start_discord(
 
 __all__ = [
     "SHUTTING_DOWN",
+    "DiscordStartError",
     "CasebotClient",
     "DiscordAdapter",
     "start_discord",

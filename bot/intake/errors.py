@@ -1,5 +1,8 @@
 """The one error every step of adding an article raises when it refuses."""
 
 
-class IntakeError(Exception):
+from retrieval.errors import CasebotError
+
+
+class IntakeError(CasebotError):
     """The source cannot be added; str() is one sentence for the user, with no traceback."""

@@ -26,6 +26,7 @@ from aiohttp import web
 from bot.desk import Desk
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
+from retrieval.errors import StartError
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ METRICS_PATH = "/metrics"
 Phase = Literal["starting", "serving", "stopping"]
 
 
-class OpsStartError(RuntimeError):
+class OpsStartError(StartError):
     """The ops server could not listen where the settings say."""
 
 

@@ -51,6 +51,7 @@ from bot.slack.blocks import (
 )
 from bot.settings import Settings
 from bot.slack.home import home_view
+from retrieval.errors import StartError
 from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ _USER_MENTION = r"<@{user}(?:\|[^>]*)?>"
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 
-class SlackStartError(RuntimeError):
+class SlackStartError(StartError):
     """Slack could not be served: a setting is missing, or Slack refused the tokens."""
 
 
