@@ -326,6 +326,15 @@ class Desk:
                 )
                 return Thanks(apology(request_id))
 
+    async def _reload_failed(self, caller: Caller, problems: Sequence[str]) -> None:
+        """Count a failed reload and audit it with its problems; the old corpus stays."""
+        self.metrics.reloaded(ok=False)
+        await self._record(
+            _record_failed_load(
+                self._store, problems, by_platform=caller.platform, by_user=caller.user_id
+            )
+        )
+
     async def reload(self, caller: Caller) -> Answer:
         """Load the corpus again and swap it in; report what changed.
 
@@ -346,17 +355,12 @@ class Desk:
                     self._settings.corpus_dir, time_limit=self._settings.reload_timeout
                 )
             except (CorpusError, builder.BuildFailed) as error:
-                self.metrics.reloaded(ok=False)
                 problems = (
                     tuple(str(problem) for problem in error.problems)
                     if isinstance(error, CorpusError)
                     else (str(error),)
                 )
-                await self._record(
-                    _record_failed_load(
-                        self._store, problems, by_platform=caller.platform, by_user=caller.user_id
-                    )
-                )
+                await self._reload_failed(caller, problems)
                 return Answer(
                     kind="error",
                     text=(
@@ -367,15 +371,8 @@ class Desk:
                     loaded_at=old.loaded_at,
                 )
             except Exception as error:
-                self.metrics.reloaded(ok=False)
-                await self._record(
-                    _record_failed_load(
-                        self._store,
-                        [f"{type(error).__name__}: {error}"],
-                        by_platform=caller.platform,
-                        by_user=caller.user_id,
-                    )
-                )
+                # A bug: audited like any failed reload, then up with its traceback.
+                await self._reload_failed(caller, (f"{type(error).__name__}: {error}",))
                 raise
             # One reference assignment: a question that started before it keeps the old
             # index, every later one gets the new.

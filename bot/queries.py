@@ -26,8 +26,7 @@ def load_index(directory: str | Path) -> Index:
 
 def query(index: Index, command: Command, *, max_quotes: int) -> Answer:
     """Answer a read-only command (status, ask, timeline, sources, help) from `index`."""
-    # Called through the modules so the functions can be swapped in tests and by reloads
-    # of the retrieval code alike.
+    # Called through the modules, so a test can swap one function for the whole process.
     match command.name:
         case "ask":
             return retrieval.compose.ask(index, command.argument, max_quotes=max_quotes)

@@ -64,7 +64,7 @@ import aiohttp
 
 from bot.commands import parse_command
 from bot.desk import load_index, query
-from bot.ops.loop_monitor import parse_worst_stall
+from tests.support.stalls import parse_worst_stall
 from bot.settings import Settings
 from tests.benchmark import write_synthetic
 from tests.fake_discord import MANAGE_GUILD, FakeDiscord, RecordedRequest, snowflake, user_payload

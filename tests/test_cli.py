@@ -87,8 +87,10 @@ def test_timeline_json(capsys: pytest.CaptureFixture[str]) -> None:
     _check_common(data, "timeline")
     assert data["events"]
     for event in data["events"]:
-        assert event.keys() == {"date", "precision", "quote"}
+        assert event.keys() == {"date", "precision", "reported", "quote"}
         assert event["precision"] in {"day", "month", "year"}
+        # True when the date is only that of the report ("this week"), as the text says.
+        assert isinstance(event["reported"], bool)
         _check_quote(event["quote"])
 
 

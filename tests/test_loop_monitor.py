@@ -12,9 +12,9 @@ import pytest
 from bot.ops.loop_monitor import (
     LoopMonitor,
     freeze_long_lived_objects,
-    parse_worst_stall,
     unfreeze_long_lived_objects,
 )
+from tests.support.stalls import parse_worst_stall
 
 
 class FakeClock:

@@ -32,7 +32,8 @@ from bot import __version__
 from bot.cli import _serve
 from bot.desk import Caller, Desk
 from bot.discord.adapter import DiscordAdapter
-from bot.ops.logs import REDACTED, configure_logging, current_request_id, request_scope
+from bot.ops import logs
+from bot.ops.logs import REDACTED, configure_logging, request_scope
 from bot.ops.metrics import Metrics
 from bot.ops.server import Health, OpsServer, OpsStartError, start_ops_server
 from bot.settings import Settings
@@ -401,7 +402,7 @@ async def test_json_log_lines_carry_the_request_id_of_the_apology(
     match = re.search(r"request id ([0-9a-f]{8})", failed.answer.text)
     assert match is not None
     request_id = match.group(1)
-    assert current_request_id() is None  # only while the request is handled
+    assert logs._request_id.get() is None  # only while the request is handled
 
     lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines and all({"time", "level", "logger", "message"} <= line.keys() for line in lines)

@@ -21,12 +21,10 @@ from bot.render.format import format_date, format_time, utf16_len
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 # Discord's limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+# (casebot draws no embed fields, so their limits are not here).
 MAX_CONTENT = 2000
 MAX_TITLE = 256
 MAX_DESCRIPTION = 4096
-MAX_FIELDS = 25
-MAX_FIELD_NAME = 256
-MAX_FIELD_VALUE = 1024
 MAX_FOOTER = 2048
 MAX_EMBED_TOTAL = 6000  # across all the embeds of one message
 MAX_EMBEDS = 10

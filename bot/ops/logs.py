@@ -36,11 +36,6 @@ _CHATTY_LIBRARIES = ("slack_bolt", "slack_sdk", "discord", "aiohttp")
 _HANDLER_MARK = "_casebot_handler"
 
 
-def current_request_id() -> str | None:
-    """The id of the request being handled in this context, if any."""
-    return _request_id.get()
-
-
 @contextlib.contextmanager
 def request_scope(request_id: str) -> Iterator[str]:
     """Make `request_id` the current request id inside the block.

@@ -24,7 +24,6 @@ import bisect
 import contextlib
 import gc
 import logging
-import re
 import time
 from collections.abc import Callable
 
@@ -34,8 +33,6 @@ logger = logging.getLogger(__name__)
 BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 # Stalls at least this long are logged one by one (at DEBUG), to find when they happen.
 NOTABLE_STALL = 0.05
-# The shutdown line, as `summary()` writes it; `parse_worst_stall` reads the figure back.
-_WORST = re.compile(r"event loop: worst stall (?P<ms>[\d.]+) ms")
 
 Report = Callable[[float], None]
 
@@ -135,12 +132,6 @@ class LoopMonitor:
             f"event loop: worst stall {self.worst * 1000:.1f} ms in {seconds:.1f} s "
             f"({self.samples:,} samples{'; ' + buckets if buckets else ''})"
         )
-
-
-def parse_worst_stall(text: str) -> float | None:
-    """The worst stall (seconds) in a log holding a `LoopMonitor` summary line, if any."""
-    found = _WORST.findall(text)
-    return float(found[-1]) / 1000 if found else None
 
 
 def freeze_long_lived_objects() -> None:

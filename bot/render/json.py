@@ -67,6 +67,8 @@ def _event(event: Event) -> dict[str, Any]:
     return {
         "date": event.date.isoformat(),
         "precision": event.precision,
+        # The date is only that of the report ("this week"), as the text says "reported".
+        "reported": event.reported,
         "quote": _quote(event.quote),
     }
 

@@ -1,0 +1,1 @@
+"""What tests share: corpora, fakes of Slack and Discord, harnesses and helpers (never a test module)."""
