@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,61 +11,11 @@ from typing import Any
 import pytest
 
 from bot.settings import Settings
+from tests.support.corpora import SEED_CORPUS_DIR, SMALL_CORPUS, article
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SEED_CORPUS_DIR = REPO_ROOT / "corpus"
 
 # Environment variables that would change the settings under test.
 _SETTING_PREFIXES = ("CASEBOT_", "SLACK_", "DISCORD_")
-
-
-def article(
-    *,
-    title: str | None = None,
-    outlet: str | None = None,
-    url: str | None = None,
-    published: str | None = None,
-    paragraphs: list[str],
-) -> str:
-    """An article file's text in the corpus format (TOML front matter between `+++` lines)."""
-    named = (("title", title), ("outlet", outlet), ("url", url))
-    fields = [f'{key} = "{value}"' for key, value in named if value]
-    if published:
-        fields.append(f"published = {published}")  # a TOML date: unquoted
-    return "+++\n" + "\n".join(fields) + "\n+++\n" + "\n\n".join(paragraphs) + "\n"
-
-
-# Three small articles that answer "who is suing LinkedIn?" in plain words.
-SMALL_CORPUS: dict[str, str] = {
-    "alpha.md": article(
-        title="LinkedIn sued over private messages",
-        outlet="Alpha News",
-        url="https://alpha.example/linkedin",
-        published="2025-01-22",
-        paragraphs=[
-            "A LinkedIn Premium customer is suing LinkedIn in a proposed class action filed in "
-            "federal court in San Jose, California.",
-            "The lawsuit says LinkedIn shared private messages of Premium customers with third "
-            "parties to train generative AI models.",
-        ],
-    ),
-    "beta.md": article(
-        title="Premium users take LinkedIn to court",
-        outlet="Beta Daily",
-        published="2025-01-23",
-        paragraphs=[
-            "Alessandro De La Torre, a Premium subscriber, is suing LinkedIn on behalf of "
-            "millions of Premium customers.",
-            "The plaintiffs seek $1,000 per user under the Stored Communications Act.",
-        ],
-    ),
-    "gamma.md": article(
-        outlet="Gamma Tech",
-        paragraphs=[
-            "LinkedIn said the claims are false and have no merit.",
-        ],
-    ),
-}
 
 
 @pytest.fixture(autouse=True)
@@ -76,6 +27,21 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Itera
     # Settings read `.env` from the working directory; an empty one there reads nothing.
     monkeypatch.chdir(tmp_path)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _restored_root_logging() -> Iterator[None]:
+    """Put the root logger back as it was: an in-process `main()` installs a handler."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    for handler in handlers:
+        if handler not in root.handlers:
+            root.addHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture

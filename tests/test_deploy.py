@@ -280,7 +280,7 @@ def test_dockerignore_sends_only_what_the_image_is_built_from() -> None:
     lines = (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
     for secret in (".env", ".env.local", ".venv/bin/python", ".git/config", "casebot.db",
-                   "backup.db", "bot/__pycache__/cli.cpython-311.pyc", "tests/test_cli.py"):
+                   "backup.db", "bot/__pycache__/cli.cpython-311.pyc", "tests/bot/test_cli.py"):
         assert _ignored(secret, patterns), secret
     copied = [args.split()[0] for name, args in dockerfile_instructions() if name == "COPY"]
     for source in (REPO_ROOT / name for name in copied):

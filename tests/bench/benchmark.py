@@ -1,0 +1,219 @@
+"""Benchmark: corpus load + index build time, question latency and peak memory.
+
+Run from the repository root (not part of the test run):
+
+    .venv/bin/python -m tests.bench.benchmark            # seed, 10,000 and 100,000 passages
+    .venv/bin/python -m tests.bench.benchmark --sizes 10000
+    .venv/bin/python -m tests.bench.benchmark --sizes 10000 100000 300000
+
+With bm25s installed (`pip install -e '.[bench]'`) it also builds and searches the same
+passages with bm25s in the same process, and prints casebot's build and search beside it,
+the step from search to a composed answer (ask p50 / search p50), and the first ask on a
+fresh snapshot (its caches cold).
+
+Each corpus is measured in its own subprocess so that peak memory (ru_maxrss) belongs to
+that corpus alone. Synthetic corpora are written to a temporary directory in the corpus
+format, from the seed articles' sentences recombined with random extra vocabulary, so the
+loader, the sentence splitter and the analyzer all do their real work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SEED_DIR = Path(__file__).resolve().parents[2] / "corpus"
+QUESTIONS = [
+    "Who is suing LinkedIn?",
+    "What is LinkedIn accused of?",
+    "Where was the lawsuit filed?",
+    "How much are plaintiffs asking per user?",
+    "Which laws were allegedly broken?",
+    "What is the UCL?",
+    "When did LinkedIn introduce the privacy setting?",
+    "Is the case still going on?",
+    "Who represents the plaintiff?",
+    "Which judge is presiding?",
+    "What did LinkedIn tell BBC News?",
+    "zzzz",
+    # typed as in chat: typos, shorthand, paraphrase (spelling tolerance runs)
+    "whos the plantiff in the linkedin ai thing",
+    "did de la torre back out of the lawsuit",
+    "how much cash could ppl get",
+]
+TARGET_SEED_P99_MS = 20.0
+PASSAGES_PER_FILE = 100
+
+
+def write_synthetic(directory: Path, passages: int, *, seed: int = 7) -> None:
+    """Writes a corpus of about `passages` passages recombined from the seed sentences."""
+    from retrieval.corpus import load_corpus
+
+    rng = random.Random(seed)
+    seed_corpus = load_corpus(SEED_DIR)
+    sentences = [s for p in seed_corpus.passages for s in p.sentence_texts()]
+    vocabulary = [f"term{n}" for n in range(50_000)]
+    files = max(1, passages // PASSAGES_PER_FILE)
+    for number in range(files):
+        paragraphs = []
+        for _ in range(PASSAGES_PER_FILE):
+            chosen = rng.sample(sentences, 2) + [" ".join(rng.sample(vocabulary, 6)).capitalize() + "."]
+            rng.shuffle(chosen)
+            paragraphs.append(" ".join(chosen))
+        front = (
+            f'+++\noutlet = "Synthetic {number % 40}"\ntitle = "Synthetic article {number}"\n'
+            f"published = 2025-0{1 + number % 9}-{1 + number % 28:02d}\n+++\n"
+        )
+        (directory / f"synthetic-{number:05d}.md").write_text(front + "\n\n".join(paragraphs) + "\n")
+
+
+def measure(directory: Path, rounds: int) -> dict:
+    """Loads and indexes a corpus, then times every question `rounds` times."""
+    from retrieval.compose import ask
+    from retrieval.corpus import load_corpus
+    from retrieval.index import build_index
+    from retrieval.status import status
+
+    started = time.perf_counter()
+    corpus = load_corpus(directory)
+    loaded = time.perf_counter()
+    index = build_index(corpus)
+    built = time.perf_counter()
+    # As `casebot serve` does at start: the spelling word lists load before any question.
+    from retrieval.spelling import warm
+
+    warm()
+    cold = []  # first asks fill per-snapshot caches (analysed sentences, developments)
+    for question in QUESTIONS:
+        t0 = time.perf_counter()
+        ask(index, question)
+        cold.append((time.perf_counter() - t0) * 1000)
+    timings = []
+    for _ in range(rounds):
+        for question in QUESTIONS:
+            t0 = time.perf_counter()
+            ask(index, question)
+            timings.append((time.perf_counter() - t0) * 1000)
+    t0 = time.perf_counter()
+    status(index)
+    status_ms = (time.perf_counter() - t0) * 1000
+    timings.sort()
+    reference = _against_bm25s(index, rounds)
+    return {
+        **reference,
+        "passages": len(index.passages),
+        "articles": len(corpus.articles),
+        "load_s": round(loaded - started, 3),
+        "build_s": round(built - loaded, 3),
+        "ask_median_ms": round(statistics.median(timings), 2),
+        "ask_p99_ms": round(timings[min(len(timings) - 1, int(len(timings) * 0.99))], 2),
+        "ask_samples": len(timings),
+        "cold_max_ms": round(max(cold), 1),
+        "cold_p50_ms": round(statistics.median(cold), 2),
+        "status_ms": round(status_ms, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _against_bm25s(index, rounds: int) -> dict:
+    """The reference: bm25s (same stemmer, English stop words) building and searching the
+    same passages, beside casebot's own search step, in this process."""
+    from retrieval.question import read_question
+
+    searches = []
+    groups = [read_question(index, q).groups for q in QUESTIONS]
+    for _ in range(rounds):
+        for g in groups:
+            t0 = time.perf_counter()
+            index.search(g, limit=20)
+            searches.append((time.perf_counter() - t0) * 1000)
+    out = {"search_median_ms": round(statistics.median(searches), 3)}
+    try:
+        import bm25s
+        import Stemmer
+    except ImportError:
+        return out
+    texts = [p.text for p in index.passages]
+    stemmer = Stemmer.Stemmer("english")
+    t0 = time.perf_counter()
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
+    out["bm25s_build_s"] = round(time.perf_counter() - t0, 3)
+    queries = [bm25s.tokenize([q], stopwords="en", stemmer=stemmer, show_progress=False) for q in QUESTIONS]
+    timings = []
+    for _ in range(rounds):
+        for query in queries:
+            if not query.vocab:
+                continue
+            t0 = time.perf_counter()
+            retriever.retrieve(query, k=min(20, len(texts)), show_progress=False)
+            timings.append((time.perf_counter() - t0) * 1000)
+    out["bm25s_search_median_ms"] = round(statistics.median(timings), 3)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--rounds", type=int, default=20, help="times each question is asked")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(measure(Path(args.worker), args.rounds)))
+        return 0
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        targets = [("seed", SEED_DIR)]
+        for size in args.sizes:
+            directory = Path(tmp) / f"synthetic-{size}"
+            directory.mkdir()
+            write_synthetic(directory, size)
+            targets.append((f"synthetic {size:,}", directory))
+        for name, directory in targets:
+            rounds = args.rounds if name == "seed" else max(2, args.rounds // 10)
+            out = subprocess.run(
+                [sys.executable, "-m", "tests.bench.benchmark", "--worker", str(directory), "--rounds", str(rounds)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            rows.append((name, json.loads(out)))
+
+    header = f"{'corpus':<18}{'passages':>9}{'load s':>8}{'build s':>8}{'ask p50 ms':>11}{'ask p99 ms':>11}{'cold max':>9}{'status ms':>10}{'peak MB':>9}"
+    print(header)
+    for name, r in rows:
+        print(
+            f"{name:<18}{r['passages']:>9,}{r['load_s']:>8}{r['build_s']:>8}{r['ask_median_ms']:>11}"
+            f"{r['ask_p99_ms']:>11}{r['cold_max_ms']:>9}{r['status_ms']:>10}{r['peak_rss_mb']:>9}"
+        )
+    print(
+        f"\n{'corpus':<18}{'build':>8}{'bm25s':>8}{'ratio':>7}{'search ms':>10}{'bm25s ms':>9}"
+        f"{'ask p50':>9}{'ask/search':>11}{'1st ask p50':>12}"
+    )
+    for name, r in rows:
+        bm_build, bm_search = r.get("bm25s_build_s"), r.get("bm25s_search_median_ms")
+        build_ratio = f"{r['build_s'] / bm_build:.1f}x" if bm_build else "n/a"
+        print(
+            f"{name:<18}{r['build_s']:>8}{bm_build or 'n/a':>8}{build_ratio:>7}{r['search_median_ms']:>10}"
+            f"{bm_search or 'n/a':>9}{r['ask_median_ms']:>9}{r['ask_median_ms'] / r['search_median_ms']:>10.1f}x"
+            f"{r['cold_p50_ms']:>12}"
+        )
+    if not rows[0][1].get("bm25s_build_s"):
+        print("(bm25s is not installed: pip install -e '.[bench]' for the reference columns)")
+    seed_p99 = rows[0][1]["ask_p99_ms"]
+    verdict = "meets" if seed_p99 < TARGET_SEED_P99_MS else "MISSES"
+    print(f"\nseed corpus ask p99 {seed_p99} ms {verdict} the {TARGET_SEED_P99_MS:.0f} ms target")
+    return 0 if seed_p99 < TARGET_SEED_P99_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

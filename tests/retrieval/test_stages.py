@@ -1,0 +1,207 @@
+"""The composer's stages on a corpus that is not the seed: a made-up lawsuit over a recipe.
+
+Nothing in retrieval/vocabulary.py may be fitted to the seed corpus; these tests run the
+same vocabulary, coverage, ranking and status rules on another case.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from retrieval import coverage, ranking
+from retrieval.compose import ask
+from retrieval.corpus import load_corpus
+from retrieval.index import build_index
+from retrieval.question import read_question
+from retrieval.status import status
+from tests.support.corpora import article
+
+BAKERY = {
+    "times.md": article(
+        outlet="Example Times",
+        published="2024-03-04",
+        paragraphs=[
+            "A rival baker sued Sunny Bakery in state court in Portland on Monday, saying the "
+            "bakery copied her sourdough recipe.",
+            "The lawsuit was filed by pastry chef Maria Lopez, who is represented by attorney "
+            "Tom Reyes.",
+            "Lopez is seeking $50,000 in damages and an order to stop sales of the bread.",
+        ],
+    ),
+    "ledger.md": article(
+        outlet="Portland Ledger",
+        published="2024-04-10",
+        paragraphs=[
+            "Sunny Bakery denied the claims. \"We bake our own bread,\" its owner said.",
+            "On April 9, Lopez withdrew the lawsuit after the two bakers reached an agreement.",
+        ],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def bakery(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("bakery")
+    for name, text in BAKERY.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return build_index(load_corpus(directory))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("whos suing the bakery", ("Maria Lopez", "rival baker")),
+        ("who's the lawyer for the plantiff", "Tom Reyes"),
+        ("how much cash does she want", "$50,000"),
+        ("did she back out of the case", "withdrew"),
+        ("how did the bakery respond", "denied"),
+        ("where did they take the bakery to court", "Portland"),
+    ],
+)
+def test_casual_questions_find_the_answering_sentence_first(bakery, question, expected):
+    answer = ask(bakery, question)
+    assert answer.kind == "answer", answer.text
+    expected = (expected,) if isinstance(expected, str) else expected
+    assert any(e in answer.quotes[0].text for e in expected), answer.quotes[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which judge has the case",  # a procedure word no source uses
+        "whats the docket number",
+        "did google buy the bakery",  # a name no source uses
+        "what's the weather like today",
+    ],
+)
+def test_questions_the_sources_do_not_answer_are_declined(bakery, question):
+    answer = ask(bakery, question)
+    assert answer.kind == "no_answer" and not answer.quotes
+
+
+def test_a_named_unknown_word_is_named_in_the_reply(bakery):
+    assert "“judge”" in ask(bakery, "which judge has the case").text
+
+
+def test_coverage_by_words_declines_a_missing_name_and_accepts_filler(bakery):
+    assert not coverage.by_words(bakery, read_question(bakery, "what did Google say")).covered
+    assert coverage.by_words(bakery, read_question(bakery, "what stuff did the bakery copy basically")).covered
+
+
+def test_strict_kinds_need_a_sentence_of_their_kind(bakery):
+    q = read_question(bakery, "how many loaves did the bakery sell")
+    ranked = ranking.rank(bakery, q)
+    assert not coverage.by_sentences(q, ranked).covered  # no count of loaves anywhere
+
+
+def test_a_name_must_stand_near_what_is_asked_for(bakery):
+    q = read_question(bakery, "who is the attorney for lopez")
+    best = ranking.rank(bakery, q)[0]
+    assert "Tom Reyes" in best.sentence.text and best.typed
+
+
+def test_names_a_person_skips_the_sentence_opening_capital():
+    assert ranking.names_a_person("But Judge Alsup ordered a trial.")
+    assert not ranking.names_a_person("The Stored Communications Act applies.")
+    assert not ranking.names_a_person("Sunny Bakery denied it.")  # starts the sentence
+
+
+def test_status_on_another_case_fills_slots_from_this_case(bakery):
+    answer = status(bakery)
+    by_label = {q.label: q.text for q in answer.quotes}
+    assert "withdrew" in by_label["Latest"]
+    assert "Maria Lopez" in by_label["Plaintiff"]
+    assert "$50,000" in by_label["Sought"]
+
+
+def test_a_corpus_of_one_short_article_answers(make_corpus):
+    directory = make_corpus(
+        {"one.md": article(outlet="Tiny", paragraphs=["A baker sued a bakery over a recipe.", "She wants $5,000."])}
+    )
+    index = build_index(load_corpus(directory))
+    assert ask(index, "how much does she want").kind == "answer"
+    assert ask(index, "who sued the bakery").quotes
+
+
+def test_a_month_without_a_year_is_the_latest_one_before_the_report():
+    from datetime import date
+
+    from retrieval.dates import find_dates
+
+    (june,) = find_dates("The judge ruled in June that it was fair use.", reported=date(2025, 9, 8))
+    assert (june.date, june.precision, june.relative) == (date(2025, 6, 1), "month", True)
+    (march,) = find_dates("A hearing was held on March 3.", reported=date(2025, 2, 1))
+    assert march.date == date(2024, 3, 3)
+    assert [m.label for m in find_dates("It began in August 2023.")] == ["August 2023"]
+
+
+def test_timeline_leaves_out_examples_of_other_cases_hypotheticals_and_business_figures(make_corpus):
+    directory = make_corpus(
+        {
+            "a.md": article(
+                outlet="Example Times",
+                published="2025-09-08",
+                paragraphs=[
+                    "The suit is one of many, for instance, Acme's 2023 lawsuit against the maker.",
+                    "Had the parties not settled, the case would have gone to trial in December.",
+                    "The maker reported $2 billion in revenue in 2022.",
+                    "The judge ruled in June that the copying was fair use.",
+                ],
+            )
+        }
+    )
+    from retrieval.timeline import timeline
+
+    events = timeline(build_index(load_corpus(directory))).events
+    assert [e.when for e in events] == ["June 2025"]
+
+
+def test_a_development_is_dated_by_the_date_its_sentence_gives(make_corpus):
+    from datetime import date
+
+    directory = make_corpus(
+        {
+            "late.md": article(
+                outlet="Weekly",
+                published="2025-02-06",
+                paragraphs=["The plaintiff filed a notice withdrawing the lawsuit on January 30, 2025."],
+            )
+        }
+    )
+    (development,) = build_index(load_corpus(directory)).developments
+    assert development.date == date(2025, 2, 6)  # reported
+    assert development.event_date == date(2025, 1, 30)  # happened
+
+
+_CHAT_WORDS = (
+    "who what when where why how which is the a lawsuit linkedin judge $1k w/o ppl whats didnt "
+    "if for of , ? ! - ' \" ’ 2024 jan. u.s. who's behind de la torre plantiff teh in and or"
+).split()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(_CHAT_WORDS), st.text(max_size=8)), max_size=14))
+def test_any_question_is_answered_or_declined_with_verbatim_quotes(seed_index, words):
+    """Whatever is typed, ask() returns; every quote stands in its passage's text."""
+    answer = ask(seed_index, " ".join(words))
+    assert answer.kind in ("answer", "no_answer", "sources")
+    for quote in answer.quotes:
+        body = " ".join(seed_index.passages[quote.passage_id].text.split())
+        for piece in quote.text.strip("…").split("…"):
+            assert piece.strip() in body
+
+
+@pytest.mark.parametrize("question", ["whats the status", "any updates?", "what's new", "is she still suing them"])
+def test_a_bare_status_question_gets_the_latest_development(bakery, question):
+    answer = ask(bakery, question)
+    assert answer.kind == "answer" and "withdrew" in answer.quotes[0].text
+
+
+def test_each_part_of_a_question_gets_its_own_quote(bakery):
+    answer = ask(bakery, "who filed it, in which court, and for how much")
+    texts = [q.text for q in answer.quotes]
+    assert any("Maria Lopez" in t for t in texts)
+    assert any("Portland" in t for t in texts)
+    assert any("$50,000" in t for t in texts)
