@@ -17,19 +17,16 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.voice_client import VoiceClient
 
-from bot.alerts import PostFailed
 from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec, parse_command
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.feedback import is_feedback_value
 from bot.intake import discord as admin_commands
 from bot.discord.embeds import clip, reason_buttons, render_discord, vote_buttons
 from bot.settings import Settings
-from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
 

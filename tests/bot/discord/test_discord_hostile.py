@@ -20,7 +20,7 @@ from bot.cli import _serve
 from bot.commands import HELP_INTRO
 from bot.settings import Settings
 from tests.support.fake_discord import EPHEMERAL, FakeDiscord, snowflake, user_payload
-from tests.support.discord_world import CALLBACK, MESSAGES, World, answered, dm_to, embed_text
+from tests.support.discord_world import CALLBACK, World, answered, dm_to, embed_text
 
 
 async def _reload_in_dm(world: World, user: dict[str, Any]) -> str:
