@@ -37,7 +37,7 @@ from retrieval.model import Answer
 if TYPE_CHECKING:
     from pydantic import ValidationError
 
-    from bot.desk import Caller, Desk
+    from bot.desk import Desk
     from bot.ops.server import Health, OpsServer
     from bot.settings import Settings
 

@@ -7,7 +7,6 @@ reported by") or they give different values for it (a conflict the answer must s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 

@@ -48,9 +48,7 @@ def ask(index: Index, question: str, *, max_quotes: int = 3) -> Answer:
             return _no_answer(index, q, verdict.missing)
     ranked = ranking.rank(index, q) if q.groups else []
     if not status and not coverage.by_sentences(q, ranked).covered:
-        return _no_answer(index, q, ())
-    if not ranked and not status:
-        return _no_answer(index, q, ())
+        return _no_answer(index, q, ())  # (no ranked sentence at all is not covered either)
 
     chosen: list[Scored] = []
     latest = index.latest_development if status else None

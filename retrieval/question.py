@@ -50,7 +50,7 @@ class Question:
         corrections: (typed, read as) pairs of spelling corrections.
         about_sources: "list", "link" or "author" when it asks about the sources themselves.
         parts: for a question of several parts ("who filed it and where"), each part's
-            answer type and own groups.
+            words and answer type.
         steps: the procedural steps it names ("filed", "withdrawn"), by vocabulary.STEPS.
     """
 
@@ -75,9 +75,10 @@ class Question:
 
 @dataclass(frozen=True, slots=True)
 class Part:
+    """One part of a question of several: its words, asked on their own, and its kind."""
+
     text: str
     answer_type: AnswerType | None
-    groups: tuple[QueryGroup, ...]
 
 
 _WORD = re.compile(r"[^\W_][\w'’]*")
@@ -211,7 +212,7 @@ def read_question(index: Index, text: str) -> Question:
         unknown=unknown,
         corrections=tuple(corrections),
         about_sources=about_sources,
-        parts=_parts(index, reading),
+        parts=_parts(reading),
         steps=_steps(reading),
         names_wanted=names_wanted,
         named_sources=named,
@@ -380,7 +381,7 @@ def _about_sources(reading: str, groups: list[QueryGroup]) -> str | None:
     return None
 
 
-def _parts(index: Index, reading: str) -> tuple[Part, ...]:
+def _parts(reading: str) -> tuple[Part, ...]:
     pieces = [p for p in _PART_BREAK.split(reading) if p.strip()]
     if len(pieces) < 2:
         return ()
@@ -389,8 +390,7 @@ def _parts(index: Index, reading: str) -> tuple[Part, ...]:
         piece = re.sub(r"^(?:and|or)\s+", "", piece.strip())
         piece = re.sub(r"^(?:in|for|on|at)\s+(?=(?:which|what|how)\b)", "", piece)
         answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(piece)), None)
-        groups = tuple(g for g in index.analyzer.query(piece) if g.word not in _TYPE_WORDS)
-        parts.append(Part(piece, answer_type, groups))
+        parts.append(Part(piece, answer_type))
     return tuple(parts)
 
 

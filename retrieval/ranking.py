@@ -10,7 +10,7 @@ unless the question asks about another case.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval import claims, developments
@@ -66,25 +66,15 @@ def weights(index: Index, question: Question) -> tuple[dict[str, float], float]:
     return out, total
 
 
-def rank(
-    index: Index,
-    question: Question,
-    *,
-    groups: Sequence[QueryGroup] | None = None,
-    answer_type: AnswerType | None = None,
-) -> list[Scored]:
-    """Sentences of the best passages for a question (or for one part of it), best first."""
-    part = groups is not None
-    groups = tuple(question.groups if groups is None else groups)
-    wanted_type = question.answer_type if answer_type is None else answer_type
+def rank(index: Index, question: Question) -> list[Scored]:
+    """Sentences of the best passages for a question, best first."""
+    groups = question.groups
+    wanted_type = question.answer_type
     search_groups = [g for g in groups if any(index.knows(t) for t in g.terms)]
     passages = index.search(search_groups, limit=PASSAGES_CONSIDERED * (3 if question.named_sources else 1))
     if not passages:
         return []
     weight, total = weights(index, question)
-    if part:  # one part of a question: its own words make the whole
-        weight = {g.word: weight.get(g.word) or index.group_weight(g) for g in groups}
-        total = sum(weight[g.word] for g in groups if not g.optional)
     if total <= 0:
         return []
     procedural = frozenset(

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from retrieval import claims, developments
+from retrieval import claims
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote
 from retrieval.question import read_question
