@@ -8,13 +8,20 @@ status and timeline both use it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from retrieval.dates import find_dates
 from retrieval.model import Passage
-from retrieval.vocabulary import CASE_WORDS, MODAL_WORDS, OTHER_CASE_WORDS, REPORTING_VERBS, STATUS_WORDS, STEPS
+from retrieval.vocabulary import (
+    CASE_WORDS,
+    MODAL_WORDS,
+    OTHER_CASE_WORDS,
+    REPORTING_VERBS,
+    STATUS_WORDS,
+    STEPS,
+)
 
 STRENGTH = {name: rank for rank, (name, _) in enumerate(STEPS)}
 
@@ -140,7 +147,7 @@ class Development:
 
 
 def find_developments(
-    passages: Sequence[Passage], *, words: Sequence[frozenset[str]] | None = None
+    passages: Sequence[Passage], *, words: Sequence[Collection[str]] | None = None
 ) -> tuple[Development, ...]:
     """Every sentence that reports a procedural step of this case, in corpus order.
 

@@ -56,6 +56,26 @@ def test_scores_equal_rank_bm25_on_the_seed_corpus(seed_corpus_dir):
         np.testing.assert_allclose(index.score(groups), reference.get_scores(terms), rtol=1e-5)
 
 
+def test_statistics_equal_rank_bm25_built_the_ordinary_way():
+    # The build counts terms with numpy and hands rank-bm25 the counts (index._Okapi): every
+    # idf, the floor and each term's postings must be what BM25Okapi gives from the tokens,
+    # with an all-stop-word passage (rank-bm25 needs [""] for it) and repeated words.
+    index = build_index(corpus_of(
+        "apple apple banana", "the and of", "banana cherry cherry cherry", "apple fig", "fig",
+    ))  # fmt: skip
+    tokenized = [index.analyzer.terms(p.text) or [""] for p in index.passages]
+    reference = BM25Okapi(tokenized)
+    assert index.idf_floor == pytest.approx(max(reference.epsilon * reference.average_idf, 0.01))
+    assert set(index.idf) == set(reference.idf) - {""}
+    for term in index.postings.rows:
+        assert index.idf[term] == pytest.approx(max(reference.idf[term], 0.01))
+        holding = [n for n, terms in enumerate(tokenized) if term in terms]
+        assert index.postings[term].passages.tolist() == holding
+        assert index.document_frequency[term] == len(holding)
+        expected = reference.get_scores([term])[holding]
+        np.testing.assert_allclose(index.postings[term].scores, expected, rtol=1e-5)
+
+
 def test_search_ranks_the_passage_with_more_matches_first(tiny):
     ranked = tiny.search(tiny.analyzer.query("cherry fig"), limit=3)
     assert [p.id for p, _ in ranked] == [2, 1]
