@@ -176,9 +176,15 @@ def read_question(index: Index, text: str) -> Question:
     focus_known = any(focus in g.terms and any(index.knows(t) for t in g.terms) for g in groups)
     qualifier = _QUALIFIER.search(reading) if focus_known else None
     if qualifier:
+        # Unknown to the sources, the qualifier goes. Known, and qualifying a role ("the
+        # attorney for De La Torre"), it tips the ranking towards the right person but is
+        # not what the question needs covered: "the law firm representing the plaintiff"
+        # answers it.
         said = set(analyzer.terms(qualifier.group(1)))
         groups = [
-            g for g in groups if not (analyzer.term(g.word) in said and not any(index.knows(t) for t in g.terms))
+            QueryGroup(g.word, g.terms, optional=True) if names_wanted and not said.isdisjoint(g.terms) else g
+            for g in groups
+            if not (not said.isdisjoint(g.terms) and not any(index.knows(t) for t in g.terms))
         ]
     # "… if they win": a condition of the question, not what it asks; it may tip the
     # ranking but must not decide coverage.
@@ -288,10 +294,16 @@ def _one_name(index: Index, a: QueryGroup, b: QueryGroup) -> bool:
     small, large = (pa, pb) if len(pa) <= len(pb) else (pb, pa)
     if not np.isin(small, large, assume_unique=True).all():
         return False
-    # ... and where both occur, they stand side by side: a name, not two words of a topic.
+    # ... and where both occur, they stand side by side, capitalised: a name ("Kirk Wallace
+    # Johnson"), not two words of a topic ("final approval", where "final" may only ever
+    # come before "approval" and still says something of its own).
     together = re.compile(rf"\b{re.escape(a.word.split()[-1])}\W+{re.escape(b.word)}\b", re.I)
     held = [index.passages[i] for i in small[:20]]
-    return sum(bool(together.search(p.text)) for p in held) * 2 >= len(held)
+    named = 0
+    for passage in held:
+        match = together.search(passage.text)
+        named += bool(match and all(w[0].isupper() for w in _NAME_WORD.findall(match.group())))
+    return named * 2 >= len(held)
 
 
 def _known_reading(index: Index, word: str) -> bool:
