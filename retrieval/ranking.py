@@ -242,22 +242,24 @@ WORDS_NEAR = True
 def _near_focus(index: Index, question: Question, answer_type: str | None, sentence: claims.Sentence) -> bool:
     """Whether the name, count or saying verb a sentence has stands near what is asked about.
 
-    "which judge": a name within NEAR_FOCUS words of "judge"; "how many authors": a count
-    near "authors"; "what did Anthropic say": a saying verb near "Anthropic" (the speaker).
+    "which judge": a name within NEAR_FOCUS words of "judge"; "what book": a title near
+    "book"; "how many authors": a count near "authors"; "what did Anthropic say": a saying
+    verb near "Anthropic" (the speaker).
     """
     if answer_type == "words" and WORDS_NEAR:
         saying = {t for g in question.groups for t in g.terms if vocab.SAYING.fullmatch(g.word)}
         terms = {t for g in question.groups if not g.optional for t in g.terms} - saying
-    elif answer_type in ("person", "count") and question.focus is not None:
+    elif answer_type in ("person", "count", "name") and question.focus is not None:
         run = focus_terms(index, question)
         terms = {t for g in question.groups if run & set(g.terms) for t in g.terms}
     else:
         return True
     if not terms & sentence.all_terms:
         # Nothing asked about is in this sentence: nothing to be near. But a name that
-        # isn't the attorney's can't answer "who is the attorney".
-        return not question.names_wanted
-    words = re.findall(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*", sentence.text)
+        # isn't the attorney's can't answer "who is the attorney", nor a title that isn't
+        # a book's "what book did she write".
+        return not (question.names_wanted or answer_type == "name")
+    words = _SENTENCE_WORD.findall(sentence.text)
     analyzer = index.analyzer
     # "Microsoft's lawyer insists": the possessor is not the one speaking.
     at_focus = [
@@ -270,11 +272,20 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         marks = [i for i, w in enumerate(words) if vocab.QUANTITY_WORDS.fullmatch(w) or w[0].isdigit() or w[0] == "$"]
     elif answer_type == "words":
         marks = [i for i, w in enumerate(words) if _SAYING_VERB.fullmatch(w)]
+    elif answer_type == "name":
+        # A title or a name of several words, by where it begins and ends: one capitalised
+        # word ("whose books Anthropic downloaded") is no title.
+        marks = [
+            len(_SENTENCE_WORD.findall(sentence.text[:at]))
+            for m in _NAMED_THING.finditer(sentence.text)
+            for at in (m.start(), m.end() - 1)
+        ]
     else:
         marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0]
     return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
 
 
+_SENTENCE_WORD = re.compile(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*")
 _SAYING_VERB = re.compile(
     r"said|says|say|stated|states|state|stating|reads|told|tells|commented|declined|responded|denied|denies|"
     r"insisted|insists|added|noted|argued|called|spokesperson|spokesman|spokeswoman|statement|"

@@ -221,7 +221,9 @@ ANSWER_TYPES: tuple[tuple[str, str], ...] = (
     ("money", r"^(?:how\s+much|what\s+(?:amount|figure|sum|price))\b"
               r"|^what\s+(?:is|are|was|were)\s+the\s+(?:max|maximum|minimum|total|average|amount|size|value|cost|price)\b"),
     ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share))\b"),
-    ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"),
+    # "what book did she write" asks for a title, as "what is the name of" does.
+    ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"
+             r"|^(?:what|which)\s+(?:books?|novels?|titles?|films?|movies?|songs?|albums?|poems?|plays?)\b"),
     ("place", r"^(?:where|(?:which|what)\s+(?:court|courts|state|states|country|countries|city|cities|district|region|regions)|in\s+(?:what|which)\s+court)\b"),
     # Someone's words, when saying is what is asked ("what did X say", "did X say anything
     # about it", "how did X respond") rather than a frame for a claim ("the complaint says
