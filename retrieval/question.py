@@ -186,6 +186,13 @@ def read_question(index: Index, text: str) -> Question:
             for g in groups
             if not (not said.isdisjoint(g.terms) and not any(index.knows(t) for t in g.terms))
         ]
+    # "why do the plaintiffs think …": the frame tips the ranking, the claim is what counts.
+    frame = vocab.CLAIM_FRAME.search(reading)
+    if frame:
+        said = set(analyzer.terms(frame.group(1)))
+        framed = [QueryGroup(g.word, g.terms, optional=True) if not said.isdisjoint(g.terms) else g for g in groups]
+        if any(not g.optional for g in framed):
+            groups = framed
     # "… if they win": a condition of the question, not what it asks; it may tip the
     # ranking but must not decide coverage.
     condition = re.search(r"\bif\b(.+)$", reading)

@@ -100,6 +100,17 @@ SHORTHAND = {
 # Written with a slash; read before tokenizing, which would split them.
 SLASHED = {"w/o": "without", "w/": "with", "b/c": "because", "a/k/a": "also known as"}
 
+# A question framed as what someone thinks or claims ("why do *the plaintiffs think*
+# LinkedIn knew …", "what does *the complaint allege* …"): the frame (group 1, its subject
+# and verb) says whose view is asked; the sources attribute every claim anyway, so only
+# the clause after it has to be covered. ("What did X say" asks for X's words, and "did
+# the judge think it fair" for the judge's view: no frames.)
+CLAIM_FRAME = re.compile(
+    r"^(?:why|how|what)\s+(?:do|does|did)\s+((?:the\s+)?\w+\s+"
+    r"(?:think|thinks|believe|believes|feel|feels|claim|claims|allege|alleges|argue|argues|"
+    r"contend|contends|suggest|suggests))\b(?=\s+\w)"
+)
+
 # Multi-word paraphrases, each read as the word the sources would use. Patterns run on
 # the folded question; `\1` keeps a captured word (the party taken to court).
 PHRASES: tuple[tuple[str, str], ...] = (
