@@ -37,7 +37,7 @@ from pathlib import Path
 import retrieval.corpus
 import retrieval.index
 from retrieval import handover
-from retrieval.corpus import CorpusError
+from retrieval.corpus import CorpusError, is_article_file
 from retrieval.errors import CasebotError
 from retrieval.handover import HandoverError, StreamEnded
 from retrieval.index import Index
@@ -73,7 +73,7 @@ def wants_child_process(directory: str | os.PathLike[str]) -> bool:
     with contextlib.suppress(OSError):
         with os.scandir(directory) as entries:
             for entry in entries:
-                if entry.name.endswith(".md") and entry.is_file():
+                if is_article_file(entry.name) and entry.is_file():
                     size = entry.stat().st_size
                     total, largest = total + size, max(largest, size)
     return total > CHILD_PROCESS_BYTES or largest > CHILD_PROCESS_FILE_BYTES
