@@ -32,15 +32,15 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import retrieval.corpus
-import retrieval.index
 from retrieval import handover
-from retrieval.corpus import CorpusError, is_article_file
+from retrieval.corpus import CorpusError, is_article_file, load_corpus
 from retrieval.errors import CasebotError
 from retrieval.handover import HandoverError, StreamEnded
-from retrieval.index import Index
+from retrieval.index import Index, build_index
+from retrieval.model import Corpus
 
 # Articles totalling more than this are indexed in a child process. The seed corpus is
 # ~30 KB (58 passages, built in ~20 ms); 256 KB is about 800 passages, ~0.15 s in a thread.
@@ -79,15 +79,26 @@ def wants_child_process(directory: str | os.PathLike[str]) -> bool:
     return total > CHILD_PROCESS_BYTES or largest > CHILD_PROCESS_FILE_BYTES
 
 
-def load_and_index(directory: str | os.PathLike[str], *, time_limit: float | None = None) -> Index:
+def load_and_index(
+    directory: str | os.PathLike[str],
+    *,
+    time_limit: float | None = None,
+    index_with: Callable[[Corpus], Index] = build_index,
+) -> Index:
     """Load and index the corpus in `directory`, here (blocking; raises CorpusError)."""
-    # Through the modules, so tests can swap either function.
-    corpus = retrieval.corpus.load_corpus(directory, time_limit=time_limit)
-    return retrieval.index.build_index(corpus)
+    return index_with(load_corpus(directory, time_limit=time_limit))
 
 
-async def build(directory: str | os.PathLike[str], *, time_limit: float) -> Index:
+async def build(
+    directory: str | os.PathLike[str],
+    *,
+    time_limit: float,
+    index_with: Callable[[Corpus], Index] = build_index,
+) -> Index:
     """Load and index `directory` off the event loop, in a thread or a child process.
+
+    A build in a thread indexes with `index_with` (the desk's, from `bot.queries`); a child
+    process runs this module's code in an interpreter of its own, so the real `build_index`.
 
     Raises:
         CorpusError: the corpus is invalid, or loading it took longer than `time_limit`
@@ -96,7 +107,9 @@ async def build(directory: str | os.PathLike[str], *, time_limit: float) -> Inde
     """
     if await asyncio.to_thread(wants_child_process, directory):
         return await build_in_child(directory, time_limit=time_limit)
-    return await asyncio.to_thread(load_and_index, directory, time_limit=time_limit)
+    return await asyncio.to_thread(
+        load_and_index, directory, time_limit=time_limit, index_with=index_with
+    )
 
 
 async def build_in_child(

@@ -18,7 +18,7 @@ import pytest
 import retrieval.compose
 from bot import builder
 from bot.builder import BuildFailed, build_in_child, wants_child_process
-from bot.desk import load_index
+from bot.queries import load_index
 from retrieval.corpus import CorpusError, load_corpus
 from retrieval.handover import Assembler, HandoverError, frames
 from retrieval.index import build_index
