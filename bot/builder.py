@@ -8,6 +8,10 @@ with the loop; its result comes back in small frames (`retrieval.handover`) read
 between other work, so the loop's worst stall during such a reload stays in the tens of
 milliseconds.
 
+This module only starts the child, limits its time, kills it and turns its failures into
+`BuildFailed`; what goes over the pipe (framing, writing an index, reading it back) is all
+in `retrieval.handover`.
+
 A child costs ~0.15 s to start and the handover some more, more than a small corpus takes
 to build, so corpora whose article files total under `CHILD_PROCESS_BYTES` are still built
 in a thread.
@@ -28,15 +32,15 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import retrieval.corpus
-import retrieval.handover
-import retrieval.index
-from retrieval.corpus import CorpusError
+from retrieval import handover
+from retrieval.corpus import CorpusError, is_article_file, load_corpus
 from retrieval.errors import CasebotError
-from retrieval.handover import HEADER, Assembler, HandoverError, read_frame, write_frame
-from retrieval.index import Index
+from retrieval.handover import HandoverError, StreamEnded
+from retrieval.index import Index, build_index
+from retrieval.model import Corpus
 
 # Articles totalling more than this are indexed in a child process. The seed corpus is
 # ~30 KB (58 passages, built in ~20 ms); 256 KB is about 800 passages, ~0.15 s in a thread.
@@ -48,7 +52,7 @@ CHILD_PROCESS_FILE_BYTES = 64 * 1024
 # What the child runs, and the directory holding `retrieval` (the repository, or
 # site-packages), put first on its path so it runs the same code as this process.
 _CHILD_MODULE = "bot.builder"
-_CODE_ROOT = Path(retrieval.handover.__file__).resolve().parents[1]
+_CODE_ROOT = Path(handover.__file__).resolve().parents[1]
 # The only environment variables a child gets: enough to run Python, no secrets.
 _CHILD_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ",
                       "SYSTEMROOT")  # fmt: skip
@@ -69,21 +73,32 @@ def wants_child_process(directory: str | os.PathLike[str]) -> bool:
     with contextlib.suppress(OSError):
         with os.scandir(directory) as entries:
             for entry in entries:
-                if entry.name.endswith(".md") and entry.is_file():
+                if is_article_file(entry.name) and entry.is_file():
                     size = entry.stat().st_size
                     total, largest = total + size, max(largest, size)
     return total > CHILD_PROCESS_BYTES or largest > CHILD_PROCESS_FILE_BYTES
 
 
-def load_and_index(directory: str | os.PathLike[str], *, time_limit: float | None = None) -> Index:
+def load_and_index(
+    directory: str | os.PathLike[str],
+    *,
+    time_limit: float | None = None,
+    index_with: Callable[[Corpus], Index] = build_index,
+) -> Index:
     """Load and index the corpus in `directory`, here (blocking; raises CorpusError)."""
-    # Through the modules, so tests can swap either function.
-    corpus = retrieval.corpus.load_corpus(directory, time_limit=time_limit)
-    return retrieval.index.build_index(corpus)
+    return index_with(load_corpus(directory, time_limit=time_limit))
 
 
-async def build(directory: str | os.PathLike[str], *, time_limit: float) -> Index:
+async def build(
+    directory: str | os.PathLike[str],
+    *,
+    time_limit: float,
+    index_with: Callable[[Corpus], Index] = build_index,
+) -> Index:
     """Load and index `directory` off the event loop, in a thread or a child process.
+
+    A build in a thread indexes with `index_with` (the desk's, from `bot.queries`); a child
+    process runs this module's code in an interpreter of its own, so the real `build_index`.
 
     Raises:
         CorpusError: the corpus is invalid, or loading it took longer than `time_limit`
@@ -92,7 +107,9 @@ async def build(directory: str | os.PathLike[str], *, time_limit: float) -> Inde
     """
     if await asyncio.to_thread(wants_child_process, directory):
         return await build_in_child(directory, time_limit=time_limit)
-    return await asyncio.to_thread(load_and_index, directory, time_limit=time_limit)
+    return await asyncio.to_thread(
+        load_and_index, directory, time_limit=time_limit, index_with=index_with
+    )
 
 
 async def build_in_child(
@@ -129,27 +146,19 @@ async def build_in_child(
 
 
 async def _receive(process: asyncio.subprocess.Process) -> Index:
-    """The index the child writes to its stdout, frame by frame."""
+    """The index the child writes to its stdout (`retrieval.handover.read_index`)."""
     assert process.stdout is not None
-    assembler = Assembler()
-    while not assembler.done:
-        try:
-            header = await process.stdout.readexactly(HEADER.size)
-            data = await process.stdout.readexactly(HEADER.unpack(header)[0])
-        except asyncio.IncompleteReadError:
-            code = await process.wait()
-            raise BuildFailed(
-                f"the index builder stopped with exit code {code} before it was done"
-            ) from None
-        try:
-            assembler.add(*read_frame(data))
-        except HandoverError as error:
-            raise BuildFailed(str(error)) from None
-    await process.wait()
     try:
-        return assembler.index()
+        index = await handover.read_index(process.stdout)
+    except StreamEnded:
+        code = await process.wait()
+        raise BuildFailed(
+            f"the index builder stopped with exit code {code} before it was done"
+        ) from None
     except HandoverError as error:
         raise BuildFailed(str(error)) from None
+    await process.wait()
+    return index
 
 
 def _die_with_parent(parent: int) -> None:
@@ -186,14 +195,12 @@ def main(argv: list[str] | None = None) -> int:
             limit = None if seconds == "None" else float(seconds)
             index = load_and_index(directory, time_limit=limit)
         except CorpusError as error:
-            problems = [(problem.file, problem.message) for problem in error.problems]
-            write_frame(out, "problems", problems)
+            handover.write_problems(out, error)
             return 1
         except Exception as error:  # noqa: BLE001 - reported to the parent, which logs it
-            write_frame(out, "failed", f"{type(error).__name__}: {error}")
+            handover.write_failure(out, f"{type(error).__name__}: {error}")
             return 1
-        for kind, payload in retrieval.handover.frames(index):
-            write_frame(out, kind, payload)
+        handover.write_index(out, index)
     return 0
 
 

@@ -15,8 +15,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-import retrieval.spelling
-import retrieval.timeline
 from bot import builder
 from bot.alerts import COMMANDS as ALERT_COMMANDS
 from bot.alerts import Alerts
@@ -26,7 +24,7 @@ from bot.intake.chat import ChatIntake
 from bot.limits import Limits
 from bot.ops.logs import request_scope
 from bot.ops.metrics import Metrics
-from bot.queries import load_index, query
+from bot.queries import DEFAULT, Queries
 from bot.render.format import counted, format_time
 from bot.report import build_report, report_answer, since_days
 from bot.settings import Settings
@@ -134,12 +132,20 @@ class Desk:
         index: the index to serve first.
         store: the open store to record loads, admin commands and questions in.
         metrics: where to count requests and reloads; a fresh set if not given.
+        queries: the retrieval functions it answers and reloads with (`bot.queries`).
     """
 
     def __init__(
-        self, *, settings: Settings, index: Index, store: Store, metrics: Metrics | None = None
+        self,
+        *,
+        settings: Settings,
+        index: Index,
+        store: Store,
+        metrics: Metrics | None = None,
+        queries: Queries = DEFAULT,
     ) -> None:
         self._settings = settings
+        self._queries = queries
         # add/remove in chat: previews waiting for the admin who asked (bot/intake/chat.py).
         self.intake = ChatIntake(self)
         self._index = index
@@ -159,7 +165,9 @@ class Desk:
         self.reload_listeners: list[Callable[[Index], None]] = []
 
     @classmethod
-    async def open(cls, settings: Settings, *, metrics: Metrics | None = None) -> Desk:
+    async def open(
+        cls, settings: Settings, *, metrics: Metrics | None = None, queries: Queries = DEFAULT
+    ) -> Desk:
         """Open the store, load and index the corpus, and record the load.
 
         Raises:
@@ -168,9 +176,9 @@ class Desk:
         store = await Store.from_settings(settings)
         try:
             try:
-                index = await asyncio.to_thread(load_index, settings.corpus_dir)
+                index = await asyncio.to_thread(queries.load, settings.corpus_dir)
                 # The word lists spelling tolerance reads, loaded before the first question.
-                await asyncio.to_thread(retrieval.spelling.warm)
+                await asyncio.to_thread(queries.warm)
             except CorpusError as error:
                 await _record_failed_load(
                     store, [str(p) for p in error.problems], by_platform=_SYSTEM, by_user=_SYSTEM
@@ -180,7 +188,7 @@ class Desk:
         except BaseException:
             await store.close()
             raise
-        desk = cls(settings=settings, index=index, store=store, metrics=metrics)
+        desk = cls(settings=settings, index=index, store=store, metrics=metrics, queries=queries)
         # A corpus changed while casebot was stopped brings its news now.
         await desk._record(desk.alerts.served(index))
         # Question text past CASEBOT_QUESTION_RETENTION_DAYS goes at start (and hourly).
@@ -352,7 +360,9 @@ class Desk:
                 # Off the event loop, in a thread or a child process, and stopped after
                 # CASEBOT_RELOAD_TIMEOUT (bot/builder.py).
                 index = await builder.build(
-                    self._settings.corpus_dir, time_limit=self._settings.reload_timeout
+                    self._settings.corpus_dir,
+                    time_limit=self._settings.reload_timeout,
+                    index_with=self._queries.build,
                 )
             except (CorpusError, builder.BuildFailed) as error:
                 problems = (
@@ -435,7 +445,9 @@ class Desk:
         if command.name == "timeline":
             answer = await self._timeline(index)
         else:
-            answer = await asyncio.to_thread(query, index, command, max_quotes=self._settings.max_quotes)
+            answer = await asyncio.to_thread(
+                self._queries.answer, index, command, max_quotes=self._settings.max_quotes
+            )
         if command.name == "ask":
             await self._record(
                 self._store.record_question(
@@ -455,7 +467,7 @@ class Desk:
         pending = self._timeline_task
         task = pending[1] if pending is not None and pending[0] is index else None
         if task is None or (task.done() and (task.cancelled() or task.exception())):
-            task = asyncio.ensure_future(asyncio.to_thread(retrieval.timeline.timeline, index))
+            task = asyncio.ensure_future(asyncio.to_thread(self._queries.timeline, index))
             self._timeline_task = (index, task)
         return await asyncio.shield(task)
 

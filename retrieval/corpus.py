@@ -1,6 +1,8 @@
 """Loading the article corpus: Markdown files with TOML front matter, checked strictly.
 
-Each `*.md` file in the corpus directory (except README.md and hidden files) is one article:
+Each `*.md` file in the corpus directory (except README.md and hidden files: the rule is
+`is_article_file`, which everything else that looks at the directory uses too) is one
+article:
 
     +++
     title = "..."            # string; title or outlet is required
@@ -131,7 +133,7 @@ def validate_corpus(
         return None, (Problem(str(directory), "is not a directory"),)
     root = given.resolve()
     paths = sorted(
-        (p for p in root.iterdir() if _is_article_name(p.name)), key=lambda p: p.name
+        (p for p in root.iterdir() if is_article_file(p.name)), key=lambda p: p.name
     )
     if not paths:
         return None, (Problem(str(directory), "has no article files (*.md besides README.md)"),)
@@ -178,8 +180,12 @@ def validate_corpus(
     return corpus, ()
 
 
-def _is_article_name(name: str) -> bool:
-    # Hidden files are editors' scratch copies, never articles.
+def is_article_file(name: str) -> bool:
+    """Whether a file named `name` in the corpus directory is an article: the one rule.
+
+    Articles are the *.md files, except README.md (any case) and hidden files, which are
+    editors' scratch copies (and the intake's half-written ones), never articles.
+    """
     return name.endswith(".md") and name.lower() != "readme.md" and not name.startswith(".")
 
 

@@ -13,10 +13,15 @@ would hold it for ~70 ms per 10,000 passages.
 A frame is an 8-byte big-endian length, then a pickle of (kind, payload). The stream is
 "head", every "article", "terms" slices, "postings", "words" slices, "developments" slices,
 "end"; or a single "problems" (the corpus is invalid) or "failed" (the build raised).
+
+This module is the whole protocol: the child writes with `write_index`, `write_problems`
+or `write_failure`, and the parent reads with `read_index`. Starting, stopping and timing
+the child is `bot.builder`'s business.
 """
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import struct
 from collections.abc import Iterator
@@ -40,6 +45,10 @@ Frame = tuple[str, Any]
 
 class HandoverError(CasebotError, RuntimeError):
     """The stream of frames broke off or made no sense."""
+
+
+class StreamEnded(HandoverError):
+    """The stream ended before its "end" frame (the writer stopped or died)."""
 
 
 def frames(index: Index) -> Iterator[Frame]:
@@ -154,9 +163,26 @@ class Assembler:
 
 
 def write_frame(out: BinaryIO, kind: str, payload: Any) -> None:
+    """Write one frame: its length, then the pickle of (kind, payload)."""
     data = pickle.dumps((kind, payload), protocol=pickle.HIGHEST_PROTOCOL)
     out.write(HEADER.pack(len(data)))
     out.write(data)
+
+
+def write_index(out: BinaryIO, index: Index) -> None:
+    """Write `index` as its frames, "head" to "end"."""
+    for kind, payload in frames(index):
+        write_frame(out, kind, payload)
+
+
+def write_problems(out: BinaryIO, error: CorpusError) -> None:
+    """Write the one frame that says the corpus is invalid, with every problem."""
+    write_frame(out, "problems", [(problem.file, problem.message) for problem in error.problems])
+
+
+def write_failure(out: BinaryIO, message: str) -> None:
+    """Write the one frame that says the build failed, and why."""
+    write_frame(out, "failed", message)
 
 
 def read_frame(data: bytes) -> Frame:
@@ -166,3 +192,25 @@ def read_frame(data: bytes) -> Frame:
     """
     kind, payload = pickle.loads(data)
     return kind, payload
+
+
+async def read_index(stream: asyncio.StreamReader) -> Index:
+    """The index written to `stream` by `write_index`, read and assembled frame by frame.
+
+    Frames are added as they arrive, so other work on the event loop runs in between (no
+    frame takes more than a millisecond or two to add: see above).
+
+    Raises:
+        CorpusError: the stream says the corpus is invalid (`write_problems`).
+        StreamEnded: the stream ended before the "end" frame.
+        HandoverError: the stream says the build failed, or its frames make no sense.
+    """
+    assembler = Assembler()
+    while not assembler.done:
+        try:
+            header = await stream.readexactly(HEADER.size)
+            data = await stream.readexactly(HEADER.unpack(header)[0])
+        except asyncio.IncompleteReadError:
+            raise StreamEnded("the stream ended before the whole index came") from None
+        assembler.add(*read_frame(data))
+    return assembler.index()

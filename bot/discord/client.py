@@ -24,7 +24,7 @@ from discord.voice_client import VoiceClient
 from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec, parse_command
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.feedback import is_feedback_value
-from bot.intake import discord as admin_commands
+from bot.discord import admin_commands
 from bot.discord.embeds import clip, reason_buttons, render_discord, vote_buttons
 from bot.settings import Settings
 
@@ -249,7 +249,7 @@ class CasebotClient(discord.Client):
             return
         custom_id = (interaction.data or {}).get("custom_id")
         if admin_commands.is_add_button(custom_id):
-            # Add or Cancel under an `add` preview (bot/intake/discord.py).
+            # Add or Cancel under an `add` preview (bot/discord/admin_commands.py).
             with self._in_flight():
                 await admin_commands.answer_click(self, interaction, str(custom_id))
             return
@@ -412,7 +412,7 @@ def build_case_group(client: CasebotClient, max_question_chars: int) -> app_comm
     longest = min(max_question_chars or MAX_QUESTION_CHARS, MAX_QUESTION_CHARS)
     for spec in COMMANDS:
         if spec.name in admin_commands.ADMIN_SUBCOMMANDS:
-            continue  # in /case-admin (bot/intake/discord.py)
+            continue  # in /case-admin (bot/discord/admin_commands.py)
         group.add_command(_subcommand(spec, client.run_command, longest))
     return group
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from bot.intake.draft import Extracted
 from bot.intake.errors import IntakeError
-from retrieval.corpus import CorpusError, load_corpus
+from retrieval.corpus import CorpusError, is_article_file, load_corpus
 
 # Removed articles go here, inside the corpus directory: the loader reads only the
 # directory's own *.md files, never a folder's, and a rename within one file system is
@@ -90,7 +90,7 @@ def find_duplicate(directory: Path, *, urls: list[str], blocks: tuple[str, ...])
     wanted = {normalize_url(url) for url in urls if url}
     text = _normalized(" ".join(b for b in blocks if not b.startswith("#")))
     for path in sorted(directory.glob("*.md")):
-        if path.name.lower() == "readme.md" or path.name.startswith("."):
+        if not is_article_file(path.name):
             continue
         meta, body = read_leniently(path)
         url = meta.get("url")

@@ -40,8 +40,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import PostFailed
 from bot.desk import Caller, Desk, handle_safely
-from bot.intake import slack as add_buttons
-from bot.intake.slack import with_add_buttons
+from bot.slack import add_buttons
+from bot.slack.add_buttons import with_add_buttons
 from bot.slack.blocks import (
     REASON_ACTION,
     VOTE_ACTION,
@@ -347,7 +347,7 @@ class SlackAdapter:
         self.app.action(re.compile(f"^({VOTE_ACTION}|{REASON_ACTION})"))(self._on_feedback)
         # The Home tab: status, sources and how to ask (bot/slack/home.py).
         self.app.event("app_home_opened")(self._on_home_opened)
-        # The Add and Cancel buttons under an `add` preview (bot/intake/slack.py).
+        # The Add and Cancel buttons under an `add` preview (bot/slack/add_buttons.py).
         add_buttons.register(self)
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:

@@ -63,7 +63,7 @@ from typing import Any
 import aiohttp
 
 from bot.commands import parse_command
-from bot.desk import load_index, query
+from bot.queries import load_index, query
 from tests.support.stalls import parse_worst_stall
 from bot.settings import Settings
 from tests.bench.benchmark import write_synthetic

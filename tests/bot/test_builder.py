@@ -18,7 +18,7 @@ import pytest
 import retrieval.compose
 from bot import builder
 from bot.builder import BuildFailed, build_in_child, wants_child_process
-from bot.desk import load_index
+from bot.queries import load_index
 from retrieval.corpus import CorpusError, load_corpus
 from retrieval.handover import Assembler, HandoverError, frames
 from retrieval.index import build_index
@@ -121,6 +121,19 @@ def test_only_a_large_corpus_goes_to_a_child(tmp_path: Path, seed_corpus_dir: Pa
     assert wants_child_process(tmp_path)
     (tmp_path / "big.md").unlink()
     assert not wants_child_process(tmp_path)  # only articles (*.md) count
+
+
+@pytest.mark.parametrize("name", ["README.md", "readme.md", ".big.md"])
+def test_a_big_file_that_is_no_article_does_not_send_the_corpus_to_a_child(
+    make_corpus: Callable[..., Path], article_text: Callable[..., str], name: str
+) -> None:
+    # The loader's rule (`is_article_file`): README.md and hidden files are not articles.
+    good = article_text(outlet="Good", paragraphs=["LinkedIn was sued."])
+    corpus = make_corpus({"good.md": good})
+    (corpus / name).write_bytes(b"x" * (builder.CHILD_PROCESS_BYTES + 1))
+    assert not wants_child_process(corpus)
+    (corpus / "big.md").write_bytes(b"x" * (builder.CHILD_PROCESS_FILE_BYTES + 1))
+    assert wants_child_process(corpus)  # the same size as an article does
 
 
 # --- the child gets no secrets and dies with its parent (issue 9) ------------------------

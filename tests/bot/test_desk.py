@@ -7,15 +7,17 @@ import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-import retrieval.compose
-import retrieval.index
 from bot.desk import Caller, Desk
+from bot.queries import Queries
 from bot.settings import Settings
 from retrieval.corpus import CorpusError
+from retrieval.index import build_index
+from retrieval.timeline import timeline
 
 ADMIN = Caller(platform="slack", user_id="U-ADMIN", is_admin=True)
 MEMBER = Caller(platform="slack", user_id="U-MEMBER", is_admin=False)
@@ -29,6 +31,24 @@ async def desk(
     opened = await Desk.open(make_settings(corpus_dir=small_corpus_dir))
     yield opened
     await opened.close()
+
+
+@pytest.fixture
+async def desk_with(
+    make_settings: Callable[..., Settings], small_corpus_dir: Path
+) -> AsyncIterator[Callable[..., Desk]]:
+    """`await desk_with(ask=...)`: a desk whose `Queries` has those functions instead."""
+    opened: list[Desk] = []
+
+    async def open_(**functions: Callable[..., object]) -> Desk:
+        queries = replace(Queries.default(), **functions)
+        desk = await Desk.open(make_settings(corpus_dir=small_corpus_dir), queries=queries)
+        opened.append(desk)
+        return desk
+
+    yield open_
+    for desk in opened:
+        await desk.close()
 
 
 async def test_open_records_the_load_by_system(desk: Desk) -> None:
@@ -203,12 +223,12 @@ async def test_reloads_run_one_at_a_time(desk: Desk) -> None:
 
 
 async def test_exception_in_a_command_becomes_an_error_with_request_id(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    desk_with: Callable[..., Desk], caplog: pytest.LogCaptureFixture
 ) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("kaboom in the ranking code")
 
-    monkeypatch.setattr(retrieval.compose, "ask", explode)
+    desk = await desk_with(ask=explode)
 
     with caplog.at_level(logging.ERROR, logger="bot.desk"):
         reply = await desk.handle(QUESTION, MEMBER)
@@ -245,14 +265,18 @@ async def test_questions_are_stored_when_enabled(
 
 
 async def test_unexpected_reload_failure_is_recorded_audited_and_apologised_for(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk_with: Callable[..., Desk],
 ) -> None:
+    exploding = False
+
+    def failing_after_open(corpus: object) -> object:
+        if exploding:
+            raise MemoryError("out of memory while indexing")
+        return build_index(corpus)  # type: ignore[arg-type]
+
+    desk = await desk_with(build=failing_after_open)
     before = desk.index
-
-    def explode(corpus: object) -> None:
-        raise MemoryError("out of memory while indexing")
-
-    monkeypatch.setattr(retrieval.index, "build_index", explode)
+    exploding = True
 
     reply = await desk.handle("/case reload", ADMIN)
 
@@ -266,20 +290,17 @@ async def test_unexpected_reload_failure_is_recorded_audited_and_apologised_for(
 
 
 async def test_timeline_is_computed_once_per_snapshot_off_the_loop(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk_with: Callable[..., Desk],
 ) -> None:
     import threading
 
-    import retrieval.timeline
-
     calls: list[str] = []
-    real = retrieval.timeline._timeline
 
     def counting(index):
         calls.append(threading.current_thread().name)
-        return real(index)
+        return timeline(index)
 
-    monkeypatch.setattr(retrieval.timeline, "_timeline", counting)
+    desk = await desk_with(timeline=counting)
     callers = [Caller(platform="slack", user_id=f"U{i}", is_admin=False) for i in range(5)]
     replies = await asyncio.gather(*(desk.handle("/case timeline", c) for c in callers))
     assert {r.answer.kind for r in replies} == {"timeline"}

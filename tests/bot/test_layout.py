@@ -35,3 +35,13 @@ def test_the_ops_server_and_renderers_import_neither_slack_nor_discord() -> None
 def test_each_platform_package_imports_only_its_own_sdk() -> None:
     assert "discord" not in imported_after("import bot.slack.adapter, bot.slack.home")
     assert imported_after("import bot.discord.adapter") & {"slack_bolt", "slack_sdk"} == set()
+
+
+def test_intake_imports_neither_slack_nor_discord() -> None:
+    # Each platform's Add and Cancel buttons live in its own package (bot/slack/add_buttons.py,
+    # bot/discord/admin_commands.py); bot/intake/ is platform-neutral.
+    modules = sorted(path.stem for path in (REPO_ROOT / "bot" / "intake").glob("*.py"))
+    statement = "import " + ", ".join(
+        "bot.intake" if name == "__init__" else f"bot.intake.{name}" for name in modules
+    )
+    assert imported_after(statement) & {*CHAT_SDKS, "aiohttp"} == set()

@@ -29,7 +29,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import retrieval.status
 from bot.cli import _start_adapters, main
 from bot.commands import parse_command
 from bot.desk import Caller, Desk, Reply
@@ -41,6 +40,7 @@ from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter, SlackStartError, start_slack
 from bot.store import Store
 from retrieval.corpus import FIELDS, MAX_FILE_BYTES
+from retrieval.status import status as real_status
 from tests.support.corpora import SEED_CORPUS_DIR, SMALL_CORPUS, article
 from tests.support.fake_slack import BOT_USER_ID, FakeSlack, signed_headers
 from tests.support.discord_world import (  # noqa: F401 - fixtures
@@ -52,6 +52,7 @@ from tests.support.discord_world import (  # noqa: F401 - fixtures
 )
 from tests.support.discord_limits import assert_within_limits
 from tests.support.slack_limits import check_limits, texts
+from tests.support.queries import Swappable, queries_with
 from tests.support.slack_harness import (
     ADMIN,
     BOT_TOKEN,
@@ -401,7 +402,6 @@ async def test_no_token_or_signing_secret_appears_in_logs_errors_or_replies(
     corpus_copy: Path,
     caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("slack_sdk", "slack_bolt", "discord", "aiohttp", "bot", "asyncio"):
@@ -426,7 +426,8 @@ async def test_no_token_or_signing_secret_appears_in_logs_errors_or_replies(
             log_level="DEBUG",
         )
         settings_ = make_settings(**values)
-        desk = await Desk.open(settings_)
+        answer_status = Swappable(real_status)  # to fail later on
+        desk = await Desk.open(settings_, queries=queries_with(status=answer_status))
         stack.push_async_callback(desk.close)
         # Both adapters, as `casebot serve` starts them.
         adapters = await _start_adapters(desk, settings_)
@@ -477,7 +478,7 @@ async def test_no_token_or_signing_secret_appears_in_logs_errors_or_replies(
         def explode(*args: object) -> None:
             raise RuntimeError(f"boom while holding {settings_.slack_bot_token}")
 
-        monkeypatch.setattr(retrieval.status, "status", explode)
+        answer_status.function = explode
         assert "request id" in all_text(await slack.answer("status"))
         interaction = await world.slash(world.member, "status")
         await world.fake.wait_for_request("POST", rf"/webhooks/\d+/{interaction['token']}")

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.desk import Desk
+from bot.queries import DEFAULT, Queries
 from bot.discord.adapter import DiscordAdapter, start_discord
 from bot.discord.embeds import utf16_len
 from bot.settings import Settings
@@ -112,10 +113,15 @@ def corpus_copy(tmp_path: Path, seed_corpus_dir: Path) -> Path:
 def bot(
     world: World, make_settings: Callable[..., Settings]
 ) -> Callable[..., Any]:
-    """`async with bot(**settings) as (desk, adapter)`: casebot connected to the fake."""
+    """`async with bot(**settings) as (desk, adapter)`: casebot connected to the fake.
+
+    `queries`: the desk's query functions (`tests.support.queries.queries_with`).
+    """
 
     @asynccontextmanager
-    async def run(**overrides: Any) -> AsyncIterator[tuple[Desk, DiscordAdapter]]:
+    async def run(
+        *, queries: Queries = DEFAULT, **overrides: Any
+    ) -> AsyncIterator[tuple[Desk, DiscordAdapter]]:
         values: dict[str, Any] = {
             "discord_token": world.fake.token,
             "discord_api_url": world.fake.api_url,
@@ -126,7 +132,7 @@ def bot(
         }
         values.update(overrides)
         settings = make_settings(**values)
-        desk = await Desk.open(settings)
+        desk = await Desk.open(settings, queries=queries)
         try:
             adapter = await start_discord(
                 desk, settings, connect_timeout=15, guild_ready_timeout=0.05

@@ -45,6 +45,7 @@ from tests.support.discord_world import (
     sent_messages,
 )
 from tests.support.fake_discord import CREATE_PUBLIC_THREADS, EPHEMERAL, MANAGE_GUILD, FakeDiscord
+from tests.support.queries import queries_with
 
 
 # --- connecting and registering ----------------------------------------------------------
@@ -254,15 +255,12 @@ async def test_ephemeral_answers_setting_makes_answers_private(
 
 
 async def test_a_private_reply_to_a_public_command_replaces_the_placeholder_privately(
-    world: World, bot: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    world: World, bot: Callable[..., Any]
 ) -> None:
-    import retrieval.status
-
     def explode(*args: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(retrieval.status, "status", explode)
-    async with bot():
+    async with bot(queries=queries_with(status=explode)):
         interaction = await world.slash(world.member, "status")
         token = interaction["token"]
         followup = await world.fake.wait_for_request("POST", rf"/webhooks/\d+/{token}")

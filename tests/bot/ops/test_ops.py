@@ -27,7 +27,6 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-import retrieval.compose
 from bot import __version__
 from bot.cli import _serve
 from bot.desk import Caller, Desk
@@ -38,7 +37,9 @@ from bot.ops.metrics import Metrics
 from bot.ops.server import Health, OpsServer, OpsStartError, start_ops_server
 from bot.settings import Settings
 from bot.slack.adapter import start_slack
+from retrieval.compose import ask as real_ask
 from tests.support.fake_slack import FakeSlack
+from tests.support.queries import Swappable, queries_with
 
 BOT_TOKEN = "xoxb-ops-test-bot-token-must-not-leak"
 APP_TOKEN = "xapp-ops-test-app-token-must-not-leak"
@@ -81,8 +82,14 @@ def settings(settings_with: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-async def desk(settings: Settings, stack: contextlib.AsyncExitStack) -> Desk:
-    opened = await Desk.open(settings)
+def ask() -> Swappable:
+    """The desk's `ask`: the real one until a test sets its `function`."""
+    return Swappable(real_ask)
+
+
+@pytest.fixture
+async def desk(settings: Settings, stack: contextlib.AsyncExitStack, ask: Swappable) -> Desk:
+    opened = await Desk.open(settings, queries=queries_with(ask=ask))
     stack.push_async_callback(opened.close)
     return opened
 
@@ -260,7 +267,7 @@ async def test_metrics_count_questions_abstentions_errors_reloads_and_latency(
     stack: contextlib.AsyncExitStack,
     http: aiohttp.ClientSession,
     make_corpus: Callable[..., Path],
-    monkeypatch: pytest.MonkeyPatch,
+    ask: Swappable,
 ) -> None:
     health = Health()
     health.loaded(desk)
@@ -281,7 +288,7 @@ async def test_metrics_count_questions_abstentions_errors_reloads_and_latency(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("the ranking code broke")
 
-    monkeypatch.setattr(retrieval.compose, "ask", explode)
+    ask.function = explode
     assert (await desk.handle(ANSWERABLE, DISCORD_MEMBER)).answer.kind == "error"
 
     async with http.get(f"http://127.0.0.1:{ops.port}/metrics") as response:
@@ -383,11 +390,11 @@ async def test_json_log_lines_carry_the_request_id_of_the_apology(
     small_corpus_dir: Path,
     stack: contextlib.AsyncExitStack,
     captured: Callable[[Settings], io.StringIO],
-    monkeypatch: pytest.MonkeyPatch,
+    ask: Swappable,
 ) -> None:
     settings = make_settings(corpus_dir=small_corpus_dir, log_json=True)
     stream = captured(settings)
-    desk = await Desk.open(settings)
+    desk = await Desk.open(settings, queries=queries_with(ask=ask))
     stack.push_async_callback(desk.close)
 
     answered = await desk.handle(ANSWERABLE, SLACK_MEMBER)
@@ -397,7 +404,7 @@ async def test_json_log_lines_carry_the_request_id_of_the_apology(
         logging.getLogger("retrieval.compose").warning("about to fail")
         raise RuntimeError("the ranking code broke")
 
-    monkeypatch.setattr(retrieval.compose, "ask", explode)
+    ask.function = explode
     failed = await desk.handle(ANSWERABLE, SLACK_MEMBER)
     match = re.search(r"request id ([0-9a-f]{8})", failed.answer.text)
     assert match is not None

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.intake.chat import PREVIEW_SECONDS
-from bot.intake.slack import ADD, CANCEL
+from bot.slack.add_buttons import ADD, CANCEL
 from tests.support.fake_slack import APP_ID, TEAM_ID, block_kit_problems
 from tests.support.intake_pages import UPDATE_PARAGRAPH, news_page
 from tests.support.intake_server import Route, Site, serve
