@@ -118,6 +118,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:called|calling|call)\s+off\b", "withdrew"),
     (r"\b(?:gave|give|giving)\s+up\s+(?:on\s+)?(?:the|their|his|her)\s+(?:case|suit|lawsuit|claim)\b", "withdrew the case"),
     (r"\b(?:took|take|takes|taking|taken)\s+((?:\w+\s+){0,2}?)to\s+court\b", r"sued \1in court"),
+    # Prepositional phrases that read as one preposition: "as part of the deal" is "in it".
+    (r"\bas\s+(?:a\s+)?part\s+of\b", "in"),
     (r"\b(?:turn|turned|turning|switch|switched|switching|shut|shutting)\s+(?:it\s+|this\s+|that\s+)?off\b", "disable"),
     (r"\bopt(?:ed|ing)?[\s-]+out\b", "disable"),
     (r"\b(?:turn|turned|turning|switch|switched|switching)\s+(?:it\s+|this\s+|that\s+)?on\b", "enable"),
@@ -169,7 +171,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("private", "confidential", "personal", "sensitive"),
     ("message", "messages", "email", "emails", "mail"),
     ("consent", "permission", "agree", "agreed", "authorization"),
-    ("settle", "settled", "settling", "settlement", "settlements"),
+    ("settle", "settled", "settling", "settlement", "settlements", "deal", "deals"),
     ("court", "tribunal"),
     ("judge", "judges", "justice", "magistrate", "presiding", "preside"),
     ("exempt", "exempted", "exclude", "excluded", "exempting", "spared"),
