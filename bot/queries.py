@@ -46,11 +46,6 @@ class Queries:
     warm: Callable[[], object]
     build: Callable[[Corpus], Index]
 
-    @staticmethod
-    def default() -> Queries:
-        """The real ones, from `retrieval`."""
-        return DEFAULT
-
     def load(self, directory: str | os.PathLike[str]) -> Index:
         """Load the corpus in `directory` and index it (blocking; raises CorpusError)."""
         return self.build(load_corpus(directory))

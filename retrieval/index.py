@@ -1,10 +1,11 @@
 """The BM25 index over a corpus's passages: built once per load, read-only afterwards.
 
 rank-bm25 fits the statistics (Okapi idf with its epsilon floor, average length) from the
-term counts, which the build makes with numpy over flat arrays of term numbers. Scoring then runs over per-term postings with precomputed BM25 contributions, so a
-question costs time in proportion to the passages that hold its words rather than to the
-whole corpus (rank-bm25's own `get_scores` walks every passage for every term). A test
-checks that both give the same scores.
+term counts, which the build makes with numpy over flat arrays of term numbers. Scoring
+then runs over per-term postings with precomputed BM25 contributions, so a question costs
+time in proportion to the passages that hold its words rather than to the whole corpus
+(rank-bm25's own `get_scores` walks every passage for every term). A test checks that both
+give the same scores.
 
 The postings of all terms live in three flat arrays (`PostingTable`), not in an object per
 term. That keeps a snapshot almost invisible to Python's cyclic garbage collector: a full
@@ -271,7 +272,8 @@ def build_index(corpus: Corpus) -> Index:
         counts = np.bincount(posting_rows, minlength=len(rows))
         starts = np.concatenate(([0], np.cumsum(counts)))
         lengths = np.bincount(token_passages, minlength=count)
-        statistics = dict(zip(rows, counts.tolist(), strict=True))
+        document_frequency = dict(zip(rows, counts.tolist(), strict=True))
+        statistics = dict(document_frequency)
         # rank-bm25 divides by zero on an empty passage: such a passage counts as one
         # word "" (a term with no postings), as if it were given [""].
         empty = int(np.count_nonzero(lengths == 0))
@@ -288,7 +290,6 @@ def build_index(corpus: Corpus) -> Index:
         posting_scores = (
             term_idf * tf_array * np.float32(K1 + 1) / (tf_array + norm[posting_passages])
         ).astype(np.float32)
-        document_frequency = dict(zip(rows, counts.tolist(), strict=True))
         idf = dict(zip(rows, row_idf.tolist(), strict=True))
     return assemble(
         corpus=corpus,

@@ -181,16 +181,13 @@ def read_question(index: Index, text: str) -> Question:
         # not what the question needs covered: "the law firm representing the plaintiff"
         # answers it.
         said = set(analyzer.terms(qualifier.group(1)))
-        groups = [
-            QueryGroup(g.word, g.terms, optional=True) if names_wanted and not said.isdisjoint(g.terms) else g
-            for g in groups
-            if not (not said.isdisjoint(g.terms) and not any(index.knows(t) for t in g.terms))
-        ]
+        groups = [g for g in groups if said.isdisjoint(g.terms) or any(index.knows(t) for t in g.terms)]
+        if names_wanted:
+            groups = _optional(groups, said)
     # "why do the plaintiffs think …": the frame tips the ranking, the claim is what counts.
     frame = vocab.CLAIM_FRAME.search(reading)
     if frame:
-        said = set(analyzer.terms(frame.group(1)))
-        framed = [QueryGroup(g.word, g.terms, optional=True) if not said.isdisjoint(g.terms) else g for g in groups]
+        framed = _optional(groups, set(analyzer.terms(frame.group(1))))
         if any(not g.optional for g in framed):
             groups = framed
     # "… if they win": a condition of the question, not what it asks; it may tip the
@@ -230,6 +227,12 @@ def read_question(index: Index, text: str) -> Question:
         names_wanted=names_wanted,
         named_sources=named,
     )
+
+
+def _optional(groups: list[QueryGroup], terms: set[str]) -> list[QueryGroup]:
+    """`groups`, with those holding any of `terms` made optional: they still tip the
+    ranking (BM25) but are no part of what the question needs covered."""
+    return [QueryGroup(g.word, g.terms, optional=True) if not terms.isdisjoint(g.terms) else g for g in groups]
 
 
 def _steps(reading: str) -> frozenset[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.desk import Caller, Desk
-from bot.queries import Queries
+from bot.queries import DEFAULT
 from bot.settings import Settings
 from retrieval.corpus import CorpusError
 from retrieval.index import build_index
@@ -41,7 +41,7 @@ async def desk_with(
     opened: list[Desk] = []
 
     async def open_(**functions: Callable[..., object]) -> Desk:
-        queries = replace(Queries.default(), **functions)
+        queries = replace(DEFAULT, **functions)
         desk = await Desk.open(make_settings(corpus_dir=small_corpus_dir), queries=queries)
         opened.append(desk)
         return desk

@@ -6,12 +6,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.queries import Queries
+from bot.queries import DEFAULT, Queries
 
 
 def queries_with(**functions: Callable[..., Any]) -> Queries:
     """The real `Queries`, with the functions named (ask=..., status=...) in their place."""
-    return replace(Queries.default(), **functions)
+    return replace(DEFAULT, **functions)
 
 
 class Swappable:
