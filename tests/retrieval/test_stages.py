@@ -205,3 +205,57 @@ def test_each_part_of_a_question_gets_its_own_quote(bakery):
     assert any("Maria Lopez" in t for t in texts)
     assert any("Portland" in t for t in texts)
     assert any("$50,000" in t for t in texts)
+
+
+PRESS = {
+    "gazette.md": article(
+        outlet="Example Gazette",
+        published="2025-05-02",
+        paragraphs=[
+            "Novelist Jane Park and author Tom Hale sued Acme Press, saying the publisher "
+            "sold their books abroad without paying them.",
+            "Park, author of “The Glass River” and other books, said she was pleased to go "
+            "to court.",
+            "The law firm Reyes LLP is representing the plaintiffs.",
+            "The judge gave the deal preliminary approval on Friday; final approval comes "
+            "later.",
+            "Acme Press knew it was breaking the contract, the complaint says.",
+        ],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def press(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("press")
+    for name, text in PRESS.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return build_index(load_corpus(directory))
+
+
+def test_what_book_asks_for_a_title_near_the_word_book(press):
+    answer = ask(press, "what book did jane park write")
+    assert answer.kind == "answer" and "The Glass River" in answer.quotes[0].text
+    # The sources name no book of Hale's: a sentence naming him beside "books" is no title.
+    assert ask(press, "what books did tom hale write").kind == "no_answer"
+
+
+def test_words_merge_into_a_name_only_where_the_sources_capitalise_them(press):
+    words = [g.word for g in read_question(press, "when is the final approval hearing").groups]
+    assert "final" in words and "approval" in words
+    assert "jane park" in [g.word for g in read_question(press, "what did jane park say").groups]
+
+
+def test_a_known_qualifier_of_a_role_need_not_be_covered(press):
+    q = read_question(press, "who is the attorney for park")
+    assert [g.word for g in q.groups if g.optional] == ["park"]
+    answer = ask(press, "who is the attorney for park")
+    assert answer.kind == "answer" and "Reyes LLP" in answer.quotes[0].text
+
+
+def test_a_claim_frame_need_not_be_covered(press):
+    q = read_question(press, "why do the authors think acme knew it was wrong")
+    assert {g.word for g in q.groups if g.optional} == {"authors", "think"}
+    # Whose view is asked, where the speaker is the point: no frame.
+    q = read_question(press, "did the judge think the deal was fair")
+    assert not any(g.optional for g in q.groups)
