@@ -41,12 +41,16 @@ BAKERY = {
 }
 
 
-@pytest.fixture(scope="module")
-def bakery(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("bakery")
-    for name, text in BAKERY.items():
+def _index_of(tmp_path_factory, files: dict[str, str]):
+    directory = tmp_path_factory.mktemp("case")
+    for name, text in files.items():
         (directory / name).write_text(text, encoding="utf-8")
     return build_index(load_corpus(directory))
+
+
+@pytest.fixture(scope="module")
+def bakery(tmp_path_factory):
+    return _index_of(tmp_path_factory, BAKERY)
 
 
 @pytest.mark.parametrize(
@@ -227,10 +231,7 @@ PRESS = {
 
 @pytest.fixture(scope="module")
 def press(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("press")
-    for name, text in PRESS.items():
-        (directory / name).write_text(text, encoding="utf-8")
-    return build_index(load_corpus(directory))
+    return _index_of(tmp_path_factory, PRESS)
 
 
 def test_what_book_asks_for_a_title_near_the_word_book(press):
