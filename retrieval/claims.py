@@ -7,12 +7,14 @@ reported by") or they give different values for it (a conflict the answer must s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from retrieval import developments
-from retrieval.dates import MONTHS, find_dates
+from retrieval import vocabulary as vocab
 from retrieval.analyzer import MONEY, QueryGroup, money_value
+from retrieval.dates import MONTHS, find_dates
 from retrieval.index import Index
 from retrieval.model import Conflict, ConflictValue, Passage, Source
 
@@ -37,6 +39,9 @@ class Sentence:
     weight: float = 0.0  # the summed idf of `terms`, for similarity
     step: str | None = None  # the procedural step it reports, if any (developments.step)
     other_case: bool = False  # about another case than this one (developments.about_other_case)
+    # The names of the sentence before, when this one refers back to a party with a
+    # definite description ("the company"): the words it speaks of without writing them.
+    referents: frozenset[str] = frozenset()
 
     @property
     def text(self) -> str:
@@ -83,15 +88,26 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
         terms = frozenset(t for t in all_terms if not _is_value(t))
         dates = tuple(dict.fromkeys(m.label for m in mentions))
         following = texts[i + 1] if i + 1 < len(texts) else ""
+        referents = frozenset()
+        if i and vocab.REFERS_BACK.search(text):
+            names = [m.group() for m in _CAPITALISED.finditer(texts[i - 1])]
+            referents = frozenset(index.analyzer.terms(" ".join(names))) - all_terms
         out.append(
             Sentence(
                 passage, start, end, terms, all_terms, dates, figures,
                 weight=sum(index.idf.get(t, 0.0) for t in terms),
                 step=developments.step(text),
                 other_case=developments.about_other_case(text, following),
+                referents=referents,
             )
         )  # fmt: skip
     return out
+
+
+# The capitalised words of a sentence, where they name someone ("Acme Press, the oldest
+# publisher", "… that Anthropic, the Amazon-backed OpenAI competitor"). Function words
+# open sentences too, and name nobody.
+_CAPITALISED = re.compile(r"\b(?!(?:%s)\b)[A-Z][\w’'-]*" % "|".join(w.capitalize() for w in sorted(vocab.STOP_WORDS)))
 
 
 def _is_value(term: str) -> bool:

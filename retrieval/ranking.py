@@ -96,14 +96,16 @@ def rank(index: Index, question: Question) -> list[Scored]:
             continue  # the question asks what one source says
         analysed = claims.sentences_of(index, passage)
         for i, sentence in enumerate(analysed):
-            held_words = frozenset(g.word for g in groups if _holds(g, sentence.all_terms))
+            # A sentence holds what it names and the party it refers back to ("the company").
+            said = sentence.all_terms | sentence.referents
+            held_words = frozenset(g.word for g in groups if _holds(g, said))
             reports_step = bool(question.steps) and sentence.step in question.steps
             if reports_step:
                 # "when was it filed?": a sentence reporting the filing holds the words
                 # that name it, whichever verb it uses ("was this week accused").
                 held_words |= procedural
             held = sum(
-                weight[g.word] * (1.0 if reports_step and g.word in procedural else _best_term(g, sentence.all_terms))
+                weight[g.word] * (1.0 if reports_step and g.word in procedural else _best_term(g, said))
                 for g in groups
                 if g.word in held_words
             )

@@ -17,6 +17,7 @@ Lists:
 - SYNONYMS: groups of words that mean the same thing in reporting on a lawsuit; a word
   asked also finds the others, at lower weight.
 - ANSWER_TYPES: what kind of sentence answers a question, from how it is asked.
+- REFERS_BACK: definite descriptions that name a party without its name ("the company").
 - Procedure words: the steps of a lawsuit (filed, dismissed, settled, …), words that
   name a case, words that ask where a case stands, and words that point at another case.
 """
@@ -307,6 +308,14 @@ NOT_A_PERSON_ENDINGS = frozenset(
     University College School Institute Association Foundation Fund Trust Center Centre
     Service Services Network Platform Program Programme Project Pro Plus Protection
     Regulation Directive Amendment Constitution Street Avenue Road""".split()
+)
+# A definite description that refers back to a party named just before: "It alleges that
+# *the company* downloaded …" after a sentence naming it. (Pronouns are left out: "it"
+# as often means the lawsuit or the filing as the party.)
+REFERS_BACK = re.compile(
+    r"\b(?:the|this|that)\s+(?:[\w-]+\s+)?(?:company|companies|firm|startup|business|giant|platform|"
+    r"network|service|defendant|defendants|plaintiff|plaintiffs|group|judge)\b",
+    re.I,
 )
 # Organisations named with a legal form: "Edelson PC", "Acme, Inc.".
 ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.?|Corp\.?|Ltd\.?|PBC|plc|GmbH|SA|AG)(?!\w)")

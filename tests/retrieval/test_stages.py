@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval import coverage, ranking
+from retrieval import claims, coverage, ranking
 from retrieval.compose import ask
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index
@@ -260,3 +260,32 @@ def test_a_claim_frame_need_not_be_covered(press):
     # Whose view is asked, where the speaker is the point: no frame.
     q = read_question(press, "did the judge think the deal was fair")
     assert not any(g.optional for g in q.groups)
+
+
+def test_a_sentence_holds_the_party_it_refers_back_to(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "herald.md": article(
+                outlet="Example Herald",
+                published="2025-06-01",
+                paragraphs=[
+                    "Acme Press sold copies of the novels in twelve countries, the authors say.",
+                    "Acme Press, the oldest publisher in Ohio, was sued again in June. "
+                    "The suit says the company printed 40,000 copies without a licence.",
+                ],
+            ),
+            "post.md": article(
+                outlet="Example Post",
+                published="2025-06-03",
+                paragraphs=["The authors want the court to order an account of all sales.", "A hearing is set for August."],
+            ),
+        },
+    )
+    q = read_question(index, "how many copies did acme press print")
+    best = ranking.rank(index, q)[0]
+    assert "40,000" in best.sentence.text and {"acme", "press"} <= best.held
+    assert ask(index, q.text).quotes[0].text == best.sentence.text
+    # Only a definite description refers back: a sentence without one holds what it says.
+    (twelve,) = [s for p in index.passages for s in claims.sentences_of(index, p) if "twelve" in s.text]
+    assert not twelve.referents
