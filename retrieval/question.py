@@ -190,6 +190,13 @@ def read_question(index: Index, text: str) -> Question:
         framed = _optional(groups, set(analyzer.terms(frame.group(1))))
         if any(not g.optional for g in framed):
             groups = framed
+    # "what did Anthropic say after the ruling": the event the question times its asking
+    # by is context; what was said then answers without naming the event again.
+    after = re.search(r"\b(?:after|following|since)\b(.+)$", reading)
+    if after and after.start() > 0:
+        timed = _optional(groups, set(analyzer.terms(after.group(1))))
+        if any(not g.optional for g in timed):
+            groups = timed
     # "… if they win": a condition of the question, not what it asks; it may tip the
     # ranking but must not decide coverage.
     condition = re.search(r"\bif\b(.+)$", reading)

@@ -284,6 +284,15 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         ]
     else:
         marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0]
+    if answer_type == "words":
+        # The speaker stands before the verb ("Anthropic said", "a spokesperson for
+        # Anthropic said") or just after it ("said Anthropic", "according to Anthropic");
+        # after "alleged that" a name is what is said, not who says it.
+        return any(
+            0 <= j - i <= NEAR_FOCUS or (0 < i - j <= 2 and "that" not in (w.casefold() for w in words[j:i]))
+            for i in at_focus
+            for j in marks
+        )
     return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
 
 

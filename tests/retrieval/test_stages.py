@@ -289,3 +289,43 @@ def test_a_sentence_holds_the_party_it_refers_back_to(tmp_path_factory):
     # Only a definite description refers back: a sentence without one holds what it says.
     (twelve,) = [s for p in index.passages for s in claims.sentences_of(index, p) if "twelve" in s.text]
     assert not twelve.referents
+
+
+WIRE = {
+    "wire.md": article(
+        outlet="Example Wire",
+        published="2025-07-01",
+        paragraphs=[
+            "The authors alleged that Acme Press had “hidden the foreign sales” from them.",
+            "The judge ruled for the authors in May, finding the contract was broken.",
+            "A spokesperson for Acme Press said the company was disappointed and would appeal.",
+        ],
+    ),
+    "courier.md": article(
+        outlet="Example Courier",
+        published="2025-07-02",
+        paragraphs=["Writers in three countries read the contract as a warning.", "Sales of the novels rose."],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def wire(tmp_path_factory):
+    return _index_of(tmp_path_factory, WIRE)
+
+
+def test_the_speaker_asked_about_stands_before_the_saying_verb(wire):
+    q = read_question(wire, "what did acme press say")
+    typed = {s.sentence.text[:16]: s.typed for s in ranking.rank(wire, q)}
+    assert typed["A spokesperson f"] is True
+    # After "alleged that", Acme Press is what the authors say, not who says it.
+    assert typed["The authors alle"] is False
+
+
+def test_the_event_a_question_is_timed_by_need_not_be_covered(wire):
+    q = read_question(wire, "what did acme press say after the ruling")
+    assert {g.word for g in q.groups if g.optional} == {"ruling"}
+    answer = ask(wire, q.text)
+    assert answer.kind == "answer" and "disappointed" in answer.quotes[0].text
+    # With nothing else to ask, the event is the question.
+    assert not any(g.optional for g in read_question(wire, "what happened after the ruling").groups)
