@@ -156,6 +156,9 @@ def _answer(index: Index, q: Question, chosen: list[Scored], *, max_quotes: int)
         extra = [make_quote(index, s, q.groups) for s in other_side.values()]
         quotes = quotes[:keep] + extra[: max(0, max_quotes - keep)]
     text = "Here is what the sources say."
+    if q.answer_type == "date" and not any(ranking.gives_a_date(item.sentence) for item in chosen):
+        # "recently filed", "on Friday" in an undated article: an answer, but no date.
+        text = "The sources give no exact date. Here is what they say."
     if found_conflicts:
         text += " They disagree on some details: see below."
     return Answer(

@@ -246,7 +246,10 @@ def _steps(reading: str) -> frozenset[str]:
     """The procedural steps a question names. "has the settlement been approved?" asks
     about the approval: a step named only by a word that also names the case (the
     settlement) is the thing approved, when another step is named."""
-    found = {name: {m.group() for m in pattern.finditer(reading)} for name, pattern in _STEP_WORDS}
+    found = {
+        name: {m.group() for m in pattern.finditer(reading) if not _A_NOUN.match(m.group()) or not _after_determiner(reading, m)}
+        for name, pattern in _STEP_WORDS
+    }
     found = {name: words for name, words in found.items() if words}
     if len(found) > 1:
         case_word = re.compile(rf"^{vocab.CASE_WORDS}$")
@@ -254,6 +257,16 @@ def _steps(reading: str) -> frozenset[str]:
         if verbs:
             return frozenset(verbs)
     return frozenset(found)
+
+
+# A question form of a step's verb after a determiner is a noun: "change its *rules*",
+# "the *appeals* court" name no ruling or appeal.
+_A_NOUN = re.compile(rf"(?:{'|'.join(vocab.STEP_QUESTION_FORMS.values())})$")
+_DETERMINER = re.compile(r"\b(?:the|a|an|its|their|his|her|our|your|my|these|those|this|that)\s+$")
+
+
+def _after_determiner(reading: str, match: re.Match[str]) -> bool:
+    return bool(_DETERMINER.search(reading, 0, match.start()))
 
 
 def _focus(index: Index, reading: str) -> str | None:

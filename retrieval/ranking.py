@@ -202,10 +202,18 @@ def names_a_person(text: str, *, asked: Callable[[str], bool] = lambda word: Fal
 
 
 def _dated(sentence: claims.Sentence) -> bool:
-    # "this week" or "today" in a dated passage dates an event too.
+    # "this week" or "today" in a dated passage dates an event too; "recently" at least
+    # says it was new when reported.
+    return gives_a_date(sentence) or bool(_WHEN.search(sentence.text) or _LATELY.search(sentence.text))
+
+
+def gives_a_date(sentence: claims.Sentence) -> bool:
+    """Whether a reader can place when the sentence says something happened: a year, or a
+    relative date ("this week", "on Friday", "in June") in a dated article."""
+    passage = sentence.passage
     return bool(sentence.dates) or bool(
-        sentence.passage.date and find_dates(sentence.text, reported=sentence.passage.date)
-    ) or bool(_WHEN.search(sentence.text))
+        passage.date and (find_dates(sentence.text, reported=passage.date) or _WHEN.search(sentence.text))
+    )
 
 
 # Time words that date an event in news copy even without a year: "in December", "on
@@ -215,6 +223,7 @@ _WHEN = re.compile(
     rf"saturday|sunday|{'|'.join(m for m in MONTHS if len(m) > 3)})\b",
     re.I,
 )
+_LATELY = re.compile(r"\b(?:recently|lately|newly)\b", re.I)
 
 
 # Two or more names in a list: "Canada, the EU, UK, and China".
@@ -251,6 +260,8 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
     if answer_type == "words" and WORDS_NEAR:
         saying = {t for g in question.groups for t in g.terms if vocab.SAYING.fullmatch(g.word)}
         terms = {t for g in question.groups if not g.optional for t in g.terms} - saying
+    elif answer_type == "date" and question.steps:
+        return _dated_near_step(question, sentence)
     elif answer_type in ("person", "count", "name") and question.focus is not None:
         run = focus_terms(index, question)
         terms = {t for g in question.groups if run & set(g.terms) for t in g.terms}
@@ -296,6 +307,31 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
     return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
 
 
+# "given preliminary approval by a federal judge on Friday": the date of a step may follow
+# its agent.
+NEAR_STEP = 6
+
+
+def _dated_near_step(question: Question, sentence: claims.Sentence) -> bool:
+    """"When was it filed?": a date within NEAR_FOCUS words of the step's verb ("filed in
+    June"), not one elsewhere in the sentence ("filed …, based on its disclosure last year")."""
+    text = sentence.text
+    # The step asked about, or the one the sentence reports ("dropped" asked, "withdrawn"
+    # reported).
+    named = question.steps | ({sentence.step} if sentence.step else set())
+    steps = [m for name in named for m in _STEP_VERB[name].finditer(text)]
+    if not steps:
+        return False  # its dates are of something else ("the case comes a decade after … 2016")
+    dates = [(m.start, m.end) for m in find_dates(text, reported=sentence.passage.date)]
+    dates += [(m.start(), m.end()) for pattern in (_WHEN, _LATELY) for m in pattern.finditer(text)]
+    return any(
+        len(_SENTENCE_WORD.findall(text[min(a_end, b_end) : max(a_start, b_start)])) <= NEAR_STEP
+        for a_start, a_end in dates
+        for b_start, b_end in ((m.start(), m.end()) for m in steps)
+    )
+
+
+_STEP_VERB = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in vocab.STEPS}
 _SENTENCE_WORD = re.compile(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*")
 _SAYING_VERB = re.compile(
     r"said|says|say|stated|states|state|stating|reads|told|tells|commented|declined|responded|denied|denies|"

@@ -329,3 +329,45 @@ def test_the_event_a_question_is_timed_by_need_not_be_covered(wire):
     assert answer.kind == "answer" and "disappointed" in answer.quotes[0].text
     # With nothing else to ask, the event is the question.
     assert not any(g.optional for g in read_question(wire, "what happened after the ruling").groups)
+
+
+DOCKET = {
+    "daily.md": article(
+        outlet="Example Daily",
+        published="2025-03-10",
+        paragraphs=[
+            "Writers sued Acme Press on Monday in a federal court.",
+            "The lawsuit, filed in Ohio, cites a contract that Acme Press changed last year.",
+        ],
+    ),
+    "blog.md": article(
+        outlet="Example Blog",
+        paragraphs=["Authors have recently filed a complaint against a small printer in Maine."],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def docket(tmp_path_factory):
+    return _index_of(tmp_path_factory, DOCKET)
+
+
+def test_when_a_step_happened_is_a_date_near_its_verb(docket):
+    q = read_question(docket, "when was the lawsuit filed")
+    typed = {s.sentence.text[:12]: s.typed for s in ranking.rank(docket, q)}
+    assert typed["Writers sued"] is True
+    # "last year" dates the contract's change, eight words from "filed".
+    assert typed["The lawsuit,"] is False
+
+
+def test_a_step_verb_after_a_determiner_is_a_noun(docket):
+    assert read_question(docket, "when did acme press change its rules").steps == frozenset()
+    assert read_question(docket, "when will the judge rule").steps == {"ruled"}
+
+
+def test_an_answer_without_a_date_a_reader_can_place_says_so(docket):
+    answer = ask(docket, "when did they file against the printer in maine")
+    assert answer.kind == "answer" and "recently filed" in answer.quotes[0].text
+    assert answer.text.startswith("The sources give no exact date.")
+    dated = ask(docket, "when was acme press sued")
+    assert "Monday" in dated.quotes[0].text and dated.text == "Here is what the sources say."
