@@ -1,9 +1,10 @@
 """The development question sets in ../shared/eval/, each against its own corpus.
 
 Every file is scored with `retrieval.evaluation` (the figures `casebot eval` prints) and
-must hold its floors. The floors are what the answering does today, so a change that
-costs any set fails here; issue 8's targets (chat ≥ 90 % answered, the other case ≥ 85 %)
-are above some of them and are not claimed yet.
+must hold issue 8's targets: on the chat-style set ≥ 90 % answered, ≥ 75 % first quote,
+≥ 90 % abstained; on the other case ≥ 85 %, ≥ 70 %, ≥ 85 %; on the formal set no
+regression (24/25 answered, 6/6 abstained); and on every set at most 30 % of the quotes
+holding no expected fact.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
 
 # file: (answered share, first-quote share, abstained share, most idle-quote share)
 FLOORS = {
-    "dev_questions.toml": (24 / 25, 0.9, 1.0, 0.25),
-    "dev_questions_chat.toml": (0.75, 0.7, 0.85, 0.42),
-    "cases/bartz-v-anthropic/questions.toml": (0.5, 0.5, 0.55, 0.6),
+    "dev_questions.toml": (24 / 25, 24 / 25, 1.0, 0.3),
+    "dev_questions_chat.toml": (0.9, 0.75, 0.9, 0.3),
+    "cases/bartz-v-anthropic/questions.toml": (0.85, 0.7, 0.85, 0.3),
 }
 
 pytestmark = pytest.mark.skipif(not EVAL_DIR.is_dir(), reason=f"{EVAL_DIR} not present")
