@@ -336,7 +336,8 @@ _SENTENCE_WORD = re.compile(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*")
 _SAYING_VERB = re.compile(
     r"said|says|say|stated|states|state|stating|reads|told|tells|commented|declined|responded|denied|denies|"
     r"insisted|insists|added|noted|argued|called|spokesperson|spokesman|spokeswoman|statement|"
-    r"alleges?|alleged|claims?|claimed|accuses?|accused|contends?|according|notes|explains|explained",
+    r"alleges?|alleged|claims?|claimed|accuses?|accused|contends?|according|notes|explains|explained|"
+    r"wrote|writes|ruled|found|finding|concluded",
     re.I,
 )
 UNTYPED_PENALTY = 0.6

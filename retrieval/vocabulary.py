@@ -133,6 +133,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bgo(?:es|ing)?\s+to\s+trial\b", "trial"),
     (r"\bon\s+by\s+default\b", "enabled by default"),
     (r"\bin\s+charge\s+of\b", "presiding over"),
+    # "who is representing the authors" asks for their lawyer (not whom they represent).
+    (r"^who\s+(?:is\s+|are\s+|was\s+|were\s+)?represent(?:s|ing|ed)?\b", "who is the lawyer for"),
     (r"\bbig\s+deal\b", "important"),
     (r"\b(?:are|is|were|was)\s+(?:they|he|she|you|we|it|the\s+\w+)\s+after\b(?=\W*$)", "are they seeking"),
     (r"\b(?:case|docket)\s+(?:number|no|#)", "docket number"),
@@ -289,7 +291,9 @@ REASON_MARKERS = re.compile(
 # Verbs that report someone's words: the answer to "what did X say".
 SAYING = re.compile(
     r"[\"“”]|\b(?:said|says|stated|stating|states|told|commented|comment|declined|responded|denied|"
-    r"statement|spokesperson|spokesman|spokeswoman|insists?|called)\b",
+    r"statement|spokesperson|spokesman|spokeswoman|insists?|called|"
+    # a judge's words are a ruling and its opinion: "Alsup wrote", "the judge ruled"
+    r"wrote|writes|ruled|found|concluded)\b",
     re.I,
 )
 # Counts in words as well as figures ("hundreds of thousands").

@@ -299,6 +299,8 @@ WIRE = {
             "The authors alleged that Acme Press had “hidden the foreign sales” from them.",
             "The judge ruled for the authors in May, finding the contract was broken.",
             "A spokesperson for Acme Press said the company was disappointed and would appeal.",
+            "“This is a win for every writer,” said Ann Cole, a lawyer for the authors.",
+            "The authors now represent a wider group of writers in the state.",
         ],
     ),
     "courier.md": article(
@@ -371,3 +373,14 @@ def test_an_answer_without_a_date_a_reader_can_place_says_so(docket):
     assert answer.text.startswith("The sources give no exact date.")
     dated = ask(docket, "when was acme press sued")
     assert "Monday" in dated.quotes[0].text and dated.text == "Here is what the sources say."
+
+
+def test_who_is_representing_someone_asks_for_their_lawyer(wire):
+    q = read_question(wire, "whos representing the authors")
+    assert q.focus == "lawyer" and q.names_wanted
+    assert "Ann Cole" in ask(wire, q.text).quotes[0].text
+
+
+def test_a_judges_words_are_a_ruling(wire):
+    typed = {s.sentence.text[:9]: s.typed for s in ranking.rank(wire, read_question(wire, "what did the judge say about the contract"))}
+    assert typed["The judge"] is True
