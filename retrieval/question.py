@@ -197,6 +197,8 @@ def read_question(index: Index, text: str) -> Question:
         timed = _optional(groups, set(analyzer.terms(after.group(1))))
         if any(not g.optional for g in timed):
             groups = timed
+    if answer_type == "words":
+        groups = _optional(groups, {t for g in groups if g.word in vocab.OPINION_VERBS for t in g.terms})
     # "… if they win": a condition of the question, not what it asks; it may tip the
     # ranking but must not decide coverage.
     condition = re.search(r"\bif\b(.+)$", reading)

@@ -272,6 +272,11 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         # isn't the attorney's can't answer "who is the attorney", nor a title that isn't
         # a book's "what book did she write".
         return not (question.names_wanted or answer_type == "name")
+    if answer_type == "words":
+        # "Johnson, author of “The Feather Thief” and other books, said …": the speaker
+        # with the apposition read away.
+        text = sentence.text
+        return _spoken_by(index, terms, text) or _spoken_by(index, terms, _APPOSITION.sub("", text))
     words = _SENTENCE_WORD.findall(sentence.text)
     analyzer = index.analyzer
     # "Microsoft's lawyer insists": the possessor is not the one speaking.
@@ -279,12 +284,9 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         i
         for i, w in enumerate(words)
         if analyzer.term(w.casefold().rstrip(".")) in terms
-        and not (answer_type == "words" and re.search(r"['’]s?$", w))
     ]
     if answer_type == "count":
         marks = [i for i, w in enumerate(words) if vocab.QUANTITY_WORDS.fullmatch(w) or w[0].isdigit() or w[0] == "$"]
-    elif answer_type == "words":
-        marks = [i for i, w in enumerate(words) if _SAYING_VERB.fullmatch(w)]
     elif answer_type == "name":
         # A title or a name of several words, by where it begins and ends: one capitalised
         # word ("whose books Anthropic downloaded") is no title.
@@ -295,16 +297,28 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         ]
     else:
         marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0]
-    if answer_type == "words":
-        # The speaker stands before the verb ("Anthropic said", "a spokesperson for
-        # Anthropic said") or just after it ("said Anthropic", "according to Anthropic");
-        # after "alleged that" a name is what is said, not who says it.
-        return any(
-            0 <= j - i <= NEAR_FOCUS or (0 < i - j <= 2 and "that" not in (w.casefold() for w in words[j:i]))
-            for i in at_focus
-            for j in marks
-        )
     return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
+
+
+def _spoken_by(index: Index, terms: set[str], text: str) -> bool:
+    """Whether a saying verb in `text` has one of `terms` for its speaker: before the verb
+    ("Anthropic said", "a spokesperson for Anthropic said") or just after it ("said
+    Anthropic", "according to Anthropic"). After "alleged that" a name is what is said,
+    not who says it; and in "Microsoft's lawyer insists" the possessor is not speaking."""
+    words = _SENTENCE_WORD.findall(text)
+    at_focus = [
+        i for i, w in enumerate(words) if index.analyzer.term(w.casefold().rstrip(".")) in terms and not re.search(r"['’]s?$", w)
+    ]
+    marks = [i for i, w in enumerate(words) if _SAYING_VERB.fullmatch(w)]
+    return any(
+        0 <= j - i <= NEAR_FOCUS or (0 < i - j <= 2 and "that" not in (w.casefold() for w in words[j:i]))
+        for i in at_focus
+        for j in marks
+    )
+
+
+# ", author of “The Feather Thief” and other books," between a speaker and the verb.
+_APPOSITION = re.compile(r",[^,;]{1,80},")
 
 
 # "given preliminary approval by a federal judge on Friday": the date of a step may follow

@@ -104,12 +104,12 @@ SLASHED = {"w/o": "without", "w/": "with", "b/c": "because", "a/k/a": "also know
 # A question framed as what someone thinks or claims ("why do *the plaintiffs think*
 # LinkedIn knew …", "what does *the complaint allege* …"): the frame (group 1, its subject
 # and verb) says whose view is asked; the sources attribute every claim anyway, so only
-# the clause after it has to be covered. ("What did X say" asks for X's words, and "did
-# the judge think it fair" for the judge's view: no frames.)
+# the clause after it has to be covered. ("What did X say" and "what does X think of Y"
+# ask for X's words, and "did the judge think it fair" for the judge's view: no frames.)
 CLAIM_FRAME = re.compile(
     r"^(?:why|how|what)\s+(?:do|does|did)\s+((?:the\s+)?\w+\s+"
     r"(?:think|thinks|believe|believes|feel|feels|claim|claims|allege|alleges|argue|argues|"
-    r"contend|contends|suggest|suggests))\b(?=\s+\w)"
+    r"contend|contends|suggest|suggests))\b(?=\s+(?!of\b|about\b)\w)"
 )
 
 # Multi-word paraphrases, each read as the word the sources would use. Patterns run on
@@ -133,6 +133,11 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bgo(?:es|ing)?\s+to\s+trial\b", "trial"),
     (r"\bon\s+by\s+default\b", "enabled by default"),
     (r"\bin\s+charge\s+of\b", "presiding over"),
+    # "was supposed to be" is what was planned, not what is alleged ("supposedly").
+    (r"\bsupposed\s+to\b", "planned to"),
+    # Starting a lawsuit is filing it: "which writers started the case".
+    (r"\b(?:start|starts|started|starting|begin|begins|began|launch|launched)\s+(?:the\s+|this\s+|a\s+|their\s+)?"
+     r"(case|lawsuit|suit|litigation|class\s+action)\b", r"filed the \1"),
     # "who is representing the authors" asks for their lawyer (not whom they represent).
     (r"^who\s+(?:is\s+|are\s+|was\s+|were\s+)?represent(?:s|ing|ed)?\b", "who is the lawyer for"),
     (r"\bbig\s+deal\b", "important"),
@@ -163,7 +168,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
      "violating", "violation", "infringe", "infringed", "infringement"),
     ("law", "laws", "act", "statute", "statutes"),
     ("damages", "compensation", "money", "pay", "payment", "payout", "cash", "award",
-     "restitution", "reimbursement"),
+     "restitution", "reimbursement", "recovery"),  # a "recovery": what a lawsuit wins back
     ("seek", "seeks", "sought", "seeking", "want", "wants", "demand", "demands", "request",
      "requests", "ask", "asking"),
     ("respond", "response", "reply", "react", "reaction", "deny", "denied", "denies",
@@ -209,6 +214,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("win", "won", "prevail", "prevailed", "succeed", "succeeds"),
     ("certify", "certified", "certification"),
     ("approve", "approved", "approval"),
+    ("plan", "plans", "planned", "schedule", "scheduled", "slated"),
     ("ruling", "ruled", "rule", "decision", "decided", "verdict", "judgment", "sided"),
     ("author", "authors", "writer", "writers", "novelist", "novelists"),
     ("book", "books", "novel", "novels"),
@@ -245,11 +251,16 @@ ANSWER_TYPES: tuple[tuple[str, str], ...] = (
     # about it", "how did X respond") rather than a frame for a claim ("the complaint says
     # LinkedIn breached …").
     ("words", r"\b(?:respond|responded|react|reacted|reply|replied|comment|commented|statement|say|said|says)\b"
-              r"(?:\s+(?:anything|something|much|publicly|about|on|to|after|when|in|so|at|of)\b.*)?\W*$"),
+              r"(?:\s+(?:anything|something|much|publicly|about|on|to|after|when|in|so|at|of)\b.*)?\W*$"
+              # "what did Johnson think of the deal": his view, in his words
+              r"|^(?:what|how)\s+(?:do|does|did)\s+.+\s+(?:think|thinks|feel|feels)\s+(?:of|about)\b"),
 )
 
 # Nouns for people and organisations: "which <noun>" or "who is the <noun>" asks for a
 # name, so only a sentence naming one near the noun answers it.
+# "what does X think of Y" asks for X's words: the verb is no topic of them.
+OPINION_VERBS = frozenset("think thinks thought feel feels felt".split())
+
 PERSON_NOUNS = frozenset(
     """person people lawyer lawyers attorney attorneys counsel firm firms judge judges
     plaintiff plaintiffs defendant defendants author authors writer writers company

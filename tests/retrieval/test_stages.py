@@ -384,3 +384,19 @@ def test_who_is_representing_someone_asks_for_their_lawyer(wire):
 def test_a_judges_words_are_a_ruling(wire):
     typed = {s.sentence.text[:9]: s.typed for s in ranking.rank(wire, read_question(wire, "what did the judge say about the contract"))}
     assert typed["The judge"] is True
+
+
+def test_supposed_to_is_a_plan_and_starting_a_case_is_filing_it(press):
+    q = read_question(press, "when was the hearing supposed to be")
+    assert "planned to" in q.reading and "supposed" not in {g.word for g in q.groups}
+    assert read_question(press, "which authors started the case").steps == {"filed"}
+
+
+def test_what_someone_thinks_of_a_thing_is_asked_in_their_words(press):
+    q = read_question(press, "what did park think of going to court")
+    assert q.answer_type == "words"
+    assert {g.word for g in q.groups if g.optional} == {"think"}
+    # "Park, author of “The Glass River” and other books, said …": the speaker across
+    # an apposition.
+    answer = ask(press, q.text)
+    assert answer.kind == "answer" and "pleased" in answer.quotes[0].text
