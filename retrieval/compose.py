@@ -22,7 +22,7 @@ from retrieval import claims, coverage, developments, ranking
 from retrieval.analyzer import fold
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote, Source, SourceSummary
-from retrieval.question import Question, read_question
+from retrieval.question import Question, is_topic, read_question
 from retrieval.quoting import MAX_QUOTE_CHARS, cut, make_quote  # noqa: F401 - re-exported
 from retrieval.ranking import Scored
 from retrieval.vocabulary import ABOUT_THE_CASE, SAYING
@@ -194,11 +194,6 @@ def _no_answer(index: Index, q: Question, missing: Sequence[str]) -> Answer:
     )
 
 
-# A word in at least this share of passages is one of the corpus's own topics (the case's
-# parties, its subject): it doesn't make a status question about something else.
-COMMON_WORD_SHARE = 0.1
-
-
 def _asks_for_status(index: Index, q: Question) -> bool:
     """Whether the question asks where this case stands, and about nothing more specific.
 
@@ -210,12 +205,10 @@ def _asks_for_status(index: Index, q: Question) -> bool:
         return developments.asks_only_for_news(q.reading)
     if not developments.asks_for_status(q.reading):
         return False
-    n = max(1, len(index))
     for group in q.content:
         if developments.names_case_or_status(group.word):
             continue
-        held = max((index.document_frequency.get(t, 0) for t in group.terms), default=0)
-        if held < COMMON_WORD_SHARE * n:
+        if not is_topic(index, group):
             return False
     return True
 

@@ -5,7 +5,9 @@ word that no source uses ("Google", "LibGen", "judge", "docket") means the sourc
 answer, whatever else they share with the question.
 After ranking, by the best sentence: it must hold enough of the question's weight, where
 an unknown ordinary word weighs by its rarity in English, so a casual "stuff" or "guy"
-barely counts and a telling "fined" or "prejudice" does.
+barely counts and a telling "fined" or "prejudice" does; and a name the question asks
+about that is neither one of the sources' topics nor a party to the case ("OpenAI" in
+reporting on Anthropic's) must be in that sentence.
 """
 
 from __future__ import annotations
@@ -55,10 +57,16 @@ def by_sentences(question: Question, ranked: Sequence[Scored]) -> Verdict:
     """Whether the best sentences answer: enough of the question held, of the wanted kind."""
     if not ranked or ranked[0].coverage < MIN_SENTENCE_COVERAGE:
         return Verdict(False)
+    best = ranked[0]
     if is_strict(question):
         typed = next((s for s in ranked[:TYPED_AMONG] if s.typed), None)
         if typed is None or typed.coverage < MIN_SENTENCE_COVERAGE:
             return Verdict(False)
+        best = typed
+    if not set(question.key_names) <= best.held:
+        # "how much did OpenAI pay authors", answered best by what Anthropic pays: the
+        # sources name OpenAI, but not for this.
+        return Verdict(False)
     return COVERED
 
 

@@ -103,6 +103,7 @@ class SnapshotCache:
             may tell the same claim (retrieval.claims.candidates).
         timeline: the timeline answer (retrieval.timeline), once computed.
         source_names: the names questions may call the sources by (retrieval.question).
+        names: whether a term is written as a name (retrieval.question.is_name).
     """
 
     sentences: dict[int, list[Any]] = field(default_factory=dict)
@@ -111,6 +112,8 @@ class SnapshotCache:
     timeline: Any = None
     # (a name as folded words -> source ids, the most words in a name)
     source_names: tuple[dict[str, tuple[str, ...]], int] | None = None
+    # a term -> whether the sources write it as a name (retrieval.question.is_name)
+    names: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,16 @@ class Index:
         for development in self.developments:
             found.setdefault(development.step, []).append(development)
         return {step: tuple(items) for step, items in found.items()}
+
+    @cached_property
+    def party_terms(self) -> frozenset[str]:
+        """The terms of the sentences that report this case's steps: its parties, its
+        court, its judge ("filed on behalf of Alessandro De La Torre")."""
+        terms: set[str] = set()
+        for development in self.developments:
+            start, end = development.passage.sentences[development.sentence]
+            terms.update(self.analyzer.terms(development.passage.text[start:end]))
+        return frozenset(terms)
 
     def knows(self, term: str) -> bool:
         """Whether any passage holds the term."""

@@ -66,6 +66,9 @@ class Question:
     steps: frozenset[str] = frozenset()  # procedural steps it asks about ("when was it filed")
     names_wanted: bool = False  # "which judge", "who is the attorney": only a name answers
     named_sources: tuple[str, ...] = ()  # sources the question names ("the register")
+    # Names it asks about that are not the corpus's own topics ("OpenAI" in a case about
+    # Anthropic): an answer must say them.
+    key_names: tuple[str, ...] = ()
 
     @property
     def content(self) -> tuple[QueryGroup, ...]:
@@ -235,6 +238,7 @@ def read_question(index: Index, text: str) -> Question:
         steps=_steps(reading),
         names_wanted=names_wanted,
         named_sources=named,
+        key_names=tuple(g.word for g in groups if not g.optional and _is_key_name(index, g)),
     )
 
 
@@ -336,6 +340,49 @@ def _one_name(index: Index, a: QueryGroup, b: QueryGroup) -> bool:
         match = together.search(passage.text)
         named += bool(match and all(w[0].isupper() for w in _NAME_WORD.findall(match.group())))
     return named * 2 >= len(held)
+
+
+# A word in at least this share of passages is one of the corpus's own topics (the case's
+# parties, its subject): every sentence is about it, whether it writes it or not.
+TOPIC_SHARE = 0.1
+
+
+def is_topic(index: Index, group: QueryGroup) -> bool:
+    """Whether a group's word is one of the corpus's own topics (see TOPIC_SHARE)."""
+    held = max((index.document_frequency.get(t, 0) for t in group.terms), default=0)
+    return held >= TOPIC_SHARE * max(1, len(index.passages))
+
+
+def _is_key_name(index: Index, group: QueryGroup) -> bool:
+    """A name the sources write, neither one of their topics nor a party to the case
+    (named where they report its steps): "OpenAI" in reporting on Anthropic's case, not
+    the plaintiff, whose lawsuit "has been withdrawn" answers "did he back out"."""
+    known = [t for t in group.terms if index.knows(t)]
+    return (
+        bool(known)
+        and not is_topic(index, group)
+        and index.party_terms.isdisjoint(known)
+        and all(is_name(index, t) for t in known)
+    )
+
+
+def is_name(index: Index, term: str) -> bool:
+    """Whether the sources write a term as a name: capitalised inside a sentence in most
+    of the passages that hold it ("OpenAI", "Reddit"), not only where a sentence begins."""
+    known = index.cache.names.get(term)
+    if known is None:
+        posting = index.postings.get(term)
+        held = [index.passages[i] for i in posting.passages[:20]] if posting is not None else []
+        analyzer = index.analyzer
+        named = sum(
+            any(analyzer.term(fold(m.group())) == term for m in _INNER_CAPITAL.finditer(p.text)) for p in held
+        )
+        known = index.cache.names[term] = bool(held) and named * 2 >= len(held)
+    return known
+
+
+# A capitalised word that does not open a sentence.
+_INNER_CAPITAL = re.compile(r"(?<![.!?:\"“]\s)(?<!^)(?<=\s)[A-Z][\w’'-]*")
 
 
 def _known_reading(index: Index, word: str) -> bool:

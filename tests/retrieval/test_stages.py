@@ -400,3 +400,28 @@ def test_what_someone_thinks_of_a_thing_is_asked_in_their_words(press):
     # an apposition.
     answer = ask(press, q.text)
     assert answer.kind == "answer" and "pleased" in answer.quotes[0].text
+
+
+def test_a_rare_name_asked_about_must_be_in_the_answer(tmp_path_factory):
+    filler = [f"Readers in town number {n} bought {n} more copies of the novels this spring." for n in range(2, 14)]
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "ledger.md": article(
+                outlet="Example Ledger",
+                published="2025-08-01",
+                paragraphs=[
+                    "The authors, led by Jane Park, sued Acme Press in May.",
+                    "Acme Press agreed to pay the authors $2 million.",
+                    "Another publisher, Zenith Books, sells the same novels abroad.",
+                    *filler,
+                ],
+            )
+        },
+    )
+    q = read_question(index, "how much did zenith books pay the authors")
+    assert "zenith" in q.key_names
+    assert ask(index, q.text).kind == "no_answer"  # the sources name Zenith, not for this
+    assert "$2 million" in ask(index, "how much did acme press pay the authors").quotes[0].text
+    # A party to the case (named where the filing is reported) is no key name: the case is hers.
+    assert "park" not in read_question(index, "how much did park get").key_names
