@@ -58,7 +58,7 @@ FILLER_WORDS = frozenset(
     btw tbh imo idk fyi pls plz thanks thx anyone someone somebody anybody guys folks
     wondering curious question quick wait yeah yep right even ever else besides whole idea
     honestly seriously simply exact precisely anyway anyways though tho
-    today yesterday tomorrow tonight lately nowadays casebot bot
+    today yesterday tomorrow tonight lately nowadays casebot bot eventually ultimately finally
     """.split()
 )
 
@@ -120,10 +120,18 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:gave|give|giving)\s+up\s+(?:on\s+)?(?:the|their|his|her)\s+(?:case|suit|lawsuit|claim)\b", "withdrew the case"),
     (r"\b(?:took|take|takes|taking|taken)\s+((?:\w+\s+){0,2}?)to\s+court\b", r"sued \1in court"),
     # Prepositional phrases that read as one preposition: "as part of the deal" is "in it".
-    (r"\bas\s+(?:a\s+)?part\s+of\b", "in"),
-    (r"\b(?:turn|turned|turning|switch|switched|switching|shut|shutting)\s+(?:it\s+|this\s+|that\s+)?off\b", "disable"),
+    (r"\b(?:as|are|is|were|was|be|being)\s+(?:a\s+)?part\s+of\b", "in"),
+    # "in the end", like "eventually": when, not what.
+    (r"\bin\s+the\s+end\b", ""),
+    # "did LinkedIn update its policy": the verb, not "any updates?" (news).
+    (r"\b(did|does|do|will|would|could|can|has|have|had|to)\s+((?:\w+\s+){0,3}?)(?<!any\s)(?<!the\s)(?<!an\s)(?<!no\s)update\b",
+     r"\1 \2revise"),
+    (r"\b(?:turn|turned|turning|switch|switched|switching|shut|shutting)\s+((?:\w+\s+){0,3}?)off\b", r"disable \1"),
     (r"\bopt(?:ed|ing)?[\s-]+out\b", "disable"),
     (r"\b(?:turn|turned|turning|switch|switched|switching)\s+(?:it\s+|this\s+|that\s+)?on\b", "enable"),
+    # "turn the setting on?": a particle set apart from its verb, at the end.
+    (r"\b(?:turn|turned|turning|switch|switched|switching)\s+((?:\w+\s+){1,3}?)on(?=\W*$)", r"enable \1"),
+    (r"\b(?:left|leave|leaves|leaving)\s+out\b", "excluded"),
     (r"\bopt(?:ed|ing)?[\s-]+in\b", "enable"),
     (r"\b(?:roll|rolled|rolling)\s+out\b", "introduced"),
     (r"\b(?:spit|spits|spat|churn|churns|pump|pumps)\s+out\b", "generates"),
@@ -177,7 +185,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("share", "shared", "sharing", "disclose", "disclosed", "disclosing", "divulge",
      "divulged", "provide", "provided", "hand", "handed"),
     ("private", "confidential", "personal", "sensitive"),
-    ("message", "messages", "email", "emails", "mail"),
+    ("message", "messages", "email", "emails", "mail", "communications"),
     ("consent", "permission", "agree", "agreed", "authorization"),
     ("settle", "settled", "settling", "settlement", "settlements", "deal", "deals"),
     ("court", "tribunal"),
@@ -245,7 +253,9 @@ ANSWER_TYPES: tuple[tuple[str, str], ...] = (
     ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share))\b"),
     # "what book did she write" asks for a title, as "what is the name of" does.
     ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"
-             r"|^(?:what|which)\s+(?:books?|novels?|titles?|films?|movies?|songs?|albums?|poems?|plays?)\b"),
+             r"|^(?:what|which)\s+(?:books?|novels?|titles?|films?|movies?|songs?|albums?|poems?|plays?)\b"
+             # "what law did they break": a law is named ("the Stored Communications Act")
+             r"|^(?:what|which)\s+(?:laws?|statutes?|acts?|regulations?|legislation)\b"),
     ("place", r"^(?:where|(?:which|what)\s+(?:court|courts|state|states|country|countries|city|cities|district|region|regions)|in\s+(?:what|which)\s+court)\b"),
     # Someone's words, when saying is what is asked ("what did X say", "did X say anything
     # about it", "how did X respond") rather than a frame for a claim ("the complaint says

@@ -17,8 +17,18 @@ from retrieval.question import normalise, read_question
         ("a $2bn deal", "a $2 billion deal"),
         ("did he back out of the lawsuit", "did he withdrew of the lawsuit"),
         ("where did they take linkedin to court", "where did they sued linkedin in court"),
-        ("how do i turn it off", "how do i disable"),
+        ("how do i turn it off", "how do i disable it"),
         ("any idea what judge is on it", "what judge is on it"),
+        ("can users switch the ai training off", "can users disable the ai training"),
+        ("how do i turn the setting on", "how do i enable the setting"),
+        ("which countries were left out", "which countries were excluded"),
+        ("how many users are part of the suit", "how many users in the suit"),
+        ("what happened to the lawsuit in the end", "what happened to the lawsuit"),
+        ("did linkedin update its policy", "did linkedin revise its policy"),
+        ("any update on the case", "any update on the case"),  # news, not the verb
+        ("when was the trial supposed to be", "when was the trial planned to be"),
+        ("which writers started the case", "which writers filed the case"),
+        ("whos representing the authors", "who is the lawyer for the authors"),
     ],
 )
 def test_normalise_reads_chat_as_plain_words(typed, read):
@@ -69,6 +79,8 @@ def test_words_always_seen_together_are_one_concept(seed_index):
         ("when was it dropped", "date", None),
         ("why did they drop the case", "reason", None),
         ("where was the suit filed", "place", None),
+        ("what law did linkedin break", "name", "law"),
+        ("what did de la torre think of the deal", "words", None),
     ],
 )
 def test_answer_type_and_focus(seed_index, question, answer_type, focus):
