@@ -238,7 +238,7 @@ def read_question(index: Index, text: str) -> Question:
         steps=_steps(reading),
         names_wanted=names_wanted,
         named_sources=named,
-        key_names=tuple(g.word for g in groups if not g.optional and _is_key_name(index, g)),
+        key_names=_key_names(index, reading, focus, groups),
     )
 
 
@@ -353,17 +353,36 @@ def is_topic(index: Index, group: QueryGroup) -> bool:
     return held >= TOPIC_SHARE * max(1, len(index.passages))
 
 
+def _key_names(index: Index, reading: str, focus: str | None, groups: list[QueryGroup]) -> tuple[str, ...]:
+    """The names an answer must say: rare names that aren't the case's parties, and the
+    subject of "which tier does De La Torre have", party or not: a sentence listing the
+    tiers without him doesn't say which is his."""
+    subject = _WHICH_SUBJECT.match(reading) if focus is not None else None
+    said = set(index.analyzer.terms(subject.group(1))) if subject else set()
+    return tuple(
+        g.word
+        for g in groups
+        if not g.optional
+        and (
+            _is_key_name(index, g)
+            or (said & set(g.terms) and not is_topic(index, g) and _written_as_name(index, g))
+        )
+    )
+
+
+_WHICH_SUBJECT = re.compile(r"^(?:which|what)\b.*?\b(?:does|did|do)\s+(.+)$")
+
+
 def _is_key_name(index: Index, group: QueryGroup) -> bool:
     """A name the sources write, neither one of their topics nor a party to the case
     (named where they report its steps): "OpenAI" in reporting on Anthropic's case, not
     the plaintiff, whose lawsuit "has been withdrawn" answers "did he back out"."""
+    return _written_as_name(index, group) and not is_topic(index, group) and index.party_terms.isdisjoint(group.terms)
+
+
+def _written_as_name(index: Index, group: QueryGroup) -> bool:
     known = [t for t in group.terms if index.knows(t)]
-    return (
-        bool(known)
-        and not is_topic(index, group)
-        and index.party_terms.isdisjoint(known)
-        and all(is_name(index, t) for t in known)
-    )
+    return bool(known) and all(is_name(index, t) for t in known)
 
 
 def is_name(index: Index, term: str) -> bool:

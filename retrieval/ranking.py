@@ -296,7 +296,10 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
             for at in (m.start(), m.end() - 1)
         ]
     else:
-        marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0]
+        # A name the question itself says ("InMail" in "which companies got the InMail
+        # messages") is what is asked about, not the answer.
+        asked = {t for g in question.groups for t in g.terms}
+        marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0 and analyzer.term(w.casefold().rstrip(".")) not in asked]
     return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
 
 

@@ -402,9 +402,10 @@ def test_what_someone_thinks_of_a_thing_is_asked_in_their_words(press):
     assert answer.kind == "answer" and "pleased" in answer.quotes[0].text
 
 
-def test_a_rare_name_asked_about_must_be_in_the_answer(tmp_path_factory):
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
     filler = [f"Readers in town number {n} bought {n} more copies of the novels this spring." for n in range(2, 14)]
-    index = _index_of(
+    return _index_of(
         tmp_path_factory,
         {
             "ledger.md": article(
@@ -414,14 +415,26 @@ def test_a_rare_name_asked_about_must_be_in_the_answer(tmp_path_factory):
                     "The authors, led by Jane Park, sued Acme Press in May.",
                     "Acme Press agreed to pay the authors $2 million.",
                     "Another publisher, Zenith Books, sells the same novels abroad.",
+                    "Acme Press offers writers a gold contract or a silver contract.",
                     *filler,
                 ],
             )
         },
     )
-    q = read_question(index, "how much did zenith books pay the authors")
+
+
+def test_a_rare_name_asked_about_must_be_in_the_answer(ledger):
+    q = read_question(ledger, "how much did zenith books pay the authors")
     assert "zenith" in q.key_names
-    assert ask(index, q.text).kind == "no_answer"  # the sources name Zenith, not for this
-    assert "$2 million" in ask(index, "how much did acme press pay the authors").quotes[0].text
+    assert ask(ledger, q.text).kind == "no_answer"  # the sources name Zenith, not for this
+    assert "$2 million" in ask(ledger, "how much did acme press pay the authors").quotes[0].text
     # A party to the case (named where the filing is reported) is no key name: the case is hers.
-    assert "park" not in read_question(index, "how much did park get").key_names
+    assert "park" not in read_question(ledger, "how much did park get").key_names
+
+
+def test_the_subject_of_a_which_question_must_be_in_the_answer(ledger):
+    q = read_question(ledger, "which contract does jane park have")
+    assert q.key_names == ("jane park",)
+    # The contracts are named, but not whose is which.
+    assert ask(ledger, q.text).kind == "no_answer"
+    assert ask(ledger, "which contracts does acme press offer").kind == "answer"
