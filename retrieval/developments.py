@@ -44,6 +44,8 @@ _STEP_PATTERNS = tuple(
 # "the previous lawsuit", "an earlier class action", "a separate case": another case.
 _OTHER_CASE = re.compile(
     rf"\b(?:{OTHER_CASE_WORDS})\s+(?:[\w$.,-]+\s+){{0,3}}{_CASE}"
+    # "It also follows the lawsuit Reddit filed against Anthropic": a case this one follows.
+    rf"|\b(?:follows|followed|following|comes\s+after|came\s+after)\s+(?:the|a|an|its|their|\w+['’]s)\s+(?:[\w$.,-]+\s+){{0,3}}?{_CASE}"
     # "for instance, Universal Music's 2023 lawsuit": a case given as an example.
     rf"|\b(?:for\s+(?:instance|example)|such\s+as|including)\b[^.;]{{0,60}}?\b{_CASE}",
     re.I,

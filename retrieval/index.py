@@ -114,6 +114,7 @@ class SnapshotCache:
     source_names: tuple[dict[str, tuple[str, ...]], int] | None = None
     # a term -> whether the sources write it as a name (retrieval.question.is_name)
     names: dict[str, bool] = field(default_factory=dict)
+    defendant: str | None = None  # the defendant's term (retrieval.status.defendant_terms)
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ def rank(index: Index, question: Question) -> list[Scored]:
         None,
     )
     wants = answer_test(wanted_type)
-    other_case_asked = bool(re.search(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before)\b", question.reading))
+    other_case_asked = bool(re.search(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before|first\s+time|ever|again)\b", question.reading))
     scored: list[Scored] = []
     for passage, passage_score in passages:
         if question.named_sources and not question.about_sources and passage.source_id not in question.named_sources:
@@ -275,8 +275,7 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
     if answer_type == "words":
         # "Johnson, author of “The Feather Thief” and other books, said …": the speaker
         # with the apposition read away.
-        text = sentence.text
-        return _spoken_by(index, terms, text) or _spoken_by(index, terms, _APPOSITION.sub("", text))
+        return spoken_by(index, terms, sentence.text)
     words = _SENTENCE_WORD.findall(sentence.text)
     analyzer = index.analyzer
     # "Microsoft's lawyer insists": the possessor is not the one speaking.
@@ -303,7 +302,13 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
     return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
 
 
-def _spoken_by(index: Index, terms: set[str], text: str) -> bool:
+def spoken_by(index: Index, terms: set[str] | frozenset[str], text: str) -> bool:
+    """Whether one of `terms` speaks in `text`: is the speaker of a saying verb, also
+    across an apposition ("Johnson, author of “The Feather Thief”, said …")."""
+    return _spoken_by(index, terms, text) or _spoken_by(index, terms, _APPOSITION.sub("", text))
+
+
+def _spoken_by(index: Index, terms: set[str] | frozenset[str], text: str) -> bool:
     """Whether a saying verb in `text` has one of `terms` for its speaker: before the verb
     ("Anthropic said", "a spokesperson for Anthropic said") or just after it ("said
     Anthropic", "according to Anthropic"). After "alleged that" a name is what is said,

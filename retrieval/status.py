@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from retrieval import claims
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote
-from retrieval.question import read_question
+from retrieval.question import is_name, read_question
 from retrieval.quoting import make_quote
-from retrieval.ranking import answer_test, rank
+from retrieval.ranking import answer_test, rank, spoken_by
 
 # A slot's sentence must hold at least this share of its question.
 MIN_SLOT_COVERAGE = 0.15
@@ -29,11 +29,39 @@ class Slot:
     label: str
     question: str  # asked through the usual stages
     answer_type: str | None
-    accepts: Callable[[claims.Sentence], bool]
+    accepts: Callable[[Index, claims.Sentence], bool]
 
 
-def _reports(step_name: str) -> Callable[[claims.Sentence], bool]:
-    return lambda s: s.step == step_name
+def _reports(step_name: str) -> Callable[[Index, claims.Sentence], bool]:
+    return lambda index, s: s.step == step_name
+
+
+def _defendant_responds(index: Index, s: claims.Sentence) -> bool:
+    """The defendant's words, not anyone's: "LinkedIn said in a statement", not "Alsup
+    called the settlement fair"."""
+    return bool(_RESPONDS.search(s.text)) and _words(s) and spoken_by(index, defendant_terms(index), s.text)
+
+
+def defendant_terms(index: Index) -> frozenset[str]:
+    """The term of the name the sources write in the most passages: the party a
+    lawsuit's coverage is about ("LinkedIn", "Anthropic")."""
+    return frozenset({t for t in (_defendant(index),) if t})
+
+
+def _defendant(index: Index) -> str:
+    cached = index.cache.defendant
+    if cached is None:
+        by_passages = sorted(index.document_frequency.items(), key=lambda item: (-item[1], item[0]))
+        cached = index.cache.defendant = next((t for t, _ in by_passages if is_name(index, t)), "")
+    return cached
+
+
+def _defendant_word(index: Index) -> str:
+    """The defendant as the sources write it most often (the question words are read
+    through the analyzer again)."""
+    term = _defendant(index)
+    words = [(n, w) for w, n in index.words.items() if term and index.analyzer.term(w) == term]
+    return max(words)[1] if words else "defendant"
 
 
 _ALLEGES = re.compile(r"\b(?:alleg\w*|accus\w*|claim\w*|violat\w*|breach\w*|infring\w*)\b", re.I)
@@ -50,15 +78,15 @@ SLOTS: tuple[Slot, ...] = (
         "Plaintiff",
         "who filed the lawsuit plaintiff on behalf of",
         "person",
-        lambda s: _person(s) and s.step == "filed",
+        lambda index, s: _person(s) and s.step == "filed",
     ),
-    Slot("Claims", "what does the lawsuit allege violated law", None, lambda s: bool(_ALLEGES.search(s.text))),
-    Slot("Sought", "how much damages does the lawsuit seek", "money", lambda s: bool(_SEEKS.search(s.text))),
+    Slot("Claims", "what does the lawsuit allege violated law", None, lambda index, s: bool(_ALLEGES.search(s.text))),
+    Slot("Sought", "how much damages does the lawsuit seek", "money", lambda index, s: bool(_SEEKS.search(s.text))),
     Slot(
         "Response",
-        "how did the defendant respond to the lawsuit statement",
+        "how did {defendant} respond to the lawsuit statement spokesperson",
         "words",
-        lambda s: bool(_RESPONDS.search(s.text)) and _words(s),
+        _defendant_responds,
     ),
 )
 
@@ -81,7 +109,7 @@ def status(index: Index) -> Answer:
         sentence = claims.sentence_at(index, newest.passage, newest.sentence)
         add(sentence, "Latest", index.analyzer.query(sentence.text))
     for slot in SLOTS:
-        asked = read_question(index, slot.question)
+        asked = read_question(index, slot.question.format(defendant=_defendant_word(index)))
         # A slot's search words that this corpus never uses ("plaintiff" where the sources
         # say "filed by") are no part of what a sentence must hold.
         known = tuple(g for g in asked.groups if any(index.knows(t) for t in g.terms))
@@ -90,7 +118,7 @@ def status(index: Index) -> Answer:
             if item.coverage < MIN_SLOT_COVERAGE:
                 continue
             sentence = item.sentence
-            if sentence.other_case or not slot.accepts(sentence):
+            if sentence.other_case or not slot.accepts(index, sentence):
                 continue
             if any(sentence == other or claims.similarity(index, sentence, other) >= claims.SAME_CLAIM for other in chosen):
                 continue

@@ -438,3 +438,21 @@ def test_the_subject_of_a_which_question_must_be_in_the_answer(ledger):
     # The contracts are named, but not whose is which.
     assert ask(ledger, q.text).kind == "no_answer"
     assert ask(ledger, "which contracts does acme press offer").kind == "answer"
+
+
+def test_status_response_is_the_defendants_words_not_anyones(wire):
+    from retrieval import status as status_stage
+
+    assert status_stage.defendant_terms(wire) == {wire.analyzer.term("acme")}
+    said = {s.text[:12]: s for p in wire.passages for s in claims.sentences_of(wire, p)}
+    assert status_stage._defendant_responds(wire, said["A spokespers"])
+    assert not status_stage._defendant_responds(wire, said["“This is a w"])  # the authors' lawyer
+    response = [q for q in status(wire).quotes if q.label == "Response"]
+    assert [q.text[:26] for q in response] == ["A spokesperson for Acme Pr"]
+
+
+def test_a_lawsuit_this_one_follows_is_another_case():
+    from retrieval.developments import about_other_case
+
+    assert about_other_case("It also follows the lawsuit Reddit filed against Anthropic last month.")
+    assert not about_other_case("The class action comes after LinkedIn quietly updated its privacy policy.")
