@@ -115,6 +115,7 @@ class SnapshotCache:
     # a term -> whether the sources write it as a name (retrieval.question.is_name)
     names: dict[str, bool] = field(default_factory=dict)
     defendant: str | None = None  # the defendant's term (retrieval.status.defendant_terms)
+    lemmas: dict[str, tuple[str, ...]] | None = None  # lemma -> corpus words (retrieval.inflection)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import numpy as np
 
 from retrieval import vocabulary as vocab
 from retrieval.analyzer import QueryGroup, fold
+from retrieval.inflection import corpus_forms
 from retrieval.spelling import is_ordinary, zipf
 
 if TYPE_CHECKING:
@@ -167,11 +168,17 @@ def read_question(index: Index, text: str) -> Question:
                 answer_type = None  # every sentence of that source is its words
         else:
             named = ()
+    groups = [g if any(index.knows(t) for t in g.terms) else _other_forms(index, g) for g in groups]
     groups = _merge_names(index, groups)
     focus = _focus(index, reading)
     # "which judge", "who is the attorney": only a name answers. ("Who is suing?" may be
     # answered by "a Premium customer".)
-    names_wanted = focus is not None and focus in {analyzer.term(w) for w in vocab.PERSON_NOUNS}
+    # ("How many people …" asks for a count of them.)
+    names_wanted = (
+        focus is not None
+        and focus in {analyzer.term(w) for w in vocab.PERSON_NOUNS}
+        and answer_type not in ("count", "money")
+    )
     if names_wanted and answer_type is None:
         answer_type = "person"
     # "who is the lawyer *for the plaintiff*": what follows the thing asked for only
@@ -242,6 +249,21 @@ def read_question(index: Index, text: str) -> Question:
     )
 
 
+def _other_forms(index: Index, group: QueryGroup) -> QueryGroup:
+    """A word no source uses, read as the forms of it they do use ("lose" → "lost"), and
+    those forms' synonyms ("told" → "informed")."""
+    analyzer = index.analyzer
+    terms: dict[str, float] = {}
+    for form in corpus_forms(index, group.word):
+        for found in analyzer.query(form):
+            for term, weight in found.terms.items():
+                if index.knows(term):
+                    terms[term] = max(terms.get(term, 0.0), weight)
+    if not terms:
+        return group
+    return QueryGroup(group.word, {**group.terms, **terms}, optional=group.optional)
+
+
 def _optional(groups: list[QueryGroup], terms: set[str]) -> list[QueryGroup]:
     """`groups`, with those holding any of `terms` made optional: they still tip the
     ranking (BM25) but are no part of what the question needs covered."""
@@ -282,6 +304,9 @@ def _focus(index: Index, reading: str) -> str | None:
     if not match or match.end() == 0:
         return None
     run = _focus_run(reading[match.end() :])
+    if run and match.group().startswith("how many"):
+        # "how many *people* work there": what is counted is the plural noun, not the verb.
+        run = run[: next((i + 1 for i, w in enumerate(run) if w.endswith("s") or w in vocab.IRREGULAR_PLURALS), len(run))]
     return index.analyzer.term(run[-1]) if run else None
 
 

@@ -124,8 +124,10 @@ def rank(index: Index, question: Question) -> list[Scored]:
             score = coverage * (0.75 + 0.25 * passage_score / best_passage)
             if reports_step:
                 score *= STEP_BOOST
-            elif question.steps and vocab.HYPOTHETICAL.search(sentence.text):
-                score *= UNTYPED_PENALTY  # "if a judge approves …" says nothing of whether one did
+            elif question.steps and (vocab.HYPOTHETICAL.search(sentence.text) or vocab.REQUESTED.search(sentence.text)):
+                # "if a judge approves …", "denied the motion to dismiss": nothing of
+                # whether the step was taken.
+                score *= UNTYPED_PENALTY
             if (
                 focus_group is not None
                 and focus_group.word not in held_words
@@ -191,6 +193,9 @@ def names_a_person(text: str, *, asked: Callable[[str], bool] = lambda word: Fal
             ("Sunny Bakery" for "who is suing the bakery?") is who was asked about, not
             the answer.
     """
+    # "CHICAGO (Metro Wire) - A federal judge …": a wire story's dateline names its
+    # outlet, no one in the story.
+    text = _DATELINE.sub(lambda m: " " * len(m.group()), text, count=1)
     first_word = len(text) - len(text.lstrip(" \"“‘'([—–-"))
     for m in _CAPITALISED_RUN.finditer(text):
         words = m.group().split()
@@ -199,6 +204,9 @@ def names_a_person(text: str, *, asked: Callable[[str], bool] = lambda word: Fal
         if len(words) >= 2 and words[-1] not in vocab.NOT_A_PERSON_ENDINGS and not asked(words[-1]):
             return True
     return False
+
+
+_DATELINE = re.compile(r"^[A-Z][A-Z .,'’-]+\s*\([^)]{1,40}\)\s*[-—–]+\s*")
 
 
 def _dated(sentence: claims.Sentence) -> bool:
@@ -247,6 +255,8 @@ STRICT_TYPES = frozenset({"date", "money", "count", "reason", "words", "name"})
 # "which judge", "how many authors": the name or the count must stand near the thing asked
 # for (within this many words), not anywhere in the sentence.
 NEAR_FOCUS = 4
+# "which court": the place stands by it ("court in Chicago", "a California federal court").
+NEAR_PLACE = 2
 WORDS_NEAR = True
 
 
@@ -262,7 +272,7 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         terms = {t for g in question.groups if not g.optional for t in g.terms} - saying
     elif answer_type == "date" and question.steps:
         return _dated_near_step(question, sentence)
-    elif answer_type in ("person", "count", "name") and question.focus is not None:
+    elif answer_type in ("person", "count", "name", "place") and question.focus is not None:
         run = focus_terms(index, question)
         terms = {t for g in question.groups if run & set(g.terms) for t in g.terms}
     else:
@@ -276,9 +286,9 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         # "Johnson, author of “The Feather Thief” and other books, said …": the speaker
         # with the apposition read away.
         return spoken_by(index, terms, sentence.text)
-    words = _SENTENCE_WORD.findall(sentence.text)
+    text = _DATELINE.sub("", sentence.text, count=1)  # "CHICAGO (Metro Wire) -" names no one
+    words = _SENTENCE_WORD.findall(text)
     analyzer = index.analyzer
-    # "Microsoft's lawyer insists": the possessor is not the one speaking.
     at_focus = [
         i
         for i, w in enumerate(words)
@@ -289,17 +299,18 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
     elif answer_type == "name":
         # A title or a name of several words, by where it begins and ends: one capitalised
         # word ("whose books Anthropic downloaded") is no title.
-        marks = [
-            len(_SENTENCE_WORD.findall(sentence.text[:at]))
-            for m in _NAMED_THING.finditer(sentence.text)
-            for at in (m.start(), m.end() - 1)
-        ]
+        marks = [len(_SENTENCE_WORD.findall(text[:at])) for m in _NAMED_THING.finditer(text) for at in (m.start(), m.end() - 1)]
+    elif answer_type == "place":
+        # "what court is it in": "filed … in federal court in Chicago", not "according to
+        # court papers" in a sentence that names a place elsewhere.
+        marks = [len(_SENTENCE_WORD.findall(text[:at])) for m in vocab.PLACE_MARKERS.finditer(text) for at in (m.start(), m.end() - 1)]
     else:
         # A name the question itself says ("InMail" in "which companies got the InMail
         # messages") is what is asked about, not the answer.
         asked = {t for g in question.groups for t in g.terms}
         marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0 and analyzer.term(w.casefold().rstrip(".")) not in asked]
-    return any(abs(i - j) <= NEAR_FOCUS for i in at_focus for j in marks)
+    near = NEAR_PLACE if answer_type == "place" else NEAR_FOCUS
+    return any(abs(i - j) <= near for i in at_focus for j in marks)
 
 
 def spoken_by(index: Index, terms: set[str] | frozenset[str], text: str) -> bool:

@@ -117,6 +117,8 @@ CLAIM_FRAME = re.compile(
 PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:backed|backing|back|pulled|pulling|pull|walked|walking|walk)\s+(?:out|away)\b", "withdrew"),
     (r"\b(?:called|calling|call)\s+off\b", "withdrew"),
+    # A court throws out or tosses what it dismisses.
+    (r"\b(?:throw|throws|threw|thrown|throwing|toss|tosses|tossed|tossing)\s+(?:out\b)?", "dismissed "),
     (r"\b(?:gave|give|giving)\s+up\s+(?:on\s+)?(?:the|their|his|her)\s+(?:case|suit|lawsuit|claim)\b", "withdrew the case"),
     (r"\b(?:took|take|takes|taking|taken)\s+((?:\w+\s+){0,2}?)to\s+court\b", r"sued \1in court"),
     # Prepositional phrases that read as one preposition: "as part of the deal" is "in it".
@@ -205,7 +207,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("disable", "disabled", "deactivate", "opt", "untick", "uncheck"),
     ("enable", "enabled", "activate", "activated"),
     ("introduce", "introduced", "launch", "launched", "unveil", "unveiled", "debut",
-     "start", "started", "begin", "began"),
+     "start", "started", "begin", "began", "founded", "founder", "founders", "cofounded"),
     ("paid", "paying", "subscriber", "subscribers", "subscription", "subscriptions"),
     ("user", "users", "member", "members", "customer", "customers", "people", "person",
      "individual", "individuals", "account", "accounts"),
@@ -271,6 +273,9 @@ ANSWER_TYPES: tuple[tuple[str, str], ...] = (
 # "what does X think of Y" asks for X's words: the verb is no topic of them.
 OPINION_VERBS = frozenset("think thinks thought feel feels felt".split())
 
+# Plurals without an "s", for "how many people …".
+IRREGULAR_PLURALS = frozenset("people men women children persons staff police".split())
+
 PERSON_NOUNS = frozenset(
     """person people lawyer lawyers attorney attorneys counsel firm firms judge judges
     plaintiff plaintiffs defendant defendants author authors writer writers company
@@ -299,6 +304,12 @@ PLAINTIFF_WORD = "plaintiff"
 CURRENCY = re.compile(r"[$€£¥]\s?\d|\b(?:dollars?|euros?|pounds?|cents?|usd|eur|gbp)\b", re.I)
 # A sentence about what may or would happen, not what did: no answer to "did the judge
 # approve it?".
+# A step asked for, not taken: "denied the motion to dismiss", "a bid to settle".
+REQUESTED = re.compile(
+    r"\b(?:motion|motions|move|moves|moved|moving|bid|bids|request|requests|requested|petition|"
+    r"petitioned|asks?|asked|asking|urged|sought|seeks?)\s+(?:\w+\s+){0,3}?to\s+\w+",
+    re.I,
+)
 HYPOTHETICAL = re.compile(r"^(?:if|should|unless|once)\b|\b(?:would|could|might|will)\s+(?:have\s+|be\s+)?\w+", re.I)
 # Sentences that give a reason: the answer to a "why" question.
 REASON_MARKERS = re.compile(

@@ -456,3 +456,61 @@ def test_a_lawsuit_this_one_follows_is_another_case():
 
     assert about_other_case("It also follows the lawsuit Reddit filed against Anthropic last month.")
     assert not about_other_case("The class action comes after LinkedIn quietly updated its privacy policy.")
+
+
+WIRE_STORY = {
+    "metro.md": article(
+        outlet="Metro Wire",
+        published="2025-08-21",
+        paragraphs=[
+            "CHICAGO (Metro Wire) - A federal judge on Wednesday refused to throw out a lawsuit by couriers "
+            "against Zipcart.",
+            "U.S. District Judge Ada Lin denied a motion to dismiss the claims.",
+            "She dismissed the fraud claim. Couriers in the city deliver groceries on bikes and in cars, "
+            "most of them at night, and many work for two or three apps at the same time to make a living.",
+            "Couriers live in the Chicago area, according to court papers.",
+            "The suit, which the couriers filed in federal court in Chicago in March, names the company "
+            "and its owner as defendants in the case.",
+            "One courier, Tom Ruiz, said he lost $900 in tips.",
+        ],
+    ),
+    "ledger.md": article(
+        outlet="Example Ledger",
+        published="2025-08-22",
+        paragraphs=["Zipcart was founded in 2016 by Ana Grell.", "About 600 people work at Zipcart."],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def wire_story(tmp_path_factory):
+    return _index_of(tmp_path_factory, WIRE_STORY)
+
+
+def test_a_wire_datelines_outlet_names_no_one(wire_story):
+    assert not ranking.names_a_person("CHICAGO (Metro Wire) - A federal judge on Wednesday refused.")
+    assert ranking.names_a_person("CHICAGO (Metro Wire) - Judge Ada Lin on Wednesday refused.")
+    answer = ask(wire_story, "which judge is on it")
+    assert "Ada Lin" in answer.quotes[0].text
+
+
+def test_a_step_asked_for_is_not_the_step_taken(wire_story):
+    # "denied the motion to dismiss" dismissed nothing; "she dismissed the fraud claim" did.
+    answer = ask(wire_story, "did any of the claims get thrown out")
+    assert answer.quotes[0].text == "She dismissed the fraud claim."
+
+
+def test_which_court_wants_the_place_beside_the_court(wire_story):
+    assert "federal court in Chicago" in ask(wire_story, "what court is this in").quotes[0].text
+
+
+def test_an_irregular_form_is_read_as_the_one_the_sources_write(wire_story):
+    q = read_question(wire_story, "how much did ruiz lose")
+    assert wire_story.analyzer.term("lost") in next(g for g in q.groups if g.word == "lose").terms
+    assert "$900" in ask(wire_story, q.text).quotes[0].text
+
+
+def test_how_many_people_asks_for_a_count_not_a_name(wire_story):
+    q = read_question(wire_story, "how many people work there")
+    assert q.answer_type == "count" and q.focus == wire_story.analyzer.term("people") and not q.names_wanted
+    assert "Ana Grell" in ask(wire_story, "who started zipcart").quotes[0].text
