@@ -116,6 +116,7 @@ class SnapshotCache:
     names: dict[str, bool] = field(default_factory=dict)
     defendant: str | None = None  # the defendant's term (retrieval.status.defendant_terms)
     lemmas: dict[str, tuple[str, ...]] | None = None  # lemma -> corpus words (retrieval.inflection)
+    outlet_only: dict[str, bool] = field(default_factory=dict)  # a term only in outlets' names
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,7 @@ def read_question(index: Index, text: str) -> Question:
                 answer_type = None  # every sentence of that source is its words
         else:
             named = ()
+    groups = [_outside_outlet_names(index, g) for g in groups]
     groups = [g if any(index.knows(t) for t in g.terms) else _other_forms(index, g) for g in groups]
     groups = _merge_names(index, groups)
     focus = _focus(index, reading)
@@ -247,6 +248,34 @@ def read_question(index: Index, text: str) -> Question:
         named_sources=named,
         key_names=_key_names(index, reading, focus, groups),
     )
+
+
+def _outside_outlet_names(index: Index, group: QueryGroup) -> QueryGroup:
+    """The group without terms the sources use only in an outlet's name: "told Docket
+    Notes" says nothing of a docket, so "what's the docket number" is not covered by it."""
+    kept = {t: w for t, w in group.terms.items() if not _only_in_outlet_names(index, t)}
+    if len(kept) == len(group.terms):
+        return group
+    # Nothing left: the word as a term no passage holds, so it reads as unknown.
+    return QueryGroup(group.word, kept or {_UNSEEN_MARK + group.word: 1.0}, optional=group.optional)
+
+
+_UNSEEN_MARK = "\0"  # no token starts with NUL
+
+
+def _only_in_outlet_names(index: Index, term: str) -> bool:
+    cache = index.cache.outlet_only
+    if term not in cache:
+        outlets = [s.outlet for s in index.sources.values() if s.outlet]
+        analyzer = index.analyzer
+        named = [o for o in outlets if term in analyzer.terms(o)]
+        posting = index.postings.get(term)
+        if not named or posting is None:
+            cache[term] = False
+        else:
+            mention = re.compile("|".join(re.escape(o) for o in named), re.I)
+            cache[term] = all(term not in analyzer.terms(mention.sub(" ", index.passages[i].text)) for i in posting.passages)
+    return cache[term]
 
 
 def _other_forms(index: Index, group: QueryGroup) -> QueryGroup:

@@ -479,6 +479,11 @@ WIRE_STORY = {
         published="2025-08-22",
         paragraphs=["Zipcart was founded in 2016 by Ana Grell.", "About 600 people work at Zipcart."],
     ),
+    "docket.md": article(
+        outlet="Docket Notes",
+        published="2025-08-23",
+        paragraphs=["“It is a strong case,” a lawyer for the couriers told Docket Notes."],
+    ),
 }
 
 
@@ -514,3 +519,8 @@ def test_how_many_people_asks_for_a_count_not_a_name(wire_story):
     q = read_question(wire_story, "how many people work there")
     assert q.answer_type == "count" and q.focus == wire_story.analyzer.term("people") and not q.names_wanted
     assert "Ana Grell" in ask(wire_story, "who started zipcart").quotes[0].text
+
+
+def test_a_word_only_in_an_outlets_name_is_not_in_the_reporting(wire_story):
+    answer = ask(wire_story, "whats the case number on the docket")
+    assert answer.kind == "no_answer" and "docket" in answer.text
