@@ -94,6 +94,8 @@ _SCALE_WORDS = {"m": "million", "mn": "million", "b": "billion", "bn": "billion"
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w’'-]*)")
 # Words that only say what kind of answer is wanted ("what *year*"), not what about.
 _TYPE_WORDS = frozenset("year years date dates day days month months time reason amount figure sum number".split())
+# "how big is the company": the size words ask for figures, as "how many" does.
+_SIZE_QUESTION = re.compile(r"^how\s+(big|large|small)\b")
 # The thing asked for: "which judge", "what is the docket number", "who's the attorney".
 _FOCUS = re.compile(
     r"^(?:which|what)\s+(?:(?:is|are|was|were)\s+)?(?:the\s+|a\s+|an\s+)?(?:names?\s+of\s+(?:the\s+)?)?"
@@ -154,7 +156,12 @@ def read_question(index: Index, text: str) -> Question:
         reading = re.sub(r"\b(?:the\s+)?plaintiffs?\b", "who sued", reading)
     extra = [vocab.PLAINTIFF_WORD] if vocab.WHO_SUES.search(reading) and plaintiff_known else []
     answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(reading)), None)
-    groups = [g for g in analyzer.query(reading, extra=extra) if not (answer_type and g.word in _TYPE_WORDS)]
+    size = _SIZE_QUESTION.match(reading)
+    groups = [
+        g
+        for g in analyzer.query(reading, extra=extra)
+        if not (answer_type and g.word in _TYPE_WORDS) and not (size and g.word == size.group(1))
+    ]
     about_sources = _about_sources(reading, groups)
     named = named_sources(index, reading)
     if about_sources is None:
@@ -524,9 +531,14 @@ def _source_names(index: Index) -> dict[str, tuple[str, ...]]:
         for name in (source.outlet, source.title):
             if not name:
                 continue
-            spellings = {" ".join(_NAME_WORD.findall(fold(name)))}
+            words = _NAME_WORD.findall(fold(name))
+            spellings = {" ".join(words)}
             if "." in name:
                 spellings.add(fold(name).split(".")[0])
+            if name == source.outlet:
+                # "the harbor times" for "The Milwaukee Harbor Times": an outlet's last
+                # two or more words.
+                spellings |= {" ".join(words[i:]) for i in range(1, len(words) - 1)}
             for spelling in spellings:
                 if len(spelling) > 2:
                     names.setdefault(spelling, []).append(source.id)

@@ -367,7 +367,7 @@ def _dated_near_step(question: Question, sentence: claims.Sentence) -> bool:
 _STEP_VERB = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in vocab.STEPS}
 _SENTENCE_WORD = re.compile(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*")
 _SAYING_VERB = re.compile(
-    r"said|says|say|stated|states|state|stating|reads|told|tells|commented|declined|responded|denied|denies|"
+    r"said|says|say|stated|states|state|stating|reads|told|tells|commented|declined|respond|responded|denied|denies|"
     r"insisted|insists|added|noted|argued|called|spokesperson|spokesman|spokeswoman|statement|"
     r"alleges?|alleged|claims?|claimed|accuses?|accused|contends?|according|notes|explains|explained|"
     r"wrote|writes|ruled|found|finding|concluded",

@@ -153,6 +153,11 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bbig\s+deal\b", "important"),
     (r"\b(?:are|is|were|was)\s+(?:they|he|she|you|we|it|the\s+\w+)\s+after\b(?=\W*$)", "are they seeking"),
     (r"\b(?:case|docket)\s+(?:number|no|#)", "docket number"),
+    # "do the articles agree?", "seems like the sources differ": about the sources'
+    # agreement, which every answer shows; the figures asked about are the question.
+    (r"\b(?:the\s+)?(?:articles?|sources?|reports?|outlets?|stories|papers)\s+(?:do\s+not\s+|does\s+not\s+|did\s+not\s+)?"
+     r"(?:agree|disagree|differ|conflict|contradict)\w*\b", ""),
+    (r"\b(?:it\s+)?seems?\s+(?:like|that|as\s+if)\b", ""),
     # Openings that only say a question follows.
     (r"^(?:any\s+idea|(?:do|does)\s+(?:you|anyone|anybody)\s+know|(?:can|could)\s+(?:you|someone|anyone)\s+tell\s+(?:me|us)|"
      r"(?:please\s+)?tell\s+(?:me|us)(?:\s+about)?|"
@@ -252,7 +257,8 @@ ANSWER_TYPES: tuple[tuple[str, str], ...] = (
     ("date", r"^(?:when|since\s+when|what\s+(?:year|date|day|month|time)|which\s+(?:year|date|day|month)|how\s+long\s+ago)\b"),
     ("money", r"^(?:how\s+much|what\s+(?:amount|figure|sum|price))\b"
               r"|^what\s+(?:is|are|was|were)\s+the\s+(?:max|maximum|minimum|total|average|amount|size|value|cost|price)\b"),
-    ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share))\b"),
+    # "how big is the company": its figures (staff, revenue, markets) answer.
+    ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share)|how\s+(?:big|large|small))\b"),
     # "what book did she write" asks for a title, as "what is the name of" does.
     ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"
              r"|^(?:what|which)\s+(?:books?|novels?|titles?|films?|movies?|songs?|albums?|poems?|plays?)\b"
@@ -322,7 +328,7 @@ REASON_MARKERS = re.compile(
 )
 # Verbs that report someone's words: the answer to "what did X say".
 SAYING = re.compile(
-    r"[\"“”]|\b(?:said|says|stated|stating|states|told|commented|comment|declined|responded|denied|"
+    r"[\"“”]|\b(?:said|says|stated|stating|states|told|commented|comment|declined|respond|responded|denied|"
     r"statement|spokesperson|spokesman|spokeswoman|insists?|called|"
     # a judge's words are a ruling and its opinion: "Alsup wrote", "the judge ruled"
     r"wrote|writes|ruled|found|concluded)\b",

@@ -29,6 +29,7 @@ from retrieval.question import normalise, read_question
         ("when was the trial supposed to be", "when was the trial planned to be"),
         ("which writers started the case", "which writers filed the case"),
         ("whos representing the authors", "who is the lawyer for the authors"),
+        ("is it 40k or 45k? seems like the articles dont agree", "is it 40,000 or 45,000?"),
     ],
 )
 def test_normalise_reads_chat_as_plain_words(typed, read):
@@ -81,6 +82,7 @@ def test_words_always_seen_together_are_one_concept(seed_index):
         ("where was the suit filed", "place", None),
         ("what law did linkedin break", "name", "law"),
         ("what did de la torre think of the deal", "words", None),
+        ("how big is linkedin", "count", None),
     ],
 )
 def test_answer_type_and_focus(seed_index, question, answer_type, focus):

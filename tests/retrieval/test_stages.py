@@ -524,3 +524,19 @@ def test_how_many_people_asks_for_a_count_not_a_name(wire_story):
 def test_a_word_only_in_an_outlets_name_is_not_in_the_reporting(wire_story):
     answer = ask(wire_story, "whats the case number on the docket")
     assert answer.kind == "no_answer" and "docket" in answer.text
+
+
+def test_an_outlet_is_named_by_its_last_words_and_silence_is_an_answer(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "times.md": article(
+                outlet="The Milwaukee Harbor Times",
+                paragraphs=["Okafor has delivered groceries for four years.", "Ridgeway did not respond to a request for comment."],
+            ),
+            "wire.md": article(outlet="Metro Wire", paragraphs=["Okafor sued the app in March over tips."]),
+        },
+    )
+    assert read_question(index, "what did the harbor times say about okafor").named_sources == ("times",)
+    answer = ask(index, "did ridgeway say anything")
+    assert answer.kind == "answer" and "did not respond" in answer.quotes[0].text
