@@ -97,7 +97,7 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
                 passage, start, end, terms, all_terms, dates, figures,
                 weight=sum(index.idf.get(t, 0.0) for t in terms),
                 step=developments.step(text),
-                other_case=developments.about_other_case(text, following),
+                other_case=developments.about_other_case(text, following, first_report=index.first_report),
                 referents=referents,
             )
         )  # fmt: skip

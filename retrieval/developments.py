@@ -111,14 +111,29 @@ def names_case_or_status(word: str) -> bool:
     return bool(re.fullmatch(rf"{_CASE}s?", word, re.I) or _STATUS_WORDS.fullmatch(word))
 
 
-def about_other_case(sentence: str, following: str = "") -> bool:
+def about_other_case(sentence: str, following: str = "", *, first_report: date | None = None) -> bool:
     """Whether a sentence concerns another case than the one the corpus is about.
 
     The sentence after it counts too: "This case follows LinkedIn's settlement of a class
     action lawsuit in 2024. The previous lawsuit accused …" names the other case only in
-    the second sentence.
+    the second sentence. And a step dated OLD_STEP_YEARS or more before the first report
+    of this case ("In 2021, the company paid $2.5 million to settle a lawsuit", in coverage
+    that starts in 2025) is another case's: this one's steps are news when reported.
     """
-    return bool(_OTHER_CASE.search(sentence) or _OTHER_CASE.search(following))
+    if _OTHER_CASE.search(sentence) or _OTHER_CASE.search(following):
+        return True
+    if first_report is None or step(sentence) is None:
+        return False
+    years = [m.date.year for m in find_dates(sentence)]
+    return bool(years) and max(years) <= first_report.year - OLD_STEP_YEARS
+
+
+OLD_STEP_YEARS = 2
+
+
+def first_report(passages: Iterable[Passage]) -> date | None:
+    """The earliest date any passage is reported on."""
+    return min((p.date for p in passages if p.date is not None), default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +176,7 @@ def find_developments(
             build does): a passage naming no step is passed over without reading it again.
     """
     found = []
+    earliest = first_report(passages)
     for n, passage in enumerate(passages):
         held = words[n] if words is not None else _WORD.findall(passage.text.casefold())
         if _ALL_FIRST_WORDS.isdisjoint(held):
@@ -169,7 +185,7 @@ def find_developments(
         for i, text in enumerate(texts):
             name = step(text)
             following = texts[i + 1] if i + 1 < len(texts) else ""
-            if name and not about_other_case(text, following):
+            if name and not about_other_case(text, following, first_report=earliest):
                 found.append(Development(passage, i, name))
     return tuple(found)
 

@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from itertools import chain
 from typing import Any
@@ -28,7 +29,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from retrieval.analyzer import Analyzer, QueryGroup, learn_acronyms
-from retrieval.developments import Development, find_developments, latest
+from retrieval.developments import Development, find_developments, first_report, latest
 from retrieval.model import Corpus, Passage, Source
 from retrieval.spelling import Speller
 from retrieval.vocabulary import STOP_WORDS
@@ -155,6 +156,11 @@ class Index:
         for development in self.developments:
             found.setdefault(development.step, []).append(development)
         return {step: tuple(items) for step, items in found.items()}
+
+    @cached_property
+    def first_report(self) -> date | None:
+        """The earliest date any passage is reported on (retrieval.developments)."""
+        return first_report(self.passages)
 
     @cached_property
     def party_terms(self) -> frozenset[str]:

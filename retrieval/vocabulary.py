@@ -397,11 +397,12 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("amended", r"amended|refiled|re-filed"),
     ("transferred", r"transferred|consolidated|stayed"),
     ("certified", r"certified|certification|certify"),
-    ("ruled", r"ruled|ruling|granted|denied\s+(?:a|the)\s+motion|verdict|judgment|sided\s+with"),
+    ("ruled", r"ruled|ruling|granted|denied\s+(?:a|the|\w+['’]s)\s+motion|verdict|judgment|sided\s+with|"
+              r"refused\s+to\s+(?:throw\s+out|dismiss|toss)"),
     ("appealed", r"appealed|appeal"),
     ("settled", r"settled|settlement|agreed\s+to\s+pay"),
     ("approved", r"approved|approval|signed\s+off"),
-    ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out"),
+    ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out|threw\s+out|tossed"),
     ("withdrawn", r"withdrawn|withdrew|withdrawal"),
 )
 # A question names a step in any form ("did they settle?", "will it be dismissed?"); the

@@ -540,3 +540,16 @@ def test_an_outlet_is_named_by_its_last_words_and_silence_is_an_answer(tmp_path_
     assert read_question(index, "what did the harbor times say about okafor").named_sources == ("times",)
     answer = ask(index, "did ridgeway say anything")
     assert answer.kind == "answer" and "did not respond" in answer.quotes[0].text
+
+
+def test_a_refusal_to_dismiss_is_a_ruling_and_an_old_step_is_another_case():
+    from datetime import date
+
+    from retrieval.developments import about_other_case, step
+
+    assert step("A federal judge refused to throw out most of a lawsuit against the app.") == "ruled"
+    assert step("The judge denied Parcelo's motion to dismiss the lawsuit.") == "ruled"
+    old = "In 2021, the company paid $2.5 million to settle a lawsuit brought by the city."
+    assert about_other_case(old, first_report=date(2025, 3, 12))
+    assert not about_other_case(old, first_report=date(2022, 1, 5))  # news when reported
+    assert not about_other_case("The lawsuit was filed in March 2025.", first_report=date(2025, 3, 12))
