@@ -102,6 +102,7 @@ _FOCUS = re.compile(
     r"|^(?:who|whom)\s+(?:is|are|was|were)\s+(?:the|a|an)\s+"
     r"|^how\s+(?:many|much)\s+"
 )
+_WHO_IS = re.compile(r"^who\s+(?:is|was|are|were)\s+(?!the\b|a\b|an\b)")
 _QUALIFIER = re.compile(r"^(?:\S+\s+){1,6}?(?:for|of|against|behind|representing|on\s+behalf\s+of)\s+(.+)$")
 _STEP_WORDS = tuple(
     (name, re.compile(rf"\b(?:{pattern}|{vocab.STEP_QUESTION_FORMS.get(name, pattern)})\b"))
@@ -178,6 +179,10 @@ def read_question(index: Index, text: str) -> Question:
     groups = [_outside_outlet_names(index, g) for g in groups]
     groups = [g if any(index.knows(t) for t in g.terms) else _other_forms(index, g) for g in groups]
     groups = _merge_names(index, groups)
+    if answer_type == "person" and _WHO_IS.match(reading) and groups and all(_written_as_name(index, g) for g in groups):
+        # "who is Lindqvist": the asker has the name and wants what the sources say of
+        # the person ("Lindqvist, a part-time courier and nursing student").
+        answer_type = "identity"
     focus = _focus(index, reading)
     # "which judge", "who is the attorney": only a name answers. ("Who is suing?" may be
     # answered by "a Premium customer".)

@@ -139,6 +139,8 @@ def rank(index: Index, question: Question) -> list[Scored]:
                 score *= FOCUS_MISSING_PENALTY
             if wanted_type == "person":
                 typed = _names_someone_else(index, question, sentence)
+            elif wanted_type == "identity":
+                typed = _describes(question, sentence)
             else:
                 typed = bool(wants and wants(sentence))
             typed = typed and _near_focus(index, question, wanted_type, sentence)
@@ -247,6 +249,7 @@ _TESTS: dict[str, Callable[[claims.Sentence], bool]] = {
     "place": lambda s: bool(vocab.PLACE_MARKERS.search(s.text)),
     "reason": lambda s: bool(vocab.REASON_MARKERS.search(s.text)),
     "name": lambda s: bool(_NAMED_THING.search(s.text)),
+    "identity": lambda s: True,  # "who is X": _describes, which needs the question
 }
 # Kinds of question only a sentence of that kind answers: "how many" needs a count, "why"
 # a reason, "when" a date. Other sentences are set back, and coverage asks for one of the
@@ -382,6 +385,18 @@ def _names_someone_else(index: Index, question: Question, sentence: claims.Sente
     return names_a_person(sentence.text, asked=own) or bool(
         (m := vocab.ORGANISATION.search(sentence.text)) and not own(m.group().split()[0].rstrip(","))
     )
+
+
+def _describes(question: Question, sentence: claims.Sentence) -> bool:
+    """Whether a sentence says who someone asked about is: "Lindqvist, a part-time
+    courier", "Wight is LinkedIn's legal VP", "courier Denise Okafor"."""
+    for group in question.groups:
+        last = re.escape(group.word.split()[-1])
+        if re.search(rf"\b{last}\b(?:,\s+|\s+(?:is|was)\s+)(?:a|an|the|\w+['’]s)\s", sentence.text, re.I) or re.search(
+            rf"\b[a-z][\w-]+\s+(?:[A-Z][\w’'-]+\s+)?{last}\b", sentence.text
+        ) and not re.search(rf"\b(?:and|or|by|with|to|from|for|of|against|said|says|told)\s+(?:[A-Z][\w’'-]+\s+)?{last}\b", sentence.text):
+            return True
+    return False
 
 
 def answer_test(answer_type: AnswerType | None) -> Callable[[claims.Sentence], bool] | None:

@@ -553,3 +553,25 @@ def test_a_refusal_to_dismiss_is_a_ruling_and_an_old_step_is_another_case():
     assert about_other_case(old, first_report=date(2025, 3, 12))
     assert not about_other_case(old, first_report=date(2022, 1, 5))  # news when reported
     assert not about_other_case("The lawsuit was filed in March 2025.", first_report=date(2025, 3, 12))
+
+
+def test_who_is_a_named_person_wants_what_the_sources_say_of_them(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "post.md": article(
+                outlet="Example Post",
+                published="2025-04-01",
+                paragraphs=[
+                    "The plaintiffs, Tom Ruiz and Ana Diaz, sued Zipcart in March.",
+                    "Ruiz, a night-shift courier from Gary, said the app kept his tips for two years "
+                    "while he delivered groceries across the city every night.",
+                ],
+            ),
+            "wire.md": article(outlet="Metro Wire", paragraphs=["Zipcart denies the claims."]),
+        },
+    )
+    q = read_question(index, "who is ruiz")
+    assert q.answer_type == "identity"
+    assert ask(index, q.text).quotes[0].text.startswith("Ruiz, a night-shift courier")
+    assert read_question(index, "who is suing zipcart").answer_type == "person"
