@@ -221,7 +221,11 @@ def read_question(index: Index, text: str) -> Question:
         if any(not g.optional for g in timed):
             groups = timed
     if answer_type == "words":
-        groups = _optional(groups, {t for g in groups if g.word in vocab.OPINION_VERBS for t in g.terms})
+        # "what did X think of it", "how did X respond": the verb asks for X's words; the
+        # sentence that gives them need not repeat it.
+        asking = {t for g in groups if g.word in vocab.OPINION_VERBS or vocab.SAYING.fullmatch(g.word) for t in g.terms}
+        if any(not g.optional and asking.isdisjoint(g.terms) for g in groups):
+            groups = _optional(groups, asking)
     # "… if they win": a condition of the question, not what it asks; it may tip the
     # ranking but must not decide coverage.
     condition = re.search(r"\bif\b(.+)$", reading)

@@ -280,11 +280,11 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         terms = {t for g in question.groups if run & set(g.terms) for t in g.terms}
     else:
         return True
-    if not terms & sentence.all_terms:
+    if not terms & (sentence.all_terms | sentence.referents):
         # Nothing asked about is in this sentence: nothing to be near. But a name that
         # isn't the attorney's can't answer "who is the attorney", nor a title that isn't
-        # a book's "what book did she write".
-        return not (question.names_wanted or answer_type == "name")
+        # a book's "what book did she write", nor Ridgeway's silence "what did Parcelo say".
+        return not (question.names_wanted or answer_type in ("name", "words"))
     if answer_type == "words":
         # "Johnson, author of “The Feather Thief” and other books, said …": the speaker
         # with the apposition read away.

@@ -112,7 +112,8 @@ def status(index: Index) -> Answer:
         asked = read_question(index, slot.question.format(defendant=_defendant_word(index)))
         # A slot's search words that this corpus never uses ("plaintiff" where the sources
         # say "filed by") are no part of what a sentence must hold.
-        known = tuple(g for g in asked.groups if any(index.knows(t) for t in g.terms))
+        # (and the search words are all wanted, however a question would weigh them).
+        known = tuple(replace(g, optional=False) for g in asked.groups if any(index.knows(t) for t in g.terms))
         question = replace(asked, groups=known, unknown=(), answer_type=slot.answer_type, focus=None)
         for item in rank(index, question):
             if item.coverage < MIN_SLOT_COVERAGE:

@@ -139,6 +139,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:spit|spits|spat|churn|churns|pump|pumps)\s+out\b", "generates"),
     (r"\b(?:come|came|comes)\s+up\s+with\b", "generates"),
     (r"\bhow\s+come\b", "why"),
+    # "what did they say back", "LinkedIn hit back": a response.
+    (r"\b(?:say|said|says|hit|hits|fire|fired|fires|push|pushed|pushes|shot|shoot)\s+back\b", "respond"),
     (r"\bsign(?:ed)?\s+off\s+on\b", "approved"),
     (r"\bgo(?:es|ing)?\s+to\s+trial\b", "trial"),
     (r"\bon\s+by\s+default\b", "enabled by default"),

@@ -575,3 +575,30 @@ def test_who_is_a_named_person_wants_what_the_sources_say_of_them(tmp_path_facto
     assert q.answer_type == "identity"
     assert ask(index, q.text).quotes[0].text.startswith("Ruiz, a night-shift courier")
     assert read_question(index, "who is suing zipcart").answer_type == "person"
+
+
+def test_what_x_said_back_is_xs_words_not_anyones_silence(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "post.md": article(
+                outlet="Example Post",
+                published="2025-04-01",
+                paragraphs=[
+                    "Its owner, Ridgeway, did not respond to a request for comment.",
+                    "Spokesperson Jo Kim said Zipcart \"values every courier.\"",
+                ],
+            ),
+            "wire.md": article(
+                outlet="Metro Wire",
+                paragraphs=[
+                    "Couriers sued Zipcart in March over tips.",
+                    "Zipcart delivers groceries in six cities.",
+                    "Zipcart was founded in 2016.",
+                ],
+            ),
+        },
+    )
+    q = read_question(index, "what did zipcart say back")
+    assert q.answer_type == "words"
+    assert "Jo Kim" in ask(index, q.text).quotes[0].text
