@@ -115,7 +115,7 @@ class SnapshotCache:
     source_names: tuple[dict[str, tuple[str, ...]], int] | None = None
     # a term -> whether the sources write it as a name (retrieval.question.is_name)
     names: dict[str, bool] = field(default_factory=dict)
-    defendant: str | None = None  # the defendant's term (retrieval.status.defendant_terms)
+    defendant: str | None = None  # the defendant's term (retrieval.question.defendant)
     lemmas: dict[str, tuple[str, ...]] | None = None  # lemma -> corpus words (retrieval.inflection)
     outlet_only: dict[str, bool] = field(default_factory=dict)  # a term only in outlets' names
 

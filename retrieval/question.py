@@ -156,7 +156,7 @@ def read_question(index: Index, text: str) -> Question:
     if not plaintiff_known:
         reading = re.sub(r"\b(?:the\s+)?plaintiffs?\b", "who sued", reading)
     extra = [vocab.PLAINTIFF_WORD] if vocab.WHO_SUES.search(reading) and plaintiff_known else []
-    answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(reading)), None)
+    answer_type = _answer_type(reading)
     size = _SIZE_QUESTION.match(reading)
     groups = [
         g
@@ -178,8 +178,12 @@ def read_question(index: Index, text: str) -> Question:
             named = ()
     groups = [_outside_outlet_names(index, g) for g in groups]
     groups = [g if any(index.knows(t) for t in g.terms) else _other_forms(index, g) for g in groups]
+    if extra:
+        # "who is suing?": the plaintiff word tips the ranking towards sentences that say
+        # so; whoever is named as suing answers.
+        groups = _optional(groups, {analyzer.term(w) for w in extra})
     groups = _merge_names(index, groups)
-    if answer_type == "person" and _WHO_IS.match(reading) and groups and all(_written_as_name(index, g) for g in groups):
+    if answer_type == "person" and _WHO_IS.match(reading) and groups and all(written_as_name(index, g) for g in groups):
         # "who is Lindqvist": the asker has the name and wants what the sources say of
         # the person ("Lindqvist, a part-time courier and nursing student").
         answer_type = "identity"
@@ -309,6 +313,17 @@ def _other_forms(index: Index, group: QueryGroup) -> QueryGroup:
     return QueryGroup(group.word, {**group.terms, **terms}, optional=group.optional)
 
 
+def _answer_type(reading: str) -> AnswerType | None:
+    """The kind of answer wanted, from how the question opens; in a message of several
+    sentences, from the first that is a question ("one article says monday, one says
+    tuesday?? which day did they file": a date)."""
+    for segment in [reading, *(s for s in re.split(r"[?!]+\s*", reading)[1:] if s)]:
+        found = next((name for name, pattern in _ANSWER_TYPES if pattern.search(segment)), None)
+        if found:
+            return found
+    return None
+
+
 def _optional(groups: list[QueryGroup], terms: set[str]) -> list[QueryGroup]:
     """`groups`, with those holding any of `terms` made optional: they still tip the
     ranking (BM25) but are no part of what the question needs covered."""
@@ -435,7 +450,7 @@ def _key_names(index: Index, reading: str, focus: str | None, groups: list[Query
         if not g.optional
         and (
             _is_key_name(index, g)
-            or (said & set(g.terms) and not is_topic(index, g) and _written_as_name(index, g))
+            or (said & set(g.terms) and not is_topic(index, g) and written_as_name(index, g))
         )
     )
 
@@ -447,12 +462,23 @@ def _is_key_name(index: Index, group: QueryGroup) -> bool:
     """A name the sources write, neither one of their topics nor a party to the case
     (named where they report its steps): "OpenAI" in reporting on Anthropic's case, not
     the plaintiff, whose lawsuit "has been withdrawn" answers "did he back out"."""
-    return _written_as_name(index, group) and not is_topic(index, group) and index.party_terms.isdisjoint(group.terms)
+    return written_as_name(index, group) and not is_topic(index, group) and index.party_terms.isdisjoint(group.terms)
 
 
-def _written_as_name(index: Index, group: QueryGroup) -> bool:
+def written_as_name(index: Index, group: QueryGroup) -> bool:
+    """Whether every word of a group the sources use is one they write as a name."""
     known = [t for t in group.terms if index.knows(t)]
     return bool(known) and all(is_name(index, t) for t in known)
+
+
+def defendant(index: Index) -> str:
+    """The term of the name the sources write in the most passages: the party a lawsuit's
+    coverage is about ("LinkedIn", "Anthropic"); "" for a corpus without names."""
+    cached = index.cache.defendant
+    if cached is None:
+        by_passages = sorted(index.document_frequency.items(), key=lambda item: (-item[1], item[0]))
+        cached = index.cache.defendant = next((t for t, _ in by_passages if is_name(index, t)), "")
+    return cached
 
 
 def is_name(index: Index, term: str) -> bool:

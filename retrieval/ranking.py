@@ -18,7 +18,13 @@ from retrieval import vocabulary as vocab
 from retrieval.analyzer import QueryGroup
 from retrieval.dates import MONTHS, find_dates
 from retrieval.index import Index
-from retrieval.question import AnswerType, Question, focus_terms, unknown_weight
+from retrieval.question import (
+    AnswerType,
+    Question,
+    defendant,
+    focus_terms,
+    unknown_weight,
+)
 
 # Sentences are taken from this many of the best passages: BM25 favours short passages,
 # and the best sentence is often in a long one a little further down.
@@ -89,7 +95,11 @@ def rank(index: Index, question: Question) -> list[Scored]:
         None,
     )
     wants = answer_test(wanted_type)
+    # The party the sources are about, which every report of a step speaks of.
+    parties = frozenset(g.word for g in groups if question.steps and defendant(index) in g.terms)
     other_case_asked = bool(re.search(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before|first\s+time|ever|again)\b", question.reading))
+    # "has it been sued before?": this case's own steps are what the asker knows already.
+    only_other_cases = bool(vocab.EARLIER_CASE_QUESTION.search(question.reading))
     scored: list[Scored] = []
     for passage, passage_score in passages:
         if question.named_sources and not question.about_sources and passage.source_id not in question.named_sources:
@@ -102,10 +112,12 @@ def rank(index: Index, question: Question) -> list[Scored]:
             reports_step = bool(question.steps) and sentence.step in question.steps
             if reports_step:
                 # "when was it filed?": a sentence reporting the filing holds the words
-                # that name it, whichever verb it uses ("was this week accused").
-                held_words |= procedural
+                # that name it, whichever verb it uses ("was this week accused"), and
+                # the parties the sources are about ("The suit, brought by couriers …"
+                # is a suit against Parcelo).
+                held_words |= procedural | parties
             held = sum(
-                weight[g.word] * (1.0 if reports_step and g.word in procedural else _best_term(g, said))
+                weight[g.word] * (1.0 if reports_step and g.word in procedural | parties else _best_term(g, said))
                 for g in groups
                 if g.word in held_words
             )
@@ -138,7 +150,9 @@ def rank(index: Index, question: Question) -> list[Scored]:
                 # otherwise by a sentence that never mentions what is asked about.
                 score *= FOCUS_MISSING_PENALTY
             if wanted_type == "person":
-                typed = _names_someone_else(index, question, sentence)
+                # "who sued", "who filed it": someone named where the step is reported,
+                # not a spokesperson of the other side.
+                typed = _names_someone_else(index, question, sentence) and (not question.steps or reports_step)
             elif wanted_type == "identity":
                 typed = _describes(question, sentence)
             else:
@@ -149,6 +163,8 @@ def rank(index: Index, question: Question) -> list[Scored]:
             elif wanted_type in STRICT_TYPES or question.names_wanted:
                 score *= UNTYPED_PENALTY
             if not other_case_asked and sentence.other_case:
+                score *= OTHER_CASE_PENALTY
+            elif only_other_cases and not sentence.other_case and sentence.step:
                 score *= OTHER_CASE_PENALTY
             scored.append(Scored(sentence, score, coverage, held_words, typed))
     scored.sort(key=lambda s: (-s.score, s.sentence.passage.id, s.sentence.start))
@@ -208,7 +224,8 @@ def names_a_person(text: str, *, asked: Callable[[str], bool] = lambda word: Fal
     return False
 
 
-_DATELINE = re.compile(r"^[A-Z][A-Z .,'’-]+\s*\([^)]{1,40}\)\s*[-—–]+\s*")
+# "CHICAGO (Metro Wire) -", "KESSLING, Mich. (WKZN) —", "SAN FRANCISCO (AP) —".
+_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]+(?:,\s*[A-Z][\w.]{1,12})?\s*\([^)]{1,40}\)\s*[-—–]+\s*")
 
 
 def _dated(sentence: claims.Sentence) -> bool:

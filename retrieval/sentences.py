@@ -12,7 +12,9 @@ copy, not general text:
 * Titles and connectives ("Mr.", "Dr.", "St.", "v.", "vs.", "e.g.", "i.e.") never end one.
 * Numbered abbreviations and months ("No.", "Jan.", "Sept.", "p.") don't end one before a
   number: "Jan. 30", "No. 5".
-* Company suffixes ("Inc.", "Corp.", "Ltd.") don't end one before "(" or ",".
+* Company suffixes ("Inc.", "Corp.", "Ltd.") don't end one before "(" or ",", nor does a
+  short capitalised abbreviation before "(": the state of a dateline, "KESSLING, Mich.
+  (WKZN) — …".
 * Dotted abbreviations and initials ("U.S.", "U.K.", "J. Smith") don't end one before a
   capitalised word, unless that word is a common sentence opener ("The", "It", "But", ...):
   "the U.S. District Court" stays whole, "sued in the U.S. The company said" splits.
@@ -110,6 +112,8 @@ def _is_boundary(text: str, first: int, end: int) -> bool:
         return False
     if key in _COMPANY and head in "(,":
         return False
+    if head == "(" and word[:1].isupper() and word.isalpha() and len(word) <= 5:
+        return False  # "Mich. (WKZN)", "Calif. (AP)": a dateline's state
     if _DOTTED.fullmatch(word + ".") or _INITIAL.fullmatch(word):
         return _next_word(after).lower() in _OPENING_WORDS
     return True

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from retrieval import claims
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote
-from retrieval.question import is_name, read_question
+from retrieval.question import defendant, read_question
 from retrieval.quoting import make_quote
 from retrieval.ranking import answer_test, rank, spoken_by
 
@@ -39,27 +39,13 @@ def _reports(step_name: str) -> Callable[[Index, claims.Sentence], bool]:
 def _defendant_responds(index: Index, s: claims.Sentence) -> bool:
     """The defendant's words, not anyone's: "LinkedIn said in a statement", not "Alsup
     called the settlement fair"."""
-    return bool(_RESPONDS.search(s.text)) and _words(s) and spoken_by(index, defendant_terms(index), s.text)
-
-
-def defendant_terms(index: Index) -> frozenset[str]:
-    """The term of the name the sources write in the most passages: the party a
-    lawsuit's coverage is about ("LinkedIn", "Anthropic")."""
-    return frozenset({t for t in (_defendant(index),) if t})
-
-
-def _defendant(index: Index) -> str:
-    cached = index.cache.defendant
-    if cached is None:
-        by_passages = sorted(index.document_frequency.items(), key=lambda item: (-item[1], item[0]))
-        cached = index.cache.defendant = next((t for t, _ in by_passages if is_name(index, t)), "")
-    return cached
+    return bool(_RESPONDS.search(s.text)) and _words(s) and spoken_by(index, {defendant(index)}, s.text)
 
 
 def _defendant_word(index: Index) -> str:
     """The defendant as the sources write it most often (the question words are read
     through the analyzer again)."""
-    term = _defendant(index)
+    term = defendant(index)
     words = [(n, w) for w, n in index.words.items() if term and index.analyzer.term(w) == term]
     return max(words)[1] if words else "defendant"
 

@@ -160,6 +160,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:the\s+)?(?:articles?|sources?|reports?|outlets?|stories|papers)\s+(?:do\s+not\s+|does\s+not\s+|did\s+not\s+)?"
      r"(?:agree|disagree|differ|conflict|contradict)\w*\b", ""),
     (r"\b(?:it\s+)?seems?\s+(?:like|that|as\s+if)\b", ""),
+    (r"\b(?:i\s+)?(?:keep\s+)?(?:seeing|see|saw|hearing|hear|heard|getting|reading)\s+(?:diff|different|conflicting|two|mixed)\s+"
+     r"(?:numbers|figures|dates|days|answers|reports|things|versions)\b", ""),
     # Openings that only say a question follows.
     (r"^(?:any\s+idea|(?:do|does)\s+(?:you|anyone|anybody)\s+know|(?:can|could)\s+(?:you|someone|anyone)\s+tell\s+(?:me|us)|"
      r"(?:please\s+)?tell\s+(?:me|us)(?:\s+about)?|"
@@ -439,6 +441,12 @@ STATUS_WORDS = (
 )
 # Words that point at another case than the one the corpus is about.
 OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|another|other|second|similar"
+# A question about the cases before this one: "has it been sued before?", "is this the
+# first time?", "any previous lawsuits?".
+EARLIER_CASE_QUESTION = re.compile(
+    r"\bbefore\W*$|\b(?:previous|prior|earlier|past|former)\s+(?:\w+\s+)?(?:lawsuits?|suits?|cases?|settlements?|fines?)\b"
+    r"|\bfirst\s+time\b|\b(?:ever|again)\b"
+)
 # Questions about the sources themselves, answered from their front matter.
 SOURCE_QUESTION = re.compile(
     r"\b(?:your|these|the|which|what)\s+(?:sources?|outlets?|articles?|publications?|news\s+outlets?)\b"

@@ -30,6 +30,7 @@ from retrieval.question import normalise, read_question
         ("which writers started the case", "which writers filed the case"),
         ("whos representing the authors", "who is the lawyer for the authors"),
         ("is it 40k or 45k? seems like the articles dont agree", "is it 40,000 or 45,000?"),
+        ("how many homes, i keep seeing diff numbers", "how many homes,"),
     ],
 )
 def test_normalise_reads_chat_as_plain_words(typed, read):
@@ -128,3 +129,13 @@ def test_a_follow_up_is_asked_about_the_previous_question(seed_index):
 
     answer = ask(seed_index, with_context("and when was that?", "when was the lawsuit withdrawn"))
     assert answer.kind == "answer" and "withdrawn" in answer.quotes[0].text
+
+
+def test_the_kind_of_answer_may_come_from_a_later_sentence_of_the_message(seed_index):
+    q = read_question(seed_index, "one article says monday one says tuesday?? which day did they file lol")
+    assert q.answer_type == "date"
+
+
+def test_the_plaintiff_word_of_who_is_suing_only_tips_the_ranking(seed_index):
+    q = read_question(seed_index, "who is suing linkedin")
+    assert [g.word for g in q.groups if g.optional] == ["plaintiff"]

@@ -215,3 +215,11 @@ def test_spans_are_trimmed_ordered_and_cover_every_non_space_character(text: str
         covered.update(range(start, end))
         previous_end = end
     assert {i for i, ch in enumerate(text) if not ch.isspace()} <= covered
+
+
+def test_a_datelines_state_abbreviation_does_not_end_the_sentence():
+    text = "KESSLING, Mich. (WKZN) — The city sued the plant. It said so."
+    assert [text[a:b] for a, b in split_sentences(text)] == [
+        "KESSLING, Mich. (WKZN) — The city sued the plant.",
+        "It said so.",
+    ]

@@ -14,7 +14,7 @@ from retrieval import claims, coverage, ranking
 from retrieval.compose import ask
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index
-from retrieval.question import read_question
+from retrieval.question import defendant, read_question
 from retrieval.status import status
 from tests.support.corpora import article
 
@@ -443,7 +443,7 @@ def test_the_subject_of_a_which_question_must_be_in_the_answer(ledger):
 def test_status_response_is_the_defendants_words_not_anyones(wire):
     from retrieval import status as status_stage
 
-    assert status_stage.defendant_terms(wire) == {wire.analyzer.term("acme")}
+    assert defendant(wire) == wire.analyzer.term("acme")
     said = {s.text[:12]: s for p in wire.passages for s in claims.sentences_of(wire, p)}
     assert status_stage._defendant_responds(wire, said["A spokespers"])
     assert not status_stage._defendant_responds(wire, said["“This is a w"])  # the authors' lawyer
@@ -602,3 +602,44 @@ def test_what_x_said_back_is_xs_words_not_anyones_silence(tmp_path_factory):
     q = read_question(index, "what did zipcart say back")
     assert q.answer_type == "words"
     assert "Jo Kim" in ask(index, q.text).quotes[0].text
+
+
+KESSLING = {
+    "wkzn.md": article(
+        outlet="WKZN",
+        published="2024-03-12",
+        paragraphs=[
+            "KESSLING, Mich. (WKZN) — Ardent Polymers spokesperson Dana Hill said the company "
+            "would fight the case.",
+            "The suit, brought by Mayor Ann Lee and six residents, seeks $5 million for the cleanup.",
+        ],
+    ),
+    "ledger.md": article(
+        outlet="Example Ledger",
+        published="2024-03-13",
+        paragraphs=[
+            "In 2017, Ardent Polymers paid $2 million to settle a lawsuit brought by the state.",
+            "Ardent Polymers makes plastics in three states.",
+            "Ardent Polymers has run the Kessling plant since 1980.",
+        ],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def kessling(tmp_path_factory):
+    return _index_of(tmp_path_factory, KESSLING)
+
+
+def test_who_sued_is_whoever_the_report_of_the_filing_names(kessling):
+    # Not the other side's spokesperson, though that sentence names a person too.
+    typed = {s.sentence.text[:16]: s.typed for s in ranking.rank(kessling, read_question(kessling, "whos suing ardent"))}
+    assert typed["KESSLING, Mich. "] is False and typed["The suit, brough"] is True
+    answer = ask(kessling, "whos suing ardent")
+    # The report of the filing need not name the party sued: the suit is against Ardent.
+    assert answer.quotes[0].text.startswith("The suit, brought by Mayor Ann Lee")
+
+
+def test_sued_before_asks_for_another_case_than_this_one(kessling):
+    answer = ask(kessling, "has ardent been sued before")
+    assert answer.quotes[0].text.startswith("In 2017, Ardent Polymers paid $2 million")
