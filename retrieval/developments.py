@@ -20,6 +20,7 @@ from retrieval.vocabulary import (
     OTHER_CASE_WORDS,
     REPORTING_VERBS,
     STATUS_WORDS,
+    STEP_QUESTION_FORMS,
     STEPS,
 )
 
@@ -122,13 +123,18 @@ def about_other_case(sentence: str, following: str = "", *, first_report: date |
     """
     if _OTHER_CASE.search(sentence) or _OTHER_CASE.search(following):
         return True
-    if first_report is None or step(sentence) is None:
+    if first_report is None or not _NAMES_A_STEP.search(sentence):
         return False
     years = [m.date.year for m in find_dates(sentence)]
     return bool(years) and max(years) <= first_report.year - OLD_STEP_YEARS
 
 
 OLD_STEP_YEARS = 2
+# A step's verb with or without a case word near it ("paid a penalty to settle EPA
+# allegations").
+_NAMES_A_STEP = re.compile(
+    rf"\b(?:{'|'.join(pattern for _, pattern in STEPS)}|{'|'.join(STEP_QUESTION_FORMS.values())})\b", re.I
+)
 
 
 def first_report(passages: Iterable[Passage]) -> date | None:

@@ -219,7 +219,7 @@ def read_question(index: Index, text: str) -> Question:
             groups = framed
     # "what did Anthropic say after the ruling": the event the question times its asking
     # by is context; what was said then answers without naming the event again.
-    after = re.search(r"\b(?:after|following|since)\b(.+)$", reading)
+    after = re.search(r"\b(?:after|following|since|when)\b(.+)$", reading)
     if after and after.start() > 0:
         timed = _optional(groups, set(analyzer.terms(after.group(1))))
         if any(not g.optional for g in timed):
@@ -611,8 +611,10 @@ def unknown_weight(index: Index, word: str) -> float:
     On the index's idf scale: a rare English word ("toggle") weighs as much as the
     corpus's rarest term, a very common one ("think", "guy") a fifth of that.
     """
-    if word in vocab.PROCEDURE_WORDS or word in _SYNONYM_WORDS:
-        share = 1.0  # a word casebot knows to be telling in a lawsuit
+    if word in vocab.PROCEDURE_WORDS or word in _PHRASE_WORDS:
+        # A lawsuit's procedure word, or what an idiom was read as ("opted out" →
+        # "disable"): casebot knows these tell what is asked.
+        share = 1.0
     elif word.endswith("ly") and len(word) > 5:
         share = 0.1  # an adverb ("originally", "supposedly") qualifies; it isn't the topic
     else:
@@ -629,7 +631,7 @@ ORDINARY_SHARE = 0.5
 COMMON_ZIPF = 3.5
 
 
-_SYNONYM_WORDS = frozenset(word for group in vocab.SYNONYMS for word in group)
+_PHRASE_WORDS = frozenset(w for _, replacement in vocab.PHRASES for w in re.findall(r"[a-z]+", replacement))
 
 
 # A follow-up of a few words with nothing of its own to ask about: "and when was that?",

@@ -231,7 +231,9 @@ _DATELINE = re.compile(r"^[A-Z][A-Z .'’-]+(?:,\s*[A-Z][\w.]{1,12})?\s*\([^)]{1
 def _dated(sentence: claims.Sentence) -> bool:
     # "this week" or "today" in a dated passage dates an event too; "recently" at least
     # says it was new when reported.
-    return gives_a_date(sentence) or bool(_WHEN.search(sentence.text) or _LATELY.search(sentence.text))
+    return gives_a_date(sentence) or bool(
+        _WHEN.search(sentence.text) or _LATELY.search(sentence.text) or _NO_DATE.search(sentence.text)
+    )
 
 
 def gives_a_date(sentence: claims.Sentence) -> bool:
@@ -251,6 +253,12 @@ _WHEN = re.compile(
     re.I,
 )
 _LATELY = re.compile(r"\b(?:recently|lately|newly)\b", re.I)
+# "No trial date has been set": the answer to "when does the trial start" is that none is.
+_NO_DATE = re.compile(
+    r"\bno\s+(?:\w+\s+){0,2}dates?\s+(?:has|have|had)\s+(?:yet\s+)?been\s+(?:set|scheduled|announced)"
+    r"|\b(?:has|have)\s+not\s+(?:yet\s+)?been\s+(?:set|scheduled)\b",
+    re.I,
+)
 
 
 # Two or more names in a list: "Canada, the EU, UK, and China".

@@ -59,6 +59,8 @@ FILLER_WORDS = frozenset(
     wondering curious question quick wait yeah yep right even ever else besides whole idea
     honestly seriously simply exact precisely anyway anyways though tho
     today yesterday tomorrow tonight lately nowadays casebot bot eventually ultimately finally
+    behind beyond near toward towards within inside outside across along among around upon
+    onto versus amid
     """.split()
 )
 
@@ -139,6 +141,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:spit|spits|spat|churn|churns|pump|pumps)\s+out\b", "generates"),
     (r"\b(?:come|came|comes)\s+up\s+with\b", "generates"),
     (r"\bhow\s+come\b", "why"),
+    (r"\bpa(?:y|ys|id|ying)\s+up\b", "paid to settle"),
+    (r"\bwork(?:s|ed|ing)?\s+(?:at|for)\b", "employed by"),
+    (r"\bcourt\s+dates?\b", "hearing"),
+    (r"\b(?:get|gets|got|gotten|been|in)\s+(?:in\s+|into\s+)?trouble\b", "penalized"),
     # "what did they say back", "LinkedIn hit back": a response.
     (r"\b(?:say|said|says|hit|hits|fire|fired|fires|push|pushed|pushes|shot|shoot)\s+back\b", "respond"),
     (r"\bsign(?:ed)?\s+off\s+on\b", "approved"),

@@ -31,6 +31,10 @@ from retrieval.question import normalise, read_question
         ("whos representing the authors", "who is the lawyer for the authors"),
         ("is it 40k or 45k? seems like the articles dont agree", "is it 40,000 or 45,000?"),
         ("how many homes, i keep seeing diff numbers", "how many homes,"),
+        ("did they pay up", "did they paid to settle"),
+        ("how many ppl work at the plant", "how many people employed by the plant"),
+        ("whens the next court date", "when is the next hearing"),
+        ("has it gotten in trouble before", "has it penalized before"),
     ],
 )
 def test_normalise_reads_chat_as_plain_words(typed, read):

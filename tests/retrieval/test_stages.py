@@ -643,3 +643,43 @@ def test_who_sued_is_whoever_the_report_of_the_filing_names(kessling):
 def test_sued_before_asks_for_another_case_than_this_one(kessling):
     answer = ask(kessling, "has ardent been sued before")
     assert answer.quotes[0].text.startswith("In 2017, Ardent Polymers paid $2 million")
+
+
+def test_no_date_set_answers_when_and_says_so(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "courier.md": article(
+                outlet="Example Courier",
+                published="2024-09-24",
+                paragraphs=[
+                    "The judge refused to dismiss the lawsuit against the plant.",
+                    "No trial date has been set.",
+                    "A trial would be costly for the company, analysts said.",
+                ],
+            ),
+            "wire.md": article(
+                outlet="Metro Wire",
+                paragraphs=[
+                    "The city sued the plant in March.",
+                    *(f"Well number {n} near the plant was tested in spring." for n in range(1, 8)),
+                ],
+            ),
+        },
+    )
+    answer = ask(index, "when does the trial start")
+    assert answer.quotes[0].text == "No trial date has been set."
+    assert answer.text.startswith("The sources give no exact date.")
+
+
+def test_the_company_behind_asks_for_the_company(wire_story):
+    q = read_question(wire_story, "whats the parent co behind zipcart")
+    assert q.focus == wire_story.analyzer.term("company") and "behind" not in {g.word for g in q.groups}
+
+
+def test_a_step_verb_dated_years_before_the_coverage_is_another_case_without_a_case_word():
+    from datetime import date
+
+    from retrieval.developments import about_other_case
+
+    assert about_other_case("In 2017, Calloway paid a $2.3 million penalty to settle EPA allegations.", first_report=date(2024, 3, 12))
