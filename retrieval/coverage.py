@@ -12,9 +12,11 @@ reporting on Anthropic's) must be in that sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retrieval import vocabulary as vocab
 from retrieval.index import Index
 from retrieval.question import Question
 from retrieval.ranking import STRICT_TYPES, Scored, weights
@@ -58,6 +60,11 @@ def by_sentences(question: Question, ranked: Sequence[Scored]) -> Verdict:
     if not ranked or ranked[0].coverage < MIN_SENTENCE_COVERAGE:
         return Verdict(False)
     best = ranked[0]
+    if best.sentence.other_case and not question.about_other_cases and not _names_only_there(question, best, ranked):
+        # Set back as it was, another case's sentence still leads: this case has none.
+        # (Unless the question names what only that case has: "that 6.6 million
+        # settlement", "did Reddit sue too".)
+        return Verdict(False)
     if is_strict(question):
         typed = next((s for s in ranked[:TYPED_AMONG] if s.typed), None)
         if typed is None or typed.coverage < MIN_SENTENCE_COVERAGE:
@@ -68,6 +75,28 @@ def by_sentences(question: Question, ranked: Sequence[Scored]) -> Verdict:
         # sources name OpenAI, but not for this.
         return Verdict(False)
     return COVERED
+
+
+def _names_only_there(question: Question, best: Scored, ranked: Sequence[Scored]) -> bool:
+    """Whether the question says something that only other cases' sentences hold, in
+    words of its own rather than the vocabulary of any lawsuit ("settle", "pay"): "the
+    video ad metrics case", "did Reddit sue". A figure may be rounded: "that 6.6 million
+    settlement" is LinkedIn's "$6.625 million" one."""
+    this_case = set().union(*(s.held for s in ranked if not s.sentence.other_case))
+    own = {w for w in best.held - this_case if not vocab.is_lawsuit_word(w)}
+    if own:
+        return True
+    figures = [g.word for g in question.content if _NUMBER.fullmatch(g.word)]
+    return any(_rounds_to(figure, best.sentence.text) for figure in figures)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _rounds_to(figure: str, text: str) -> bool:
+    places = len(figure.partition(".")[2])
+    wanted = float(figure)
+    return any(round(float(n.replace(",", "")), places) == wanted for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text))
 
 
 def is_strict(question: Question) -> bool:

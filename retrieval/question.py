@@ -70,6 +70,9 @@ class Question:
     # Names it asks about that are not the corpus's own topics ("OpenAI" in a case about
     # Anthropic): an answer must say them.
     key_names: tuple[str, ...] = ()
+    # Whether it asks about other cases than this one ("previous", "before", "first time").
+    about_other_cases: bool = False
+    names: tuple[str, ...] = ()  # words of its groups the sources write as names
 
     @property
     def content(self) -> tuple[QueryGroup, ...]:
@@ -102,6 +105,7 @@ _FOCUS = re.compile(
     r"|^(?:who|whom)\s+(?:is|are|was|were)\s+(?:the|a|an)\s+"
     r"|^how\s+(?:many|much)\s+"
 )
+_OTHER_CASES = re.compile(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before|first\s+time|ever|again|too|as\s+well)\b")
 _WHO_IS = re.compile(r"^who\s+(?:is|was|are|were)\s+(?!the\b|a\b|an\b)")
 _QUALIFIER = re.compile(r"^(?:\S+\s+){1,6}?(?:for|of|against|behind|representing|on\s+behalf\s+of)\s+(.+)$")
 _STEP_WORDS = tuple(
@@ -267,6 +271,8 @@ def read_question(index: Index, text: str) -> Question:
         names_wanted=names_wanted,
         named_sources=named,
         key_names=_key_names(index, reading, focus, groups),
+        about_other_cases=bool(_OTHER_CASES.search(reading)),
+        names=tuple(g.word for g in groups if written_as_name(index, g)),
     )
 
 

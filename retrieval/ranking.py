@@ -97,7 +97,7 @@ def rank(index: Index, question: Question) -> list[Scored]:
     wants = answer_test(wanted_type)
     # The party the sources are about, which every report of a step speaks of.
     parties = frozenset(g.word for g in groups if question.steps and defendant(index) in g.terms)
-    other_case_asked = bool(re.search(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before|first\s+time|ever|again)\b", question.reading))
+    other_case_asked = question.about_other_cases
     # "has it been sued before?": this case's own steps are what the asker knows already.
     only_other_cases = bool(vocab.EARLIER_CASE_QUESTION.search(question.reading))
     scored: list[Scored] = []

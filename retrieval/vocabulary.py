@@ -18,6 +18,8 @@ Lists:
   asked also finds the others, at lower weight.
 - ANSWER_TYPES: what kind of sentence answers a question, from how it is asked.
 - REFERS_BACK: definite descriptions that name a party without its name ("the company").
+- is_lawsuit_word: whether a word is of the vocabulary of any lawsuit (the lists above),
+  not of what one case is about.
 - Procedure words: the steps of a lawsuit (filed, dismissed, settled, …), words that
   name a case, words that ask where a case stands, and words that point at another case.
 """
@@ -453,8 +455,22 @@ EARLIER_CASE_QUESTION = re.compile(
     r"\bbefore\W*$|\b(?:previous|prior|earlier|past|former)\s+(?:\w+\s+)?(?:lawsuits?|suits?|cases?|settlements?|fines?)\b"
     r"|\bfirst\s+time\b|\b(?:ever|again)\b"
 )
+def is_lawsuit_word(word: str) -> bool:
+    """Whether a word belongs to the vocabulary of lawsuits in general (a synonym group,
+    a procedure word, a step, a case word), not to what one case is about."""
+    return word in _LAWSUIT_WORDS or bool(_STEP_OR_CASE.fullmatch(word))
+
+
+_STEP_OR_CASE = re.compile(
+    rf"(?:{'|'.join(pattern for _, pattern in STEPS)}|{'|'.join(STEP_QUESTION_FORMS.values())}|{CASE_WORDS})", re.I
+)
+
+
 # Questions about the sources themselves, answered from their front matter.
 SOURCE_QUESTION = re.compile(
     r"\b(?:your|these|the|which|what)\s+(?:sources?|outlets?|articles?|publications?|news\s+outlets?)\b"
     r"|\b(?:link|url|links|urls)\b|\bwho\s+(?:wrote|reported|authored)\b|\bwhat\s+(?:outlets?|sites?)\b",
 )
+
+
+_LAWSUIT_WORDS = frozenset(word for group in SYNONYMS for word in group) | PROCEDURE_WORDS

@@ -683,3 +683,10 @@ def test_a_step_verb_dated_years_before_the_coverage_is_another_case_without_a_c
     from retrieval.developments import about_other_case
 
     assert about_other_case("In 2017, Calloway paid a $2.3 million penalty to settle EPA allegations.", first_report=date(2024, 3, 12))
+
+
+def test_another_cases_settlement_does_not_answer_for_this_one(kessling):
+    assert ask(kessling, "how much did ardent pay to settle").kind == "no_answer"
+    # Unless the question names what only that case has, rounded as people do.
+    answer = ask(kessling, "what was that 2.0 million settlement about")
+    assert answer.kind == "answer" and "In 2017" in answer.quotes[0].text
