@@ -80,6 +80,10 @@ def select(
         speaker = _attribution(index, q, first)
         if speaker is not None and len(chosen) < max_quotes:
             chosen.append(speaker)
+        # A question of no particular kind answered by a lead-in gets the facts after it.
+        follow_on = _follow_on(index, first) if q.answer_type is None and q.focus is None else None
+        if follow_on is not None and len(chosen) < max_quotes:
+            chosen.append(follow_on)
     if not ranked:
         return chosen
     weight, total = ranking.weights(index, q)
@@ -125,6 +129,18 @@ def _attribution(index: Index, q: Question, best: Scored) -> Scored | None:
     for sentence in claims.neighbours(index, best.sentence, before=3, after=1):
         if _SPEAKER.search(sentence.text) or (ranking.names_a_person(sentence.text) and SAYING.search(sentence.text)):
             return Scored(sentence, best.score, best.coverage, frozenset(), True)
+    return None
+
+
+def _follow_on(index: Index, best: Scored) -> Scored | None:
+    """The sentence after a lead-in that gives no fact of its own ("It is not the first
+    time the company has drawn regulators' attention." before "In 2017, Calloway paid a
+    $2.3 million civil penalty …"): the facts it announces."""
+    if ranking.gives_facts(best.sentence):
+        return None
+    after = [s for s in claims.neighbours(index, best.sentence, before=0, after=1) if s.passage.id == best.sentence.passage.id]
+    if after and ranking.gives_facts(after[0]):
+        return Scored(after[0], best.score, best.coverage, frozenset(), best.typed)
     return None
 
 

@@ -424,6 +424,12 @@ def _describes(question: Question, sentence: claims.Sentence) -> bool:
     return False
 
 
+def gives_facts(sentence: claims.Sentence) -> bool:
+    """Whether a sentence states a fact a reader can use: a date, a figure or a count, a
+    name, or someone's words."""
+    return any(_TESTS[kind](sentence) for kind in ("date", "money", "count", "person", "words"))
+
+
 def answer_test(answer_type: AnswerType | None) -> Callable[[claims.Sentence], bool] | None:
     """The test a sentence of the wanted kind passes, if the question wants a kind."""
     if answer_type is None:

@@ -690,3 +690,26 @@ def test_another_cases_settlement_does_not_answer_for_this_one(kessling):
     # Unless the question names what only that case has, rounded as people do.
     answer = ask(kessling, "what was that 2.0 million settlement about")
     assert answer.kind == "answer" and "In 2017" in answer.quotes[0].text
+
+
+def test_a_lead_in_without_facts_brings_the_sentence_after_it(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "trade.md": article(
+                outlet="Example Trade",
+                published="2024-03-19",
+                paragraphs=[
+                    "It is not the first time the company has drawn regulators' attention. In 2017, it paid "
+                    "a $2.3 million penalty over its air permits.",
+                    "The company makes plastics.",
+                ],
+            ),
+            "wire.md": article(
+                outlet="Metro Wire",
+                paragraphs=["The city sued the company in March.", *(f"Well {n} was tested." for n in range(1, 6))],
+            ),
+        },
+    )
+    answer = ask(index, "has the company drawn regulators attention")
+    assert [q.text[:20] for q in answer.quotes] == ["It is not the first ", "In 2017, it paid a $"]
