@@ -15,7 +15,7 @@ from retrieval import claims
 from retrieval.quoting import make_quote
 from retrieval.dates import DateMention, find_dates
 from retrieval.developments import step
-from retrieval.vocabulary import FIGURE_WORDS, MODAL_WORDS
+from retrieval.vocabulary import BACKGROUND_WORDS, FIGURE_WORDS, MODAL_WORDS
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Event
 
@@ -108,7 +108,10 @@ def _candidates(index: Index) -> list[_Candidate]:
     for passage in index.passages:
         sentences = claims.sentences_of(index, passage)
         for i, sentence in enumerate(sentences):
-            if sentence.other_case or (sentence.figures and sentence.step is None and FIGURE_WORDS.search(sentence.text)):
+            if sentence.other_case or (
+                sentence.step is None
+                and (BACKGROUND_WORDS.search(sentence.text) or (sentence.figures and FIGURE_WORDS.search(sentence.text)))
+            ):
                 continue
             # "last year" is too vague to date an event by; "today" is not. A date after
             # "would", "could", "will" is of something foretold or imagined, not an event.

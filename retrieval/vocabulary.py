@@ -412,7 +412,7 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("ruled", r"ruled|ruling|granted|denied\s+(?:a|the|\w+['’]s)\s+motion|verdict|judgment|sided\s+with|"
               r"refused\s+to\s+(?:throw\s+out|dismiss|toss)"),
     ("appealed", r"appealed|appeal"),
-    ("settled", r"settled|settlement|agreed\s+to\s+pay"),
+    ("settled", r"settled|settlement|agreed\s+to\s+pay|resolved?\s+(?:a|the|its|their)\s+(?:\w+\s+)?(?:suit|lawsuit|case|claims)"),
     ("approved", r"approved|approval|signed\s+off"),
     ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out|threw\s+out|tossed"),
     ("withdrawn", r"withdrawn|withdrew|withdrawal"),
@@ -426,6 +426,14 @@ STEP_QUESTION_FORMS = {
     "settled": "settle|settles|settling", "approved": "approve|approves|approving",
     "dismissed": "dismiss|dismisses|drop|drops|dropping", "withdrawn": "withdraw|withdraws|withdrawing",
 }  # fmt: skip
+# Words of a company's history rather than of a case: "Founded in 2016 by …", "acquired
+# Parcelo in 2022", "was named entrepreneur of the year in 2019". A dated sentence with one
+# and no procedural step is background, not an event of the case.
+BACKGROUND_WORDS = re.compile(
+    r"\b(?:founded|founder|co-?founded|acquired|acquisition|bought|merger|merged|headquartered|"
+    r"headquarters|employs|employees|named|award|awarded|went\s+public|listed|opened|established)\b",
+    re.I,
+)
 # Words of a business figure: "$1.7 billion in revenue in 2023" dates a figure, not an event
 # of the case.
 FIGURE_WORDS = re.compile(
@@ -435,7 +443,7 @@ FIGURE_WORDS = re.compile(
 )
 # Words that put a step in the future or the hypothetical ("will approve", "could be
 # dismissed", "is expected to settle").
-MODAL_WORDS = r"will|would|could|might|may|should|expected\s+to|set\s+to|plans?\s+to|likely\s+to|if"
+MODAL_WORDS = r"will|would|could|might|may|should|expected\s+to|set\s+to|plans?\s+to|likely\s+to|if|awaits?|awaiting"
 # Words that name a case.
 CASE_WORDS = r"(?:lawsuit|lawsuits|suit|suits|case|cases|complaint|class[- ]action|legal\s+action|litigation|settlement|deal)"
 # Reporting verbs: a step after one of these is what the complaint says someone did, not

@@ -141,7 +141,7 @@ def test_a_month_without_a_year_is_the_latest_one_before_the_report():
     assert [m.label for m in find_dates("It began in August 2023.")] == ["August 2023"]
 
 
-def test_timeline_leaves_out_examples_of_other_cases_hypotheticals_and_business_figures(make_corpus):
+def test_timeline_leaves_out_other_cases_hypotheticals_business_figures_and_company_history(make_corpus):
     directory = make_corpus(
         {
             "a.md": article(
@@ -152,6 +152,9 @@ def test_timeline_leaves_out_examples_of_other_cases_hypotheticals_and_business_
                     "Had the parties not settled, the case would have gone to trial in December.",
                     "The maker reported $2 billion in revenue in 2022.",
                     "The judge ruled in June that the copying was fair use.",
+                    "Founded in 2016 by Ana Grell, the maker was acquired by Ridgeway in 2020.",
+                    "In 2017, the maker paid $1 million to resolve a suit by the state.",
+                    "The industry awaits a ruling in 2026 that could set a precedent.",
                 ],
             )
         }
