@@ -19,6 +19,7 @@ from retrieval.model import Answer, Conflict, Quote
 from retrieval.question import defendant, read_question
 from retrieval.quoting import make_quote
 from retrieval.ranking import answer_test, rank, spoken_by
+from retrieval.vocabulary import LAW_FIRM
 
 # A slot's sentence must hold at least this share of its question.
 MIN_SLOT_COVERAGE = 0.15
@@ -64,7 +65,7 @@ SLOTS: tuple[Slot, ...] = (
         "Plaintiff",
         "who filed the lawsuit plaintiff on behalf of",
         "person",
-        lambda index, s: _person(s) and s.step == "filed",
+        lambda index, s: _person(s) and s.step == "filed" and not LAW_FIRM.search(s.text),
     ),
     Slot("Claims", "what does the lawsuit allege violated law", None, lambda index, s: bool(_ALLEGES.search(s.text))),
     Slot("Sought", "how much damages does the lawsuit seek", "money", lambda index, s: bool(_SEEKS.search(s.text))),

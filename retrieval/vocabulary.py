@@ -371,6 +371,9 @@ REFERS_BACK = re.compile(
     r"network|service|defendant|defendants|plaintiff|plaintiffs|group|judge)\b",
     re.I,
 )
+# A law firm by its legal form ("Brenner Hale LLP", "Edelson PC"): who represents a party,
+# never the party.
+LAW_FIRM = re.compile(r"\b[A-Z]\w+,? (?:PC|P\.C\.|LLP|PLLC|LLC)(?!\w)")
 # Organisations named with a legal form: "Edelson PC", "Acme, Inc.".
 ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.?|Corp\.?|Ltd\.?|PBC|plc|GmbH|SA|AG)(?!\w)")
 # A sentence that names a place or a court: "in San Jose", "in a California federal court",
@@ -456,7 +459,7 @@ STATUS_WORDS = (
     r"updates|where\s+(?:is|are|does)\s+(?:it|things|this|the\s+case)"
 )
 # Words that point at another case than the one the corpus is about.
-OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|another|other|second|similar"
+OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|another|other|second|similar|several|numerous|multiple"
 # A question about the cases before this one: "has it been sued before?", "is this the
 # first time?", "any previous lawsuits?".
 EARLIER_CASE_QUESTION = re.compile(

@@ -716,3 +716,35 @@ def test_a_lead_in_without_facts_brings_the_sentence_after_it(tmp_path_factory):
     )
     answer = ask(index, "has the company drawn regulators attention")
     assert [q.text[:20] for q in answer.quotes] == ["It is not the first ", "In 2017, it paid a $"]
+
+
+def test_a_firm_that_brought_several_cases_is_neither_this_case_nor_its_plaintiff(tmp_path_factory):
+    from retrieval.developments import about_other_case
+
+    assert about_other_case("Brenner Hale LLP is a Chicago firm that has brought several PFAS cases against manufacturers.")
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "ledger.md": article(
+                outlet="Example Ledger",
+                published="2024-03-12",
+                paragraphs=[
+                    "The lawsuit was filed on behalf of residents by Brenner Hale LLP in federal court.",
+                    "Mayor Ellen Strand and six residents sued Ardent Polymers in federal court.",
+                ],
+            ),
+            "wire.md": article(
+                outlet="Metro Wire",
+                published="2024-06-01",
+                paragraphs=["Ardent Polymers makes plastics.", "A judge denied the motion to dismiss the lawsuit."],
+            ),
+        },
+    )
+    from retrieval.status import SLOTS
+
+    accepts = next(slot.accepts for slot in SLOTS if slot.label == "Plaintiff")
+    said = {s.text[:12]: s for p in index.passages for s in claims.sentences_of(index, p)}
+    assert not accepts(index, said["The lawsuit "])  # the firm filed it for them
+    assert accepts(index, said["Mayor Ellen "])
+    plaintiff = [q for q in status(index).quotes if q.label == "Plaintiff"]
+    assert [q.text[:17] for q in plaintiff] == ["Mayor Ellen Stran"]
