@@ -42,6 +42,8 @@ class Sentence:
     # The names of the sentence before, when this one refers back to a party with a
     # definite description ("the company"): the words it speaks of without writing them.
     referents: frozenset[str] = frozenset()
+    # Counts of things ("1,200 households", "40,000 couriers") as "<count> <noun term>".
+    counts: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -99,6 +101,7 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
                 step=developments.step(text),
                 other_case=developments.about_other_case(text, following, first_report=index.first_report),
                 referents=referents,
+                counts=_counts(index, text),
             )
         )  # fmt: skip
     return out
@@ -165,24 +168,41 @@ def disagreements(
     sentences that give the other values."""
     found = []
     others = [o for o in others if o.passage.source_id != sentence.passage.source_id]
-    for kind, values_of in (("date", _dates), ("figure", _figures)):
+    for kind, values_of in (("date", _dates), ("figure", _figures), ("count", _counts_of)):
         mine = values_of(sentence)
         if not mine:
             continue
-        same_claim = [
-            o for o in others if values_of(o) and similarity(index, sentence, o) >= SAME_CLAIM
-        ]
-        dissenting = tuple(o for o in same_claim if values_of(o) != mine)
+        if kind == "count":
+            # Another source's count of the same things, close to this one and on the
+            # same subject: "about 1,200 households … from private wells" and "roughly
+            # 1,500 households that rely on private wells"; not "3,000 couriers called
+            # the firm" beside "40,000 couriers were affected".
+            counted = {_noun(v): _number(v) for v in mine}
+            same_claim = [
+                o
+                for o in [*others, *_counting(index, sentence, set(counted))]
+                if o.passage.source_id != sentence.passage.source_id
+                and any(_close(counted.get(_noun(v)), _number(v)) for v in values_of(o))
+            ]
+            same_claim = list({(o.passage.id, o.start): o for o in same_claim}.values())
+            dissenting = tuple(o for o in same_claim if any(_noun(v) in counted and v not in mine for v in values_of(o)))
+            mine = tuple(v for v in mine if any(_noun(v) == _noun(w) for o in same_claim for w in values_of(o)))
+        else:
+            same_claim = [o for o in others if values_of(o) and similarity(index, sentence, o) >= SAME_CLAIM]
+            dissenting = tuple(o for o in same_claim if values_of(o) != mine)
         if not dissenting:
             continue
+        wanted = {_noun(v) for v in mine} if kind == "count" else None
         by_value: dict[str, dict[str, Source]] = {}
         for member in (sentence, *same_claim):
             source = index.sources[member.passage.source_id]
             for value in values_of(member):
-                by_value.setdefault(value, {})[source.id] = source
+                if wanted is None or _noun(value) in wanted:
+                    by_value.setdefault(value.partition("|")[0], {})[source.id] = source
         conflict = Conflict(
             about=f"the {kind} in “{_short(sentence.text)}”",
             values=tuple(ConflictValue(v, tuple(srcs.values())) for v, srcs in by_value.items()),
+            kind=kind,
         )
         found.append((conflict, dissenting))
     return found
@@ -207,6 +227,66 @@ def _dates(sentence: Sentence) -> tuple[str, ...]:
 
 def _figures(sentence: Sentence) -> tuple[str, ...]:
     return sentence.figures
+
+
+def _counts_of(sentence: Sentence) -> tuple[str, ...]:
+    return sentence.counts
+
+
+# "1,200 households", "40,000 couriers": a number of at least two digits, then the noun.
+# (Years, sums and percentages are dates, figures or shares, not counts.)
+_COUNT = re.compile(r"(?<![\w$€£.,])(\d{1,3}(?:,\d{3})+|\d{2,})(?![.,]?\d)\s+([a-z][a-z-]+)")
+
+
+def _counts(index: Index, text: str) -> tuple[str, ...]:
+    found = []
+    for match in _COUNT.finditer(text):
+        number, noun = match.groups()
+        value = int(number.replace(",", ""))
+        if 1900 <= value <= 2100 and "," not in number:
+            continue  # a year
+        if noun in vocab.NOT_COUNTED or noun in vocab.STOP_WORDS or _AFTER_MONTH.search(text, 0, match.start()):
+            continue
+        found.append(f"{number} {noun}|{index.analyzer.term(noun)}")
+    return tuple(dict.fromkeys(found))
+
+
+def _noun(count: str) -> str:
+    return count.rpartition("|")[2]
+
+
+def _number(count: str) -> int:
+    return int(count.split()[0].replace(",", ""))
+
+
+# Two counts of the same things this close may be one count reported differently. (The
+# sentences need share nothing else: reports of one count share little but the noun,
+# "as many as 45,000 couriers may have been shortchanged" and "roughly 40,000 couriers …
+# were affected".)
+CLOSE_COUNTS = 1.5
+_AFTER_MONTH = re.compile(rf"\b(?:{'|'.join(MONTHS)})\.?\s+$", re.I)
+
+
+def _close(a: int | None, b: int) -> bool:
+    return a is not None and a != 0 and b != 0 and max(a, b) / min(a, b) <= CLOSE_COUNTS
+
+
+def _counting(index: Index, sentence: Sentence, nouns: set[str]) -> list[Sentence]:
+    """Other sources' sentences that count the same things (a count may be worded too
+    differently for the claim search to find it)."""
+    found = []
+    for noun in nouns:
+        posting = index.postings.get(noun)
+        if posting is None or len(posting.passages) > COUNTING_PASSAGES:
+            continue
+        for pid in posting.passages:
+            passage = index.passages[pid]
+            if passage.source_id != sentence.passage.source_id:
+                found.extend(s for s in sentences_of(index, passage) if s.counts)
+    return found
+
+
+COUNTING_PASSAGES = 60  # a noun in more passages than this is too common to search by
 
 
 def _values_differ(a: Sentence, b: Sentence) -> bool:

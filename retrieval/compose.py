@@ -158,7 +158,8 @@ def _answer(index: Index, q: Question, chosen: list[Scored], *, max_quotes: int)
         quotes.append(make_quote(index, item.sentence, q.groups, also_in=also))
         for conflict, sentences in claims.disagreements(index, item.sentence, others):
             claims.merge_conflicts(found_conflicts, [conflict])
-            dissent.extend(sentences)
+            if _asks_about(q, conflict.kind):
+                dissent.extend(sentences)
     # Where sources disagree, quote the other side too, in place of the weakest quotes, so
     # the reader sees each source's own words, not only a list of values.
     quoted = {(item.sentence.passage.id, item.sentence.start) for item in chosen}
@@ -186,6 +187,16 @@ def _answer(index: Index, q: Question, chosen: list[Scored], *, max_quotes: int)
         notes=_reading_notes(q),
         loaded_at=index.corpus.loaded_at,
     )
+
+
+# The disagreements whose other side is quoted in full: on what the question asks for,
+# and on dates and sums for any question. (Others are listed, with who says what, but
+# add no quotes: a count in passing is not what "who is suing" asks.)
+_KIND_ASKED = {"count": {"count", "date", "figure"}, "person": set(), "place": set(), "words": set()}
+
+
+def _asks_about(q: Question, kind: str) -> bool:
+    return kind in _KIND_ASKED.get(q.answer_type or "", {"date", "figure"})
 
 
 def _reading_notes(q: Question) -> tuple[str, ...]:

@@ -137,6 +137,7 @@ class Conflict:
 
     about: str
     values: tuple[ConflictValue, ...]
+    kind: str = ""  # "date", "figure" (a sum) or "count"
 
 
 @dataclass(frozen=True, slots=True)

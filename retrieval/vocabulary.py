@@ -226,6 +226,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("introduce", "introduced", "launch", "launched", "unveil", "unveiled", "debut",
      "start", "started", "begin", "began", "founded", "founder", "founders", "cofounded"),
     ("paid", "paying", "subscriber", "subscribers", "subscription", "subscriptions"),
+    ("home", "homes", "household", "households", "residence", "residences"),
     ("user", "users", "member", "members", "customer", "customers", "people", "person",
      "individual", "individuals", "account", "accounts"),
     ("company", "companies", "business", "corporation", "firm", "firms", "entity", "entities",
@@ -436,6 +437,12 @@ BACKGROUND_WORDS = re.compile(
     r"\b(?:founded|founder|co-?founded|acquired|acquisition|bought|merger|merged|headquartered|"
     r"headquarters|employs|employees|named|award|awarded|went\s+public|listed|opened|established)\b",
     re.I,
+)
+# Words after a number that make it no count of things: "20 percent", "2 million", "30
+# days", "100,000 times".
+NOT_COUNTED = frozenset(
+    """percent per cent million millions billion billions thousand thousands hundred times
+    years year days day months month weeks week hours hour minutes miles feet pounds""".split()
 )
 # Words of a business figure: "$1.7 billion in revenue in 2023" dates a figure, not an event
 # of the case.

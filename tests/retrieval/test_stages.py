@@ -748,3 +748,34 @@ def test_a_firm_that_brought_several_cases_is_neither_this_case_nor_its_plaintif
     assert accepts(index, said["Mayor Ellen "])
     plaintiff = [q for q in status(index).quotes if q.label == "Plaintiff"]
     assert [q.text[:17] for q in plaintiff] == ["Mayor Ellen Stran"]
+
+
+def test_sources_counting_the_same_things_differently_disagree(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "wkzn.md": article(
+                outlet="WKZN",
+                published="2024-03-12",
+                paragraphs=[
+                    "According to the city, about 1,200 households get their water from private wells.",
+                    "The suit was filed March 11 in federal court.",
+                ],
+            ),
+            "ledger.md": article(
+                outlet="Example Ledger",
+                published="2024-03-12",
+                paragraphs=[
+                    "The chemicals reached the aquifer and roughly 1,500 households that rely on private wells.",
+                    "More than 3,000 households called the city hotline.",
+                ],
+            ),
+        },
+    )
+    answer = ask(index, "how many households are on private wells")
+    (conflict,) = answer.conflicts
+    assert conflict.kind == "count"
+    assert {v.value for v in conflict.values} == {"1,200 households", "1,500 households"}  # not the 3,000 calls
+    assert len(answer.quotes) == 2  # each side in its own words
+    filed = [s for p in index.passages for s in claims.sentences_of(index, p) if "March 11" in s.text]
+    assert filed[0].counts == ()  # "March 11 in" counts nothing

@@ -113,7 +113,7 @@ async def test_timeline_shows_events_and_the_disagreement(slack: Harness) -> Non
     text = all_text(payload)
     assert ":warning: *Sources disagree on" in text
     assert "• August 2023 — Unattributed article 000" in text
-    assert "*August 2024*" in text and "*2016*" in text
+    assert "*August 2024*" in text and "*September 2024*" in text
 
 
 async def test_sources_lists_every_article(slack: Harness) -> None:
@@ -185,7 +185,7 @@ async def test_bots_edits_and_other_subtypes_get_no_answer(slack: Harness) -> No
         assert await slack.event(event) == 200
     await slack.event(direct_message("timeline"))
     posts = await slack.posts(1)
-    assert len(posts) == 1 and "*2016*" in all_text(posts[0].payload)
+    assert len(posts) == 1 and "*September 2024*" in all_text(posts[0].payload)
     assert slack.fake.calls_to("chat.postEphemeral") == []
 
 
