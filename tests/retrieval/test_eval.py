@@ -36,7 +36,7 @@ SHARED_FLOORS = {
 }
 OWN_FLOORS = {
     "couriers-v-parcelo/questions.toml": (21 / 31, 17 / 27, 11 / 14, 0.34),
-    "kessling-v-ardent/questions.toml": (20 / 30, 12 / 20, 12 / 15, 0.43),
+    "kessling-v-ardent/questions.toml": (21 / 30, 13 / 20, 12 / 15, 0.38),
     "seed-chat-questions.toml": (18 / 19, 18 / 19, 1.0, 0.15),
 }
 
