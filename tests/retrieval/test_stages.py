@@ -48,6 +48,16 @@ def _index_of(tmp_path_factory, files: dict[str, str]):
     return build_index(load_corpus(directory))
 
 
+def _sentences(index):
+    """Every analysed sentence of an index, in corpus order."""
+    return [s for p in index.passages for s in claims.sentences_of(index, p)]
+
+
+def _typed(index, question: str, width: int) -> dict[str, bool]:
+    """Whether each ranked sentence (by its first `width` characters) is of the kind asked."""
+    return {s.sentence.text[:width]: s.typed for s in ranking.rank(index, read_question(index, question))}
+
+
 @pytest.fixture(scope="module")
 def bakery(tmp_path_factory):
     return _index_of(tmp_path_factory, BAKERY)
@@ -290,7 +300,7 @@ def test_a_sentence_holds_the_party_it_refers_back_to(tmp_path_factory):
     assert "40,000" in best.sentence.text and {"acme", "press"} <= best.held
     assert ask(index, q.text).quotes[0].text == best.sentence.text
     # Only a definite description refers back: a sentence without one holds what it says.
-    (twelve,) = [s for p in index.passages for s in claims.sentences_of(index, p) if "twelve" in s.text]
+    (twelve,) = [s for s in _sentences(index) if "twelve" in s.text]
     assert not twelve.referents
 
 
@@ -320,8 +330,7 @@ def wire(tmp_path_factory):
 
 
 def test_the_speaker_asked_about_stands_before_the_saying_verb(wire):
-    q = read_question(wire, "what did acme press say")
-    typed = {s.sentence.text[:16]: s.typed for s in ranking.rank(wire, q)}
+    typed = _typed(wire, "what did acme press say", 16)
     assert typed["A spokesperson f"] is True
     # After "alleged that", Acme Press is what the authors say, not who says it.
     assert typed["The authors alle"] is False
@@ -358,8 +367,7 @@ def docket(tmp_path_factory):
 
 
 def test_when_a_step_happened_is_a_date_near_its_verb(docket):
-    q = read_question(docket, "when was the lawsuit filed")
-    typed = {s.sentence.text[:12]: s.typed for s in ranking.rank(docket, q)}
+    typed = _typed(docket, "when was the lawsuit filed", 12)
     assert typed["Writers sued"] is True
     # "last year" dates the contract's change, eight words from "filed".
     assert typed["The lawsuit,"] is False
@@ -385,7 +393,7 @@ def test_who_is_representing_someone_asks_for_their_lawyer(wire):
 
 
 def test_a_judges_words_are_a_ruling(wire):
-    typed = {s.sentence.text[:9]: s.typed for s in ranking.rank(wire, read_question(wire, "what did the judge say about the contract"))}
+    typed = _typed(wire, "what did the judge say about the contract", 9)
     assert typed["The judge"] is True
 
 
@@ -447,7 +455,7 @@ def test_status_response_is_the_defendants_words_not_anyones(wire):
     from retrieval import status as status_stage
 
     assert defendant(wire) == wire.analyzer.term("acme")
-    said = {s.text[:12]: s for p in wire.passages for s in claims.sentences_of(wire, p)}
+    said = {s.text[:12]: s for s in _sentences(wire)}
     assert status_stage._defendant_responds(wire, said["A spokespers"])
     assert not status_stage._defendant_responds(wire, said["“This is a w"])  # the authors' lawyer
     response = [q for q in status(wire).quotes if q.label == "Response"]
@@ -636,7 +644,7 @@ def kessling(tmp_path_factory):
 
 def test_who_sued_is_whoever_the_report_of_the_filing_names(kessling):
     # Not the other side's spokesperson, though that sentence names a person too.
-    typed = {s.sentence.text[:16]: s.typed for s in ranking.rank(kessling, read_question(kessling, "whos suing ardent"))}
+    typed = _typed(kessling, "whos suing ardent", 16)
     assert typed["KESSLING, Mich. "] is False and typed["The suit, brough"] is True
     answer = ask(kessling, "whos suing ardent")
     # The report of the filing need not name the party sued: the suit is against Ardent.
@@ -743,7 +751,7 @@ def test_a_firm_that_brought_several_cases_is_neither_this_case_nor_its_plaintif
     from retrieval.status import SLOTS
 
     accepts = next(slot.accepts for slot in SLOTS if slot.label == "Plaintiff")
-    said = {s.text[:12]: s for p in index.passages for s in claims.sentences_of(index, p)}
+    said = {s.text[:12]: s for s in _sentences(index)}
     assert not accepts(index, said["The lawsuit "])  # the firm filed it for them
     assert accepts(index, said["Mayor Ellen "])
     plaintiff = [q for q in status(index).quotes if q.label == "Plaintiff"]
@@ -777,5 +785,5 @@ def test_sources_counting_the_same_things_differently_disagree(tmp_path_factory)
     assert conflict.kind == "count"
     assert {v.value for v in conflict.values} == {"1,200 households", "1,500 households"}  # not the 3,000 calls
     assert len(answer.quotes) == 2  # each side in its own words
-    filed = [s for p in index.passages for s in claims.sentences_of(index, p) if "March 11" in s.text]
+    filed = [s for s in _sentences(index) if "March 11" in s.text]
     assert filed[0].counts == ()  # "March 11 in" counts nothing
