@@ -19,6 +19,7 @@ import numpy as np
 from retrieval import vocabulary as vocab
 from retrieval.analyzer import QueryGroup, fold
 from retrieval.inflection import corpus_forms
+from retrieval.places import is_place
 from retrieval.spelling import is_ordinary, zipf
 
 if TYPE_CHECKING:
@@ -251,7 +252,8 @@ def read_question(index: Index, text: str) -> Question:
             name=g.word in capitalised
             or g.word in vocab.PROCEDURE_WORDS
             or not is_ordinary(g.word)
-            or g.word.isdigit(),
+            or g.word.isdigit()
+            or is_place(g.word),
         )
         for g in groups
         if not g.optional and not any(index.knows(t) for t in g.terms)

@@ -143,3 +143,8 @@ def test_the_kind_of_answer_may_come_from_a_later_sentence_of_the_message(seed_i
 def test_the_plaintiff_word_of_who_is_suing_only_tips_the_ranking(seed_index):
     q = read_question(seed_index, "who is suing linkedin")
     assert [g.word for g in q.groups if g.optional] == ["plaintiff"]
+
+
+def test_a_place_the_sources_never_mention_is_key_content(seed_index):
+    q = read_question(seed_index, "how many users in ohio were affected")
+    assert [u.word for u in q.unknown if u.name] == ["ohio"]

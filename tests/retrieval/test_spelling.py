@@ -38,8 +38,8 @@ def test_an_english_reading_the_sources_know_nothing_of_is_no_correction():
 
 
 def test_word_frequencies_load_with_the_network_off():
-    """wordfreq's list and simplemma's lemmas ship in their packages: lookups work with
-    every socket refused."""
+    """wordfreq's list, simplemma's lemmas and pycountry's places ship in their packages:
+    lookups work with every socket refused."""
     code = (
         "import socket\n"
         "def refuse(*a, **k): raise OSError('network is off')\n"
@@ -50,6 +50,8 @@ def test_word_frequencies_load_with_the_network_off():
         "assert Speller({'x': 1}).correct('exlcuded') == 'excluded'\n"
         "from retrieval.inflection import lemma\n"
         "assert lemma('lost') == 'lose' and lemma('thrown') == 'throw'\n"
+        "from retrieval.places import is_place\n"
+        "assert is_place('ohio') and not is_place('bay')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
