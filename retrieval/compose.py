@@ -75,7 +75,9 @@ def select(
             return chosen
     if ranked and not chosen:
         # Where only a sentence of the kind asked for answers, the best of that kind leads.
-        first = next((s for s in ranked if s.typed), ranked[0]) if coverage.is_strict(q) else ranked[0]
+        first = coverage.answering(q, ranked) or (
+            next((s for s in ranked if s.typed), ranked[0]) if coverage.is_strict(q) else ranked[0]
+        )
         chosen.append(first)
         speaker = _attribution(index, q, first)
         if speaker is not None and len(chosen) < max_quotes:
@@ -115,7 +117,7 @@ def _by_parts(index: Index, q: Question, *, max_quotes: int) -> list[Scored]:
         if not own.content and part.answer_type in ABOUT_THE_CASE:
             own = read_question(index, ABOUT_THE_CASE[part.answer_type])
         found = ranking.rank(index, own)
-        best = next((s for s in found if own.answer_type is None or s.typed), None)
+        best = coverage.answering(own, found) or next((s for s in found if own.answer_type is None or s.typed), None)
         if best is not None and not any(_same_claim(index, best, c) for c in chosen):
             chosen.append(best)
     return chosen

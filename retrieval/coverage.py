@@ -57,24 +57,33 @@ def by_words(index: Index, question: Question) -> Verdict:
 
 def by_sentences(question: Question, ranked: Sequence[Scored]) -> Verdict:
     """Whether the best sentences answer: enough of the question held, of the wanted kind."""
+    return COVERED if answering(question, ranked) is not None else Verdict(False)
+
+
+def answering(question: Question, ranked: Sequence[Scored]) -> Scored | None:
+    """The sentence that answers, if one among the best does: it holds enough of the
+    question, is of the kind asked for where only that kind answers, and says every name
+    the answer must say (question.key_names)."""
     if not ranked or ranked[0].coverage < MIN_SENTENCE_COVERAGE:
-        return Verdict(False)
+        return None
     best = ranked[0]
     if best.sentence.other_case and not question.about_other_cases and not _names_only_there(question, best, ranked):
         # Set back as it was, another case's sentence still leads: this case has none.
         # (Unless the question names what only that case has: "that 6.6 million
         # settlement", "did Reddit sue too".)
-        return Verdict(False)
+        return None
+    pool = [s for s in ranked[:TYPED_AMONG] if s.coverage >= MIN_SENTENCE_COVERAGE]
     if is_strict(question):
-        typed = next((s for s in ranked[:TYPED_AMONG] if s.typed), None)
-        if typed is None or typed.coverage < MIN_SENTENCE_COVERAGE:
-            return Verdict(False)
-        best = typed
-    if not set(question.key_names) <= best.held:
-        # "how much did OpenAI pay authors", answered best by what Anthropic pays: the
-        # sources name OpenAI, but not for this.
-        return Verdict(False)
-    return COVERED
+        pool = [s for s in pool if s.typed][:1]
+    else:
+        # Another of the best may lead for a name the first lacks ("who started Parcelo":
+        # not "It started with a conversation", said Okafor), if it holds the thing asked
+        # for too.
+        focus = [g.word for g in question.groups if question.focus is not None and question.focus in g.terms]
+        pool = [best, *(s for s in pool[1:] if set(focus) <= s.held)]
+    # "how much did OpenAI pay authors", answered best by what Anthropic pays: the sources
+    # name OpenAI, but not for this.
+    return next((s for s in pool if set(question.key_names) <= s.held), None)
 
 
 def _names_only_there(question: Question, best: Scored, ranked: Sequence[Scored]) -> bool:

@@ -447,11 +447,14 @@ def is_topic(index: Index, group: QueryGroup) -> bool:
 
 
 def _key_names(index: Index, reading: str, focus: str | None, groups: list[QueryGroup]) -> tuple[str, ...]:
-    """The names an answer must say: rare names that aren't the case's parties, and the
-    subject of "which tier does De La Torre have", party or not: a sentence listing the
-    tiers without him doesn't say which is his."""
+    """The names an answer must say: rare names that aren't the case's parties; the
+    subject of "which tier does De La Torre have", party or not (a sentence listing the
+    tiers without him doesn't say which is his); and the object of "who started Parcelo"
+    (a sentence about someone starting something else is no answer), topic or not."""
     subject = _WHICH_SUBJECT.match(reading) if focus is not None else None
     said = set(index.analyzer.terms(subject.group(1))) if subject else set()
+    who = _WHO_DID.match(reading)
+    done_to = set(index.analyzer.terms(who.group(1))) if who else set()
     return tuple(
         g.word
         for g in groups
@@ -459,8 +462,13 @@ def _key_names(index: Index, reading: str, focus: str | None, groups: list[Query
         and (
             _is_key_name(index, g)
             or (said & set(g.terms) and not is_topic(index, g) and written_as_name(index, g))
+            or (done_to & set(g.terms) and written_as_name(index, g))
         )
     )
+
+
+# "who started Parcelo", "who bought Ardent": the names after the verb.
+_WHO_DID = re.compile(r"^who\s+(?!is\b|are\b|was\b|were\b|said\b|says\b)\w+\s+(.+)$")
 
 
 _WHICH_SUBJECT = re.compile(r"^(?:which|what)\b.*?\b(?:does|did|do)\s+(.+)$")
@@ -490,22 +498,32 @@ def defendant(index: Index) -> str:
 
 
 def is_name(index: Index, term: str) -> bool:
-    """Whether the sources write a term as a name: capitalised inside a sentence in most
-    of the passages that hold it ("OpenAI", "Reddit"), not only where a sentence begins."""
+    """Whether the sources write a term as a name: capitalised inside sentences ("OpenAI",
+    "Reddit") at least as often as in lowercase. A capital that opens a sentence says
+    nothing either way."""
     known = index.cache.names.get(term)
     if known is None:
         posting = index.postings.get(term)
         held = [index.passages[i] for i in posting.passages[:20]] if posting is not None else []
         analyzer = index.analyzer
-        named = sum(
-            any(analyzer.term(fold(m.group())) == term for m in _INNER_CAPITAL.finditer(p.text)) for p in held
-        )
-        known = index.cache.names[term] = bool(held) and named * 2 >= len(held)
+        capital = lower = 0
+        for passage in held:
+            for m in _A_WORD.finditer(passage.text):
+                word = m.group()
+                if analyzer.term(fold(word)) != term:
+                    continue
+                if word[0].islower():
+                    lower += 1
+                elif not _OPENS_SENTENCE.search(passage.text, 0, m.start()):
+                    capital += 1
+        known = index.cache.names[term] = capital > 0 and capital >= lower
     return known
 
 
-# A capitalised word that does not open a sentence.
-_INNER_CAPITAL = re.compile(r"(?<![.!?:\"“]\s)(?<!^)(?<=\s)[A-Z][\w’'-]*")
+_A_WORD = re.compile(r"[^\W\d_][\w’'-]*")
+# What stands before a word that opens a sentence: the start, or an end mark and opening
+# quotes or brackets.
+_OPENS_SENTENCE = re.compile(r"(?:^|[.!?:]\s+)[\"“‘'(\[]*$")
 
 
 def _known_reading(index: Index, word: str) -> bool:

@@ -787,3 +787,30 @@ def test_sources_counting_the_same_things_differently_disagree(tmp_path_factory)
     assert len(answer.quotes) == 2  # each side in its own words
     filed = [s for s in _sentences(index) if "March 11" in s.text]
     assert filed[0].counts == ()  # "March 11 in" counts nothing
+
+
+def test_who_did_something_to_a_name_is_answered_by_a_sentence_naming_it(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "times.md": article(
+                outlet="Example Times",
+                published="2025-03-01",
+                paragraphs=[
+                    "“It started with a conversation at a door,” said courier Ann Okafor.",
+                    "Founder Tobias Grell built Zipcart into a regional name over the years.",
+                    "Zipcart was sued by couriers in March.",
+                ],
+            ),
+            "wire.md": article(
+                outlet="Metro Wire",
+                paragraphs=["Zipcart delivers groceries.", *(f"Zipcart route {n} runs at night." for n in range(1, 6))],
+            ),
+        },
+    )
+    q = read_question(index, "who started zipcart")
+    assert "zipcart" in q.key_names
+    ranked = ranking.rank(index, q)
+    assert ranked[0].sentence.text.startswith("“It started")  # the ranking alone prefers Okafor's words
+    assert coverage.answering(q, ranked).sentence.text.startswith("Founder Tobias Grell")
+    assert ask(index, q.text).quotes[0].text.startswith("Founder Tobias Grell")
