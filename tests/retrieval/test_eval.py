@@ -35,7 +35,7 @@ SHARED_FLOORS = {
     "cases/bartz-v-anthropic/questions.toml": (0.85, 0.7, 0.85, 0.3),
 }
 OWN_FLOORS = {
-    "couriers-v-parcelo/questions.toml": (21 / 31, 17 / 27, 12 / 14, 0.3),
+    "couriers-v-parcelo/questions.toml": (22 / 31, 18 / 27, 12 / 14, 0.27),
     "kessling-v-ardent/questions.toml": (21 / 30, 13 / 20, 12 / 15, 0.38),
     "seed-chat-questions.toml": (18 / 19, 18 / 19, 1.0, 0.15),
 }
