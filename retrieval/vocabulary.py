@@ -143,6 +143,10 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\b(?:spit|spits|spat|churn|churns|pump|pumps)\s+out\b", "generates"),
     (r"\b(?:come|came|comes)\s+up\s+with\b", "generates"),
     (r"\bhow\s+come\b", "why"),
+    # "what are they asking for": what they seek (not whom they asked).
+    (r"\bask(?:s|ed|ing)?\s+for\b", "seeking"),
+    # "is this the first time …": has it happened before (an earlier case), not a time.
+    (r"\b(?:the\s+)?first\s+time\b", "before"),
     (r"\bpa(?:y|ys|id|ying)\s+up\b", "paid to settle"),
     (r"\bwork(?:s|ed|ing)?\s+(?:at|for)\b", "employed by"),
     (r"\bcourt\s+dates?\b", "hearing"),

@@ -35,6 +35,8 @@ from retrieval.question import normalise, read_question
         ("how many ppl work at the plant", "how many people employed by the plant"),
         ("whens the next court date", "when is the next hearing"),
         ("has it gotten in trouble before", "has it penalized before"),
+        ("what were the authors asking for", "what were the authors seeking"),
+        ("is this the first time they got sued", "is this before they got sued"),
     ],
 )
 def test_normalise_reads_chat_as_plain_words(typed, read):
