@@ -465,7 +465,7 @@ CASE_WORDS = r"(?:lawsuit|lawsuits|suit|suits|case|cases|complaint|class[- ]acti
 REPORTING_VERBS = r"alleg\w*|claim\w*|say\w*|said|state\w*|argu\w*|accus\w*|contend\w*"
 # Words that ask where a case stands ("is it still going on?").
 STATUS_WORDS = (
-    r"status|still|stand|stands|standing|ongoing|going\s+on|pending|over|outcome|latest|"
+    r"status|still|stand|stands|standing|ongoing|going\s+on|pending|over(?=\W*$|\s+yet\b)|outcome|latest|"
     r"currently|now|yet|new|happened|happening|resolved|ended|active|alive|continuing|news|update|"
     r"updates|where\s+(?:is|are|does)\s+(?:it|things|this|the\s+case)"
 )

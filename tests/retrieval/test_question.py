@@ -150,3 +150,10 @@ def test_the_plaintiff_word_of_who_is_suing_only_tips_the_ranking(seed_index):
 def test_a_place_the_sources_never_mention_is_key_content(seed_index):
     q = read_question(seed_index, "how many users in ohio were affected")
     assert [u.word for u in q.unknown if u.name] == ["ohio"]
+
+
+def test_over_asks_for_status_only_as_in_is_it_over():
+    from retrieval.developments import asks_for_status
+
+    assert asks_for_status("is it over") and asks_for_status("is the case over yet")
+    assert not asks_for_status("did they get sued over copyright")
