@@ -153,7 +153,7 @@ def test_a_place_the_sources_never_mention_is_key_content(seed_index):
 
 
 def test_over_asks_for_status_only_as_in_is_it_over():
-    from retrieval.developments import asks_for_status
+    from retrieval.developments import asks_for_status, asks_only_for_news
 
-    assert asks_for_status("is it over") and asks_for_status("is the case over yet")
+    assert asks_only_for_news("is it over?") and asks_for_status("is the case over yet")
     assert not asks_for_status("did they get sued over copyright")
