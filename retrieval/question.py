@@ -379,8 +379,12 @@ def _focus(index: Index, reading: str) -> str | None:
 
 
 def _focus_run(rest: str) -> list[str]:
+    words = rest.split()
+    # "which *other* AI companies", "which of the judges": the run starts after them.
+    while words and words[0] in ("other", "another", "of", "the", "these", "those"):
+        words.pop(0)
     run = []
-    for word in rest.split()[:3]:
+    for word in words[:3]:
         word = word.strip("?,.!;:'\"")
         if not word or word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
             break

@@ -95,6 +95,8 @@ def rank(index: Index, question: Question) -> list[Scored]:
         None,
     )
     wants = answer_test(wanted_type)
+    # "which companies" (not "which judge"): a list of names answers.
+    plural_focus = focus_group is not None and (focus_group.word.endswith("s") or focus_group.word in vocab.IRREGULAR_PLURALS)
     # The party the sources are about, which every report of a step speaks of.
     parties = frozenset(g.word for g in groups if question.steps and defendant(index) in g.terms)
     other_case_asked = question.about_other_cases
@@ -123,14 +125,16 @@ def rank(index: Index, question: Question) -> list[Scored]:
             )
             if held <= 0:
                 continue
+            names_several = bool(_NAMES_SEVERAL.search(sentence.text))
             if (
                 focus_group is not None
                 and focus_group.word not in held_words
-                and not question.names_wanted
-                and _NAMES_SEVERAL.search(sentence.text)
+                and (not question.names_wanted or plural_focus)
+                and names_several
             ):
-                # "which countries …" answered by naming them ("Canada, the EU, UK"): the
-                # names stand for the class asked about, as a synonym would.
+                # "which countries …", "which other AI companies …" answered by naming them
+                # ("Canada, the EU, UK", "OpenAI, Microsoft and Meta"): the names stand for
+                # the class asked about, as a synonym would.
                 held += weight[focus_group.word] * vocab.SYNONYM_WEIGHT
             coverage = min(1.0, held / total)
             score = coverage * (0.75 + 0.25 * passage_score / best_passage)
@@ -157,7 +161,9 @@ def rank(index: Index, question: Question) -> list[Scored]:
                 typed = _describes(question, sentence)
             else:
                 typed = bool(wants and wants(sentence))
-            typed = typed and _near_focus(index, question, wanted_type, sentence)
+            typed = (typed and _near_focus(index, question, wanted_type, sentence)) or (
+                question.names_wanted and plural_focus and names_several
+            )
             if typed:
                 score *= ANSWER_TYPE_BOOST
             elif wanted_type in STRICT_TYPES or question.names_wanted:

@@ -50,7 +50,7 @@ STOP_WORDS = frozenset(
 # ordinary words and stay searchable; only questions drop them.
 FILLER_WORDS = frozenset(
     """
-    say said says known explain describe give gave get got go goes going
+    say said says known explain describe give gave get gets got gotten getting go goes going
     happen happened happening mean means meant please anything something thing things
     kind sort much many way ways now currently current still really actually exactly
     latest recent recently new update updates details detail info information

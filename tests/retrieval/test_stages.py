@@ -814,3 +814,27 @@ def test_who_did_something_to_a_name_is_answered_by_a_sentence_naming_it(tmp_pat
     assert ranked[0].sentence.text.startswith("“It started")  # the ranking alone prefers Okafor's words
     assert coverage.answering(q, ranked).sentence.text.startswith("Founder Tobias Grell")
     assert ask(index, q.text).quotes[0].text.startswith("Founder Tobias Grell")
+
+
+def test_which_other_companies_is_answered_by_a_list_of_names(tmp_path_factory):
+    index = _index_of(
+        tmp_path_factory,
+        {
+            "times.md": article(
+                outlet="Example Times",
+                published="2025-03-01",
+                paragraphs=[
+                    "Authors sued the publishing company Acme Press in May.",
+                    "Many other entities have filed lawsuits against big names such as Zenith, Orbit and Lark.",
+                    "The company denies the claims.",
+                ],
+            ),
+            "wire.md": article(
+                outlet="Metro Wire",
+                paragraphs=["Acme Press prints books.", *(f"Acme Press shop {n} opened downtown." for n in range(1, 6))],
+            ),
+        },
+    )
+    q = read_question(index, "which other companies are getting sued like this")
+    assert q.focus == index.analyzer.term("companies") and q.names_wanted
+    assert "Zenith, Orbit and Lark" in ask(index, q.text).quotes[0].text
