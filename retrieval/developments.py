@@ -56,8 +56,22 @@ _OTHER_CASE = re.compile(
 # Cheap test first: most sentences name no step at all, and the proximity patterns are slow.
 # The first word of each way a step is written ("denied" of "denied the motion"): a set
 # lookup on a sentence's words tells which steps' proximity patterns are worth running.
+def _alternatives(pattern: str) -> list[str]:
+    """A pattern's top-level alternatives ("|" outside any group)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(pattern):
+        if char == "(" and pattern[i - 1 : i] != "\\":
+            depth += 1
+        elif char == ")" and pattern[i - 1 : i] != "\\":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    return [*parts, pattern[start:]]
+
+
 _FIRST_WORDS = {
-    name: frozenset(re.split(r"\\s|\(|\[", alternative, maxsplit=1)[0] for alternative in pattern.split("|"))
+    name: frozenset(re.split(r"\\s|\(|\[", alternative, maxsplit=1)[0] for alternative in _alternatives(pattern))
     for name, pattern in STEPS
 }
 _ALL_FIRST_WORDS = frozenset().union(*_FIRST_WORDS.values())

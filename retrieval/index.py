@@ -17,6 +17,7 @@ most of all (then two indexes are alive).
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -116,8 +117,13 @@ class SnapshotCache:
     # a term -> whether the sources write it as a name (retrieval.question.is_name)
     names: dict[str, bool] = field(default_factory=dict)
     defendant: str | None = None  # the defendant's term (retrieval.question.defendant)
-    lemmas: dict[str, tuple[str, ...]] | None = None  # lemma -> corpus words (retrieval.inflection)
+    # first letter -> lemma -> corpus words (retrieval.inflection)
+    lemmas: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     outlet_only: dict[str, bool] = field(default_factory=dict)  # a term only in outlets' names
+    outlet_terms: dict[str, list[str]] | None = None  # a term -> the outlets whose names hold it
+
+
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w’'-]*")
 
 
 @dataclass(frozen=True)
@@ -166,11 +172,12 @@ class Index:
     def party_terms(self) -> frozenset[str]:
         """The terms of the sentences that report this case's steps: its parties, its
         court, its judge ("filed on behalf of Alessandro De La Torre")."""
-        terms: set[str] = set()
+        # Names are capitalised: only those words are read, not every word of every report.
+        words: set[str] = set()
         for development in self.developments:
             start, end = development.passage.sentences[development.sentence]
-            terms.update(self.analyzer.terms(development.passage.text[start:end]))
-        return frozenset(terms)
+            words.update(_CAPITALISED_WORD.findall(development.passage.text, start, end))
+        return frozenset(self.analyzer.term(w.casefold()) for w in words)
 
     def knows(self, term: str) -> bool:
         """Whether any passage holds the term."""

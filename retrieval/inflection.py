@@ -26,13 +26,20 @@ def lemma(word: str) -> str:
 
 
 def corpus_forms(index: Index, word: str) -> tuple[str, ...]:
-    """The corpus's words that are forms of the same lemma as `word` (not `word` itself)."""
-    forms = index.cache.lemmas
+    """The corpus's words that are forms of the same lemma as `word` (not `word` itself).
+
+    Forms of one English word share their first letter ("lose" / "lost", "buy" /
+    "bought"; "go" / "went" is the rare exception), so the corpus's words are lemmatised
+    by first letter, once per letter and snapshot (~0.4 s per 100,000 distinct words in all).
+    """
+    if not word:
+        return ()
+    letter = word[0]
+    forms = index.cache.lemmas.get(letter)
     if forms is None:
-        # Every corpus word once per snapshot: ~0.4 s per 100,000 distinct words.
         built: dict[str, list[str]] = {}
         for known in index.words:
-            if known.isalpha():
+            if known[:1] == letter and known.isalpha():
                 built.setdefault(lemma(known), []).append(known)
-        forms = index.cache.lemmas = {key: tuple(words) for key, words in built.items()}
+        forms = index.cache.lemmas[letter] = {key: tuple(words) for key, words in built.items()}
     return tuple(w for w in forms.get(lemma(word), ()) if w != word)

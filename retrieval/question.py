@@ -10,6 +10,7 @@ ranking and selection (retrieval/compose.py) read only this value.
 
 from __future__ import annotations
 
+import heapq
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -294,16 +295,25 @@ _UNSEEN_MARK = "\0"  # no token starts with NUL
 def _only_in_outlet_names(index: Index, term: str) -> bool:
     cache = index.cache.outlet_only
     if term not in cache:
-        outlets = [s.outlet for s in index.sources.values() if s.outlet]
         analyzer = index.analyzer
-        named = [o for o in outlets if term in analyzer.terms(o)]
+        if index.cache.outlet_terms is None:
+            by_term: dict[str, list[str]] = {}
+            for outlet in {s.outlet for s in index.sources.values() if s.outlet}:
+                for t in set(analyzer.terms(outlet)):
+                    by_term.setdefault(t, []).append(outlet)
+            index.cache.outlet_terms = by_term
+        named = index.cache.outlet_terms.get(term, [])
         posting = index.postings.get(term)
-        if not named or posting is None:
-            cache[term] = False
+        if not named or posting is None or len(posting.passages) > OUTLET_MENTIONS:
+            cache[term] = False  # (a word in this many passages is the reporting's own)
         else:
             mention = re.compile("|".join(re.escape(o) for o in named), re.I)
             cache[term] = all(term not in analyzer.terms(mention.sub(" ", index.passages[i].text)) for i in posting.passages)
     return cache[term]
+
+
+# More passages than this holding a word of an outlet's name: the reporting uses it.
+OUTLET_MENTIONS = 12
 
 
 def _other_forms(index: Index, group: QueryGroup) -> QueryGroup:
@@ -496,8 +506,14 @@ def defendant(index: Index) -> str:
     coverage is about ("LinkedIn", "Anthropic"); "" for a corpus without names."""
     cached = index.cache.defendant
     if cached is None:
-        by_passages = sorted(index.document_frequency.items(), key=lambda item: (-item[1], item[0]))
-        cached = index.cache.defendant = next((t for t, _ in by_passages if is_name(index, t)), "")
+        order = lambda item: (-item[1], item[0])  # noqa: E731 - most passages first, then by name
+        frequencies = index.document_frequency.items()
+        # The party is among the commonest terms; the whole vocabulary is sorted only if not.
+        for by_passages in (sorted(heapq.nsmallest(200, frequencies, key=order), key=order), sorted(frequencies, key=order)):
+            cached = next((t for t, _ in by_passages if is_name(index, t)), None)
+            if cached is not None:
+                break
+        cached = index.cache.defendant = cached or ""
     return cached
 
 

@@ -97,6 +97,12 @@ class Speller:
 
 
 def warm() -> None:
-    """Load the English word lists now (~0.5 s) rather than on the first question."""
+    """Load the English word lists now (~0.5 s) rather than on the first question, and
+    the lemmas and place names retrieval/inflection.py and retrieval/places.py read."""
     zipf("the")
     _english()
+    from retrieval.inflection import lemma
+    from retrieval.places import is_place
+
+    lemma("lost")
+    is_place("ohio")

@@ -420,7 +420,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("ruled", r"ruled|ruling|granted|denied\s+(?:a|the|\w+['’]s)\s+motion|verdict|judgment|sided\s+with|"
               r"refused\s+to\s+(?:throw\s+out|dismiss|toss)"),
     ("appealed", r"appealed|appeal"),
-    ("settled", r"settled|settlement|agreed\s+to\s+pay|resolved?\s+(?:a|the|its|their)\s+(?:\w+\s+)?(?:suit|lawsuit|case|claims)"),
+    ("settled", r"settled|settlement|agreed\s+to\s+pay|resolved\s+(?:a|the|its|their)\s+(?:\w+\s+)?(?:suit|lawsuit|case|claims)|"
+                r"resolve\s+(?:a|the|its|their)\s+(?:\w+\s+)?(?:suit|lawsuit|case|claims)"),
     ("approved", r"approved|approval|signed\s+off"),
     ("dismissed", r"dismissed|dismissal|dropped|thrown\s+out|threw\s+out|tossed"),
     ("withdrawn", r"withdrawn|withdrew|withdrawal"),
