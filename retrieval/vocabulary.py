@@ -16,12 +16,18 @@ Lists:
   ("backed out" → "withdrew", "took them to court" → "sued").
 - SYNONYMS: groups of words that mean the same thing in reporting on a lawsuit; a word
   asked also finds the others, at lower weight.
-- ANSWER_TYPES: what kind of sentence answers a question, from how it is asked.
+- ANSWER_TYPES: what kind of sentence answers a question, from how it is asked, with
+  CLAIM_FRAME, OPINION_VERBS, PERSON_NOUNS and IRREGULAR_PLURALS ("how many people").
+- Sentence marks: SAYING (someone's words), REASON_MARKERS, QUANTITY_WORDS, PLACE_MARKERS,
+  HYPOTHETICAL and REQUESTED (a step imagined or asked for, not taken), ORGANISATION and
+  LAW_FIRM, NOT_A_PERSON_ENDINGS, NOT_COUNTED (units after a number), FIGURE_WORDS and
+  BACKGROUND_WORDS (a company's figures and history, no events of a case).
 - REFERS_BACK: definite descriptions that name a party without its name ("the company").
 - is_lawsuit_word: whether a word is of the vocabulary of any lawsuit (the lists above),
   not of what one case is about.
 - Procedure words: the steps of a lawsuit (filed, dismissed, settled, …), words that
-  name a case, words that ask where a case stands, and words that point at another case.
+  name a case, words that ask where a case stands, and words that point at another case
+  (OTHER_CASE_WORDS, EARLIER_CASE_QUESTION).
 """
 
 from __future__ import annotations
