@@ -104,9 +104,6 @@ def step(sentence: str) -> str | None:
     return max(found, key=STRENGTH.__getitem__) if found else None
 
 
-# A question about another case than this one ("What previous class action did LinkedIn
-# settle?") may be answered from sentences about other cases.
-OTHER_CASE_QUESTION = re.compile(rf"\b(?:{OTHER_CASE_WORDS}|before)\b", re.I)
 
 _STATUS_WORDS = re.compile(rf"\b(?:{STATUS_WORDS})\b", re.I)
 

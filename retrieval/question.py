@@ -107,7 +107,6 @@ _FOCUS = re.compile(
     r"|^(?:who|whom)\s+(?:is|are|was|were)\s+(?:the|a|an)\s+"
     r"|^how\s+(?:many|much)\s+"
 )
-_OTHER_CASES = re.compile(rf"\b(?:{vocab.OTHER_CASE_WORDS}|before|first\s+time|ever|again|too|as\s+well)\b")
 _WHO_IS = re.compile(r"^who\s+(?:is|was|are|were)\s+(?!the\b|a\b|an\b)")
 _QUALIFIER = re.compile(r"^(?:\S+\s+){1,6}?(?:for|of|against|behind|representing|on\s+behalf\s+of)\s+(.+)$")
 _STEP_WORDS = tuple(
@@ -274,7 +273,7 @@ def read_question(index: Index, text: str) -> Question:
         names_wanted=names_wanted,
         named_sources=named,
         key_names=_key_names(index, reading, focus, groups),
-        about_other_cases=bool(_OTHER_CASES.search(reading)),
+        about_other_cases=bool(vocab.OTHER_CASE_QUESTION.search(reading)),
         names=tuple(g.word for g in groups if written_as_name(index, g)),
     )
 

@@ -478,11 +478,15 @@ STATUS_WORDS = (
 )
 # Words that point at another case than the one the corpus is about.
 OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|another|other|second|similar|several|numerous|multiple"
-# A question about the cases before this one: "has it been sued before?", "is this the
-# first time?", "any previous lawsuits?".
+# A question about another case than this one ("What previous class action did LinkedIn
+# settle?", "did Reddit sue them too?") may be answered from sentences about other cases.
+# ("The first time" reads as "before" by PHRASES.)
+OTHER_CASE_QUESTION = re.compile(rf"\b(?:{OTHER_CASE_WORDS}|before|ever|again|too|as\s+well)\b")
+# A question about the cases before this one: "has it been sued before?", "was it ever
+# sued?", "any previous lawsuits?".
 EARLIER_CASE_QUESTION = re.compile(
     r"\bbefore\W*$|\b(?:previous|prior|earlier|past|former)\s+(?:\w+\s+)?(?:lawsuits?|suits?|cases?|settlements?|fines?)\b"
-    r"|\bfirst\s+time\b|\b(?:ever|again)\b"
+    r"|\b(?:ever|again)\b"
 )
 def is_lawsuit_word(word: str) -> bool:
     """Whether a word belongs to the vocabulary of lawsuits in general (a synonym group,
