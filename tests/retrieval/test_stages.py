@@ -48,6 +48,18 @@ def _index_of(tmp_path_factory, files: dict[str, str]):
     return build_index(load_corpus(directory))
 
 
+def _story_and_wire(tmp_path_factory, story: list[str], *, wire: list[str]):
+    """An index of a dated story and an undated Metro Wire piece, whose filler gives the
+    story's words their weight."""
+    return _index_of(
+        tmp_path_factory,
+        {
+            "times.md": article(outlet="Example Times", published="2025-03-01", paragraphs=story),
+            "wire.md": article(outlet="Metro Wire", paragraphs=wire),
+        },
+    )
+
+
 def _sentences(index):
     """Every analysed sentence of an index, in corpus order."""
     return [s for p in index.passages for s in claims.sentences_of(index, p)]
@@ -790,23 +802,14 @@ def test_sources_counting_the_same_things_differently_disagree(tmp_path_factory)
 
 
 def test_who_did_something_to_a_name_is_answered_by_a_sentence_naming_it(tmp_path_factory):
-    index = _index_of(
+    index = _story_and_wire(
         tmp_path_factory,
-        {
-            "times.md": article(
-                outlet="Example Times",
-                published="2025-03-01",
-                paragraphs=[
-                    "“It started with a conversation at a door,” said courier Ann Okafor.",
-                    "Founder Tobias Grell built Zipcart into a regional name over the years.",
-                    "Zipcart was sued by couriers in March.",
-                ],
-            ),
-            "wire.md": article(
-                outlet="Metro Wire",
-                paragraphs=["Zipcart delivers groceries.", *(f"Zipcart route {n} runs at night." for n in range(1, 6))],
-            ),
-        },
+        [
+            "“It started with a conversation at a door,” said courier Ann Okafor.",
+            "Founder Tobias Grell built Zipcart into a regional name over the years.",
+            "Zipcart was sued by couriers in March.",
+        ],
+        wire=["Zipcart delivers groceries.", *(f"Zipcart route {n} runs at night." for n in range(1, 6))],
     )
     q = read_question(index, "who started zipcart")
     assert "zipcart" in q.key_names
@@ -817,23 +820,14 @@ def test_who_did_something_to_a_name_is_answered_by_a_sentence_naming_it(tmp_pat
 
 
 def test_which_other_companies_is_answered_by_a_list_of_names(tmp_path_factory):
-    index = _index_of(
+    index = _story_and_wire(
         tmp_path_factory,
-        {
-            "times.md": article(
-                outlet="Example Times",
-                published="2025-03-01",
-                paragraphs=[
-                    "Authors sued the publishing company Acme Press in May.",
-                    "Many other entities have filed lawsuits against big names such as Zenith, Orbit and Lark.",
-                    "The company denies the claims.",
-                ],
-            ),
-            "wire.md": article(
-                outlet="Metro Wire",
-                paragraphs=["Acme Press prints books.", *(f"Acme Press shop {n} opened downtown." for n in range(1, 6))],
-            ),
-        },
+        [
+            "Authors sued the publishing company Acme Press in May.",
+            "Many other entities have filed lawsuits against big names such as Zenith, Orbit and Lark.",
+            "The company denies the claims.",
+        ],
+        wire=["Acme Press prints books.", *(f"Acme Press shop {n} opened downtown." for n in range(1, 6))],
     )
     q = read_question(index, "which other companies are getting sued like this")
     assert q.focus == index.analyzer.term("companies") and q.names_wanted
