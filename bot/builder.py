@@ -19,22 +19,18 @@ in a thread.
 Either way a build has a time limit (CASEBOT_RELOAD_TIMEOUT): the loader stops when it has
 passed and names the file it was reading (`retrieval.corpus`); a child that does not stop
 is killed soon after. The child runs `python -m bot.builder`, with none of the parent's
-environment but what Python needs (so no tokens), and dies with its parent.
+environment but what Python needs (so no tokens), and dies with its parent (bot/children.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
-import signal
 import sys
-import threading
-import time
 from collections.abc import Callable
-from pathlib import Path
 
+from bot.children import child_command, child_environment, die_with_parent
 from retrieval import handover
 from retrieval.corpus import CorpusError, is_article_file, load_corpus
 from retrieval.errors import CasebotError
@@ -49,18 +45,11 @@ CHILD_PROCESS_BYTES = 256 * 1024
 # big file may hold one huge paragraph, which the loader and the index read in single
 # calls that keep the GIL throughout: one of 240 KB stalled the loop ~100 ms, 64 KB < 30.
 CHILD_PROCESS_FILE_BYTES = 64 * 1024
-# What the child runs, and the directory holding `retrieval` (the repository, or
-# site-packages), put first on its path so it runs the same code as this process.
+# What the child runs.
 _CHILD_MODULE = "bot.builder"
-_CODE_ROOT = Path(handover.__file__).resolve().parents[1]
-# The only environment variables a child gets: enough to run Python, no secrets.
-_CHILD_ENVIRONMENT = ("PATH", "PYTHONPATH", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ",
-                      "SYSTEMROOT")  # fmt: skip
 # How much longer than the time limit a child is given to stop by itself (it starts its
 # clock only once Python is up) before it is killed.
 _KILL_GRACE = 5.0
-# Linux's prctl(2) option that signals a process when its parent dies.
-_PR_SET_PDEATHSIG = 1
 
 
 class BuildFailed(CasebotError, RuntimeError):
@@ -124,12 +113,9 @@ async def build_in_child(
         CorpusError: the corpus is invalid (every problem, as from `load_corpus`).
         BuildFailed: the build raised, or the child died, broke off or was killed.
     """
-    env = {name: os.environ[name] for name in _CHILD_ENVIRONMENT if name in os.environ}
-    env["PYTHONPATH"] = os.pathsep.join([str(_CODE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", _CHILD_MODULE, os.fspath(directory), repr(time_limit),
-        str(os.getpid()),
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, env=env,
+        *child_command(_CHILD_MODULE, os.fspath(directory), repr(time_limit), str(os.getpid())),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, env=child_environment(),
     )  # fmt: skip
     try:
         async with asyncio.timeout(None if time_limit is None else time_limit + _KILL_GRACE):
@@ -161,32 +147,10 @@ async def _receive(process: asyncio.subprocess.Process) -> Index:
     return index
 
 
-def _die_with_parent(parent: int) -> None:
-    """End this process as soon as `parent` (the serving process) is gone.
-
-    A build left running after its parent was killed would go on using a CPU and memory
-    for nobody. Linux kills the child itself (PR_SET_PDEATHSIG); elsewhere a thread
-    watches for the parent to go.
-    """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # it died before prctl took effect
-            os._exit(1)
-        return
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def main(argv: list[str] | None = None) -> int:
     """The child: `python -m bot.builder DIR SECONDS|None PARENT_PID`; frames to stdout."""
     directory, seconds, parent = sys.argv[1:] if argv is None else argv
-    _die_with_parent(int(parent))
+    die_with_parent(int(parent))
     # The frames own stdout: anything else that prints goes to stderr instead.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr

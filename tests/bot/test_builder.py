@@ -18,6 +18,7 @@ import pytest
 import retrieval.compose
 from bot import builder
 from bot.builder import BuildFailed, build_in_child, wants_child_process
+from bot.children import CODE_ROOT
 from bot.queries import load_index
 from retrieval.corpus import CorpusError, load_corpus
 from retrieval.handover import Assembler, HandoverError, frames
@@ -210,7 +211,7 @@ def test_the_child_dies_when_its_parent_is_killed(
     seed_corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record = _recording_child(tmp_path, monkeypatch)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(builder._CODE_ROOT)])}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(CODE_ROOT)])}
     parent = subprocess.Popen([sys.executable, "-c", _PARENT, str(seed_corpus_dir)], env=env)
     try:
         deadline = time.monotonic() + 30
