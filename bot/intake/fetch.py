@@ -4,12 +4,25 @@ Redirects are followed here, one at a time, not by httpx, so that every hop's sc
 address are checked again (a public page may redirect to 169.254.169.254). The transport
 checks the address once more at connect time and connects to the address it checked, so a
 name that resolves differently the second time (DNS rebinding) gets no further.
+
+Bounds, each against a server that means harm:
+
+* **Time**: one deadline, CASEBOT_FETCH_TIMEOUT seconds from the start, over the whole
+  fetch: every redirect, connect, TLS handshake, header and body read. httpx's own timeouts
+  apply to each socket operation, so a server dripping its headers a byte at a time would
+  never trip them; the transport's streams give every operation only the time left.
+* **Size**: CASEBOT_FETCH_MAX_BYTES, counted on the wire and again after decompression, as
+  the bytes come out of the decompressor: each call may produce at most what is left of
+  the limit, so a compression bomb stops at the limit instead of expanding a chunk in full.
+  Only gzip and deflate are read, and only one of them: a body compressed twice
+  (`Content-Encoding: gzip, gzip`) is refused, as no real page is served that way.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +49,10 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HEADERS = {
     "User-Agent": f"casebot/{__version__} (adds a news article to a case corpus)",
     "Accept": "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8",
+    # What `_Decoder` reads (httpx would offer br and zstd too when those are installed).
+    "Accept-Encoding": "gzip, deflate",
 }
+_GZIP = frozenset({"gzip", "x-gzip"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +79,8 @@ def fetch(
     Args:
         url: an http:// or https:// URL.
         allow_private: CASEBOT_FETCH_PRIVATE: loopback and private addresses allowed.
-        timeout: seconds for each of connecting and reading, and for the whole body.
-        max_bytes: the largest body accepted.
+        timeout: seconds for the whole fetch, redirects, connecting, headers and body.
+        max_bytes: the largest body accepted, on the wire and decompressed.
         resolve: the resolver the address checks use (tests inject one).
         transport: the httpx transport (tests pass one that refuses every connection);
             default: one that checks the address again when it connects.
@@ -72,7 +88,10 @@ def fetch(
     Raises:
         IntakeError: for every refusal, with one sentence saying why.
     """
-    transport = transport or GuardedTransport(allow_private=allow_private, resolve=resolve)
+    deadline = Deadline(timeout)
+    transport = transport or GuardedTransport(
+        allow_private=allow_private, resolve=resolve, deadline=deadline
+    )
     seen: set[str] = set()
     with httpx.Client(
         transport=transport,
@@ -98,10 +117,10 @@ def fetch(
                             )
                         current = following
                         continue
-                    return _read(response, timeout=timeout, max_bytes=max_bytes)
+                    return _read(response, deadline=deadline, max_bytes=max_bytes)
             except httpx.TimeoutException:
                 raise IntakeError(
-                    f"{_short(str(current))} did not answer within {timeout:g} seconds."
+                    f"{_short(str(current))} did not send the page within {timeout:g} seconds."
                 ) from None
             except httpx.HTTPError as error:
                 raise IntakeError(
@@ -110,7 +129,7 @@ def fetch(
     raise IntakeError(f"{_short(url)} redirects more than {MAX_REDIRECTS} times.")
 
 
-def _read(response: httpx.Response, *, timeout: float, max_bytes: int) -> Fetched:
+def _read(response: httpx.Response, *, deadline: Deadline, max_bytes: int) -> Fetched:
     where = _short(str(response.url))
     status = response.status_code
     if status >= 400:
@@ -129,18 +148,92 @@ def _read(response: httpx.Response, *, timeout: float, max_bytes: int) -> Fetche
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise IntakeError(f"{where} is {int(declared):,} bytes; casebot adds at most {max_bytes:,}.")
+    decoder = _Decoder.for_codings(response.headers.get_list("content-encoding", split_commas=True), where)
+    too_big = f"{where} is more than {max_bytes:,} bytes; casebot adds at most that."
     body = bytearray()
-    deadline = time.monotonic() + timeout
-    for chunk in response.iter_bytes():
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise IntakeError(f"{where} is more than {max_bytes:,} bytes; casebot adds at most that.")
-        if time.monotonic() > deadline:
-            # A server dripping bytes would never trip the read timeout.
-            raise IntakeError(f"{where} took longer than {timeout:g} seconds to send.")
+    received = 0
+    # Raw bytes, as they arrive (httpx's iter_bytes would decompress each chunk whole).
+    for chunk in response.iter_raw():
+        received += len(chunk)
+        if received > max_bytes:
+            raise IntakeError(too_big)
+        body += decoder.decode(chunk, room=max_bytes - len(body), too_big=too_big)
+        # The transport's streams stop each read at the deadline; this catches a server
+        # that keeps sending in time for every read.
+        deadline.check()
+    body += decoder.finish(room=max_bytes - len(body), too_big=too_big)
     return Fetched(
         url=str(response.url), kind=kind, charset=response.charset_encoding, body=bytes(body)
     )
+
+
+class _Decoder:
+    """A response body's Content-Encoding undone incrementally, never past a byte budget."""
+
+    def __init__(self, coding: str | None) -> None:
+        self._coding = coding
+        self._inflate = self._new()
+        self._started = False
+
+    @classmethod
+    def for_codings(cls, codings: list[str], where: str) -> _Decoder:
+        """The decoder for a response's codings, or IntakeError for ones casebot refuses."""
+        named = [c.strip().lower() for c in codings if c.strip().lower() not in ("", "identity")]
+        if len(named) > 1:
+            raise IntakeError(
+                f"{where} is compressed more than once ({_short(', '.join(named), 60)}); "
+                "casebot does not unpack stacked encodings."
+            )
+        if named and named[0] not in (*_GZIP, "deflate"):
+            raise IntakeError(
+                f"{where} is compressed as {_short(named[0], 30)}, which casebot does not read "
+                "(it reads gzip and deflate)."
+            )
+        return cls(named[0] if named else None)
+
+    def _new(self, *, raw: bool = False) -> zlib._Decompress | None:
+        if self._coding is None:
+            return None
+        if self._coding in _GZIP:
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # "deflate" is meant to be zlib-wrapped, but some servers send it raw.
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+
+    def decode(self, data: bytes, *, room: int, too_big: str) -> bytes:
+        """`data` decompressed; IntakeError(`too_big`) rather than more than `room` bytes."""
+        if self._inflate is None:
+            return data
+        out = bytearray()
+        while data:
+            try:
+                # At most room + 1 bytes come out; the input not yet used waits in
+                # unconsumed_tail, so memory never holds more than the limit.
+                piece = self._inflate.decompress(data, room - len(out) + 1)
+            except zlib.error:
+                if self._coding == "deflate" and not self._started:
+                    self._inflate, self._started = self._new(raw=True), True
+                    continue
+                raise IntakeError("the page's compressed body is broken.") from None
+            self._started = True
+            out += piece
+            if len(out) > room:
+                raise IntakeError(too_big)
+            data = self._inflate.unconsumed_tail
+            if self._inflate.eof:
+                # Concatenated gzip members are one body (RFC 1952); anything else after
+                # the end of a deflate stream is ignored, as browsers do.
+                data = self._inflate.unused_data if self._coding in _GZIP else b""
+                if data:
+                    self._inflate = self._new()
+        return bytes(out)
+
+    def finish(self, *, room: int, too_big: str) -> bytes:
+        if self._inflate is None:
+            return b""
+        out = self._inflate.flush(room + 1)
+        if len(out) > room:
+            raise IntakeError(too_big)
+        return out
 
 
 def _checked_url(text: str) -> httpx.URL:
@@ -167,16 +260,73 @@ def _short(text: str, limit: int = 120) -> str:
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
-class _GuardedBackend(httpcore.SyncBackend):
-    """Connects only to an address that passed the check, and to exactly that address."""
+class Deadline:
+    """A point in time a fetch must be done by; every socket operation gets what is left."""
 
-    def __init__(self, *, allow_private: bool, resolve: Resolver) -> None:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def left(self, timeout: float | None = None) -> float:
+        """Seconds left, at most `timeout`; httpcore.ReadTimeout once there are none."""
+        remaining = self._end - time.monotonic()
+        if remaining <= 0:
+            # httpx maps it to httpx.ReadTimeout, which `fetch` reports.
+            raise httpcore.ReadTimeout(f"the fetch's {self.seconds:g} s have passed")
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def check(self) -> None:
+        if self._end - time.monotonic() <= 0:
+            raise httpx.ReadTimeout(f"the fetch's {self.seconds:g} s have passed")
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose every read, write and TLS handshake ends by the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self._stream = stream
+        self._deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.left(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        stream = self._stream.start_tls(ssl_context, server_hostname, self._deadline.left(timeout))
+        return _DeadlineStream(stream, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to an address that passed the check, and to exactly that address,
+    within the fetch's deadline (None: httpx's per-operation timeouts only)."""
+
+    def __init__(
+        self, *, allow_private: bool, resolve: Resolver, deadline: Deadline | None = None
+    ) -> None:
         self._allow_private = allow_private
         self._resolve = resolve
+        self._deadline = deadline
 
-    def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, *args: Any, **kwargs: Any
+    ) -> httpcore.NetworkStream:
         addresses = check_host(host, port, allow_private=self._allow_private, resolve=self._resolve)
-        return super().connect_tcp(addresses[0], port, *args, **kwargs)
+        if self._deadline is None:
+            return super().connect_tcp(addresses[0], port, timeout, *args, **kwargs)
+        stream = super().connect_tcp(
+            addresses[0], port, self._deadline.left(timeout), *args, **kwargs
+        )
+        return _DeadlineStream(stream, self._deadline)
 
 
 class GuardedTransport(httpx.HTTPTransport):
@@ -186,7 +336,13 @@ class GuardedTransport(httpx.HTTPTransport):
     name from the request, not from the address connected to.
     """
 
-    def __init__(self, *, allow_private: bool, resolve: Resolver = system_resolver) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolve: Resolver = system_resolver,
+        deadline: Deadline | None = None,
+    ) -> None:
         super().__init__(trust_env=False)
         # httpx offers no way to pass a network backend; its pool is rebuilt with one, with
         # the same TLS context httpx made.
@@ -194,5 +350,7 @@ class GuardedTransport(httpx.HTTPTransport):
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,
             max_connections=4,
-            network_backend=_GuardedBackend(allow_private=allow_private, resolve=resolve),
+            network_backend=_GuardedBackend(
+                allow_private=allow_private, resolve=resolve, deadline=deadline
+            ),
         )

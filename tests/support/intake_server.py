@@ -1,8 +1,13 @@
-"""A web server on 127.0.0.1 (port 0) that serves what a test puts in its routes."""
+"""A web server on 127.0.0.1 (port 0) that serves what a test puts in its routes.
+
+A route may also behave as a hostile server does: drip its response headers a byte at a time
+(`drip`), so that no single read ever waits long enough for a read timeout.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +21,10 @@ class Route:
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
     # Sent without Content-Length, in pieces, to test the streamed size limit.
     chunked: bool = False
+    # Seconds between the bytes of the response headers, sent one at a time, for at most
+    # `drip_for` seconds (then the connection is closed); None: sent at once.
+    drip: float | None = None
+    drip_for: float = 60.0
 
 
 @dataclass
@@ -31,6 +40,7 @@ class Site:
 @contextmanager
 def serve(routes: dict[str, Route]) -> Iterator[Site]:
     hits: list[str] = []
+    stopping = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -38,6 +48,9 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             hits.append(self.path)
             route = routes.get(self.path.split("?", 1)[0], Route(status=404, body=b"not found"))
+            if route.drip is not None:
+                self._drip(route)
+                return
             self.send_response(route.status)
             for name, value in route.headers.items():
                 self.send_header(name, value)
@@ -60,6 +73,25 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
             except OSError:
                 pass
 
+        def _drip(self, route: Route) -> None:
+            headers = "".join(f"{k}: {v}\r\n" for k, v in route.headers.items())
+            head = f"HTTP/1.1 {route.status} OK\r\n{headers}X-Padding: ".encode()
+            ends = time.monotonic() + route.drip_for
+            try:
+                self.wfile.write(head[:12])
+                self.wfile.flush()
+                sent = 12
+                # Endless header bytes, each just in time; stops when the test's server
+                # stops or the client hangs up.
+                while time.monotonic() < ends and not stopping.wait(route.drip):
+                    byte = head[sent : sent + 1] if sent < len(head) else b"x"
+                    self.wfile.write(byte)
+                    self.wfile.flush()
+                    sent += 1
+            except OSError:
+                pass
+            self.close_connection = True
+
         def log_message(self, *args: object) -> None:
             pass
 
@@ -75,5 +107,6 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
     try:
         yield Site(base=f"http://127.0.0.1:{server.server_address[1]}", routes=routes, hits=hits)
     finally:
+        stopping.set()
         server.shutdown()
         server.server_close()
