@@ -28,12 +28,17 @@ class Extracted:
     @property
     def paragraphs(self) -> tuple[str, ...]:
         """The blocks that are text: not headings, not update notices (which only date)."""
-        from retrieval.updates import parse_notice
+        return paragraphs_of(self.blocks)
 
-        return tuple(
-            block for block in self.blocks
-            if not block.startswith("#") and not _bare_notice(block, parse_notice)
-        )  # fmt: skip
+
+def paragraphs_of(blocks: tuple[str, ...]) -> tuple[str, ...]:
+    """The blocks of a body that are text: not headings, not bare update notices."""
+    from retrieval.updates import parse_notice
+
+    return tuple(
+        block for block in blocks
+        if not block.startswith("#") and not _bare_notice(block, parse_notice)
+    )  # fmt: skip
 
 
 def _bare_notice(block: str, parse_notice) -> bool:  # type: ignore[no-untyped-def]

@@ -109,14 +109,18 @@ def extract_html(html: str, url: str | None) -> Extracted:
 
 def extract_text(text: str) -> Extracted:
     """A plain-text article: paragraphs separated by blank lines; a short first line that
-    is not a sentence (or a Markdown "# " line) is its title."""
+    is not a sentence (or a Markdown "# " line) is its title.
+
+    Front matter in the text ("+++" … "+++") is text like any other, and never the title:
+    a page cannot name its own outlet, date or title that way.
+    """
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
     title = None
     if paragraphs:
         first = paragraphs[0]
         if first.startswith("# "):
             title, paragraphs = first[2:].strip(), paragraphs[1:]
-        elif len(first) <= 200 and not _SENTENCE_END.search(first):
+        elif len(first) <= 200 and not _SENTENCE_END.search(first) and not first.startswith("+++"):
             title, paragraphs = first, paragraphs[1:]
     blocks = [f"## {p.lstrip('#').strip()}" if re.match(r"#{1,6} ", p) else p for p in paragraphs]
     require_article(blocks)

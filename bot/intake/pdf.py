@@ -37,8 +37,13 @@ _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
 def extract_pdf(data: bytes, *, max_bytes: int) -> Extracted:
     """The filing's text and what its caption says.
 
+    `max_bytes` bounds the file and also its text: a small PDF can draw one content stream
+    on every page (a few KB that extract to megabytes), so extraction stops as soon as the
+    text passes it. Its time is bounded by the caller (`bot.intake.timer`).
+
     Raises:
-        IntakeError: too large, not a PDF, password-protected, or without text (scanned).
+        IntakeError: too large, not a PDF, password-protected, without text (scanned), or
+            with more text than `max_bytes` characters.
     """
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -53,7 +58,15 @@ def extract_pdf(data: bytes, *, max_bytes: int) -> Extracted:
             raise IntakeError(
                 f"the PDF has {len(reader.pages)} pages; casebot adds at most {MAX_PAGES}."
             )
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = []
+        chars = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > max_bytes:
+                raise IntakeError(
+                    f"the PDF's text runs past {max_bytes:,} characters; casebot adds at most that."
+                )
         meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
     except IntakeError:
         raise

@@ -9,6 +9,7 @@ overwritten.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import secrets
@@ -113,10 +114,11 @@ def write(directory: Path, name: str, text: str) -> Path:
     target = directory / name
     hidden = directory / f".{name}.{secrets.token_hex(4)}.tmp"
     try:
-        hidden.write_text(text, encoding="utf-8")
         try:
+            hidden.write_text(text, encoding="utf-8")
             os.link(hidden, target)  # fails if the name exists: nothing is overwritten
         finally:
+            # Whatever happened (a full disk fails the write half-way), no scratch copy stays.
             hidden.unlink(missing_ok=True)
     except FileExistsError:
         raise IntakeError(f"{name} appeared in the corpus meanwhile; nothing was written.") from None
@@ -130,25 +132,45 @@ def write(directory: Path, name: str, text: str) -> Path:
 def remove(directory: Path, source_id: str) -> Path:
     """Move `source_id`.md out of the corpus into its `.removed/` folder; returns where.
 
+    A removed file is never overwritten: the same id removed again (re-added in between)
+    goes in beside the earlier ones, stamped with the time and numbered if need be.
+
     Raises:
         IntakeError: no such article, or it could not be moved.
     """
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", source_id) or source_id.endswith(".md"):
         raise IntakeError(f"“{source_id[:60]}” is not a source id (see `/case sources`).")
     path = directory / f"{source_id}.md"
-    if not path.is_file():
+    # The corpus's README (and anything else the loader skips) is no article to remove.
+    if not is_article_file(path.name) or not path.is_file():
         raise IntakeError(f"there is no article “{source_id}” in the corpus (see `/case sources`).")
     removed = directory / REMOVED_DIR
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = removed / f"{source_id}.md"
-    if target.exists():
-        target = removed / f"{source_id}.{stamp}.md"
     try:
         removed.mkdir(exist_ok=True)
-        os.rename(path, target)
+        target = _claim_removed_name(removed, source_id)
+        try:
+            # Over the empty file just claimed: atomic, and no earlier removal is touched.
+            os.rename(path, target)
+        except OSError:
+            target.unlink(missing_ok=True)
+            raise
     except OSError as error:
         raise IntakeError(f"could not move {path.name} ({error.strerror or error}).") from None
     return target
+
+
+def _claim_removed_name(removed: Path, source_id: str) -> Path:
+    """Create, empty, the first free one of `ID.md`, `ID.STAMP.md`, `ID.STAMP-2.md`, …
+    (O_EXCL: two removes at the same moment claim two names)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    numbered = (f"{source_id}.{stamp}-{n}.md" for n in itertools.count(2))
+    for name in itertools.chain((f"{source_id}.md", f"{source_id}.{stamp}.md"), numbered):
+        try:
+            os.close(os.open(removed / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+        except FileExistsError:
+            continue
+        return removed / name
+    raise AssertionError("unreachable: the names never run out")
 
 
 def normalize_url(url: str) -> str:
@@ -175,13 +197,23 @@ def _toml_string(value: str) -> str:
 
 
 def read_leniently(path: Path) -> tuple[dict[str, object], str]:
+    """A corpus file's front matter and body, as well as they can be read (see
+    `split_front_matter`); nothing for a file that cannot be read."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return {}, ""
-    lines = text.replace("\r\n", "\n").split("\n")
+    return split_front_matter(text)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, object], str]:
+    """(front matter, body) of a corpus file's text, with Unix line endings.
+
+    Lenient: front matter that does not parse is empty, and text without any is all body.
+    """
+    lines = unix_lines(text).split("\n")
     if not lines or lines[0].strip() != "+++":
-        return {}, text
+        return {}, "\n".join(lines)
     close = next((i for i in range(1, len(lines)) if lines[i].strip() == "+++"), None)
     if close is None:
         return {}, ""
@@ -190,6 +222,11 @@ def read_leniently(path: Path) -> tuple[dict[str, object], str]:
     except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         meta = {}
     return meta, "\n".join(lines[close + 1 :])
+
+
+def unix_lines(text: str) -> str:
+    """`text` with Windows (CRLF) and old Mac (CR) line endings made "\\n"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _body_text(body: str) -> str:

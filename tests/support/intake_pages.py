@@ -188,3 +188,39 @@ def _wrap(text: str, width: int) -> list[str]:
     import textwrap
 
     return textwrap.wrap(text, width)
+
+
+# --- hostile PDFs ------------------------------------------------------------------------
+
+# A page's drawing program: one line of text, many times (megabytes of text from a few KB).
+TEXT_PROGRAM = "BT /F1 10 Tf 40 700 Td (The plaintiff says LinkedIn shared private messages.) Tj ET\n" * 2000
+# One word, then operators that draw nothing: slow to read, almost no text.
+SLOW_PROGRAM = "BT /F1 10 Tf 40 700 Td (LinkedIn) Tj ET\n" + "1 0 0 1 0 0 cm\n" * 20000
+
+
+def shared_stream_pdf(path: Path, *, pages: int, program: str) -> Path:
+    """A PDF whose `pages` pages all draw the same compressed content stream: a few KB on
+    disk, each page as costly to read as the whole program."""
+    import zlib
+
+    stream = zlib.compress(program.encode("latin-1"), 9)
+    kids = " ".join(f"{5 + i} 0 R" for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} /MediaBox [0 0 612 792] "
+        "/Resources << /Font << /F1 3 0 R >> >> >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream",
+        *[b"<< /Type /Page /Parent 2 0 R /Contents 4 0 R >>"] * pages,
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
