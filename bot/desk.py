@@ -26,7 +26,7 @@ from bot.ops.logs import request_scope
 from bot.ops.metrics import Metrics
 from bot.queries import DEFAULT, Queries
 from bot.render.format import counted, format_time
-from bot.report import build_report, report_answer, since_days
+from bot.report import report_reply
 from bot.settings import Settings
 from bot.store import Store
 from bot.threads import ThreadContexts, explain
@@ -426,8 +426,7 @@ class Desk:
         if command.name == "reload":
             return await self.reload(caller)
         if command.name == "report":
-            report = await build_report(self._store, since_days=since_days(command.argument))
-            return report_answer(report, self._index.corpus)
+            return await report_reply(self._store, command.argument, self._index.corpus)
         if command.name in ALERT_COMMANDS:
             return await self.alerts.command(
                 command.name,

@@ -23,6 +23,9 @@ from retrieval.corpus import CorpusError, load_corpus
 from retrieval.model import Answer, Corpus
 
 DEFAULT_SINCE_DAYS = 30
+# The longest period a report covers: ten years is longer than casebot has records for, and
+# far enough from the calendar's end (999999 days back is before year 1).
+MAX_SINCE_DAYS = 3650
 # Longest lists of passages and questions shown.
 TOP = 10
 # A passage is named by its article and its first words.
@@ -35,6 +38,21 @@ def since_days(argument: str) -> int:
     if words and words[0].isascii() and words[0].isdigit():
         return int(words[0])
     return DEFAULT_SINCE_DAYS
+
+
+def days_problem(days: int) -> str | None:
+    """Why a report cannot cover `days` days, or None when it can."""
+    if 0 <= days <= MAX_SINCE_DAYS:
+        return None
+    return f"a report covers 0 to {MAX_SINCE_DAYS:,} days (ten years), not {days:,}"
+
+
+async def report_reply(store: Store, argument: str, corpus: Corpus | None) -> Answer:
+    """The reply to `/case report [days]`."""
+    days = since_days(argument)
+    if (problem := days_problem(days)) is not None:
+        return Answer(kind="refused", text=f"Sorry, {problem}: try `report 30`.")
+    return report_answer(await build_report(store, since_days=days), corpus)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +202,8 @@ async def print_report(
     named without their words.
     """
     out = out or sys.stdout
-    if since_days < 0:
-        print("casebot report: --since must be 0 or more days.", file=sys.stderr)
+    if (problem := days_problem(since_days)) is not None:
+        print(f"casebot report: --since: {problem}.", file=sys.stderr)
         return 1
     store = await Store.from_settings(settings)
     try:

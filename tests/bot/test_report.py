@@ -309,3 +309,24 @@ async def test_case_report_is_for_admins_privately_and_audited(
     assert [(a.command, a.user_id, a.allowed) for a in audit] == [
         ("report", "U-ADMIN", True), ("report", "U-MEMBER", False)
     ]  # fmt: skip
+
+
+async def test_a_report_over_too_many_days_is_refused_politely(
+    make_settings: Callable[..., Settings], small_corpus_dir: Path,
+    caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    desk = await Desk.open(make_settings(corpus_dir=small_corpus_dir))
+    try:
+        with caplog.at_level(logging.INFO):
+            reply = await desk.handle("/case report 999999", ADMIN)
+            longest = await desk.handle("/case report 3650", ADMIN)
+    finally:
+        await desk.close()
+    assert reply.answer.kind == "refused" and reply.public is False
+    assert "0 to 3,650 days" in reply.answer.text and "999,999" in reply.answer.text
+    assert longest.answer.kind == "answer"
+    assert "Traceback" not in caplog.text and "OverflowError" not in caplog.text
+
+    assert await _main(["report", "--since", "999999"]) == 1
+    err = capsys.readouterr().err
+    assert err == "casebot report: --since: a report covers 0 to 3,650 days (ten years), not 999,999.\n"
