@@ -33,22 +33,40 @@ def time_limit(seconds: float, what: str) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    armed = True
+    armed = [True]
 
     def expire(signum: int, frame: object) -> None:
-        if armed:
+        if armed[0]:
             raise _OutOfTime
 
+    def disarm() -> None:
+        # The alarm may fire once more while this runs: retried until `armed` is off,
+        # after which it raises nothing.
+        while True:
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                return
+            except _OutOfTime:
+                continue
+
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # Again every 0.1 s after the first: an exception raised where Python cannot pass it on
+    # (a garbage collector callback, a __del__) is printed and dropped, so it comes again.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+    timed_out = False
     try:
-        yield
-    except _OutOfTime:
+        try:
+            yield
+        except _OutOfTime:
+            timed_out = True
+        finally:
+            disarm()
+    except _OutOfTime:  # arrived while the first was being handled
+        timed_out = True
+    if timed_out:
         raise IntakeError(
             f"{what} took longer than {seconds:g} seconds, so casebot stopped (set "
             "CASEBOT_EXTRACT_TIMEOUT to allow more)."
-        ) from None
-    finally:
-        armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        )
