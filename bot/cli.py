@@ -265,13 +265,10 @@ def _add(args: argparse.Namespace) -> int:
     if settings is None:
         return EXIT_PROBLEM
     corpus = getattr(args, "corpus", None)
-    options = Options(
-        allow_private=settings.fetch_private,
-        timeout=settings.fetch_timeout,
-        max_bytes=settings.fetch_max_bytes,
-    )
     directory = Path(corpus) if corpus is not None else settings.corpus_dir
-    return run_add(args.source, directory, options, yes=args.yes, as_json=args.json)
+    return run_add(
+        args.source, directory, Options.from_settings(settings), yes=args.yes, as_json=args.json
+    )
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -434,6 +431,8 @@ async def _serve(settings: Settings) -> int:
     finally:
         # Not ready from the first moment of a shutdown, so balancers stop sending work.
         health.stopping()
+        # Adds being fetched end now: their previews could never be answered after a restart.
+        desk.intake.stop()
         await _stop_adapters(adapters)
         if ops is not None:
             # After the adapters: /healthz says "stopping" while answers finish.

@@ -20,7 +20,7 @@ from bot.alerts import COMMANDS as ALERT_COMMANDS
 from bot.alerts import Alerts
 from bot.commands import Command, CommandSpec, parse_command
 from bot.feedback import Feedback, Thanks, parse_click
-from bot.intake.chat import ChatIntake
+from bot.intake.chat import ChatIntake, Preview
 from bot.limits import Limits
 from bot.ops.logs import request_scope
 from bot.ops.metrics import Metrics
@@ -299,7 +299,9 @@ class Desk:
             and not self._settings.ephemeral_answers
             and answer.kind not in _PRIVATE_KINDS
         )
-        token = self.intake.token_for(caller) if answer.kind == "preview" else None
+        # The token made with this very preview (never "the caller's latest": another
+        # preview of theirs may have finished meanwhile).
+        token = answer.token if isinstance(answer, Preview) else None
         return Reply(answer=answer, public=public, confirm_token=token, feedback_id=feedback_id)
 
     async def _answered(
@@ -319,11 +321,15 @@ class Desk:
     async def vote(self, caller: Caller, value: str) -> Thanks:
         """A click on a feedback button (`value`: its value or custom_id): the private
         thanks. Never raises, like `handle`; adapters call it inside their own guard."""
+        key = (caller.platform, caller.user_id)
         with request_scope(new_request_id()) as request_id:
-            click = parse_click(value)
-            if click is None:
-                return Thanks(Answer(kind="refused", text="Sorry, I can't read that button."))
+            # A click counts toward the person's limits like a message (bot/limits.py).
+            if (refusal := self.limits.admit_click(key)) is not None:
+                return Thanks(refusal)
             try:
+                click = parse_click(value)
+                if click is None:
+                    return Thanks(Answer(kind="refused", text="Sorry, I can't read that button."))
                 return await self.feedback.vote(
                     platform=caller.platform, user_id=caller.user_id, click=click
                 )
@@ -333,6 +339,8 @@ class Desk:
                     "request %s failed: a feedback click on %s", request_id, caller.platform
                 )
                 return Thanks(apology(request_id))
+            finally:
+                self.limits.release(key)
 
     async def _reload_failed(self, caller: Caller, problems: Sequence[str]) -> None:
         """Count a failed reload and audit it with its problems; the old corpus stays."""
@@ -414,7 +422,9 @@ class Desk:
             )
 
     async def close(self) -> None:
-        """Close the store, after any reload in progress has finished."""
+        """Close the store, after any reload in progress has finished (add jobs still
+        running are stopped: bot/intake/chat.py)."""
+        await self.intake.close()
         async with self._reload_lock:
             # Alerts not yet posted stay queued in the store for the next start.
             await self.alerts.close()

@@ -15,6 +15,9 @@ keyed by (platform, user id):
 * **question length** (`CASEBOT_MAX_QUESTION_CHARS`): a longer question is refused with a
   message that says the limit, never answered from a cut-off question.
 
+Button clicks (a 👍, an Add) count as messages: `admit_click` checks them like one with no
+question in it, so 300 clicks in a few seconds cost what 300 messages would.
+
 Zero turns a limit off. Admin commands run by an admin (reload) are exempt from the rate
 and in-flight checks, so an admin can reload in the middle of someone's flood; they still
 count as in flight. Help is not exempt: a flood of "help" is a flood of replies too.
@@ -173,11 +176,19 @@ class Limits:
             None if it may go ahead: it then counts as in flight until `release(key)`,
             which the caller must call. Otherwise the "limited" reply to send instead.
         """
+        length = len(command.argument.strip()) if command.name == "ask" else 0
+        return self._admit(key, length, exempt=exempt)
+
+    def admit_click(self, key: UserKey, *, exempt: bool = False) -> Answer | None:
+        """Check a button click (a vote, an Add) as a message with no question: it spends
+        a rate token and counts in flight. Same contract as `admit`."""
+        return self._admit(key, 0, exempt=exempt)
+
+    def _admit(self, key: UserKey, length: int, *, exempt: bool) -> Answer | None:
         if self.rate is not None and not exempt:
             wait = self.rate.take(key)
             if wait > 0:
                 return _too_often(self.rate.per_minute, wait)
-        length = len(command.argument.strip()) if command.name == "ask" else 0
         if self.max_question_chars and length > self.max_question_chars:
             return _too_long(length, self.max_question_chars)
         if not self.in_flight.enter(key, exempt=exempt):

@@ -111,6 +111,14 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(
         default=10 * 1024 * 1024, ge=1024, validation_alias="CASEBOT_FETCH_MAX_BYTES"
     )
+    # Reading the article out of what was fetched (a hostile PDF can take hours).
+    extract_timeout: float = Field(default=20.0, gt=0, validation_alias="CASEBOT_EXTRACT_TIMEOUT")
+    # Adds fetched and read at once (each a child process, bot/intake/worker.py), in all and
+    # for one admin; one more is refused, not queued.
+    intake_jobs: int = Field(default=3, ge=1, validation_alias="CASEBOT_INTAKE_JOBS")
+    intake_jobs_per_admin: int = Field(
+        default=2, ge=1, validation_alias="CASEBOT_INTAKE_JOBS_PER_ADMIN"
+    )
     # --- following the case (bot/alerts.py) ---
     # Lets anyone, not only admins (and Discord's Manage Channels), run follow/unfollow.
     anyone_can_follow: bool = Field(default=False, validation_alias="CASEBOT_ANYONE_CAN_FOLLOW")

@@ -1,6 +1,13 @@
-"""`add <url>` and `remove <source id>` in chat: previews waiting for their admin, then the
-write, the reload and its report. The desk runs these after its admin gate (bot/desk.py);
-buttons (Slack, Discord) and the console's "add it? (yes/no)" come back through `confirm`.
+"""`add <url>` and `remove <source id>` in chat: the jobs fetching, the previews waiting for
+their admin, then the write, the reload and its report. The desk runs these after its admin
+gate (bot/desk.py); buttons (Slack, Discord) and the console's "add it? (yes/no)" come back
+through `confirm`.
+
+Each `add` runs in a child process of its own (bot/intake/worker.py), never on the threads
+that answer questions, and only so many at once: CASEBOT_INTAKE_JOBS in all and
+CASEBOT_INTAKE_JOBS_PER_ADMIN for one admin; one more is refused at once, not queued.
+Each preview gets its own token when it is made, bound to its own draft, so the Add under
+one preview can only ever write that preview's article.
 """
 
 from __future__ import annotations
@@ -8,11 +15,15 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
-from bot.intake import Draft, IntakeError, Options, commit, prepare, remove
+from bot.intake import Draft, IntakeError, Options, commit, remove
+from bot.intake.worker import prepare_in_child
+from bot.render.format import counted
 from retrieval.model import Answer
 
 if TYPE_CHECKING:
@@ -22,27 +33,60 @@ if TYPE_CHECKING:
 # How long a preview waits for its Add: long enough to read it, short enough that a page
 # that changed meanwhile is not written from a stale copy.
 PREVIEW_SECONDS = 300.0
+# Previews one admin may have waiting at once; another drops their oldest.
+PREVIEWS_PER_ADMIN = 5
 CONFIRM_PROMPT = "add it? (yes/no)"
+STOPPING = "Not added: casebot is restarting, so nothing was written. Run add again once it is back."
+
+Owner = tuple[str, str]  # (platform, user id)
+Prepare = Callable[[str, Path, Options], Awaitable[Draft]]
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Preview(Answer):
+    """An `add` preview, with the token its Add and Cancel buttons carry."""
+
+    token: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    token: str
+    owner: Owner
     draft: Draft
     expires: float
 
 
 class ChatIntake:
-    """The previews waiting for an answer, one per admin (a new `add` replaces theirs)."""
+    """The add jobs running and the previews waiting for an answer, by token.
 
-    def __init__(self, desk: Desk, *, clock: Callable[[], float] = time.monotonic) -> None:
+    Args:
+        desk: the desk it serves (settings, limits, reload, audit).
+        clock: for preview expiry; tests pass a fake one.
+        prepare: runs one job (`worker.prepare_in_child`; tests pass a slower one).
+    """
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        prepare: Prepare = prepare_in_child,
+    ) -> None:
         self._desk = desk
-        self._pending: dict[tuple[str, str], _Pending] = {}
         self.clock = clock
+        self._prepare = prepare
+        self._pending: dict[str, _Pending] = {}  # oldest first
+        self._jobs: dict[asyncio.Future[Draft], Owner] = {}
+        self._stopping = False
+        # Writes and removals, one at a time (so two Adds never race for a name), on a
+        # thread of their own rather than the ones answering questions.
+        self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="casebot-intake")
 
-    def token_for(self, caller: Caller) -> str | None:
-        pending = self._pending.get((caller.platform, caller.user_id))
-        return pending.token if pending is not None else None
+    @property
+    def running(self) -> int:
+        """How many add jobs are running."""
+        return len(self._jobs)
 
     async def run(self, command: Command, caller: Caller) -> Answer:
         """`add` or `remove`, for an admin (the desk has checked)."""
@@ -51,35 +95,100 @@ class ChatIntake:
         # Slack sends a pasted link as <https://…> or <https://…|label>.
         return await self._preview(command.argument.strip().strip("<>").split("|", 1)[0], caller)
 
+    def stop(self) -> None:
+        """Casebot is stopping: end every add job now (a preview dies with the process, so
+        there is nothing to wait for) and take no more."""
+        self._stopping = True
+        for job in self._jobs:
+            job.cancel()
+
+    async def close(self) -> None:
+        """Stop, and let a write in progress finish."""
+        self.stop()
+        await asyncio.get_running_loop().run_in_executor(None, self._disk.shutdown)
+
     async def _preview(self, url: str, caller: Caller) -> Answer:
         if not url.lower().startswith(("http://", "https://")):
             return Answer(kind="refused", text="Give the article's address: add https://…")
+        if self._stopping:
+            return Answer(kind="refused", text=STOPPING)
+        owner = (caller.platform, caller.user_id)
+        if (refusal := self._admit(owner)) is not None:
+            return refusal
         settings = self._desk.settings
-        options = Options(
-            allow_private=settings.fetch_private,
-            timeout=settings.fetch_timeout,
-            max_bytes=settings.fetch_max_bytes,
+        job = asyncio.ensure_future(
+            self._prepare(url, settings.corpus_dir, Options.from_settings(settings))
         )
+        self._jobs[job] = owner
         try:
-            # Fetching and extracting block: off the event loop.
-            draft = await asyncio.to_thread(prepare, url, settings.corpus_dir, options)
+            draft = await job
         except IntakeError as error:
             return Answer(kind="refused", text=f"Not added: {error}")
-        self._pending[(caller.platform, caller.user_id)] = _Pending(
-            token=secrets.token_hex(8), draft=draft, expires=self.clock() + PREVIEW_SECONDS
-        )
+        except asyncio.CancelledError:
+            # `stop` cancelled the job; a cancelled request (this task) goes on up.
+            task = asyncio.current_task()
+            if self._stopping and (task is None or not task.cancelling()):
+                return Answer(kind="refused", text=STOPPING)
+            raise
+        finally:
+            del self._jobs[job]
+        token = secrets.token_hex(8)
+        self._keep(token, _Pending(owner=owner, draft=draft, expires=self.clock() + PREVIEW_SECONDS))
         minutes = int(PREVIEW_SECONDS // 60)
-        return Answer(
+        return Preview(
             kind="preview",
             text=f"This is what add would write to the corpus (the preview expires in {minutes} minutes):",
             notes=draft.preview(),
+            token=token,
         )
 
+    def _admit(self, owner: Owner) -> Answer | None:
+        """None if one more job may start for `owner`, else the "limited" reply."""
+        settings = self._desk.settings
+        theirs = sum(1 for who in self._jobs.values() if who == owner)
+        if theirs >= settings.intake_jobs_per_admin:
+            pending = "its preview" if theirs == 1 else "their previews"
+            return Answer(
+                kind="limited",
+                text=f"You already have {counted(theirs, 'add')} being fetched; wait for "
+                f"{pending} before adding more.",
+            )
+        if len(self._jobs) >= settings.intake_jobs:
+            return Answer(
+                kind="limited",
+                text=f"casebot is already fetching {counted(len(self._jobs), 'article')}, as "
+                "many as it fetches at once; please try again in a minute.",
+            )
+        return None
+
+    def _keep(self, token: str, pending: _Pending) -> None:
+        now = self.clock()
+        for old in [t for t, p in self._pending.items() if p.expires < now]:
+            del self._pending[old]
+        theirs = [t for t, p in self._pending.items() if p.owner == pending.owner]
+        for old in theirs[: max(0, len(theirs) - PREVIEWS_PER_ADMIN + 1)]:
+            del self._pending[old]
+        self._pending[token] = pending
+
     async def confirm(self, caller: Caller, token: str | None, *, accept: bool) -> Answer:
-        """The admin's Add (accept) or Cancel of their preview `token` (None: their latest)."""
+        """The admin's Add (accept) or Cancel of their preview `token` (a button without
+        one matches no preview).
+
+        A click counts toward the person's limits like a message (an admin's own are
+        exempt, as their admin commands are), so a flood of clicks can't flood the audit log.
+        """
         key = (caller.platform, caller.user_id)
-        pending = self._pending.get(key)
-        if pending is None or (token is not None and token != pending.token):
+        refusal = self._desk.limits.admit_click(key, exempt=caller.is_admin)
+        if refusal is not None:
+            return refusal
+        try:
+            return await self._confirm(caller, token, accept=accept)
+        finally:
+            self._desk.limits.release(key)
+
+    async def _confirm(self, caller: Caller, token: str | None, *, accept: bool) -> Answer:
+        pending = self._pending.get(token) if token else None
+        if pending is None or pending.owner != (caller.platform, caller.user_id):
             # Someone else's buttons, or a preview already answered or replaced.
             await self._desk.audit_intake(caller, allowed=False, result="no preview of theirs")
             return Answer(
@@ -87,7 +196,7 @@ class ChatIntake:
                 text="There is no preview of yours waiting (only the admin who asked can "
                 "answer it); nothing was written.",
             )
-        del self._pending[key]
+        del self._pending[token]
         if self.clock() > pending.expires:
             await self._desk.audit_intake(caller, allowed=True, result="preview expired")
             return Answer(
@@ -100,7 +209,7 @@ class ChatIntake:
             await self._desk.audit_intake(caller, allowed=True, result="cancelled")
             return Answer(kind="reload", text="Not added; nothing was written.")
         try:
-            path = await asyncio.to_thread(commit, pending.draft, self._desk.settings.corpus_dir)
+            path = await self._on_disk(commit, pending.draft, self._desk.settings.corpus_dir)
         except IntakeError as error:
             await self._desk.audit_intake(caller, allowed=True, result=f"not added: {error}")
             return Answer(kind="refused", text=f"Not added: {error}")
@@ -112,7 +221,7 @@ class ChatIntake:
         if not source_id:
             return Answer(kind="refused", text="Say which source: remove <source id> (see sources).")
         try:
-            moved = await asyncio.to_thread(remove, self._desk.settings.corpus_dir, source_id)
+            moved = await self._on_disk(remove, self._desk.settings.corpus_dir, source_id)
         except IntakeError as error:
             return Answer(kind="refused", text=f"Not removed: {error}")
         report = await self._desk.reload(caller)
@@ -120,6 +229,9 @@ class ChatIntake:
             f"Removed {source_id} (kept in {moved.parent.name}/{moved.name} beside the articles).",
             report,
         )
+
+    async def _on_disk(self, work: Callable[..., _T], *args: object) -> _T:
+        return await asyncio.get_running_loop().run_in_executor(self._disk, work, *args)
 
 
 def _after_write(done: str, report: Answer) -> Answer:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from bot.intake import IntakeError, Options, commit, prepare
+from bot.intake import IntakeError, Options, commit
+from bot.intake.worker import prepare_in_child
 
 EXIT_OK = 0
 EXIT_PROBLEM = 1
@@ -24,15 +26,15 @@ def run_add(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
-    **fetch_args: object,
 ) -> int:
     """Preview `source`, ask (unless `yes`), write it; returns the exit code.
 
+    The source is fetched and read in a child process, as in chat (bot/intake/worker.py).
     With `as_json` the preview goes to stderr, so stdout holds only the one JSON object.
     """
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     try:
-        draft = prepare(source, corpus_dir, options, **fetch_args)
+        draft = asyncio.run(prepare_in_child(source, corpus_dir, options))
     except IntakeError as error:
         print(f"casebot add: not added: {error}", file=stderr)
         return EXIT_PROBLEM

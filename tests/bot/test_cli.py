@@ -329,13 +329,16 @@ def test_settings_read_dotenv_and_empty_values_mean_default(tmp_path: Path) -> N
     assert settings.slack_admin_ids == ["U9"]
 
 
-def test_env_example_explains_every_setting() -> None:
+def test_env_example_and_the_readme_explain_every_setting() -> None:
     example = (REPO_ROOT / ".env.example").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("\n## Settings", 1)[1].split("\n## ", 1)[0]
     names = {
         field.validation_alias for field in Settings.model_fields.values()
     }
     for name in names:
         assert f"\n{name}=" in example, name
+        assert f"`{name}`" in table, name
 
 
 def test_unknown_log_level_is_a_settings_error(monkeypatch: pytest.MonkeyPatch) -> None:

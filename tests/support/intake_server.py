@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +25,8 @@ class Route:
     # `drip_for` seconds (then the connection is closed); None: sent at once.
     drip: float | None = None
     drip_for: float = 60.0
+    # Called (in the server's thread) before anything is sent: a test can hold a response.
+    before: Callable[[], None] | None = None
 
 
 @dataclass
@@ -48,6 +50,8 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             hits.append(self.path)
             route = routes.get(self.path.split("?", 1)[0], Route(status=404, body=b"not found"))
+            if route.before is not None:
+                route.before()
             if route.drip is not None:
                 self._drip(route)
                 return
@@ -102,7 +106,8 @@ def serve(routes: dict[str, Route]) -> Iterator[Site]:
             pass  # a client that hung up on purpose (the size limit) is not an error here
 
     server = Server(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # Polls for shutdown every 50 ms (not 0.5 s), so each test ends promptly.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield Site(base=f"http://127.0.0.1:{server.server_address[1]}", routes=routes, hits=hits)
