@@ -30,7 +30,7 @@ import os
 import sys
 from collections.abc import Callable
 
-from bot.children import child_command, child_environment, die_with_parent
+from bot.children import child_command, child_environment, die_with_parent, killed_at_the_end
 from retrieval import handover
 from retrieval.corpus import CorpusError, is_article_file, load_corpus
 from retrieval.errors import CasebotError
@@ -117,18 +117,15 @@ async def build_in_child(
         *child_command(_CHILD_MODULE, os.fspath(directory), repr(time_limit), str(os.getpid())),
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, env=child_environment(),
     )  # fmt: skip
+    limit = None if time_limit is None else time_limit + _KILL_GRACE
     try:
-        async with asyncio.timeout(None if time_limit is None else time_limit + _KILL_GRACE):
+        async with killed_at_the_end(process), asyncio.timeout(limit):
             return await _receive(process)
     except TimeoutError:
         raise BuildFailed(
             f"the index build took longer than its time limit of {time_limit:g} s and was "
             "stopped"
         ) from None
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 async def _receive(process: asyncio.subprocess.Process) -> Index:

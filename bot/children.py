@@ -8,12 +8,15 @@ runs, with none of the parent's environment but what Python needs (so no chat to
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 import signal
 import sys
 import threading
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 # The directory holding `bot` and `retrieval` (the repository, or site-packages), put first
@@ -36,6 +39,17 @@ def child_environment() -> dict[str, str]:
     env = {name: os.environ[name] for name in _CHILD_ENVIRONMENT if name in os.environ}
     env["PYTHONPATH"] = os.pathsep.join([str(CODE_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     return env
+
+
+@asynccontextmanager
+async def killed_at_the_end(process: asyncio.subprocess.Process) -> AsyncIterator[None]:
+    """However the block ends (done, timed out, cancelled), the child is gone after it."""
+    try:
+        yield
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 def die_with_parent(parent: int) -> None:

@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bot.children import child_command, child_environment, die_with_parent
+from bot.children import child_command, child_environment, die_with_parent, killed_at_the_end
 from bot.intake import Draft, IntakeError, Options, prepare
 from bot.intake.draft import Extracted
 
@@ -73,17 +73,13 @@ async def prepare_in_child(source: str, corpus_dir: Path, options: Options) -> D
         stderr=asyncio.subprocess.PIPE, env=child_environment(),
     )  # fmt: skip
     try:
-        async with asyncio.timeout(job_seconds(options)):
+        async with killed_at_the_end(process), asyncio.timeout(job_seconds(options)):
             out, err = await process.communicate(request)
     except TimeoutError:
         raise IntakeError(
             f"fetching and reading it took longer than {job_seconds(options):g} seconds, so "
             "casebot stopped it."
         ) from None
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
     return _reply(out, err, process.returncode)
 
 

@@ -153,6 +153,22 @@ async def test_a_server_dripping_headers_is_cut_off_at_the_fetch_timeout(make_se
     assert "did not send the page within 2 seconds" in reply.answer.text
 
 
+async def test_a_job_past_its_limit_is_killed(
+    site: Site, small_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The child's own fetch deadline (5 s) comes after the job's limit (5 + 1 - 4 = 2 s): the
+    # parent's kill is what stops it, as it would a child stuck where no limit of its own
+    # reaches (a resolver that never answers).
+    from bot.intake import IntakeError, Options
+    from bot.intake import worker
+
+    monkeypatch.setattr(worker, "START_SECONDS", -4.0)
+    options = Options(allow_private=True, timeout=5, extract_timeout=1)
+    with pytest.raises(IntakeError, match="took longer than 2 seconds, so casebot stopped it"):
+        await asyncio.wait_for(worker.prepare_in_child(site.url("/drip"), small_corpus_dir, options), 20)
+    assert _workers() == []
+
+
 async def test_questions_are_answered_while_six_hostile_adds_run(desk: Desk, site: Site) -> None:
     adds = [asyncio.create_task(desk.handle(f"add {site.url('/drip')}", who))
             for who in (ADMIN, OTHER_ADMIN, THIRD_ADMIN) for _ in range(2)]  # fmt: skip
@@ -187,12 +203,7 @@ async def test_sigterm_stops_casebot_serve_at_once_while_hostile_adds_run(
     for path in seed_corpus_dir.glob("*.md"):
         (corpus / path.name).write_bytes(path.read_bytes())
     async with FakeSlack() as slack:
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(REPO_ROOT),
-            "SLACK_BOT_TOKEN": slack.bot_token,
-            "SLACK_APP_TOKEN": slack.app_token,
-            "SLACK_API_URL": slack.api_url,
+        settings = {
             "SLACK_ADMIN_IDS": "UADMIN,UOTHER",
             "CASEBOT_CORPUS_DIR": str(corpus),
             "CASEBOT_DB_PATH": str(tmp_path / "casebot.db"),
@@ -201,9 +212,10 @@ async def test_sigterm_stops_casebot_serve_at_once_while_hostile_adds_run(
             # Each add would run for a minute (the server drips for that long).
             "CASEBOT_FETCH_TIMEOUT": "60",
         }
+        serving = [sys.executable, "-m", "bot.cli", "serve"]
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", env=env, cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            *serving, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **slack.socket_mode_environment(), **settings},
         )  # fmt: skip
         try:
             await slack.wait_for_call("socket_connect", timeout=60)

@@ -129,6 +129,14 @@ class FakeSlack:
         """A response_url whose posts are recorded under `key`."""
         return f"{self.base_url}/hooks/{key}"
 
+    def socket_mode_environment(self) -> dict[str, str]:
+        """The settings that make a `casebot serve` connect to this fake in Socket Mode."""
+        return {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_APP_TOKEN": self.app_token,
+            "SLACK_API_URL": self.api_url,
+        }
+
     # --- looking at what happened ------------------------------------------------------
 
     def calls_to(self, method: str, key: str | None = None) -> list[Call]:
