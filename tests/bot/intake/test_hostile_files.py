@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -202,17 +203,49 @@ def test_a_write_that_fails_half_way_leaves_no_scratch_file(tmp_path: Path, smal
     assert sorted(p.name for p in small_corpus_dir.iterdir() if "big" in p.name) == []
 
 
-def test_a_write_into_a_read_only_directory_is_refused_cleanly(small_corpus_dir: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only directories")
-    small_corpus_dir.chmod(0o555)
-    try:
-        from bot.intake.writer import write
+def test_a_write_to_a_full_disk_leaves_no_scratch_file(tmp_path: Path) -> None:
+    # A 64 KB tmpfs, mounted in a mount namespace of the test's own (root only).
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("mounting a tmpfs needs root and unshare")
+    corpus = tmp_path / "full"
+    corpus.mkdir()
+    script = (
+        "import sys; from pathlib import Path; from bot.intake.writer import write\n"
+        "try:\n    write(Path(sys.argv[1]), 'big.md', 'x' * 200_000)\n"
+        "except Exception as error:\n    print(type(error).__name__, error)\n"
+        "import os; print(sorted(os.listdir(sys.argv[1])))\n"
+    )
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" -c "$3" "$1"',
+         "sh", str(corpus), sys.executable, script],
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )  # fmt: skip
+    if "mount:" in done.stderr or "unshare:" in done.stderr:
+        pytest.skip(f"no tmpfs here: {done.stderr.strip()}")
+    assert done.stdout.splitlines() == [
+        "IntakeError could not write big.md into the corpus directory (No space left on device).",
+        "[]",
+    ], done.stderr
 
-        with pytest.raises(IntakeError, match="could not write"):
+
+def test_a_write_into_a_read_only_directory_is_refused_cleanly(small_corpus_dir: Path) -> None:
+    from bot.intake.writer import write
+
+    # Root writes into a mode 555 directory; an immutable one it cannot.
+    root = os.geteuid() == 0
+    locked = subprocess.run(["chattr", "+i", str(small_corpus_dir)], capture_output=True) if root else None
+    if locked is not None and locked.returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    if not root:
+        small_corpus_dir.chmod(0o555)
+    try:
+        with pytest.raises(IntakeError, match="could not write x.md into the corpus directory"):
             write(small_corpus_dir, "x.md", "text")
     finally:
-        small_corpus_dir.chmod(0o755)
+        if root:
+            subprocess.run(["chattr", "-i", str(small_corpus_dir)], check=True)
+        else:
+            small_corpus_dir.chmod(0o755)
     assert not [p for p in small_corpus_dir.iterdir() if p.name.endswith(".tmp")]
 
 
