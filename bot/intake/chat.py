@@ -63,7 +63,8 @@ class ChatIntake:
     Args:
         desk: the desk it serves (settings, limits, reload, audit).
         clock: for preview expiry; tests pass a fake one.
-        prepare: runs one job (`worker.prepare_in_child`; tests pass a slower one).
+        prepare: runs one job (`worker.prepare_in_child`; the hostile-adds benchmark
+            passes the old way, a thread, to compare).
     """
 
     def __init__(
@@ -82,11 +83,6 @@ class ChatIntake:
         # Writes and removals, one at a time (so two Adds never race for a name), on a
         # thread of their own rather than the ones answering questions.
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="casebot-intake")
-
-    @property
-    def running(self) -> int:
-        """How many add jobs are running."""
-        return len(self._jobs)
 
     async def run(self, command: Command, caller: Caller) -> Answer:
         """`add` or `remove`, for an admin (the desk has checked)."""

@@ -276,6 +276,8 @@ class Deadline:
         return remaining if timeout is None else min(timeout, remaining)
 
     def check(self) -> None:
+        """httpx.ReadTimeout once the time is up (for code outside httpx's own calls, where
+        httpcore's exceptions are not turned into httpx's)."""
         if self._end - time.monotonic() <= 0:
             raise httpx.ReadTimeout(f"the fetch's {self.seconds:g} s have passed")
 

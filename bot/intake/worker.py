@@ -124,6 +124,9 @@ def _limit_this_process(options: Options) -> None:
 
     os.nice(_NICENESS)
     memory = _MEMORY_FLOOR + _MEMORY_PER_BODY_BYTE * options.max_bytes
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        memory = min(memory, hard)  # never above what the operator already set
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
