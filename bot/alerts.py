@@ -2,7 +2,7 @@
 
 The rules, each here once:
 
-* **What is news.** A development (retrieval/developments.py) is dated by `event_date`: the
+* **What is news.** A development (retrieval/case/developments.py) is dated by `event_date`: the
   date its sentence gives for the event, else its passage's. The store keeps the latest
   such date of every corpus served so far (`known_through`); a corpus served later (start,
   reload, an added article) brings news only in developments dated after it. So a new
@@ -38,12 +38,12 @@ from bot.ops.metrics import Metrics
 from bot.render.format import format_time
 from bot.settings import Settings
 from bot.store import Store
-from retrieval import claims
-from retrieval.developments import Development
+from retrieval.case import claims
+from retrieval.case.developments import Development
 from retrieval.errors import CasebotError
 from retrieval.index import Index
 from retrieval.model import Answer, Source
-from retrieval.quoting import make_quote
+from retrieval.answering.quoting import make_quote
 
 logger = logging.getLogger(__name__)
 

@@ -234,10 +234,10 @@ def _console_text(answer: Answer, out: TextIO) -> str:
 
 
 def _eval(path: Path, corpus: str | None) -> int:
-    """`casebot eval FILE.toml`: each item's outcome and the four figures."""
-    from retrieval.compose import ask
+    """`casebot eval FILE.toml`: each item's outcome and the figures (retrieval/evaluation.py)."""
+    from retrieval.answering import ask
     from retrieval.corpus import load_corpus
-    from retrieval.evaluation import EvalFileError, corpus_for, evaluate, load_items, report
+    from retrieval.evaluation import EvalFileError, corpus_for, evaluate, load_items, report, verbatim_checker
     from retrieval.index import build_index
 
     try:
@@ -251,7 +251,8 @@ def _eval(path: Path, corpus: str | None) -> int:
     except CorpusError as error:
         _print_problems(f"casebot: cannot load the corpus in {directory}", error)
         return EXIT_PROBLEM
-    outcomes, summary = evaluate(items, lambda question: ask(index, question))
+    check = verbatim_checker({p.id: p.text for p in index.passages})
+    outcomes, summary = evaluate(items, lambda question: ask(index, question), check)
     print(report(path, outcomes, summary))
     return EXIT_OK
 

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.commands import Command, help_answer
-from retrieval.compose import ask, sources
+from retrieval.answering import ask, sources, warm
 from retrieval.corpus import load_corpus
 from retrieval.index import Index, build_index
 from retrieval.model import Answer, Corpus
-from retrieval.spelling import warm
-from retrieval.status import status
-from retrieval.timeline import timeline
+from retrieval.case.status import status
+from retrieval.case.timeline import timeline
 
 
 class Ask(Protocol):
@@ -34,7 +33,7 @@ class Queries:
 
     Attributes:
         ask, status, timeline, sources: answer those commands from an index.
-        warm: loads what spelling tolerance reads, before the first question.
+        warm: loads what answering reads (word lists, embeddings, the fitted model) before the first question.
         build: indexes a loaded corpus, at start and in a reload built in a thread (one
             built in a child process runs the real `build_index` there: `bot.builder`).
     """

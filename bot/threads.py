@@ -1,8 +1,8 @@
 """Follow-ups in a thread: "and when was that?" asked about the thread's previous question.
 
 In a thread where casebot answered a question, a short follow-up with no content of its
-own (`retrieval.question.is_follow_up`) is asked together with that question
-(`retrieval.question.with_context`), and the answer says which question it took as context.
+own (`retrieval.answering.question.is_follow_up`) is asked together with that question
+(`retrieval.answering.question.with_context`), and the answer says which question it took as context.
 
 The context is the last question *with content of its own* asked in the thread, so
 "when?" then "source?" both read the first question. It lives only in memory (never in
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.index import Index
 from retrieval.model import Answer
-from retrieval.question import is_follow_up, with_context
+from retrieval.answering.question import is_follow_up, with_context
 
 if TYPE_CHECKING:
     from bot.commands import Command

@@ -3,27 +3,34 @@
 A question file is TOML with one `[[q]]` table per item:
 
     ask = "whos the plantiff"            the question, as a person would type it
-    expect = ["De La Torre", ...]        answerable: any one of these must be said
+    expect = ["De La Torre", ...]        answerable: any one of these must be shown
     top = true                           one sentence answers it: the first quote should
-    abstain = true                       unanswerable: the bot must say the sources don't cover it
+    abstain = true                       unanswerable: the sources don't say
+    conflict = true                      the sources disagree on it: the answer should say so
 
-Matching folds case, whitespace and curly quotes. What counts as "said" is what a reader
-is shown in casebot's words and the sources': the answer's text, its notes and its quotes
+Matching folds case, whitespace and curly quotes. What counts as shown is what a reader
+sees in casebot's words and the sources': the answer's text, its notes and its quotes
 (and, for a listing of the sources, their outlets, titles, authors and URLs).
 
-The four figures, per file:
-- answered: answerable items answered (not declined) with an expected string said;
-- first quote: `top` items whose first quote holds an expected string (when a file marks
-  no item `top`, every answerable item counts);
-- abstained: abstain items declined with nothing quoted;
-- idle quotes: the share of all quotes given that hold no expected string (a quote given
-  to an abstain item holds none by definition).
+Every answer is in one of three tiers (retrieval/answering/tiers.py): *confident* (an
+answer), *closest* (the sources may not say it directly: the closest sentences, labelled
+so) or *not covered* (nothing quoted). The figures, per file or case:
+- found: answerable items whose confident or closest answer shows an expected string;
+- confident-correct: answerable items answered confidently with an expected string;
+- misled: items answered confidently where the sources don't say it, or without an
+  expected string, of all items (the worst thing casebot can do);
+- declined: unanswerable items answered closest or not covered;
+- first quote: `top` items whose first quote holds an expected string;
+- disagreements: `conflict` items whose answer shows that the sources disagree;
+- idle quotes: the share of a confident answer's quotes that hold no expected string
+  (a quote given confidently to an unanswerable item holds none by definition). Closest
+  quotes are labelled as the closest, not as answers, and are not counted here.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +44,14 @@ class Item:
     expect: tuple[str, ...] = ()
     top: bool = False
     abstain: bool = False
+    conflict: bool = False
+
+
+def tier(answer: Answer) -> str:
+    """"confident", "closest" or "not covered"."""
+    if answer.kind in ("no_answer", "error", "refused", "limited"):
+        return "closest" if answer.closest and answer.quotes else "not covered"
+    return "confident"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,26 +60,55 @@ class Outcome:
 
     item: Item
     answer: Answer
-    passed: bool  # answered with an expected string, or abstained as it should
-    first_quote: bool | None  # None when the item does not count for the first-quote figure
-    quotes: int
-    idle_quotes: int  # quotes holding no expected string
+    tier: str
+    shows: bool  # an expected string is shown (always False for an unanswerable item)
+    first_quote: bool  # the first quote holds an expected string
+    idle_quotes: int  # a confident answer's quotes holding no expected string
+
+    @property
+    def passed(self) -> bool:
+        """Answered confidently with an expected string, or declined as it should be."""
+        if self.item.abstain:
+            return self.tier != "confident"
+        return self.tier == "confident" and self.shows
+
+    @property
+    def misled(self) -> bool:
+        return self.tier == "confident" and (self.item.abstain or not self.shows)
 
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    answered: int
+    items: int
     answerable: int
+    found: int
+    confident_correct: int
+    misled: int
+    unanswerable: int
+    declined: int
     first_quote: int
     first_quote_items: int
-    abstained: int
-    abstain_items: int
-    quotes: int
+    confident_quotes: int
     idle_quotes: int
+    conflict_items: int = 0
+    disagreements: int = 0  # conflict items whose answer shows a disagreement
+    quotes: int = 0
+    verbatim: int = 0  # quotes found word for word in their passage
 
     @property
     def idle_share(self) -> float:
-        return self.idle_quotes / self.quotes if self.quotes else 0.0
+        return self.idle_quotes / self.confident_quotes if self.confident_quotes else 0.0
+
+    @property
+    def fidelity(self) -> float:
+        return self.verbatim / self.quotes if self.quotes else 1.0
+
+    def __add__(self, other: Summary) -> Summary:
+        return Summary(*(a + b for a, b in zip(_fields(self), _fields(other), strict=True)))
+
+
+def _fields(summary: Summary) -> tuple[int, ...]:
+    return tuple(getattr(summary, name) for name in Summary.__slots__)
 
 
 class EvalFileError(CasebotError, ValueError):
@@ -86,7 +130,15 @@ def load_items(path: str | Path) -> list[Item]:
         abstain = bool(entry.get("abstain", False))
         if not abstain and not (isinstance(expect, list) and expect and all(isinstance(e, str) for e in expect)):
             raise EvalFileError(f"{path}: item {n} needs `expect` (a list of strings) or `abstain = true`")
-        items.append(Item(ask=entry["ask"], expect=tuple(expect), top=bool(entry.get("top")), abstain=abstain))
+        items.append(
+            Item(
+                ask=entry["ask"],
+                expect=tuple(expect),
+                top=bool(entry.get("top")),
+                abstain=abstain,
+                conflict=bool(entry.get("conflict")),
+            )
+        )
     if not items:
         raise EvalFileError(f"{path}: no [[q]] items")
     return items
@@ -97,7 +149,7 @@ def fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _said(answer: Answer) -> str:
+def _shown(answer: Answer) -> str:
     parts = [answer.text, *answer.notes, *(q.text for q in answer.quotes)]
     for summary in answer.sources:
         s = summary.source
@@ -105,40 +157,70 @@ def _said(answer: Answer) -> str:
     return fold(" ".join(parts))
 
 
-def _holds(text: str, expect: tuple[str, ...]) -> bool:
+def holds(text: str, expect: Iterable[str]) -> bool:
+    """Whether a text holds any of the expected strings (folded)."""
     folded = fold(text)
     return any(fold(e) in folded for e in expect)
 
 
 def score(item: Item, answer: Answer) -> Outcome:
     """How an answer fares against its item."""
-    quotes = len(answer.quotes)
-    if item.abstain:
-        passed = answer.kind == "no_answer" and not answer.quotes
-        return Outcome(item, answer, passed, None, quotes, quotes)
-    passed = answer.kind not in ("no_answer", "error") and _holds(_said(answer), item.expect)
-    first = bool(answer.quotes) and _holds(answer.quotes[0].text, item.expect)
-    idle = sum(not _holds(q.text, item.expect) for q in answer.quotes)
-    return Outcome(item, answer, passed, first, quotes, idle)
+    level = tier(answer)
+    shows = not item.abstain and level != "not covered" and holds(_shown(answer), item.expect)
+    first = not item.abstain and bool(answer.quotes) and holds(answer.quotes[0].text, item.expect)
+    idle = 0
+    if level == "confident":
+        idle = sum(item.abstain or not holds(q.text, item.expect) for q in answer.quotes)
+    return Outcome(item, answer, level, shows, first, idle)
 
 
-def evaluate(items: list[Item], answer: Callable[[str], Answer]) -> tuple[list[Outcome], Summary]:
-    """Asks every item and scores it; returns the outcomes and the file's figures."""
-    outcomes = [score(item, answer(item.ask)) for item in items]
+def summarise(outcomes: list[Outcome], verbatim: Callable[[Answer], tuple[int, int]] | None = None) -> Summary:
+    """The figures of a list of outcomes. `verbatim` gives an answer's (quotes, quotes
+    found word for word in their passages)."""
     answerable = [o for o in outcomes if not o.item.abstain]
-    marked = [o for o in answerable if o.item.top] or answerable
-    abstains = [o for o in outcomes if o.item.abstain]
-    summary = Summary(
-        answered=sum(o.passed for o in answerable),
+    unanswerable = [o for o in outcomes if o.item.abstain]
+    marked = [o for o in answerable if o.item.top]
+    checked = [verbatim(o.answer) for o in outcomes] if verbatim is not None else [(0, 0)]
+    return Summary(
+        items=len(outcomes),
         answerable=len(answerable),
-        first_quote=sum(bool(o.first_quote) for o in marked),
+        found=sum(o.shows for o in answerable),
+        confident_correct=sum(o.tier == "confident" and o.shows for o in answerable),
+        misled=sum(o.misled for o in outcomes),
+        unanswerable=len(unanswerable),
+        declined=sum(o.tier != "confident" for o in unanswerable),
+        first_quote=sum(o.first_quote for o in marked),
         first_quote_items=len(marked),
-        abstained=sum(o.passed for o in abstains),
-        abstain_items=len(abstains),
-        quotes=sum(o.quotes for o in outcomes),
+        confident_quotes=sum(len(o.answer.quotes) for o in outcomes if o.tier == "confident"),
         idle_quotes=sum(o.idle_quotes for o in outcomes),
+        conflict_items=sum(o.item.conflict for o in outcomes),
+        disagreements=sum(o.item.conflict and o.tier != "not covered" and bool(o.answer.conflicts) for o in outcomes),
+        quotes=sum(q for q, _ in checked),
+        verbatim=sum(v for _, v in checked),
     )
-    return outcomes, summary
+
+
+def evaluate(
+    items: list[Item], answer: Callable[[str], Answer], verbatim: Callable[[Answer], tuple[int, int]] | None = None
+) -> tuple[list[Outcome], Summary]:
+    """Asks every item and scores it; returns the outcomes and the figures."""
+    outcomes = [score(item, answer(item.ask)) for item in items]
+    return outcomes, summarise(outcomes, verbatim)
+
+
+def verbatim_checker(passages: dict[int, str]) -> Callable[[Answer], tuple[int, int]]:
+    """Counts an answer's quotes and those whose every piece (between "…" cut marks)
+    stands word for word in its passage (whitespace folded)."""
+    bodies = {pid: " ".join(text.split()) for pid, text in passages.items()}
+
+    def check(answer: Answer) -> tuple[int, int]:
+        good = 0
+        for quote in answer.quotes:
+            body = bodies.get(quote.passage_id, "") if quote.passage_id is not None else ""
+            good += all(piece.strip() in body for piece in quote.text.strip("…").split("…"))
+        return len(answer.quotes), good
+
+    return check
 
 
 def corpus_for(path: str | Path, default: Path) -> Path:
@@ -147,33 +229,38 @@ def corpus_for(path: str | Path, default: Path) -> Path:
     return beside if beside.is_dir() else default
 
 
+TABLE_HEADER = (
+    "| set | found | confident-correct | misled | declined | first quote | idle quotes | disagreements | fidelity |\n"
+    "|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def table_row(name: str, s: Summary) -> str:
+    return (
+        f"| {name} | {_pct(s.found, s.answerable)} | {_pct(s.confident_correct, s.answerable)} "
+        f"| {_pct(s.misled, s.items)} | {_pct(s.declined, s.unanswerable)} "
+        f"| {_pct(s.first_quote, s.first_quote_items)} | {s.idle_share:.0%} ({s.idle_quotes}/{s.confident_quotes}) "
+        f"| {_pct(s.disagreements, s.conflict_items)} | {s.fidelity:.0%} |"
+    )
+
+
 def report(path: str | Path, outcomes: list[Outcome], summary: Summary) -> str:
-    """The per-item lines and the totals, as `casebot eval` prints them."""
+    """The per-item lines and the figures, as `casebot eval` prints them."""
     lines = [f"{path}"]
     for o in outcomes:
+        mark = "ok  " if o.passed else ("MISLED" if o.misled else "MISS")
         if o.item.abstain:
-            mark = "ok  " if o.passed else "MISS"
-            detail = "abstained" if o.passed else f"answered with {o.quotes} quote(s)"
+            detail = {"confident": f"answered with {len(o.answer.quotes)} quote(s)", "closest": "closest quotes", "not covered": "not covered"}[o.tier]
         else:
-            mark = "ok  " if o.passed else "MISS"
-            detail = "answered" if o.passed else ("declined" if o.answer.kind == "no_answer" else "no expected fact")
+            detail = f"{o.tier}, " + ("shows an expected fact" if o.shows else "no expected fact shown")
             if o.item.top:
                 detail += ", first quote " + ("holds it" if o.first_quote else "misses it")
-            if o.quotes:
-                detail += f", {o.idle_quotes}/{o.quotes} quotes idle"
+            if o.tier == "confident" and o.answer.quotes:
+                detail += f", {o.idle_quotes}/{len(o.answer.quotes)} quotes idle"
         lines.append(f"  {mark} {o.item.ask!r}: {detail}")
-    s = summary
-    lines += [
-        "",
-        "| answered with an expected fact | first quote holds it | abstained correctly | quotes that hold no expected fact |",
-        "|---|---|---|---|",
-        f"| {s.answered}/{s.answerable} ({_pct(s.answered, s.answerable)}) "
-        f"| {s.first_quote}/{s.first_quote_items} ({_pct(s.first_quote, s.first_quote_items)}) "
-        f"| {s.abstained}/{s.abstain_items} ({_pct(s.abstained, s.abstain_items)}) "
-        f"| {s.idle_share:.0%} ({s.idle_quotes}/{s.quotes}) |",
-    ]
+    lines += ["", TABLE_HEADER, table_row(Path(path).name, summary)]
     return "\n".join(lines)
 
 
 def _pct(n: int, d: int) -> str:
-    return f"{n / d:.0%}" if d else "n/a"
+    return f"{n}/{d} ({n / d:.0%})" if d else "n/a"

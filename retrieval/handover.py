@@ -30,7 +30,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from retrieval.corpus import CorpusError, Problem
-from retrieval.developments import Development
+from retrieval.case.developments import Development
 from retrieval.errors import CasebotError
 from retrieval.index import Index, PostingTable, assemble
 from retrieval.model import Article, Corpus, Passage

@@ -30,7 +30,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from retrieval.analyzer import Analyzer, QueryGroup, learn_acronyms
-from retrieval.developments import Development, find_developments, first_report, latest
+from retrieval.case.developments import Development, find_developments, first_report, latest
 from retrieval.model import Corpus, Passage, Source
 from retrieval.spelling import Speller
 from retrieval.vocabulary import STOP_WORDS
@@ -99,13 +99,13 @@ class SnapshotCache:
     twice.
 
     Attributes:
-        sentences: passage id -> its analysed sentences (retrieval.claims.Sentence).
+        sentences: passage id -> its analysed sentences (retrieval.case.claims.Sentence).
         group_weights: a query group's terms -> its idf as one concept.
         candidates: a sentence (passage id, start, limit) -> other sources' sentences that
-            may tell the same claim (retrieval.claims.candidates).
-        timeline: the timeline answer (retrieval.timeline), once computed.
-        source_names: the names questions may call the sources by (retrieval.question).
-        names: whether a term is written as a name (retrieval.question.is_name).
+            may tell the same claim (retrieval.case.claims.candidates).
+        timeline: the timeline answer (retrieval.case.timeline), once computed.
+        source_names: the names questions may call the sources by (retrieval.answering.question).
+        names: whether a term is written as a name (retrieval.answering.question.is_name).
     """
 
     sentences: dict[int, list[Any]] = field(default_factory=dict)
@@ -114,15 +114,31 @@ class SnapshotCache:
     timeline: Any = None
     # (a name as folded words -> source ids, the most words in a name)
     source_names: tuple[dict[str, tuple[str, ...]], int] | None = None
-    # a term -> whether the sources write it as a name (retrieval.question.is_name)
+    # a term -> whether the sources write it as a name (retrieval.answering.question.is_name)
     names: dict[str, bool] = field(default_factory=dict)
-    defendant: str | None = None  # the defendant's term (retrieval.question.defendant)
+    defendant: str | None = None  # the defendant's term (retrieval.answering.question.defendant)
     # first letter -> lemma -> corpus words (retrieval.inflection)
     lemmas: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     outlet_only: dict[str, bool] = field(default_factory=dict)  # a term only in outlets' names
+    # a sentence (passage id, start) -> its unit embedding (retrieval.answering.features)
+    embeddings: dict[tuple[int, int], Any] = field(default_factory=dict)
+    # a sentence (passage id, start) -> what it is (retrieval.answering.features.Traits)
+    traits: dict[tuple[int, int], Any] = field(default_factory=dict)
+    # a kind of value -> the passages holding one (Index.passages_with)
+    kinds: dict[str, Any] = field(default_factory=dict)
+    # the first letters of a word -> the corpus words that begin so (retrieval.inflection)
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     outlet_terms: dict[str, list[str]] | None = None  # a term -> the outlets whose names hold it
 
 
+_MONTH_TERMS = frozenset(
+    "januari februari march april may june juli august septemb octob novemb decemb".split()
+)
+_KIND_TERMS = {
+    "money": lambda t: t[:1] == "$",
+    "date": lambda t: t in _MONTH_TERMS or (len(t) == 4 and t.isdigit() and t[:2] in ("19", "20")),
+    "count": lambda t: t[:1].isdigit(),
+}
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w’'-]*")
 
 
@@ -164,8 +180,21 @@ class Index:
         return {step: tuple(items) for step, items in found.items()}
 
     @cached_property
+    def by_source(self) -> dict[str, tuple[Passage, ...]]:
+        """Each source's passages, in order."""
+        found: dict[str, list[Passage]] = {}
+        for passage in self.passages:
+            found.setdefault(passage.source_id, []).append(passage)
+        return {source_id: tuple(passages) for source_id, passages in found.items()}
+
+    @cached_property
+    def newest(self) -> date | None:
+        """The latest date any passage is reported on."""
+        return max((p.date for p in self.passages if p.date is not None), default=None)
+
+    @cached_property
     def first_report(self) -> date | None:
-        """The earliest date any passage is reported on (retrieval.developments)."""
+        """The earliest date any passage is reported on (retrieval.case.developments)."""
         return first_report(self.passages)
 
     @cached_property
@@ -178,6 +207,16 @@ class Index:
             start, end = development.passage.sentences[development.sentence]
             words.update(_CAPITALISED_WORD.findall(development.passage.text, start, end))
         return frozenset(self.analyzer.term(w.casefold()) for w in words)
+
+    def passages_with(self, kind: str) -> np.ndarray:
+        """The ids of the passages that hold a value of a kind: "money" (a sum), "date" (a
+        month or a year) or "count" (any number); found from the postings once per kind."""
+        cached = self.cache.kinds.get(kind)
+        if cached is None:
+            test = _KIND_TERMS[kind]
+            held = [self.postings[t].passages for t in self.postings if test(t)]
+            cached = self.cache.kinds[kind] = np.unique(np.concatenate(held)) if held else np.zeros(0, dtype=np.int32)
+        return cached
 
     def knows(self, term: str) -> bool:
         """Whether any passage holds the term."""

@@ -43,3 +43,26 @@ def corpus_forms(index: Index, word: str) -> tuple[str, ...]:
                 built.setdefault(lemma(known), []).append(known)
         forms = index.cache.lemmas[letter] = {key: tuple(words) for key, words in built.items()}
     return tuple(w for w in forms.get(lemma(word), ()) if w != word)
+
+
+# Derived words share their beginning: "wrong" / "wrongdoing", "spokesperson" /
+# "spokesman", "settle" / "settlement". A word the sources don't use is read as a corpus
+# word that begins with the whole of it (from MIN_STEM letters) or shares its first
+# SHARED_PREFIX letters.
+MIN_STEM = 4
+SHARED_PREFIX = 6
+
+
+def derived_forms(index: Index, word: str) -> tuple[str, ...]:
+    """Corpus words derived from the same beginning as `word` (not `word` itself)."""
+    if len(word) < MIN_STEM or not word.isalpha():
+        return ()
+    key = word[:MIN_STEM]
+    by_start = index.cache.prefixes.get(key)
+    if by_start is None:
+        by_start = index.cache.prefixes[key] = tuple(w for w in index.words if w.startswith(key) and w.isalpha())
+    return tuple(
+        w
+        for w in by_start
+        if w != word and (w.startswith(word) or (len(word) >= SHARED_PREFIX and w[:SHARED_PREFIX] == word[:SHARED_PREFIX]))
+    )

@@ -178,6 +178,8 @@ class Answer:
         sources: for a source listing, the articles.
         notes: further lines in casebot's own words (e.g. a reload's report, help lines).
         loaded_at: when the corpus that produced this answer was loaded.
+        closest: for a "no_answer" with quotes, that the quotes are the closest the
+            sources come, not an answer (retrieval/answering/tiers.py).
     """
 
     kind: AnswerKind
@@ -189,3 +191,4 @@ class Answer:
     sources: tuple[SourceSummary, ...] = ()
     notes: tuple[str, ...] = ()
     loaded_at: datetime | None = field(default=None)
+    closest: bool = False

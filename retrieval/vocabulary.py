@@ -272,7 +272,7 @@ SYNONYM_WEIGHT = 0.6  # an alternative counts for less than the word that was as
 # --- what kind of sentence answers ---------------------------------------------------------
 
 # Answer types, by how a question opens (after filler). Each is a name the ranking stage
-# knows how to test a sentence for; see retrieval/ranking.py.
+# knows how to test a sentence for; see retrieval/answering/ranking.py.
 ANSWER_TYPES: tuple[tuple[str, str], ...] = (
     # "why do the plaintiffs think …" asks for their argument, not a cause: no type.
     ("reason", r"^(?:why|for\s+what\s+reason|what\s+(?:is|was)\s+the\s+reason)\b(?!\s+(?:do|does|did)\s+(?:the\s+)?\w+\s+(?:think|believe|say|claim|allege|argue|feel)\b)"),
@@ -313,15 +313,20 @@ PERSON_NOUNS = frozenset(
     regulator regulators""".split()
 )
 
-# A part of a question with nothing of its own ("…, and for how much?") asks its kind of
-# answer about the case as a whole: these say what that is, in the words reporting uses.
-ABOUT_THE_CASE = {
-    "money": "how much damages does the lawsuit seek",
-    "count": "how many people does the lawsuit cover",
-    "place": "where was the lawsuit filed in court",
-    "date": "when was the lawsuit filed",
-    "person": "who filed the lawsuit",
-    "reason": "why was the lawsuit filed",
+# Nouns that say what kind of answer is wanted when a question names one without a
+# wh-word ("judge?", "deadline to file a claim?") or asks "which <noun>": general English.
+# (Person nouns are PERSON_NOUNS above.)
+KIND_NOUNS = {
+    "date": frozenset("date dates day days deadline deadlines year years month months time".split()),
+    "money": frozenset(
+        """damages fine fines penalty penalties amount amounts payout payouts payment payments
+        compensation cost costs price fee fees worth value sum sums award awards""".split()
+    ),
+    "place": frozenset("court courts venue state states city cities country countries location district".split()),
+    "count": frozenset("number numbers count percentage percent share".split()),
+    "name": frozenset("law laws statute statutes act regulation regulations legislation product products".split()),
+    # "openai reaction to the ruling?": someone's words answer.
+    "words": frozenset("reaction reactions response responses statement statements comment comments reply".split()),
 }
 
 # "who is suing?": the asker wants the plaintiff, whom reporting names as "plaintiff" or

@@ -42,6 +42,7 @@ _BLURPLE = discord.Colour.blurple()
 _WARNING = discord.Colour.gold()
 _ERROR = discord.Colour.red()
 _OK = discord.Colour.green()
+_CLOSEST = discord.Colour.light_grey()
 
 _KIND_TITLES = {
     "status": "Case status",
@@ -178,8 +179,12 @@ def _sections(answer: Answer) -> list[_Section]:
     """The answer's sections in display order (empty ones left out)."""
     sections: list[_Section] = []
     colour = {"error": _ERROR, "refused": _ERROR, "reload": _OK}.get(answer.kind, _BLURPLE)
+    if answer.closest:
+        colour = _CLOSEST  # not an answer: the closest passages, in grey
     if answer.quotes:
         title = answer.question if answer.question else _KIND_TITLES.get(answer.kind)
+        if answer.closest:
+            title = f"Closest passages: {title}" if title else "Closest passages"
         sections.append(
             _Section(
                 key="quotes",

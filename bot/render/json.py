@@ -15,7 +15,8 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
     """Turn an answer into a JSON-ready dict with the stable keys.
 
     Always: kind, question, text (the full plain-text rendering), quotes, conflicts.
-    Timelines add "events"; source listings add "sources" and "loaded_at".
+    Timelines add "events"; source listings add "sources" and "loaded_at"; the closest
+    passages (a "no_answer" that quotes what comes nearest) add "closest": true.
     """
     result: dict[str, Any] = {
         "kind": answer.kind,
@@ -24,6 +25,9 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "quotes": [_quote(q) for q in answer.quotes],
         "conflicts": [_conflict(c) for c in answer.conflicts],
     }
+    if answer.closest:
+        # Not an answer: the closest the sources come (retrieval/answering/tiers.py).
+        result["closest"] = True
     if answer.kind == "timeline":
         result["events"] = [_event(e) for e in answer.events]
     if answer.kind == "sources":

@@ -31,7 +31,7 @@ BASELINE = """
 import sys
 from bot.query_settings import BUNDLED_CORPUS_DIR
 from bot.render.text import render_text
-from retrieval.compose import ask
+from retrieval.answering import ask
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index
 print(render_text(ask(build_index(load_corpus(BUNDLED_CORPUS_DIR)), sys.argv[1], max_quotes=3)))

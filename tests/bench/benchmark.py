@@ -77,10 +77,10 @@ def write_synthetic(directory: Path, passages: int, *, seed: int = 7) -> None:
 
 def measure(directory: Path, rounds: int) -> dict:
     """Loads and indexes a corpus, then times every question `rounds` times."""
-    from retrieval.compose import ask
+    from retrieval.answering import ask
     from retrieval.corpus import load_corpus
     from retrieval.index import build_index
-    from retrieval.status import status
+    from retrieval.case.status import status
 
     started = time.perf_counter()
     corpus = load_corpus(directory)
@@ -88,7 +88,7 @@ def measure(directory: Path, rounds: int) -> dict:
     index = build_index(corpus)
     built = time.perf_counter()
     # As `casebot serve` does at start: the spelling word lists load before any question.
-    from retrieval.spelling import warm
+    from retrieval.answering import warm
 
     warm()
     cold = []  # first asks fill per-snapshot caches (analysed sentences, developments)
@@ -126,7 +126,7 @@ def measure(directory: Path, rounds: int) -> dict:
 def _against_bm25s(index, rounds: int) -> dict:
     """The reference: bm25s (same stemmer, English stop words) building and searching the
     same passages, beside casebot's own search step, in this process."""
-    from retrieval.question import read_question
+    from retrieval.answering.question import read_question
 
     searches = []
     groups = [read_question(index, q).groups for q in QUESTIONS]

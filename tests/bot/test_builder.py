@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import retrieval.compose
+import retrieval.answering
 from bot import builder
 from bot.builder import BuildFailed, build_in_child, wants_child_process
 from bot.children import CODE_ROOT
@@ -46,7 +46,7 @@ def test_frames_rebuild_the_same_index(seed_corpus_dir: Path) -> None:
     _same_index(index, rebuilt)
     assert rebuilt.corpus.loaded_at == index.corpus.loaded_at
     question = "How much are plaintiffs asking per user?"
-    assert retrieval.compose.ask(rebuilt, question) == retrieval.compose.ask(index, question)
+    assert retrieval.answering.ask(rebuilt, question) == retrieval.answering.ask(index, question)
 
 
 def test_an_incomplete_stream_is_refused(seed_corpus_dir: Path) -> None:

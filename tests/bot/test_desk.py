@@ -17,7 +17,7 @@ from bot.queries import DEFAULT
 from bot.settings import Settings
 from retrieval.corpus import CorpusError
 from retrieval.index import build_index
-from retrieval.timeline import timeline
+from retrieval.case.timeline import timeline
 
 ADMIN = Caller(platform="slack", user_id="U-ADMIN", is_admin=True)
 MEMBER = Caller(platform="slack", user_id="U-MEMBER", is_admin=False)

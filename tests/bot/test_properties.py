@@ -40,7 +40,7 @@ from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter, SlackStartError, start_slack
 from bot.store import Store
 from retrieval.corpus import FIELDS, MAX_FILE_BYTES
-from retrieval.status import status as real_status
+from retrieval.case.status import status as real_status
 from tests.support.corpora import SEED_CORPUS_DIR, SMALL_CORPUS, article
 from tests.support.fake_slack import BOT_USER_ID, FakeSlack, signed_headers
 from tests.support.discord_world import (  # noqa: F401 - fixtures

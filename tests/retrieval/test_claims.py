@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import claims
+from retrieval.case import claims
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index
 from tests.support.corpora import article

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.developments import about_other_case, asks_for_status, step
+from retrieval.case.developments import about_other_case, asks_for_status, step
 
 
 @pytest.mark.parametrize(

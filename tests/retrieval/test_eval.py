@@ -1,16 +1,11 @@
-"""The development question sets, each against its own corpus.
+"""The development cases, judged as issue 19 asks: leave-one-case-out, through `ask`.
 
-Every file is scored with `retrieval.evaluation` (the figures `casebot eval` prints) and
-must hold its floor.
-
-- ../shared/eval/ (the sets issue 8 was given): issue 8's targets. On the chat-style set
-  ≥ 90 % answered, ≥ 75 % first quote, ≥ 90 % abstained; on the other case ≥ 85 %, ≥ 70 %,
-  ≥ 85 %; on the formal set no regression (24/25 answered, 6/6 abstained); on every set at
-  most 30 % of the quotes holding no expected fact.
-- tests/retrieval/cases/ (sets of our own, see its README): two made-up lawsuits the
-  answering was never fitted to before they were written, and more chat-style questions
-  on the seed corpus. Their floors are what the answering does today, so a change that
-  costs any of them fails here.
+Each of the seven development cases (the seed corpus with all its question files, the
+four real cases in ../shared/eval/cases/ and the two made-up ones in tests/retrieval/
+cases/) is scored by a scorer fitted on the six others (retrieval/answering/fitting.py),
+and must hold today's figures as a floor, so a change that costs a case it was not fitted
+on fails here. Every quote of every set is checked verbatim against its passage, with the
+shipped model too.
 """
 
 from __future__ import annotations
@@ -19,64 +14,67 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.compose import ask
-from retrieval.corpus import load_corpus
-from retrieval.evaluation import corpus_for, evaluate, load_items
-from retrieval.index import build_index
+from retrieval.answering import ask
+from retrieval.answering.fitting import leave_one_case_out
+from retrieval.evaluation import corpus_for, evaluate, load_items, verbatim_checker
+from tests.bench.fit_answering import SHARED, development_cases, prepared_cases
 from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR
 
-EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
-OWN_DIR = Path(__file__).parent / "cases"
-
-# file: (answered share, first-quote share, abstained share, most idle-quote share)
-SHARED_FLOORS = {
-    "dev_questions.toml": (24 / 25, 24 / 25, 1.0, 0.3),
-    "dev_questions_chat.toml": (0.9, 0.75, 0.9, 0.3),
-    "cases/bartz-v-anthropic/questions.toml": (0.85, 0.7, 0.85, 0.3),
-}
-OWN_FLOORS = {
-    "couriers-v-parcelo/questions.toml": (22 / 31, 18 / 27, 12 / 14, 0.27),
-    "kessling-v-ardent/questions.toml": (21 / 30, 13 / 20, 12 / 15, 0.38),
-    "seed-chat-questions.toml": (18 / 19, 18 / 19, 1.0, 0.15),
+# case: (found, confident-correct, most misled, declined), counts of items, as measured
+# at the commit that set them less one item of slack (more for misled), for arithmetic
+# that differs in the last place between machines. The note of issue 19 has the table.
+FLOORS = {
+    "seed (LinkedIn)": (87, 36, 2, 38),
+    "bartz-v-anthropic": (32, 17, 1, 13),
+    "facebook-bipa": (32, 14, 7, 10),
+    "nyt-v-openai": (34, 8, 4, 12),
+    "apple-batterygate": (31, 5, 5, 13),
+    "couriers-v-parcelo": (25, 11, 2, 13),
+    "kessling-v-ardent": (24, 18, 5, 11),
 }
 
-
-def _holds_floor(path: Path, floor: tuple[float, float, float, float]) -> None:
-    index = build_index(load_corpus(corpus_for(path, SEED_CORPUS_DIR)))
-    outcomes, s = evaluate(load_items(path), lambda question: ask(index, question))
-    answered, first, abstained, idle = floor
-    missed = [o.item.ask for o in outcomes if not o.passed]
-    assert s.answered >= answered * s.answerable - 1e-9, f"answered {s.answered}/{s.answerable}; missed: {missed}"
-    assert s.first_quote >= first * s.first_quote_items - 1e-9, f"first quote {s.first_quote}/{s.first_quote_items}"
-    assert s.abstained >= abstained * s.abstain_items - 1e-9, f"abstained {s.abstained}/{s.abstain_items}"
-    assert s.idle_share <= idle, f"idle quotes {s.idle_share:.0%}"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} not present")
 
 
-@pytest.mark.skipif(not EVAL_DIR.is_dir(), reason=f"{EVAL_DIR} not present")
-@pytest.mark.parametrize("name", sorted(SHARED_FLOORS))
-def test_shared_question_set_holds_issue_8s_targets(name):
-    _holds_floor(EVAL_DIR / name, SHARED_FLOORS[name])
+@pytest.fixture(scope="module")
+def loco():
+    return leave_one_case_out(prepared_cases())
 
 
-@pytest.mark.parametrize("name", sorted(OWN_FLOORS))
-def test_own_question_set_holds_its_floor(name):
-    _holds_floor(OWN_DIR / name, OWN_FLOORS[name])
+@needs_shared
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_each_case_left_out_holds_its_floor(loco, name):
+    _, outcomes, s = loco[name]
+    found, correct, misled, declined = FLOORS[name]
+    missed = [o.item.ask for o in outcomes if not o.item.abstain and not o.shows]
+    assert s.found >= found, f"found {s.found}/{s.answerable}; not shown: {missed}"
+    assert s.confident_correct >= correct, f"confident-correct {s.confident_correct}/{s.answerable}"
+    assert s.misled <= misled, f"misled {s.misled}/{s.items}: {[o.item.ask for o in outcomes if o.misled]}"
+    assert s.declined >= declined, f"declined {s.declined}/{s.unanswerable}"
+    assert s.fidelity == 1.0
+
+
+@needs_shared
+def test_every_case_is_judged():
+    assert {case.name for case in development_cases()} == set(FLOORS)
 
 
 def _all_sets() -> list[Path]:
-    shared = [EVAL_DIR / name for name in SHARED_FLOORS] if EVAL_DIR.is_dir() else []
-    return [*shared, *(OWN_DIR / name for name in OWN_FLOORS)]
+    sets = [path for case in development_cases() for path in case.questions]
+    return [path for path in sets if path.is_file()]
 
 
 @pytest.mark.parametrize("path", _all_sets(), ids=lambda path: path.name)
 def test_every_quote_is_verbatim_from_its_source_body(path: Path):
-    """Quote fidelity: each quoted text (cut marks aside) stands in its passage's text."""
+    """Quote fidelity with the shipped model: each quoted text (cut marks aside) stands
+    in its passage's text."""
+    from retrieval.corpus import load_corpus
+    from retrieval.index import build_index
+
     index = build_index(load_corpus(corpus_for(path, SEED_CORPUS_DIR)))
-    bodies = {p.id: " ".join(p.text.split()) for p in index.passages}
-    for item in load_items(path):
-        for quote in ask(index, item.ask).quotes:
-            for piece in quote.text.strip("…").split("…"):
-                assert piece.strip() in bodies[quote.passage_id], (item.ask, quote.text)
+    check = verbatim_checker({p.id: p.text for p in index.passages})
+    _, summary = evaluate(load_items(path), lambda question: ask(index, question), check)
+    assert summary.quotes > 0 and summary.verbatim == summary.quotes
 
 
 def test_corpus_for_prefers_the_corpus_beside_the_file(tmp_path: Path):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from retrieval.compose import ask
+from retrieval.answering import ask
 from retrieval.corpus import CorpusError, Problem, load_corpus
 from retrieval.handover import (
     HandoverError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.question import normalise, read_question
+from retrieval.answering.question import normalise, read_question
 
 
 @pytest.mark.parametrize(
@@ -105,11 +105,6 @@ def test_questions_about_the_sources_are_told_apart(seed_index):
     assert read_question(seed_index, "which article says august 2023").about_sources is None
 
 
-def test_a_question_of_several_parts_is_split(seed_index):
-    q = read_question(seed_index, "who filed it, in which court, and for how much")
-    assert [p.answer_type for p in q.parts] == ["person", "place", "money"]
-
-
 def test_tell_me_is_a_frame_but_tell_anyone_is_content(seed_index):
     assert [g.word for g in read_question(seed_index, "Can you tell me what happened to the lawsuit?").groups] == ["lawsuit"]
     assert "tell" in {g.word for g in read_question(seed_index, "did linkedin tell anyone").groups}
@@ -117,21 +112,21 @@ def test_tell_me_is_a_frame_but_tell_anyone_is_content(seed_index):
 
 @pytest.mark.parametrize("text", ["and when was that?", "who said that?", "source?", "why?", "how much?"])
 def test_short_follow_ups_without_content_need_the_previous_question(seed_index, text):
-    from retrieval.question import is_follow_up
+    from retrieval.answering.question import is_follow_up
 
     assert is_follow_up(seed_index, text)
 
 
 @pytest.mark.parametrize("text", ["when was it withdrawn?", "who is suing linkedin", "what about canada"])
 def test_a_question_with_its_own_content_is_no_follow_up(seed_index, text):
-    from retrieval.question import is_follow_up
+    from retrieval.answering.question import is_follow_up
 
     assert not is_follow_up(seed_index, text)
 
 
 def test_a_follow_up_is_asked_about_the_previous_question(seed_index):
-    from retrieval.compose import ask
-    from retrieval.question import with_context
+    from retrieval.answering import ask
+    from retrieval.answering.question import with_context
 
     answer = ask(seed_index, with_context("and when was that?", "when was the lawsuit withdrawn"))
     assert answer.kind == "answer" and "withdrawn" in answer.quotes[0].text
@@ -153,7 +148,7 @@ def test_a_place_the_sources_never_mention_is_key_content(seed_index):
 
 
 def test_over_asks_for_status_only_as_in_is_it_over():
-    from retrieval.developments import asks_for_status, asks_only_for_news
+    from retrieval.case.developments import asks_for_status, asks_only_for_news
 
     assert asks_only_for_news("is it over?") and asks_for_status("is the case over yet")
     assert not asks_for_status("did they get sued over copyright")

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from retrieval.corpus import load_corpus
-from retrieval.developments import about_other_case, step
+from retrieval.case.developments import about_other_case, step
 from retrieval.index import build_index
-from retrieval.status import status
-from retrieval.timeline import timeline
+from retrieval.case.status import status
+from retrieval.case.timeline import timeline
 from tests.support.corpora import SEED_CORPUS_DIR, article
 
 

@@ -37,7 +37,7 @@ from bot.ops.metrics import Metrics
 from bot.ops.server import Health, OpsServer, OpsStartError, start_ops_server
 from bot.settings import Settings
 from bot.slack.adapter import start_slack
-from retrieval.compose import ask as real_ask
+from retrieval.answering import ask as real_ask
 from tests.support.fake_slack import FakeSlack
 from tests.support.queries import Swappable, queries_with
 
@@ -401,7 +401,7 @@ async def test_json_log_lines_carry_the_request_id_of_the_apology(
     assert answered.answer.kind == "answer"
 
     def explode(*args: object, **kwargs: object) -> None:
-        logging.getLogger("retrieval.compose").warning("about to fail")
+        logging.getLogger("retrieval.answering").warning("about to fail")
         raise RuntimeError("the ranking code broke")
 
     ask.function = explode

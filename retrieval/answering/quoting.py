@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from retrieval import claims
+from retrieval.case import claims
 from retrieval.analyzer import QueryGroup
 from retrieval.index import Index
 from retrieval.model import Quote, Source

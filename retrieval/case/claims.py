@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from retrieval import developments
+from retrieval.case import developments
 from retrieval import vocabulary as vocab
 from retrieval.analyzer import MONEY, QueryGroup, money_value
 from retrieval.dates import MONTHS, find_dates
@@ -233,16 +233,19 @@ def _counts_of(sentence: Sentence) -> tuple[str, ...]:
     return sentence.counts
 
 
-# "1,200 households", "40,000 couriers": a number of at least two digits, then the noun.
+# "1,200 households", "40,000 couriers", "1.3 million people": a number of at least two
+# digits (or with a scale word), then the noun.
 # (Years, sums and percentages are dates, figures or shares, not counts.)
-_COUNT = re.compile(r"(?<![\w$€£.,])(\d{1,3}(?:,\d{3})+|\d{2,})(?![.,]?\d)\s+([a-z][a-z-]+)")
+_COUNT = re.compile(
+    r"(?<![\w$€£.,])(\d{1,3}(?:,\d{3})+|\d{2,}|\d+(?:\.\d+)?\s+(?:thousand|million|billion))(?![.,]?\d)\s+([a-z][a-z-]+)"
+)
 
 
 def _counts(index: Index, text: str) -> tuple[str, ...]:
     found = []
     for match in _COUNT.finditer(text):
         number, noun = match.groups()
-        value = int(number.replace(",", ""))
+        value = _number(number + " x")
         if 1900 <= value <= 2100 and "," not in number:
             continue  # a year
         if noun in vocab.NOT_COUNTED or noun in vocab.STOP_WORDS or _AFTER_MONTH.search(text, 0, match.start()):
@@ -256,7 +259,15 @@ def _noun(count: str) -> str:
 
 
 def _number(count: str) -> int:
-    return int(count.split()[0].replace(",", ""))
+    """The number a count starts with: "1,200 households", "1.3 million people"."""
+    words = count.split()
+    value = float(words[0].replace(",", ""))
+    if len(words) > 2 and words[1] in _SCALE:
+        value *= _SCALE[words[1]]
+    return int(value)
+
+
+_SCALE = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 
 
 # Two counts of the same things this close may be one count reported differently. (The

@@ -13,12 +13,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval import claims, developments
+from retrieval.case import claims, developments
 from retrieval import vocabulary as vocab
 from retrieval.analyzer import QueryGroup
 from retrieval.dates import MONTHS, find_dates
 from retrieval.index import Index
-from retrieval.question import (
+from retrieval.answering.question import (
     AnswerType,
     Question,
     defendant,
@@ -428,12 +428,6 @@ def _describes(question: Question, sentence: claims.Sentence) -> bool:
         ) and not re.search(rf"\b(?:and|or|by|with|to|from|for|of|against|said|says|told)\s+(?:[A-Z][\w’'-]+\s+)?{last}\b", sentence.text):
             return True
     return False
-
-
-def gives_facts(sentence: claims.Sentence) -> bool:
-    """Whether a sentence states a fact a reader can use: a date, a figure or a count, a
-    name, or someone's words."""
-    return any(_TESTS[kind](sentence) for kind in ("date", "money", "count", "person", "words"))
 
 
 def answer_test(answer_type: AnswerType | None) -> Callable[[claims.Sentence], bool] | None:

@@ -1,7 +1,7 @@
 """Where the case stands: the latest procedural development, then the basics, all quoted.
 
 Each basic (filed, plaintiff, claims, sought, response) is a question asked through the
-same stages as any other (retrieval/question.py, retrieval/ranking.py), with a test the
+same stages as any other (retrieval/answering/question.py, retrieval/answering/ranking.py), with a test the
 sentence must pass to fill the slot: "Filed" must report the filing of this case,
 "Plaintiff" must name someone, and so on. A slot no sentence passes is left out rather
 than filled badly.
@@ -13,12 +13,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from retrieval import claims
+from retrieval.case import claims
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Quote
-from retrieval.question import defendant, read_question
-from retrieval.quoting import make_quote
-from retrieval.ranking import answer_test, rank, spoken_by
+from retrieval.answering.question import defendant, read_question
+from retrieval.answering.quoting import make_quote
+from retrieval.answering.ranking import answer_test, rank, spoken_by
 from retrieval.vocabulary import LAW_FIRM
 
 # A slot's sentence must hold at least this share of its question.

@@ -5,21 +5,21 @@
 words), the weighted query groups, the kind of answer wanted (a person, a date, an
 amount, a place, a reason, someone's words), the word it asks about ("which *judge*"),
 the words no source uses, and whether it asks about the sources themselves. Coverage,
-ranking and selection (retrieval/compose.py) read only this value.
+ranking and tiers (retrieval/answering/) read only this value.
 """
 
 from __future__ import annotations
 
-import heapq
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from retrieval import vocabulary as vocab
 from retrieval.analyzer import QueryGroup, fold
-from retrieval.inflection import corpus_forms
+from retrieval.inflection import corpus_forms, derived_forms
 from retrieval.places import is_place
 from retrieval.spelling import is_ordinary, zipf
 
@@ -34,9 +34,11 @@ class Unknown:
     """A question word no source uses (after spelling and synonyms)."""
 
     word: str  # as the asker typed it
-    # A name, a rare word or a lawsuit's procedure word ("judge"): key content, so its
-    # absence means the sources can't answer.
+    # A name, a rare word or a lawsuit's procedure word ("judge"): key content.
     name: bool
+    # Written as a name (capitalised inside the question) or a place: a person, company,
+    # court, law, product or place the sources never mention, so they can't answer.
+    proper: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +54,6 @@ class Question:
         unknown: content words no source uses.
         corrections: (typed, read as) pairs of spelling corrections.
         about_sources: "list", "link" or "author" when it asks about the sources themselves.
-        parts: for a question of several parts ("who filed it and where"), each part's
-            words and answer type.
         steps: the procedural steps it names ("filed", "withdrawn"), by vocabulary.STEPS.
     """
 
@@ -65,7 +65,6 @@ class Question:
     unknown: tuple[Unknown, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     about_sources: str | None = None
-    parts: tuple[Part, ...] = field(default=())
     steps: frozenset[str] = frozenset()  # procedural steps it asks about ("when was it filed")
     names_wanted: bool = False  # "which judge", "who is the attorney": only a name answers
     named_sources: tuple[str, ...] = ()  # sources the question names ("the register")
@@ -80,14 +79,6 @@ class Question:
     def content(self) -> tuple[QueryGroup, ...]:
         """The groups the question needs covered (not the optional acronym expansions)."""
         return tuple(g for g in self.groups if not g.optional)
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One part of a question of several: its words, asked on their own, and its kind."""
-
-    text: str
-    answer_type: AnswerType | None
 
 
 _WORD = re.compile(r"[^\W_][\w'’]*")
@@ -113,8 +104,6 @@ _STEP_WORDS = tuple(
     (name, re.compile(rf"\b(?:{pattern}|{vocab.STEP_QUESTION_FORMS.get(name, pattern)})\b"))
     for name, pattern in vocab.STEPS
 )
-# Splits "who filed it, in which court, and for how much" into its parts.
-_PART_BREAK = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*(?=(?:and\s+|or\s+)?(?:in\s+|for\s+|on\s+|at\s+)?(?:who|whom|what|when|where|which|why|how)\b)")
 
 
 def normalise(text: str) -> str:
@@ -193,6 +182,9 @@ def read_question(index: Index, text: str) -> Question:
         # the person ("Lindqvist, a part-time courier and nursing student").
         answer_type = "identity"
     focus = _focus(index, reading)
+    if answer_type is None and focus is not None:
+        # "what *deadline* …", "which *statute* …": the noun says what kind answers.
+        answer_type = _noun_kind(_focus_word(reading) or "")
     # "which judge", "who is the attorney": only a name answers. ("Who is suing?" may be
     # answered by "a Premium customer".)
     # ("How many people …" asks for a count of them.)
@@ -254,6 +246,7 @@ def read_question(index: Index, text: str) -> Question:
             or not is_ordinary(g.word)
             or g.word.isdigit()
             or is_place(g.word),
+            proper=(g.word in capitalised or is_place(g.word)) and not _names_a_source(index, g.word),
         )
         for g in groups
         if not g.optional and not any(index.knows(t) for t in g.terms)
@@ -268,7 +261,6 @@ def read_question(index: Index, text: str) -> Question:
         unknown=unknown,
         corrections=tuple(corrections),
         about_sources=about_sources,
-        parts=_parts(reading),
         steps=_steps(reading),
         names_wanted=names_wanted,
         named_sources=named,
@@ -311,6 +303,8 @@ def _only_in_outlet_names(index: Index, term: str) -> bool:
     return cache[term]
 
 
+# What a word derived from the same beginning counts for (a synonym counts 0.6).
+DERIVED_WEIGHT = 0.5
 # More passages than this holding a word of an outlet's name: the reporting uses it.
 OUTLET_MENTIONS = 12
 
@@ -326,19 +320,51 @@ def _other_forms(index: Index, group: QueryGroup) -> QueryGroup:
                 if index.knows(term):
                     terms[term] = max(terms.get(term, 0.0), weight)
     if not terms:
+        # No form of the word: words derived from its beginning ("wrong" asked,
+        # "wrongdoing" written), for less than a synonym.
+        for form in derived_forms(index, group.word):
+            term = analyzer.term(form)
+            if index.knows(term):
+                terms[term] = max(terms.get(term, 0.0), DERIVED_WEIGHT)
+    if not terms:
         return group
     return QueryGroup(group.word, {**group.terms, **terms}, optional=group.optional)
 
 
 def _answer_type(reading: str) -> AnswerType | None:
     """The kind of answer wanted, from how the question opens; in a message of several
-    sentences, from the first that is a question ("one article says monday, one says
-    tuesday?? which day did they file": a date)."""
-    for segment in [reading, *(s for s in re.split(r"[?!]+\s*", reading)[1:] if s)]:
+    sentences or clauses, from the first that is a question ("hey, writing a recap. when
+    did they settle?", "according to the AP, how much would each owner get?": a date, a
+    sum). A message that asks with a noun alone ("judge?", "deadline to file a claim?")
+    asks for that noun's kind."""
+    for segment in _clauses(reading):
         found = next((name for name, pattern in _ANSWER_TYPES if pattern.search(segment)), None)
         if found:
             return found
+    if not _ANY_QUESTION_WORD.search(reading) and not _YES_NO.match(reading):
+        # ("did the judge approve it?" asks yes or no, whatever nouns it has.)
+        return next((kind for w in re.findall(r"[a-z]+", reading) if (kind := _noun_kind(w))), None)
     return None
+
+
+def _clauses(reading: str) -> list[str]:
+    """The message, then each clause after a sentence or clause break, filler stripped."""
+    pieces = [reading, *(p for p in _CLAUSE_BREAK.split(reading)[1:] if p.strip())]
+    # "on what date …", "in which court …": the preposition before the question word.
+    return [_LEADING_PREPOSITION.sub("", _strip_filler(p.strip())) for p in pieces]
+
+
+_CLAUSE_BREAK = re.compile(r"[.?!;:,]+\s+|\s+[-–—]+\s+")
+_LEADING_PREPOSITION = re.compile(r"^(?:on|in|at|by|from|for|until|to|of|since)\s+(?=(?:what|which|whom|whose|how)\b)")
+_YES_NO = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|might|must|am)\b")
+_ANY_QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b")
+
+
+def _noun_kind(word: str) -> AnswerType | None:
+    """The kind of answer a noun asks for ("judge": a person, "deadline": a date)."""
+    if word in vocab.PERSON_NOUNS:
+        return "person"
+    return next((kind for kind, nouns in vocab.KIND_NOUNS.items() if word in nouns), None)
 
 
 def _optional(groups: list[QueryGroup], terms: set[str]) -> list[QueryGroup]:
@@ -375,8 +401,16 @@ def _after_determiner(reading: str, match: re.Match[str]) -> bool:
 
 
 def _focus(index: Index, reading: str) -> str | None:
-    """The head of the noun phrase a which/what/who-is-the question asks about: the last
-    content word of the run after it ("which premium *tier* does …", "what *judge* is …")."""
+    """The index term of the head of the noun phrase a which/what/who-is-the question asks
+    about ("which premium *tier* does …", "what *judge* is …")."""
+    word = _focus_word(reading)
+    return index.analyzer.term(word) if word else None
+
+
+def _focus_word(reading: str) -> str | None:
+    """The head word itself: the last content word of the run after the question word, or
+    the last noun in it that says what kind of answer is wanted ("which appeals *judge*
+    wrote the opinion")."""
     match = _FOCUS.match(reading)
     if not match or match.end() == 0:
         return None
@@ -384,7 +418,10 @@ def _focus(index: Index, reading: str) -> str | None:
     if run and match.group().startswith("how many"):
         # "how many *people* work there": what is counted is the plural noun, not the verb.
         run = run[: next((i + 1 for i, w in enumerate(run) if w.endswith("s") or w in vocab.IRREGULAR_PLURALS), len(run))]
-    return index.analyzer.term(run[-1]) if run else None
+    if not run:
+        return None
+    kinds = [w for w in run if _noun_kind(w)]
+    return (kinds or run)[-1]
 
 
 def _focus_run(rest: str) -> list[str]:
@@ -505,15 +542,22 @@ def defendant(index: Index) -> str:
     coverage is about ("LinkedIn", "Anthropic"); "" for a corpus without names."""
     cached = index.cache.defendant
     if cached is None:
-        order = lambda item: (-item[1], item[0])  # noqa: E731 - most passages first, then by name
-        frequencies = index.document_frequency.items()
-        # The party is among the commonest terms; the whole vocabulary is sorted only if not.
-        for by_passages in (sorted(heapq.nsmallest(200, frequencies, key=order), key=order), sorted(frequencies, key=order)):
-            cached = next((t for t, _ in by_passages if is_name(index, t)), None)
-            if cached is not None:
-                break
-        cached = index.cache.defendant = cached or ""
+        cached = index.cache.defendant = next((t for t in _by_passages(index) if is_name(index, t)), "")
     return cached
+
+
+def _by_passages(index: Index) -> Iterator[str]:
+    """The corpus's terms, those in most passages first, then by name. Counts are ordered
+    by numpy and only terms of equal count by name: sorting the whole vocabulary by (count,
+    name) tuples held the interpreter ~0.1 s at 10,000 passages, a stall of every request."""
+    terms = list(index.document_frequency)
+    counts = np.fromiter(index.document_frequency.values(), dtype=np.int64, count=len(terms))
+    order = np.argsort(-counts, kind="stable")
+    ranked = counts[order]
+    # Where each run of equal counts starts and ends.
+    bounds = np.flatnonzero(np.diff(ranked)) + 1
+    for start, end in zip(np.r_[0, bounds], np.r_[bounds, len(order)], strict=True):
+        yield from sorted(terms[i] for i in order[start:end])
 
 
 def is_name(index: Index, term: str) -> bool:
@@ -603,8 +647,10 @@ _NAME_WORD = re.compile(r"[^\W_]+")
 
 
 def _source_names(index: Index) -> dict[str, tuple[str, ...]]:
-    """Each source's outlet and title as folded words, and a bare-domain outlet's first
-    label ("aireadshub" of "aireadshub.com"): the names a question may call it by."""
+    """Each source's outlet and title as folded words, and the names a question may call
+    an outlet by: its first or last words ("dow jones" of "Dow Jones Newswires"), its
+    initials ("ap" of "The Associated Press"), and a web address's first label
+    ("aireadshub" of "aireadshub.com", "mactech" of "… (via mactech.com)")."""
     names: dict[str, list[str]] = {}
     for article in index.corpus.articles:
         source = article.source
@@ -613,16 +659,33 @@ def _source_names(index: Index) -> dict[str, tuple[str, ...]]:
                 continue
             words = _NAME_WORD.findall(fold(name))
             spellings = {" ".join(words)}
-            if "." in name:
-                spellings.add(fold(name).split(".")[0])
+            spellings |= {host.split(".")[0] for host in _HOST.findall(fold(name))}
             if name == source.outlet:
-                # "the harbor times" for "The Milwaukee Harbor Times": an outlet's last
-                # two or more words.
-                spellings |= {" ".join(words[i:]) for i in range(1, len(words) - 1)}
+                own = _NAME_WORD.findall(fold(name.split("(")[0]))
+                spellings |= {" ".join(own[i:j]) for i in range(len(own)) for j in range(i + 2, len(own) + 1)}
+                capitals = [w for w in re.findall(r"[A-Z][\w&-]*", name.split("(")[0]) if w.casefold() not in vocab.STOP_WORDS]
+                if len(capitals) >= 2:
+                    spellings.add("".join(w[0] for w in capitals).casefold())
             for spelling in spellings:
-                if len(spelling) > 2:
+                if len(spelling) >= 2 and not _common_word(spelling):
                     names.setdefault(spelling, []).append(source.id)
-    return {name: tuple(ids) for name, ids in names.items()}
+    return {name: tuple(dict.fromkeys(ids)) for name, ids in names.items()}
+
+
+def _names_a_source(index: Index, word: str) -> bool:
+    """Whether a word is one of the names the sources go by ("mactech"): the front matter
+    mentions it, if no article does."""
+    named_sources(index, "")  # fills the cache
+    names, _ = index.cache.source_names
+    return any(word in name.split() for name in names)
+
+
+def _common_word(spelling: str) -> bool:
+    """A name of one word that questions use as an ordinary word ("at", "news")."""
+    return " " not in spelling and (spelling in vocab.STOP_WORDS or spelling in vocab.FILLER_WORDS or zipf(spelling) >= 5.0)
+
+
+_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
 
 
 def _about_sources(reading: str, groups: list[QueryGroup]) -> str | None:
@@ -635,19 +698,6 @@ def _about_sources(reading: str, groups: list[QueryGroup]) -> str | None:
     if words and words <= _SOURCE_WORDS | {"use", "using", "quote", "quoting", "read", "cite"}:
         return "list"
     return None
-
-
-def _parts(reading: str) -> tuple[Part, ...]:
-    pieces = [p for p in _PART_BREAK.split(reading) if p.strip()]
-    if len(pieces) < 2:
-        return ()
-    parts = []
-    for piece in pieces:
-        piece = re.sub(r"^(?:and|or)\s+", "", piece.strip())
-        piece = re.sub(r"^(?:in|for|on|at)\s+(?=(?:which|what|how)\b)", "", piece)
-        answer_type = next((name for name, pattern in _ANSWER_TYPES if pattern.search(piece)), None)
-        parts.append(Part(piece, answer_type))
-    return tuple(parts)
 
 
 def unknown_weight(index: Index, word: str) -> float:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from retrieval import claims
-from retrieval.quoting import make_quote
+from retrieval.case import claims
+from retrieval.answering.quoting import make_quote
 from retrieval.dates import DateMention, find_dates
-from retrieval.developments import step
+from retrieval.case.developments import step
 from retrieval.vocabulary import BACKGROUND_WORDS, FIGURE_WORDS, MODAL_WORDS
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Event
