@@ -21,7 +21,7 @@ import pytest
 from bot.cli import main
 from bot.intake import IntakeError, Options, commit, prepare, remove
 from bot.intake.writer import REMOVED_DIR
-from retrieval.compose import ask
+from retrieval.answering import ask
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index
 from tests.support.intake_pages import (
