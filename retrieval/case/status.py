@@ -47,7 +47,10 @@ def _defendant_word(index: Index) -> str:
     """The defendant as the sources write it most often (the question words are read
     through the analyzer again)."""
     term = defendant(index)
-    words = [(n, w) for w, n in index.words.items() if term and index.analyzer.term(w) == term]
+    # A word stems to its term only if it starts with the term's first letters: the cheap
+    # test first, so the stemmer sees a few words, not the whole vocabulary.
+    start = term[:3]
+    words = [(n, w) for w, n in index.words.items() if term and w.startswith(start) and index.analyzer.term(w) == term]
     return max(words)[1] if words else "defendant"
 
 
@@ -79,7 +82,14 @@ SLOTS: tuple[Slot, ...] = (
 
 
 def status(index: Index) -> Answer:
-    """Where the case stands, from the most recent dated reporting, then the basics."""
+    """Where the case stands, from the most recent dated reporting, then the basics (once
+    per snapshot: it depends on nothing else)."""
+    if index.cache.status is None:
+        index.cache.status = _status(index)
+    return index.cache.status
+
+
+def _status(index: Index) -> Answer:
     quotes: list[Quote] = []
     conflicts: list[Conflict] = []
     chosen: list[claims.Sentence] = []
@@ -95,8 +105,9 @@ def status(index: Index) -> Answer:
     if newest is not None:
         sentence = claims.sentence_at(index, newest.passage, newest.sentence)
         add(sentence, "Latest", index.analyzer.query(sentence.text))
+    defendant_word = _defendant_word(index)  # a pass over the whole vocabulary: once
     for slot in SLOTS:
-        asked = read_question(index, slot.question.format(defendant=_defendant_word(index)))
+        asked = read_question(index, slot.question.format(defendant=defendant_word))
         # A slot's search words that this corpus never uses ("plaintiff" where the sources
         # say "filed by") are no part of what a sentence must hold.
         # (and the search words are all wanted, however a question would weigh them).
