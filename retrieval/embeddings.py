@@ -45,15 +45,20 @@ class Embedder:
         self.vectors = _read_safetensors(directory / "weights" / f"{CONFIG}_{DIMENSIONS}.safetensors")
         model = json.loads((directory / "tokenizers" / f"{CONFIG}_tokenizer_config.json").read_text(encoding="utf-8"))["model"]
         self._vocab: dict[str, int] = model["vocab"]
-        merges = model["merges"]
-        # "a b" -> rank: string keys, as the file writes them (making 61,000 tuples would
-        # cost more than reading the file).
-        self._ranks = {m if isinstance(m, str) else " ".join(m): i for i, m in enumerate(merges)}
+        self._merges: list = model["merges"]
+        self._ranks: dict[str, int] | None = None  # made on the first word that needs them
         self._byte_ids = {b: self._vocab.get(f"<0x{b:02X}>") for b in range(256)}
 
     @lru_cache(maxsize=200_000)  # noqa: B019 - one embedder per process, words recur
     def word_ids(self, word: str) -> tuple[int, ...]:
         """The token ids of one whitespace-free word, as it stands after a space."""
+        whole = self._vocab.get(_PIECE_MARK + word)
+        if whole is not None:
+            # Byte-pair merges of a word that is one token end in that token.
+            return (whole,)
+        if self._ranks is None:
+            # "a b" -> rank: string keys, as the file writes them.
+            self._ranks = {m if isinstance(m, str) else " ".join(m): i for i, m in enumerate(self._merges)}
         symbols = list(_PIECE_MARK + word)
         while len(symbols) > 1:
             pairs = [(self._ranks.get(f"{a} {b}"), i) for i, (a, b) in enumerate(zip(symbols, symbols[1:]))]
