@@ -38,7 +38,7 @@ from retrieval.answering.features import (
     sentence_features,
 )
 from retrieval.answering.scorer import Logistic, Model
-from retrieval.answering.tiers import ask, missing_names, off_topic
+from retrieval.answering.tiers import ask, misses_the_kind, missing_names, off_topic
 from retrieval.corpus import load_corpus
 from retrieval.evaluation import Item, Outcome, Summary, evaluate, holds, load_items, verbatim_checker
 from retrieval.index import Index, build_index
@@ -199,7 +199,10 @@ def _covered(j: _Judged, model: Model) -> bool:
     """Whether the question may be answered confidently at all (tiers.tier's rules)."""
     if not j.example.candidates or missing_names(j.example.question):
         return False
-    if j.example.rows[int(np.argmax(j.probabilities)), SENTENCE_FEATURES.index("other_case")]:
+    best = int(np.argmax(j.probabilities))
+    if j.example.rows[best, SENTENCE_FEATURES.index("other_case")]:
+        return False
+    if misses_the_kind(j.example.question, j.example.rows[best]):
         return False
     return not off_topic(j.example.question, j.best_coverage, j.best_similarity, model)
 

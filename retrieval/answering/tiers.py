@@ -21,6 +21,7 @@ from retrieval.case import claims, developments
 from retrieval.analyzer import fold
 from retrieval.answering.candidates import Candidate, candidates
 from retrieval.answering.features import (
+    KINDS,
     SENTENCE_FEATURES,
     asks_where_it_stands,
     question_features,
@@ -88,12 +89,28 @@ def tier(scored: Scored, model: Model) -> str:
         return "not covered"
     if off_topic(q, scored.best_coverage, scored.best_similarity, model):
         return "not covered"
+    if misses_the_kind(q, scored.rows[scored.order[0]]):
+        return "closest"
     if scored.rows[scored.order[0], _OTHER_CASE]:
         # Another lawsuit's sentence leads, unasked: whatever it says, it is no confident
         # answer about this one ("how much did Ardent pay to settle", answered by what it
         # paid to settle an earlier suit).
         return "closest"
     return "confident" if scored.confidence >= model.confident else "closest"
+
+
+# Kinds of answer only a value of that kind gives: a sentence without one is a near miss.
+VALUE_KINDS = frozenset({"date", "money", "count", "name"})
+
+
+def misses_the_kind(q: Question, best: np.ndarray) -> bool:
+    """A question that asks for a value (a date, a sum, a count, a name) whose best
+    sentence (its feature row) gives none ("how much is the second check", answered by
+    "another check is coming in March"): a near miss, never a confident answer."""
+    # ("who was the mediator?", "which judge": a role asked about wants a name; "who is
+    # suing?" may be answered by "a Premium customer".)
+    wants = q.answer_type in VALUE_KINDS or (q.answer_type == "person" and (q.names_wanted or q.focus is not None))
+    return wants and not best[_KINDS].any()
 
 
 def off_topic(q: Question, coverage: float, similarity: float, model: Model) -> bool:
@@ -106,6 +123,7 @@ def off_topic(q: Question, coverage: float, similarity: float, model: Model) -> 
 
 
 _OTHER_CASE = SENTENCE_FEATURES.index("other_case")
+_KINDS = [SENTENCE_FEATURES.index(f"kind_{k}") for k in KINDS]
 _COVERAGE = SENTENCE_FEATURES.index("coverage")
 _SIMILARITY = SENTENCE_FEATURES.index("similarity")
 
