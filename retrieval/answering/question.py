@@ -647,19 +647,21 @@ _NAME_WORD = re.compile(r"[^\W_]+")
 
 
 def _source_names(index: Index) -> dict[str, tuple[str, ...]]:
-    """Each source's outlet and title as folded words, and the names a question may call
-    an outlet by: its first or last words ("dow jones" of "Dow Jones Newswires"), its
+    """Each source's outlet, title and author as folded words (an author by surname too),
+    and the names a question may call an outlet by: its first or last words ("dow jones" of "Dow Jones Newswires"), its
     initials ("ap" of "The Associated Press"), and a web address's first label
     ("aireadshub" of "aireadshub.com", "mactech" of "… (via mactech.com)")."""
     names: dict[str, list[str]] = {}
     for article in index.corpus.articles:
         source = article.source
-        for name in (source.outlet, source.title):
+        for name in (source.outlet, source.title, source.author):
             if not name:
                 continue
             words = _NAME_WORD.findall(fold(name))
             spellings = {" ".join(words)}
             spellings |= {host.split(".")[0] for host in _HOST.findall(fold(name))}
+            if name == source.author and len(words) > 1:
+                spellings.add(words[-1])  # "what did glickman write": the surname
             if name == source.outlet:
                 own = _NAME_WORD.findall(fold(name.split("(")[0]))
                 spellings |= {" ".join(own[i:j]) for i in range(len(own)) for j in range(i + 2, len(own) + 1)}

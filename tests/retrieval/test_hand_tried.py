@@ -112,3 +112,10 @@ def test_a_name_the_sources_never_mention_is_not_covered_and_named(tmp_path):
     )
     answer = ask(build_index(load_corpus(tmp_path)), "what did Zuckerberg say about it")
     assert tier(answer) == "not covered" and "“Zuckerberg”" in answer.text
+
+
+@needs_shared
+def test_an_author_named_in_a_question_selects_their_article(indexes):
+    answer = ask(indexes("nyt-v-openai"), "what did glickman write about the case")
+    assert answer.quotes
+    assert {q.source.id for q in answer.quotes} == {"dowjones-marketscreener-2024-02-27-openai-moves-to-dismiss"}
