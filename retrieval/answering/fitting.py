@@ -33,12 +33,11 @@ from retrieval.answering.candidates import Candidate, candidates
 from retrieval.answering.features import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
-    asks_where_it_stands,
     question_features,
     sentence_features,
 )
 from retrieval.answering.scorer import Logistic, Model
-from retrieval.answering.tiers import ask, misses_the_kind, missing_names, off_topic
+from retrieval.answering.tiers import ask, by_rule, needs_no_words
 from retrieval.corpus import load_corpus
 from retrieval.evaluation import Item, Outcome, Summary, evaluate, holds, load_items, verbatim_checker
 from retrieval.index import Index, build_index
@@ -93,7 +92,7 @@ def prepare(case: Case) -> Prepared:
         q = read_question(index, item.ask)
         if q.about_sources is not None:
             continue
-        found = candidates(index, q) if (q.content or _needs_no_words(q)) else []
+        found = candidates(index, q) if (q.content or needs_no_words(q)) else []
         rows = sentence_features(index, q, found)
         answers = np.array([not item.abstain and holds(c.sentence.text, item.expect) for c in found], dtype=bool)
         out.append(Example(item, q, index, found, rows, answers))
@@ -184,27 +183,18 @@ def _floor(judged: Sequence[_Judged], measure: str) -> float:
     values = sorted(
         getattr(j, measure)
         for j in judged
-        if not j.example.item.abstain and j.example.candidates and not _needs_no_words(j.example.question)
+        if not j.example.item.abstain and j.example.candidates and not needs_no_words(j.example.question)
     )
     if not values:
         return 0.0
     return values[int(OFF_TOPIC_SHARE * len(values))]  # that many fall below it
 
 
-def _needs_no_words(q: Question) -> bool:
-    return asks_where_it_stands(q) or bool(q.named_sources)
-
-
 def _covered(j: _Judged, model: Model) -> bool:
-    """Whether the question may be answered confidently at all (tiers.tier's rules)."""
-    if not j.example.candidates or missing_names(j.example.question):
-        return False
-    best = int(np.argmax(j.probabilities))
-    if j.example.rows[best, SENTENCE_FEATURES.index("other_case")]:
-        return False
-    if misses_the_kind(j.example.question, j.example.rows[best]):
-        return False
-    return not off_topic(j.example.question, j.best_coverage, j.best_similarity, model)
+    """Whether the rules leave the question to the fitted confidence (tiers.by_rule)."""
+    rows = j.example.rows
+    best = rows[int(np.argmax(j.probabilities))] if len(rows) else None
+    return by_rule(j.example.question, best, j.best_coverage, j.best_similarity, model) is None
 
 
 def _confident(judged: Sequence[_Judged], model: Model) -> float:

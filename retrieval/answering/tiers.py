@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.case import claims, developments
 from retrieval.analyzer import fold
 from retrieval.answering.candidates import Candidate, candidates
 from retrieval.answering.features import (
@@ -27,12 +26,13 @@ from retrieval.answering.features import (
     question_features,
     sentence_features,
 )
-from retrieval.answering.scorer import Model, shipped
-from retrieval.index import Index
-from retrieval.model import Answer, Conflict, ConflictValue, Quote, Source, SourceSummary
 from retrieval.answering.question import Question, is_topic, read_question
 from retrieval.answering.quoting import make_quote
 from retrieval.answering.ranking import gives_a_date
+from retrieval.answering.scorer import Model, shipped
+from retrieval.case import claims, developments
+from retrieval.index import Index
+from retrieval.model import Answer, Conflict, ConflictValue, Quote, Source, SourceSummary
 
 ANSWERED = "Here is what the sources say."
 CLOSEST = "The sources don't say that directly. The closest they come:"
@@ -66,7 +66,7 @@ class Scored:
 
 def score(index: Index, q: Question, model: Model) -> Scored:
     """Scores every candidate sentence of a question, and the question itself."""
-    found = candidates(index, q) if (q.content or asks_where_it_stands(q) or q.named_sources) else []
+    found = candidates(index, q) if (q.content or needs_no_words(q)) else []
     rows = sentence_features(index, q, found)
     probabilities = model.sentence.probabilities(rows)
     order = np.argsort(-probabilities, kind="stable")
@@ -79,24 +79,34 @@ def ask(index: Index, question: str, *, max_quotes: int = 3, model: Model | None
     q = read_question(index, question)
     if q.about_sources is not None:
         return about_sources(index, q)
-    return compose(index, score(index, q, model or shipped()), model or shipped(), max_quotes=max_quotes)
+    model = model or shipped()
+    return compose(index, score(index, q, model), model, max_quotes=max_quotes)
 
 
 def tier(scored: Scored, model: Model) -> str:
     """"confident", "closest" or "not covered"."""
-    q = scored.question
-    if not scored.candidates or missing_names(q):
+    best = scored.rows[scored.order[0]] if scored.candidates else None
+    ruled = by_rule(scored.question, best, scored.best_coverage, scored.best_similarity, model)
+    if ruled is not None:
+        return ruled
+    return "confident" if scored.confidence >= model.confident else "closest"
+
+
+def by_rule(q: Question, best: np.ndarray | None, coverage: float, similarity: float, model: Model) -> str | None:
+    """The tier the rules outside the fit decide ("not covered" or "closest"), or None to
+    leave it to the fitted confidence. `best` is the best candidate's feature row (None
+    when there is no candidate). The fit sets its thresholds on the questions these rules
+    leave to it (retrieval/answering/fitting.py), so there is one place for each rule."""
+    if best is None or missing_names(q) or off_topic(q, coverage, similarity, model):
         return "not covered"
-    if off_topic(q, scored.best_coverage, scored.best_similarity, model):
-        return "not covered"
-    if misses_the_kind(q, scored.rows[scored.order[0]]):
+    if misses_the_kind(q, best):
         return "closest"
-    if scored.rows[scored.order[0], _OTHER_CASE]:
+    if best[_OTHER_CASE]:
         # Another lawsuit's sentence leads, unasked: whatever it says, it is no confident
         # answer about this one ("how much did Ardent pay to settle", answered by what it
         # paid to settle an earlier suit).
         return "closest"
-    return "confident" if scored.confidence >= model.confident else "closest"
+    return None
 
 
 # Kinds of answer only a value of that kind gives: a sentence without one is a near miss.
@@ -117,9 +127,15 @@ def off_topic(q: Question, coverage: float, similarity: float, model: Model) -> 
     """Nothing of the question is near any sentence: the best holds too little of it, or
     means too little like it ("whats the best way to cook rice"). A question of where the
     case stands, or of what a named source says, needs no words of its own."""
-    if asks_where_it_stands(q) or q.named_sources:
+    if needs_no_words(q):
         return False
     return coverage < model.off_topic or similarity < model.off_topic_similarity
+
+
+def needs_no_words(q: Question) -> bool:
+    """Where the case stands, or what a named source says: answered without words of the
+    question's own ("any updates?", "what did dow jones report")."""
+    return asks_where_it_stands(q) or bool(q.named_sources)
 
 
 _OTHER_CASE = SENTENCE_FEATURES.index("other_case")
