@@ -1,14 +1,14 @@
 """The `casebot` command: one-shot questions, corpus checks, a console chat, and serving.
 
     casebot ask "QUESTION" [--json]   casebot status | timeline | sources [--json]
-    casebot validate DIR              casebot chat [--no-admin]   casebot serve
-    casebot eval FILE.toml            (score answers to a question file)
+    casebot validate DIR [--json]     casebot chat [--no-admin]   casebot serve
+    casebot eval FILE.toml [--json]   (score answers to a question file)
     casebot add SOURCE [--yes] [--json]   (a URL or file into the corpus, after a preview)
     casebot report [--since DAYS] [--json]   (what people asked, and their votes)
-    casebot                           (serve if chat credentials are set, else chat)
+    casebot run, or casebot alone     (serve if chat credentials are set, else chat)
 
-`--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them. Exit codes: 0 done, 1 corpus
-or settings problem, 2 nothing to serve.
+`--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them. The exit codes are below
+(`EXIT_*`) and in `casebot --help`.
 """
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot import __version__
-from bot.commands import Command, for_console
+from bot.commands import EXAMPLE_QUESTION, Command, for_console
 from bot.queries import load_index, query
-from bot.query_settings import QuerySettings, read_query_settings
-from bot.render.json import answer_to_json
+from bot.query_settings import QuerySettings, env_file_problems, read_query_settings
 from bot.render.format import counted
+from bot.render.json import answer_to_json, error_to_json
 from bot.render.text import render_text
 from retrieval.errors import CorpusError, StartError
 from retrieval.model import Answer
@@ -35,17 +37,42 @@ from retrieval.model import Answer
 # The serving machinery (asyncio, pydantic, the store, metrics) is imported where it is
 # used, so a one-shot `casebot ask` costs little more than the answer (README: Benchmark).
 if TYPE_CHECKING:
+    import asyncio
+
     from pydantic import ValidationError
 
-    from bot.desk import Desk
+    from bot.desk import Caller, Desk
     from bot.ops.server import Health, OpsServer
     from bot.settings import Settings
 
 EXIT_OK = 0
+# The corpus, the settings, the database or a file is wrong, or an add was refused.
 EXIT_PROBLEM = 1
-EXIT_NOTHING_TO_SERVE = 2
+# The command line itself is wrong (argparse's own code).
+EXIT_USAGE = 2
+# `casebot serve` with no Slack or Discord settings: restarting won't help (the unit's
+# RestartPreventExitStatus).
+EXIT_NOTHING_TO_SERVE = 3
+# `casebot ask`: the sources don't cover the question (the answer says so), as grep says
+# "not found" with its own code.
+EXIT_NOT_COVERED = 4
+# 128 + the signal, as a shell reports a program a signal stopped: Ctrl-C (SIGINT), and a
+# reader that stopped reading (`casebot sources | head`: SIGPIPE).
+EXIT_INTERRUPTED = 130
+EXIT_PIPE_CLOSED = 141
+
+EXIT_CODES = f"""exit codes:
+  {EXIT_OK}    done
+  {EXIT_PROBLEM}    a problem with the corpus, the settings, the database or a file; an add refused
+  {EXIT_USAGE}    a usage error (this command line)
+  {EXIT_NOTHING_TO_SERVE}    serve: no Slack or Discord settings, nothing to serve
+  {EXIT_NOT_COVERED}    ask: the sources don't cover the question
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+  {EXIT_PIPE_CLOSED}  the output was closed early (casebot sources | head)"""
 
 PROMPT = "casebot> "
+# Typed alone on a chat line, these end `casebot chat` (as Ctrl-D does): people type them.
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q", ":q!", ":quit"})
 _QUERIES = ("ask", "status", "timeline", "sources")
 
 NO_CREDENTIALS = (
@@ -59,50 +86,167 @@ FALLING_BACK_TO_CHAT = (
 )
 
 
+class Failure(Exception):
+    """A command cannot do what was asked: the sentence (and problems) to show, the code.
+
+    `main` prints it on stderr, and with `--json` also as one JSON object on stdout, so a
+    script reading stdout always gets JSON.
+    """
+
+    def __init__(
+        self, message: str, problems: Sequence[str] = (), code: int = EXIT_PROBLEM
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.problems = tuple(problems)
+        self.code = code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `casebot` command line; returns the exit code."""
+    try:
+        code = _run(argv)
+        # Flushed here, where a reader that stopped early (`| head`) can still be caught.
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # Python's documented way out: nothing more can be written, and the flush at exit
+        # must not fail again with a second traceback.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE_CLOSED
+    except KeyboardInterrupt:
+        # Ctrl-C: the terminal shows ^C; end its line, and nothing else.
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     args.command = args.command or "run"
+    try:
+        return _dispatch(args)
+    except Failure as failure:
+        print(failure.message, file=sys.stderr)
+        for problem in failure.problems:
+            print(f"  {problem}", file=sys.stderr)
+        if getattr(args, "json", False):
+            data = error_to_json(failure.message, failure.problems)
+            print(json.dumps(data, ensure_ascii=False))
+        return failure.code
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    corpus = getattr(args, "corpus", None)
     if args.command == "validate":
-        return _validate(Path(args.directory))
+        return _validate(Path(args.directory), as_json=args.json)
     if args.command == "eval":
-        return _eval(Path(args.file), getattr(args, "corpus", None))
+        return _eval(Path(args.file), corpus, as_json=args.json)
     if args.command == "add":
         return _add(args)
     if args.command == "report":
         return _report(args)
-
-    corpus = getattr(args, "corpus", None)
     if args.command in _QUERIES:
-        query_settings = _query_settings(corpus)
-        return EXIT_PROBLEM if query_settings is None else _query(query_settings, args)
+        return _query(_query_settings(corpus), args)
 
     import asyncio
 
     from bot.ops.logs import configure_logging
 
     settings = _settings()
-    if settings is None:
-        return EXIT_PROBLEM
     if corpus is not None:
         settings = settings.model_copy(update={"corpus_dir": Path(corpus)})
     configure_logging(settings)
-
     try:
         if args.command == "chat":
-            return asyncio.run(_chat(settings, admin=not args.no_admin))
+            return _chat(settings, admin=not args.no_admin)
         if args.command == "serve":
             return asyncio.run(_serve(settings))
         # No subcommand: serve when any credential says that is wanted, else talk here.
         if settings.any_chat_credentials:
             return asyncio.run(_serve(settings))
         print(FALLING_BACK_TO_CHAT, file=sys.stderr)
-        return asyncio.run(_chat(settings))
+        return _chat(settings)
     except CorpusError as error:
-        _print_problems(f"casebot: cannot load the corpus in {settings.corpus_dir}", error)
-        return EXIT_PROBLEM
-    except KeyboardInterrupt:
-        return EXIT_OK
+        raise _corpus_failure(settings.corpus_dir, error) from None
+
+
+# Each subcommand's help: what it does, then examples (argparse keeps the line breaks).
+_HELP: dict[str, tuple[str, str, str]] = {
+    "ask": (
+        "answer one question",
+        "Answer one question by quoting the sources, with outlet and date; or say that "
+        "the sources don't cover it (exit code 4).",
+        f'casebot ask "{EXAMPLE_QUESTION}"\n'
+        'casebot ask "how much are they seeking?" --json\n'
+        'echo "when was the suit filed?" | casebot ask -     # the question from stdin',
+    ),
+    "status": (
+        "where the case stands",
+        "Where the case stands: the latest procedural development by the date of its "
+        "reporting, then the basics (filed, plaintiff, claims, what is sought, the response).",
+        "casebot status\ncasebot status --json",
+    ),
+    "timeline": (
+        "the dated events of the case",
+        "The dated events of the case, oldest first, each quoted; dates the sources give "
+        "differently are shown side by side.",
+        "casebot timeline\ncasebot --corpus other/ timeline --json",
+    ),
+    "sources": (
+        "the articles casebot quotes",
+        "The articles casebot quotes: outlet, title, date, URL and passage count.",
+        "casebot sources\ncasebot sources --json",
+    ),
+    "validate": (
+        "check a corpus directory",
+        "Load a corpus directory as casebot would: a summary (exit 0), or every file's "
+        "problem (exit 1).",
+        "casebot validate corpus/\ncasebot validate corpus/ --json",
+    ),
+    "eval": (
+        "score the answers to a question file",
+        "Score casebot's answers to a question file (TOML): each item, then the four "
+        "figures. The corpus is --corpus, else a corpus/ folder beside the file, else the "
+        "bundled one.",
+        "casebot eval questions.toml\ncasebot eval questions.toml --corpus cases/x/ --json",
+    ),
+    "chat": (
+        "talk to casebot in the console",
+        "Talk to casebot in the console: each line is what you would type after /case in "
+        "Slack or Discord. You are an admin unless --no-admin. quit, exit, Ctrl-D or "
+        "Ctrl-C ends it.",
+        f"casebot chat\nprintf 'status\\n{EXAMPLE_QUESTION}\\n' | casebot chat",
+    ),
+    "add": (
+        "add an article to the corpus from a URL or a .html, .pdf, .txt or .md file",
+        "Add an article to the corpus: fetch or read it, show a preview, ask, write "
+        "corpus/OUTLET-TITLE.md. A PDF is read as a court filing. Needs the intake extra.",
+        "casebot add https://www.example.com/2025/01/22/lawsuit/\n"
+        "casebot add notice-of-dismissal.pdf --yes\n"
+        "casebot add saved-page.html --yes --json",
+    ),
+    "report": (
+        "questions answered and declined, and the votes on answers (from the database)",
+        "What people asked and how they voted, from the database `casebot serve` writes "
+        "(CASEBOT_DB_PATH, which must exist: on a systemd install "
+        "/var/lib/casebot/casebot.db).",
+        "casebot report\ncasebot report --since 7 --json\n"
+        "sudo CASEBOT_DB_PATH=/var/lib/casebot/casebot.db /opt/casebot/.venv/bin/casebot report",
+    ),
+    "serve": (
+        "serve Slack and/or Discord",
+        "Serve Slack and/or Discord, whichever has settings (.env.example); exit code 3 "
+        "when neither has. /livez, /readyz and /metrics on CASEBOT_HOST:CASEBOT_OPS_PORT.",
+        "casebot serve\nCASEBOT_LOG_JSON=true casebot serve",
+    ),
+    "run": (
+        "serve if chat credentials are set, else chat (what `casebot` alone does)",
+        "Serve if any Slack or Discord credential is set, else start the console chat: "
+        "what `casebot` with no command does.",
+        "casebot run\ncasebot",
+    ),
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -110,51 +254,52 @@ def _parser() -> argparse.ArgumentParser:
         prog="casebot",
         description="Answers questions about one lawsuit by quoting its sources.",
         parents=[_corpus_option()],
+        epilog=f"{EXIT_CODES}\n\n`casebot COMMAND --help` describes each command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"casebot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    ask = commands.add_parser(
-        "ask", parents=[_corpus_option(), _json_option()], help="answer one question"
+
+    def add(name: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        summary, description, examples = _HELP[name]
+        return commands.add_parser(
+            name, parents=[_corpus_option(), *parents], help=summary,
+            description=textwrap.fill(description, 80),
+            epilog="examples:\n" + "\n".join(f"  {line}" for line in examples.splitlines()),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )  # fmt: skip
+
+    add("ask", _json_option()).add_argument(
+        "question", help='the question, in quotes; "-" reads it from standard input'
     )
-    ask.add_argument("question", help="the question, in quotes")
-    for name, text in (
-        ("status", "where the case stands"),
-        ("timeline", "the dated events of the case"),
-        ("sources", "the articles casebot quotes"),
-    ):
-        commands.add_parser(name, parents=[_corpus_option(), _json_option()], help=text)
-    validate = commands.add_parser("validate", help="check a corpus directory")
-    validate.add_argument("directory", metavar="DIR")
-    evaluate = commands.add_parser(
-        "eval", parents=[_corpus_option()],
-        help="score the answers to a question file (corpus: --corpus, else corpus/ beside the file)",
-    )  # fmt: skip
-    evaluate.add_argument("file", metavar="FILE.toml")
-    chat = commands.add_parser(
-        "chat", parents=[_corpus_option()], help="talk to casebot in the console"
-    )
-    chat.add_argument(
+    for name in ("status", "timeline", "sources"):
+        add(name, _json_option())
+    add("validate", _json_option()).add_argument("directory", metavar="DIR")
+    add("eval", _json_option()).add_argument("file", metavar="FILE.toml")
+    add("chat").add_argument(
         "--no-admin", action="store_true",
         help="chat as a user who is not an admin (admin commands are refused and audited)",
     )  # fmt: skip
-    add = commands.add_parser(
-        "add", parents=[_corpus_option(), _json_option()],
-        help="add an article to the corpus from a URL or a .html, .pdf, .txt or .md file",
-    )  # fmt: skip
-    add.add_argument("source", metavar="SOURCE", help="an http(s):// URL or a local file")
-    add.add_argument("--yes", action="store_true", help="write it without asking")
-    report = commands.add_parser(
-        "report", parents=[_corpus_option(), _json_option()],
-        help="questions answered and declined, and the votes on answers (from the store)",
-    )  # fmt: skip
-    report.add_argument(
-        "--since", metavar="DAYS", type=int, default=30, help="the last DAYS days (default 30)"
+    adding = add("add", _json_option())
+    adding.add_argument("source", metavar="SOURCE", help="an http(s):// URL or a local file")
+    adding.add_argument("--yes", action="store_true", help="write it without asking")
+    add("report", _json_option()).add_argument(
+        "--since", metavar="DAYS", type=_days, default=30, help="the last DAYS days (default 30)"
     )
-    commands.add_parser("serve", parents=[_corpus_option()], help="serve Slack and/or Discord")
-    commands.add_parser(
-        "run", parents=[_corpus_option()], help="serve if chat credentials are set, else chat"
-    )
+    add("serve")
+    add("run")
     return parser
+
+
+def _days(text: str) -> int:
+    from bot.report import since_days
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a number of days, e.g. --since 7")
+    try:
+        return since_days(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 # --corpus is accepted before or after the subcommand. Each parser gets its own option
@@ -171,31 +316,42 @@ def _corpus_option() -> argparse.ArgumentParser:
 
 def _json_option() -> argparse.ArgumentParser:
     option = argparse.ArgumentParser(add_help=False)
-    option.add_argument("--json", action="store_true", help="print one JSON object, not text")
+    option.add_argument(
+        "--json", action="store_true",
+        help="print one JSON object on stdout, not text (an error too: {\"kind\": \"error\", …})",
+    )  # fmt: skip
     return option
 
 
-def _settings() -> Settings | None:
-    """All of casebot's settings, or None after printing what is wrong with them."""
+def _settings() -> Settings:
+    """All of casebot's settings.
+
+    Raises:
+        Failure: what is wrong with them, by setting name (never a value: it may be secret).
+    """
     from pydantic import ValidationError
 
     from bot.settings import Settings
 
+    _check_env_file()
     try:
         return Settings()
     except ValidationError as error:
-        _settings_problem(error)
-        return None
+        raise Failure("casebot: invalid settings:", _settings_problems(error)) from None
 
 
-def _query_settings(corpus: str | None) -> QuerySettings | None:
-    """The settings of a one-shot query, or None after printing what is wrong with them."""
+def _check_env_file() -> None:
+    if problems := env_file_problems():
+        raise Failure("casebot: invalid settings:", problems)
+
+
+def _query_settings(corpus: str | None) -> QuerySettings:
+    """The settings of a one-shot query (raises Failure like `_settings`)."""
+    _check_env_file()
     settings = read_query_settings()
     if settings is None:
         # A value the quick reader won't interpret: Settings decides, and explains.
         full = _settings()
-        if full is None:
-            return None
         settings = QuerySettings(corpus_dir=full.corpus_dir, max_quotes=full.max_quotes)
     if corpus is not None:
         settings = QuerySettings(corpus_dir=Path(corpus), max_quotes=settings.max_quotes)
@@ -205,18 +361,25 @@ def _query_settings(corpus: str | None) -> QuerySettings | None:
 def _query(settings: QuerySettings, args: argparse.Namespace) -> int:
     # One-shot queries read the corpus only: no database is created or written, and
     # nothing logs, so logging is not configured either.
+    question = getattr(args, "question", "")
+    if args.command == "ask" and question == "-":
+        # `casebot ask -`: the question from standard input, as one line.
+        question = " ".join(sys.stdin.read().split())
+    if args.command == "ask" and not question.strip():
+        raise Failure("casebot ask: the question is empty.")
     try:
         index = load_index(settings.corpus_dir)
     except CorpusError as error:
-        _print_problems(f"casebot: cannot load the corpus in {settings.corpus_dir}", error)
-        return EXIT_PROBLEM
-    command = Command(name=args.command, argument=getattr(args, "question", ""))
-    if command.name == "ask" and not command.argument.strip():
-        print("casebot ask: the question is empty.", file=sys.stderr)
-        return EXIT_PROBLEM
-    answer = query(index, command, max_quotes=settings.max_quotes)
+        raise _corpus_failure(settings.corpus_dir, error) from None
+    answer = query(index, Command(name=args.command, argument=question), max_quotes=settings.max_quotes)
     _print_answer(answer, as_json=args.json)
-    return EXIT_OK
+    return EXIT_NOT_COVERED if answer.kind == "no_answer" else EXIT_OK
+
+
+def _corpus_failure(directory: Path | str, error: CorpusError) -> Failure:
+    return Failure(
+        f"casebot: cannot load the corpus in {directory}", [str(p) for p in error.problems]
+    )
 
 
 def _print_answer(answer: Answer, *, as_json: bool, out: TextIO | None = None) -> None:
@@ -233,8 +396,10 @@ def _console_text(answer: Answer, out: TextIO) -> str:
     return render_text(answer, width=width)
 
 
-def _eval(path: Path, corpus: str | None) -> int:
+def _eval(path: Path, corpus: str | None, *, as_json: bool) -> int:
     """`casebot eval FILE.toml`: each item's outcome and the figures (retrieval/evaluation.py)."""
+    import dataclasses
+
     from retrieval.answering import ask
     from retrieval.corpus import load_corpus
     from retrieval.evaluation import EvalFileError, corpus_for, evaluate, load_items, report, verbatim_checker
@@ -243,17 +408,33 @@ def _eval(path: Path, corpus: str | None) -> int:
     try:
         items = load_items(path)
     except EvalFileError as error:
-        print(f"casebot eval: {error}", file=sys.stderr)
-        return EXIT_PROBLEM
+        raise Failure(f"casebot eval: {error}") from None
     directory = Path(corpus) if corpus else corpus_for(path, _default_corpus())
     try:
         index = build_index(load_corpus(directory))
     except CorpusError as error:
-        _print_problems(f"casebot: cannot load the corpus in {directory}", error)
-        return EXIT_PROBLEM
+        raise _corpus_failure(directory, error) from None
     check = verbatim_checker({p.id: p.text for p in index.passages})
     outcomes, summary = evaluate(items, lambda question: ask(index, question), check)
-    print(report(path, outcomes, summary))
+    if not as_json:
+        print(report(path, outcomes, summary))
+        return EXIT_OK
+    data = {
+        "kind": "eval",
+        "file": str(path),
+        "corpus": str(directory),
+        "items": [
+            {
+                "ask": o.item.ask, "abstain": o.item.abstain, "passed": o.passed,
+                "tier": o.tier, "answer_kind": o.answer.kind, "first_quote": o.first_quote,
+                "idle_quotes": o.idle_quotes,
+            }
+            for o in outcomes
+        ],
+        # Every count retrieval/evaluation.py keeps, by its own names.
+        "summary": dataclasses.asdict(summary),
+    }  # fmt: skip
+    print(json.dumps(data, ensure_ascii=False))
     return EXIT_OK
 
 
@@ -263,8 +444,6 @@ def _add(args: argparse.Namespace) -> int:
     from bot.intake.command import run_add
 
     settings = _settings()
-    if settings is None:
-        return EXIT_PROBLEM
     corpus = getattr(args, "corpus", None)
     directory = Path(corpus) if corpus is not None else settings.corpus_dir
     return run_add(
@@ -273,33 +452,55 @@ def _add(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    """`casebot report`: the figures in the store (bot/report.py)."""
+    """`casebot report`: the figures in the database (bot/report.py), which must exist."""
     import asyncio
 
     from bot.report import print_report
+    from bot.store import MissingDatabase
 
     settings = _settings()
-    if settings is None:
-        return EXIT_PROBLEM
     corpus = getattr(args, "corpus", None)
     if corpus is not None:
         settings = settings.model_copy(update={"corpus_dir": Path(corpus)})
-    return asyncio.run(print_report(settings, since_days=args.since, as_json=args.json))
+    try:
+        return asyncio.run(print_report(settings, since_days=args.since, as_json=args.json))
+    except MissingDatabase as error:
+        raise Failure(f"casebot report: {error}.") from None
 
 
 def _default_corpus() -> Path:
-    settings = _query_settings(None)
-    return Path(settings.corpus_dir) if settings is not None else Path("corpus")
+    return Path(_query_settings(None).corpus_dir)
 
 
-def _validate(directory: Path) -> int:
+def _validate(directory: Path, *, as_json: bool) -> int:
     try:
         index = load_index(directory)
     except CorpusError as error:
-        _print_problems(f"{directory}: {counted(len(error.problems), 'problem')}", error)
-        return EXIT_PROBLEM
+        raise Failure(
+            f"{directory}: {counted(len(error.problems), 'problem')}",
+            [str(p) for p in error.problems],
+        ) from None
     corpus = index.corpus
     dated = sum(1 for a in corpus.articles if a.source.published is not None)
+    if as_json:
+        data: dict[str, Any] = {
+            "kind": "validate",
+            "directory": str(directory),
+            "articles": len(corpus.articles),
+            "passages": len(corpus.passages),
+            "dated": dated,
+            "undated": len(corpus.articles) - dated,
+            "sources": [
+                {
+                    "id": a.source.id, "outlet": a.source.outlet, "title": a.source.title,
+                    "published": a.source.published.isoformat() if a.source.published else None,
+                    "passages": len(a.passages),
+                }
+                for a in corpus.articles
+            ],
+        }  # fmt: skip
+        print(json.dumps(data, ensure_ascii=False))
+        return EXIT_OK
     print(
         f"{directory}: {counted(len(corpus.articles), 'article')}, "
         f"{counted(len(corpus.passages), 'passage')}, {dated} dated, "
@@ -315,14 +516,20 @@ def _validate(directory: Path) -> int:
     return EXIT_OK
 
 
-async def _chat(
+def _chat(
     settings: Settings,
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     *,
     admin: bool = True,
 ) -> int:
-    """The console conversation: each input line is one chat message, until end of input.
+    """The console conversation: each input line is one chat message, until end of input,
+    a quit word, or Ctrl-C.
+
+    Lines are read outside the event loop, and each message is answered in it
+    (`asyncio.Runner`): so Ctrl-C at the prompt is an ordinary KeyboardInterrupt, and
+    during an answer the runner cancels the answer first. Either way the chat ends at the
+    first Ctrl-C, with the database closed and no traceback.
 
     Args:
         settings: casebot's settings.
@@ -330,7 +537,12 @@ async def _chat(
         stdout: where answers go (default sys.stdout).
         admin: whether the console speaks as an admin; `casebot chat --no-admin` shows
             what a member sees.
+
+    Returns:
+        EXIT_OK at the end of input or a quit word, EXIT_INTERRUPTED after Ctrl-C.
     """
+    import asyncio
+
     from bot.desk import Caller, Desk
 
     caller = Caller(platform="console", user_id="console", is_admin=admin)
@@ -341,40 +553,56 @@ async def _chat(
         # input() then edits lines and keeps this session's history (arrow keys); nothing
         # is written to disk, as questions are not stored unless the operator allows it.
         import readline  # noqa: F401
-    # One person at their own terminal (or a script piped in) has no one to crowd out:
-    # no rate limit. The question length limit still applies.
-    desk = await Desk.open(settings.model_copy(update={"rate_limit": 0}))
-    try:
-        while True:
-            # A blocking read is fine: nothing else runs on the loop between two lines, and
-            # reading in a thread would leave Ctrl-C waiting for one more line.
-            line = _read_line(stdin, interactive)
-            if line is None:
-                if interactive:
-                    print(file=stdout)
-                return EXIT_OK
-            reply = await desk.handle(line, caller)
-            text = _console_text(for_console(reply.answer), stdout)
-            print(text, end="\n\n", file=stdout, flush=True)
-            if reply.confirm_token is not None:
-                # An `add` preview: the next line answers it (bot/intake/chat.py).
-                from bot.intake.chat import CONFIRM_PROMPT
+    with asyncio.Runner() as runner:
+        # One person at their own terminal (or a script piped in) has no one to crowd out:
+        # no rate limit. The question length limit still applies.
+        desk = runner.run(Desk.open(settings.model_copy(update={"rate_limit": 0})))
+        try:
+            return _converse(runner, desk, caller, stdin, stdout, interactive)
+        except KeyboardInterrupt:
+            if interactive:
+                print(file=stdout)  # the line the terminal's ^C is on
+            return EXIT_INTERRUPTED
+        finally:
+            runner.run(desk.close())
 
+
+def _converse(
+    runner: asyncio.Runner, desk: Desk, caller: Caller, stdin: TextIO, stdout: TextIO,
+    interactive: bool,
+) -> int:  # fmt: skip
+    from bot.intake.chat import CONFIRM_PROMPT
+
+    while True:
+        line = _read_line(stdin, interactive, PROMPT)
+        if line is None:
+            if interactive:
+                print(file=stdout)
+            return EXIT_OK
+        if line.strip().lower() in QUIT_WORDS:
+            return EXIT_OK
+        reply = runner.run(desk.handle(line, caller))
+        text = _console_text(for_console(reply.answer), stdout)
+        print(text, end="\n\n", file=stdout, flush=True)
+        if reply.confirm_token is not None:
+            # An `add` preview: the next line answers it (bot/intake/chat.py), asked with
+            # its own prompt, so the answer doesn't look like a new command.
+            if not interactive:
                 print(CONFIRM_PROMPT, file=stdout, flush=True)
-                typed = _read_line(stdin, interactive) or ""
-                answer = await desk.intake.confirm(
+            typed = _read_line(stdin, interactive, f"{CONFIRM_PROMPT} ") or ""
+            answer = runner.run(
+                desk.intake.confirm(
                     caller, reply.confirm_token, accept=typed.strip().lower() in ("y", "yes")
                 )
-                print(_console_text(answer, stdout), end="\n\n", file=stdout, flush=True)
-    finally:
-        await desk.close()
+            )
+            print(_console_text(answer, stdout), end="\n\n", file=stdout, flush=True)
 
 
-def _read_line(stdin: TextIO, interactive: bool) -> str | None:
-    """The next line typed or piped in, or None at the end of input."""
+def _read_line(stdin: TextIO, interactive: bool, prompt: str) -> str | None:
+    """The next line typed (after `prompt`) or piped in, or None at the end of input."""
     if interactive:
         try:
-            return input(PROMPT)
+            return input(prompt)
         except EOFError:
             return None
     line = stdin.readline()
@@ -550,18 +778,12 @@ async def _until_stopped(adapters: Sequence[Adapter] = ()) -> str | None:
     return None
 
 
-def _settings_problem(error: ValidationError) -> None:
+def _settings_problems(error: ValidationError) -> list[str]:
     # Only the setting's name and what is wrong: the input itself may be a secret.
-    print("casebot: invalid settings:", file=sys.stderr)
-    for item in error.errors(include_input=False, include_url=False):
-        name = ".".join(str(part) for part in item["loc"])
-        print(f"  {name}: {item['msg']}", file=sys.stderr)
-
-
-def _print_problems(heading: str, error: CorpusError) -> None:
-    print(heading, file=sys.stderr)
-    for problem in error.problems:
-        print(f"  {problem}", file=sys.stderr)
+    return [
+        f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+        for item in error.errors(include_input=False, include_url=False)
+    ]
 
 
 if __name__ == "__main__":

@@ -209,7 +209,9 @@ def _shorten(word: str) -> str:
 
 # --- help ------------------------------------------------------------------------------
 
-# No case is named here: the same bot serves whatever case its corpus is about.
+# No case is named here: the same bot serves whatever case its corpus is about, so the
+# example question is one any lawsuit's reporting answers.
+EXAMPLE_QUESTION = "who filed the lawsuit?"
 HELP_INTRO = (
     "I answer questions about the lawsuit my sources report on, only by quoting those "
     "articles and filings."
@@ -224,8 +226,10 @@ def help_lines(*, console: bool = False) -> tuple[str, ...]:
     """
     typed = "" if console else f"/{SLASH_COMMAND} "
     lines = [f"{typed}{spec.usage} — {spec.description}" for spec in COMMANDS]
-    lines.append(f"Any other text is a question, e.g. {typed}who is suing LinkedIn?")
-    if not console:
+    lines.append(f"Any other text is a question, e.g. {typed}{EXAMPLE_QUESTION}")
+    if console:
+        lines.append("quit, exit, Ctrl-D or Ctrl-C ends the chat.")
+    else:
         lines.append(
             "In Slack threads (where slash commands don't work) and anywhere else, mention "
             "me with a question, e.g. @casebot when was the suit filed?"

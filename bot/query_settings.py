@@ -59,6 +59,41 @@ def read_query_settings(env_file: str | Path = ENV_FILE) -> QuerySettings | None
     )
 
 
+def env_file_problems(env_file: str | Path = ENV_FILE) -> list[str]:
+    """The lines of `env_file` python-dotenv cannot read, each named by its number.
+
+    python-dotenv (under pydantic-settings too) only warns about such a line and drops it,
+    so `CASEBOT_MAX_QUOTES="3` would quietly mean the default. casebot refuses to start on
+    one instead. A line is named by its number and its setting's name, never its value,
+    which may be a secret.
+    """
+    path = Path(env_file)
+    if not path.is_file():
+        return []
+    from dotenv.parser import parse_stream
+
+    try:
+        with path.open(encoding="utf-8") as stream:
+            bindings = list(parse_stream(stream))
+    except UnicodeDecodeError:
+        return [f"{path} is not UTF-8 text"]
+    except OSError as error:
+        return [f"{path} cannot be read ({error.strerror or error})"]
+    problems = []
+    for binding in bindings:
+        if binding.error:
+            name = _SETTING_NAME.match(binding.original.string)
+            setting = f" ({name.group(1)})" if name else ""
+            problems.append(
+                f"{path}, line {binding.original.line}{setting}: cannot be read (an unclosed "
+                "quote?), so nothing on it would be used; fix or remove the line"
+            )
+    return problems
+
+
+_SETTING_NAME = re.compile(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+
+
 def _read_environment(env_file: Path) -> dict[str, str]:
     """Lower-cased names to values: the environment over `env_file`, empty values left out."""
     values: dict[str, str] = {}

@@ -10,6 +10,7 @@ questions voted down most.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,11 +34,28 @@ _PASSAGE_CHARS = 80
 
 
 def since_days(argument: str) -> int:
-    """The days `/case report 7` asks for: its first word if a whole number, else 30."""
+    """The days `/case report 7` or `casebot report --since 7` asks for: the first word, a
+    whole number; 30 when there is none (`days_problem` says whether a report covers it).
+
+    Raises:
+        ValueError: with the sentence to show, when the first word is not a whole number
+            (`report abc` must not quietly mean 30 days).
+    """
     words = argument.split()
-    if words and words[0].isascii() and words[0].isdigit():
-        return int(words[0])
-    return DEFAULT_SINCE_DAYS
+    if not words:
+        return DEFAULT_SINCE_DAYS
+    word = words[0]
+    if _WHOLE_NUMBER.fullmatch(word):
+        return int(word)
+    shown = word if len(word) <= 20 else word[:19] + "…"
+    raise ValueError(
+        f"“{shown}” is not a number of days: give a whole number, e.g. report 7 for the "
+        f"last 7 days ({DEFAULT_SINCE_DAYS} when none is given)"
+    )
+
+
+# Digits only in ASCII ("٣" is a digit to str.isdigit), and few enough for int().
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,100}")
 
 
 def days_problem(days: int) -> str | None:
@@ -49,7 +67,10 @@ def days_problem(days: int) -> str | None:
 
 async def report_reply(store: Store, argument: str, corpus: Corpus | None) -> Answer:
     """The reply to `/case report [days]`."""
-    days = since_days(argument)
+    try:
+        days = since_days(argument)
+    except ValueError as error:
+        return Answer(kind="refused", text=f"Sorry, {error}.")
     if (problem := days_problem(days)) is not None:
         return Answer(kind="refused", text=f"Sorry, {problem}: try `report 30`.")
     return report_answer(await build_report(store, since_days=days), corpus)
@@ -198,14 +219,18 @@ async def print_report(
 ) -> int:
     """`casebot report`: print the report of the store at CASEBOT_DB_PATH; the exit code.
 
+    The database must exist: a report of a new, empty one would only say "no questions".
     The corpus is read only to quote the passages voted down; if it can't be, they are
     named without their words.
+
+    Raises:
+        MissingDatabase: there is no database at CASEBOT_DB_PATH.
     """
     out = out or sys.stdout
     if (problem := days_problem(since_days)) is not None:
         print(f"casebot report: --since: {problem}.", file=sys.stderr)
         return 1
-    store = await Store.from_settings(settings)
+    store = await Store.from_settings(settings, create=False)
     try:
         report = await build_report(store, since_days=since_days)
     finally:

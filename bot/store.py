@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import logging
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import aiosqlite
+
+from retrieval.errors import CasebotError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -123,6 +126,17 @@ MIGRATIONS: list[str] = [
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+
+class MissingDatabase(CasebotError, FileNotFoundError):
+    """A command that only reads the database found none where CASEBOT_DB_PATH points."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path.absolute()
+        super().__init__(
+            f"there is no database at {self.path} (CASEBOT_DB_PATH, relative to the working "
+            "directory): point CASEBOT_DB_PATH at the one `casebot serve` writes"
+        )
+
 LoadResult = Literal["ok", "failed"]
 
 
@@ -203,16 +217,38 @@ class Store:
 
     @classmethod
     async def open(
-        cls, path: str | Path, *, store_questions: bool = False, user_salt: str | None = None
+        cls,
+        path: str | Path,
+        *,
+        store_questions: bool = False,
+        user_salt: str | None = None,
+        create: bool = True,
     ) -> Store:
         """Open (creating it and its parent folders if needed) and migrate the database.
 
         `user_salt` (CASEBOT_USER_HASH_SALT) keys the hashes of user ids; without it a
-        random salt is made at the first open and kept in the database.
+        random salt is made at the first open and kept in the database. With `create`
+        False (commands that only read, such as `casebot report`) a database that does not
+        exist is not made: a new, empty one would only report zeros.
+
+        Raises:
+            MissingDatabase: `create` is False and there is no database at `path`.
         """
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(str(path))
+        if not create:
+            if not Path(path).is_file():
+                raise MissingDatabase(Path(path))
+            # mode=rw: SQLite itself won't create the file if it went missing meanwhile.
+            target, uri = Path(path).absolute().as_uri() + "?mode=rw", True
+        else:
+            if str(path) != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            target, uri = str(path), False
+        try:
+            db = await aiosqlite.connect(target, uri=uri)
+        except sqlite3.OperationalError:
+            if create:
+                raise
+            raise MissingDatabase(Path(path)) from None
         try:
             # WAL lets a reader (e.g. an operator's sqlite3 shell) look while the bot writes.
             await db.execute("PRAGMA journal_mode=WAL")
@@ -224,13 +260,14 @@ class Store:
         return cls(db, store_questions=store_questions, user_salt=salt)
 
     @classmethod
-    async def from_settings(cls, settings: Settings) -> Store:
+    async def from_settings(cls, settings: Settings, *, create: bool = True) -> Store:
         """Open the database the settings name, with their question and salt settings."""
         salt = settings.user_hash_salt
         return await cls.open(
             settings.db_path,
             store_questions=settings.store_questions,
             user_salt=salt.get_secret_value() if salt is not None else None,
+            create=create,
         )
 
     async def close(self) -> None:

@@ -21,7 +21,14 @@ import discord
 from discord import app_commands
 from discord.voice_client import VoiceClient
 
-from bot.commands import COMMANDS, COMMANDS_BY_NAME, SLASH_COMMAND, CommandSpec, parse_command
+from bot.commands import (
+    COMMANDS,
+    COMMANDS_BY_NAME,
+    EXAMPLE_QUESTION,
+    SLASH_COMMAND,
+    CommandSpec,
+    parse_command,
+)
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.feedback import is_feedback_value
 from bot.discord import admin_commands
@@ -39,7 +46,7 @@ PLATFORM = "discord"
 
 # The /case group's own description (Discord shows it in the command picker; ≤100 chars).
 GROUP_DESCRIPTION = "Questions about the case, answered by quoting its sources."
-QUESTION_DESCRIPTION = "Your question about the case, e.g. who is suing LinkedIn?"
+QUESTION_DESCRIPTION = f"Your question about the case, e.g. {EXAMPLE_QUESTION}"
 # Discord's own ceiling for a string option. The question-length rule is the desk's
 # (CASEBOT_MAX_QUESTION_CHARS, enforced and explained there for every platform); the
 # option repeats the setting's value so Discord stops a longer question as it is typed.

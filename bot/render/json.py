@@ -5,6 +5,7 @@ The keys are a stable interface: add new ones only, never rename or drop one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.render.text import render_text
@@ -34,6 +35,12 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         result["sources"] = [_summary(s) for s in answer.sources]
         result["loaded_at"] = answer.loaded_at.isoformat() if answer.loaded_at else None
     return result
+
+
+def error_to_json(text: str, problems: Sequence[str] = ()) -> dict[str, Any]:
+    """What `--json` prints when a command cannot do what was asked (it exits non-zero):
+    `{"kind": "error", "text": the sentence on stderr, "problems": one string each}`."""
+    return {"kind": "error", "text": text, "problems": list(problems)}
 
 
 def _source(source: Source) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from bot.cli import main
+from bot.commands import for_console, help_answer
 from bot.render.json import answer_to_json
 from bot.render.text import render_text
 from bot.settings import BUNDLED_CORPUS_DIR, Settings
@@ -166,10 +167,10 @@ def test_chat_speaks_the_chat_grammar_over_stdin(tmp_path: Path) -> None:
     assert (tmp_path / "casebot.db").is_file()
 
 
-def test_serve_without_credentials_exits_2_saying_what_to_set(
+def test_serve_without_credentials_exits_3_saying_what_to_set(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert main(["serve"]) == 2
+    assert main(["serve"]) == 3
     err = capsys.readouterr().err
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN"):
         assert name in err
@@ -181,7 +182,7 @@ def test_serve_does_not_echo_a_secret(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-do-not-print")
-    assert main(["serve"]) == 2
+    assert main(["serve"]) == 3
     captured = capsys.readouterr()
     assert "xoxb-do-not-print" not in captured.err + captured.out
 
@@ -391,3 +392,168 @@ def test_render_text_cites_quotes_and_lists_disagreements() -> None:
     assert "label" not in data["quotes"][0] and data["quotes"][1]["label"] == "Filed"
     assert data["quotes"][0]["also_in"] == ["nova"]
     assert data["conflicts"][0]["values"][1]["sources"] == ["nova", "x"]
+
+
+# --- an operator's command line (issue 21) ------------------------------------------------
+
+
+def test_quit_words_end_the_chat_and_the_rest_is_not_read() -> None:
+    for word in ("quit", "exit", "/quit", ":q", "EXIT"):
+        result = _run_cli("chat", stdin=f"status\n{word}\nwho filed the lawsuit?\n")
+        assert result.returncode == 0, result.stderr
+        assert "I don't know the command" not in result.stdout
+        assert "Where the case stands" in result.stdout
+        assert "Here is what the sources say" not in result.stdout  # never asked
+
+
+def test_a_closed_pipe_ends_quietly(make_corpus: Callable[..., Path]) -> None:
+    # `casebot … | head`: the reader is gone before casebot writes. No traceback, the
+    # SIGPIPE status a shell expects of any tool, and nothing on stderr.
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    for args in (["validate", str(REPO_ROOT / "corpus")], ["status"], ["ask", "who sued?"],
+                 ["timeline", "--json"]):  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        )  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=120) == 141, (args, stderr)
+        assert stderr == "", (args, stderr)
+
+
+def test_report_refuses_a_database_that_does_not_exist(tmp_path: Path) -> None:
+    result = _run_cli("report")
+    assert result.returncode == 1
+    assert f"there is no database at {tmp_path / 'casebot.db'}" in result.stderr
+    assert "CASEBOT_DB_PATH" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "casebot.db").exists()  # nothing was created
+
+    env = {"CASEBOT_DB_PATH": "elsewhere/service.db"}
+    result = _run_cli_env(env, "report", "--json")
+    assert result.returncode == 1
+    error = json.loads(result.stdout)
+    assert error["kind"] == "error" and str(tmp_path / "elsewhere" / "service.db") in error["text"]
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_report_days_must_be_a_number() -> None:
+    for days in ("abc", "1.5"):
+        result = _run_cli("report", "--since", days)
+        assert result.returncode == 2  # a usage error
+        assert "not a number of days" in result.stderr, result.stderr
+
+
+async def test_report_days_in_chat_must_be_a_number(make_settings: Callable[..., Settings]) -> None:
+    from bot.desk import Caller, Desk
+
+    admin = Caller(platform="console", user_id="console", is_admin=True)
+    desk = await Desk.open(make_settings())
+    try:
+        for typed in ("report abc", "report 1.5", "/case report seven"):
+            reply = await desk.handle(typed, admin)
+            assert reply.answer.kind == "refused"
+            assert "is not a number of days" in reply.answer.text
+        reply = await desk.handle("report -5", admin)  # a number, outside what a report covers
+        assert reply.answer.kind == "refused" and "0 to 3,650 days" in reply.answer.text
+        reply = await desk.handle("report 7 days", admin)
+        assert reply.answer.kind == "answer" and "questions answered" in reply.answer.text
+    finally:
+        await desk.close()
+
+
+def test_ask_dash_reads_the_question_from_stdin() -> None:
+    result = _run_cli("ask", "-", "--json", stdin="who filed\nthe lawsuit?\n")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["question"] == "who filed the lawsuit?"
+    assert _run_cli("ask", "-", stdin="  \n").returncode == 1
+
+
+def test_json_errors_are_json_on_stdout(make_corpus: Callable[..., Path]) -> None:
+    broken = make_corpus({"one.md": "nothing\n"})
+    for args in (["status", "--json", "--corpus", str(broken)],
+                 ["validate", str(broken), "--json"], ["ask", " ", "--json"]):  # fmt: skip
+        result = _run_cli(*args)
+        assert result.returncode == 1, args
+        error = json.loads(result.stdout)
+        assert error["kind"] == "error" and error["text"], args
+        assert error["text"] in result.stderr  # and said on stderr as before
+    assert any("one.md: " in p for p in json.loads(_run_cli(
+        "validate", str(broken), "--json").stdout)["problems"])  # fmt: skip
+
+
+def test_exit_codes_tell_usage_nothing_to_serve_and_not_covered_apart() -> None:
+    assert _run_cli("ask").returncode == 2  # usage: the question is missing
+    assert _run_cli("serve").returncode == 3  # nothing to serve
+    declined = _run_cli("ask", "what colour is the judge's car?")
+    assert declined.returncode == 4 and "don't cover" in declined.stdout
+    assert _run_cli("ask", "who filed the lawsuit?").returncode == 0
+    assert "  4    ask: the sources don't cover the question" in _run_cli("--help").stdout
+
+
+def test_every_subcommand_has_a_description_and_examples() -> None:
+    for name in ("ask", "status", "timeline", "sources", "validate", "eval", "chat", "add",
+                 "report", "serve", "run"):  # fmt: skip
+        result = _run_cli(name, "--help")
+        assert result.returncode == 0
+        usage, description, *rest = result.stdout.split("\n\n")
+        assert description.strip() and not description.startswith(("positional", "options")), name
+        assert "examples:\n  casebot " in result.stdout, name
+
+
+def test_validate_and_eval_speak_json(tmp_path: Path, small_corpus_dir: Path) -> None:
+    result = _run_cli("validate", str(small_corpus_dir), "--json")
+    data = json.loads(result.stdout)
+    assert (data["kind"], data["articles"], data["dated"], data["undated"]) == ("validate", 3, 2, 1)
+    assert sorted(source["id"] for source in data["sources"]) == ["alpha", "beta", "gamma"]
+
+    questions = tmp_path / "questions.toml"
+    questions.write_text(
+        '[[q]]\nask = "who filed the lawsuit?"\nexpect = ["De La Torre"]\n\n'
+        '[[q]]\nask = "what colour is the judge\'s car?"\nabstain = true\n',
+        encoding="utf-8",
+    )
+    result = _run_cli("eval", str(questions), "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["kind"] == "eval" and len(data["items"]) == 2
+    assert data["summary"]["unanswerable"] == 1 and data["items"][1]["abstain"] is True
+
+
+def test_python_dash_m_casebot_runs_the_command() -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-m", "casebot", "--version"], capture_output=True, text=True,
+        env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0 and result.stdout.startswith("casebot ")
+
+
+def test_an_unreadable_env_line_is_a_settings_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(
+        "# settings\nSLACK_BOT_TOKEN=\nCASEBOT_MAX_QUOTES=\"3\nCASEBOT_LOG_LEVEL=INFO\n",
+        encoding="utf-8",
+    )
+    for args in (["status"], ["chat"], ["serve"], ["report"]):
+        result = _run_cli(*args, stdin="status\n")
+        assert result.returncode == 1, (args, result.stdout)
+        assert ".env, line 3 (CASEBOT_MAX_QUOTES): cannot be read" in result.stderr, args
+        assert '"3' not in result.stderr  # the value is never shown: it may be a secret
+        assert "Traceback" not in result.stderr and "python-dotenv" not in result.stderr
+
+
+def test_the_example_question_fits_any_case() -> None:
+    assert "LinkedIn" not in render_text(help_answer())
+    assert "LinkedIn" not in render_text(for_console(help_answer()))
+    assert "LinkedIn" not in _run_cli("ask", "--help").stdout
+    assert "ends the chat" in render_text(for_console(help_answer()))
+    assert "Ctrl-D" in render_text(for_console(help_answer()))
+
+
+def _run_cli_env(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin, capture_output=True, text=True, env=full, timeout=120,
+    )  # fmt: skip

@@ -3,12 +3,14 @@ timeline's date column, help and hints as the console types commands, and line e
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
 import select
 import subprocess
 import sys
+import termios
 import time
 from datetime import date
 from pathlib import Path
@@ -146,8 +148,117 @@ def test_interactive_chat_has_line_editing_and_history(tmp_path: Path) -> None:
         assert "casebot answers from" in again
         assert "^[[A" not in again and "don't cover" not in again
         os.write(controller, b"\x04")  # Ctrl-D ends the chat
-        assert process.wait(timeout=30) == 0
+        assert _exit_code(process, controller)[0] == 0
     finally:
         if process.poll() is None:
             process.kill()
         os.close(controller)
+
+
+def _terminal(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], int]:
+    """`python -m bot.cli ARGS` on a real terminal; returns the process and the terminal's
+    controlling end.
+
+    The terminal is the process's controlling terminal (a session of its own, then
+    TIOCSCTTY), so a Ctrl-C typed there is a SIGINT to it, as in a shell.
+    """
+    controller, terminal = pty.openpty()
+    full = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "TERM": "xterm", **(env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=full,
+        stdin=terminal, stdout=terminal, stderr=terminal, close_fds=True,
+        start_new_session=True, preexec_fn=_take_terminal,
+    )  # fmt: skip
+    os.close(terminal)
+    return process, controller
+
+
+def _exit_code(process: subprocess.Popen[bytes], controller: int, timeout: float = 30.0) -> tuple[int, str]:
+    """(exit code, what the terminal shows meanwhile): the output is read as the process
+    ends, for a terminal whose output is not read keeps a closing process waiting."""
+    shown = b""
+    deadline = time.monotonic() + timeout
+    while process.poll() is None:
+        assert time.monotonic() < deadline, f"still running: {shown.decode(errors='replace')!r}"
+        ready, _, _ = select.select([controller], [], [], 0.1)
+        if ready:
+            try:
+                shown += os.read(controller, 65536)
+            except OSError:  # the terminal is closed: the process is ending
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+    return process.returncode, shown.decode(errors="replace")
+
+
+def _take_terminal() -> None:
+    # In the child, after setsid and with the terminal on fd 0.
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def test_ctrl_c_at_the_prompt_ends_the_chat_at_once(tmp_path: Path) -> None:
+    process, controller = _terminal(["chat"], tmp_path)
+    try:
+        _read_until(controller, r"casebot> ")
+        os.write(controller, b"\x03")  # Ctrl-C, once
+        code, shown = _exit_code(process, controller)
+        assert code == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    assert "Traceback" not in shown and "Exception ignored" not in shown
+    assert "KeyboardInterrupt" not in shown
+
+
+def test_add_it_is_its_own_prompt_in_the_chat(tmp_path: Path) -> None:
+    from tests.support.corpora import SMALL_CORPUS
+    from tests.support.intake_pages import news_page
+    from tests.support.intake_server import Route, serve
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in SMALL_CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    env = {"CASEBOT_FETCH_PRIVATE": "true", "CASEBOT_CORPUS_DIR": str(corpus)}
+    with serve({"/story": Route(body=news_page().encode())}) as site:
+        process, controller = _terminal(["chat"], tmp_path, env)
+        try:
+            _read_until(controller, r"casebot> ")
+            os.write(controller, f"add {site.url('/story')}\r".encode())
+            preview = _read_until(controller, r"add it\? \(yes/no\) ")
+            # The question is the prompt: no "casebot> " after the preview to answer at.
+            assert "casebot> " not in preview.split("File: ", 1)[1]
+            os.write(controller, b"no\r")
+            after = _read_until(controller, r"casebot> ")
+            assert "Not added; nothing was written." in after
+            os.write(controller, b"\x04")
+            assert _exit_code(process, controller)[0] == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+            os.close(controller)
+
+
+def test_ctrl_c_at_add_y_n_writes_nothing_and_shows_no_traceback(tmp_path: Path) -> None:
+    from tests.support.corpora import SMALL_CORPUS
+    from tests.support.intake_pages import news_page
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in SMALL_CORPUS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    page = tmp_path / "saved.html"
+    page.write_text(news_page(), encoding="utf-8")
+    before = sorted(corpus.iterdir())
+    process, controller = _terminal(["add", str(page), "--corpus", str(corpus)], tmp_path)
+    try:
+        _read_until(controller, r"\[y/N\] ")
+        os.write(controller, b"\x03")
+        code, shown = _exit_code(process, controller)
+        assert code == 130
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+    assert "Not added; nothing was written." in shown
+    assert "Traceback" not in shown and "KeyboardInterrupt" not in shown
+    assert sorted(corpus.iterdir()) == before

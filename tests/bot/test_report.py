@@ -227,9 +227,12 @@ async def test_report_window_and_no_question_lists_when_text_is_not_stored(
 
 
 def test_since_days_reads_the_first_word() -> None:
-    assert (since_days(""), since_days("7"), since_days("seven"), since_days("٣")) == (
-        30, 7, 30, 30
+    assert (since_days(""), since_days("7"), since_days("7 days"), since_days("-5")) == (
+        30, 7, 7, -5
     )  # fmt: skip
+    for wrong in ("seven", "٣", "1.5", "x7"):
+        with pytest.raises(ValueError, match="is not a number of days"):
+            since_days(wrong)
 
 
 def test_button_values_round_trip_and_strangers_are_refused() -> None:
