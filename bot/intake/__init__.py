@@ -109,7 +109,7 @@ def missing_dependencies() -> str | None:
     """A sentence naming what to install when the `intake` extra is missing, else None."""
     missing = [
         name
-        for name in ("httpx", "trafilatura", "lxml_html_clean", "pypdf")
+        for name in ("httpx", "trafilatura", "lxml_html_clean", "pypdf", "tomli_w")
         if importlib.util.find_spec(name) is None
     ]
     if not missing:
@@ -156,14 +156,17 @@ def prepare(source: str, corpus_dir: Path, options: Options, **fetch_args: objec
             "title line. Save it, check it, and add the file instead."
         )
 
-    urls = [u for u in (url, source if "://" in source else None) if u]
+    # The address the page gives for itself (its canonical URL) is the one cited; the one
+    # fetched and the one typed are checked for duplicates too.
+    cited = extracted.url or url
+    urls = [u for u in (cited, url, source if "://" in source else None) if u]
     duplicate = writer.find_duplicate(corpus_dir, urls=urls, blocks=extracted.blocks)
     if duplicate is not None:
         raise IntakeError(f"that article is already in the corpus, as {duplicate}.")
     name = writer.file_name(extracted, corpus_dir)
-    text = writer.render(extracted, url=url)
+    text = writer.render(extracted, url=cited)
     writer.check_file(text, name)
-    return Draft(extracted=extracted, name=name, text=text, url=url)
+    return Draft(extracted=extracted, name=name, text=text, url=cited)
 
 
 def commit(draft: Draft, corpus_dir: Path) -> Path:

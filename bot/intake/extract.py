@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bot.intake.draft import Extracted
 from bot.intake.errors import IntakeError
@@ -101,10 +101,42 @@ def extract_html(html: str, url: str | None) -> Extracted:
         author=_clean(getattr(document, "author", None)),
         published=published,
         updated=updated,
-        url=url,
+        url=canonical_url(html, url) or url,
         blocks=tuple(blocks),
         notes=tuple(notes),
     )
+
+
+def canonical_url(html: str, fetched: str | None) -> str | None:
+    """The address the page gives for itself: `<link rel="canonical">`, else `og:url`.
+
+    Resolved against the address it was fetched from (a saved file has none, so a relative
+    one is left out), normalised by courlan (host in lower case, default port and tracking
+    parameters dropped) and without its fragment; only http(s) addresses with a host count.
+    """
+    from courlan import normalize_url
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)
+    if tree is None:
+        return None
+    found = tree.xpath(
+        '//link[contains(concat(" ", normalize-space(translate(@rel, "CANONIAL", "canonial")),'
+        ' " "), " canonical ")]/@href | //meta[@property="og:url"]/@content'
+    )
+    for href in found:
+        href = " ".join(str(href).split())
+        if not href:
+            continue
+        absolute = urljoin(fetched, href) if fetched else href
+        parts = urlsplit(absolute)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            continue
+        try:
+            return urlunsplit(urlsplit(normalize_url(absolute))._replace(fragment=""))
+        except ValueError:
+            continue
+    return None
 
 
 def extract_text(text: str) -> Extracted:

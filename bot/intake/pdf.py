@@ -16,7 +16,6 @@ from datetime import date
 
 from bot.intake.draft import Extracted
 from bot.intake.errors import IntakeError
-from bot.intake.extract import require_article
 
 MAX_PAGES = 500
 # A page with fewer characters than this has no text layer worth the name (a scan).
@@ -32,6 +31,9 @@ _DOCUMENT = re.compile(
 )
 _SMALL_WORDS = frozenset({"of", "for", "the", "and", "in", "on", "to", "a", "an", "by"})
 _SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# Where a filing's signature block begins ("Dated: …", "Respectfully submitted,", "/s/ …"):
+# a paragraph of its own, not the end of the last one.
+_SIGNATURE = re.compile(r"^(?:dated\b|respectfully submitted\b|(?:by:\s*)?/s/)", re.I)
 
 
 def extract_pdf(data: bytes, *, max_bytes: int) -> Extracted:
@@ -85,7 +87,11 @@ def extract_pdf(data: bytes, *, max_bytes: int) -> Extracted:
     if isinstance(meta_title, str) and meta_title.strip():
         title = " ".join(meta_title.split())
     blocks = _paragraphs(lines[start:])
-    require_article(blocks)
+    # A filing needs no minimum of prose: notices, orders and stipulations are a paragraph
+    # long, and their caption, court and ECF date are what matters. Only a body with no
+    # text at all (a caption alone) is refused.
+    if not any(not block.startswith("#") for block in blocks):
+        raise IntakeError("the PDF has no text beyond its caption: there is nothing to quote.")
     notes = []
     if outlet is None:
         notes.append("the caption names no court: the outlet is left out")
@@ -175,6 +181,8 @@ def _paragraphs(lines: list[str]) -> list[str]:
             flush()
             blocks.append(f"## {line}")
             continue
+        if _SIGNATURE.match(line) and not any(_SIGNATURE.match(seen) for seen in pending):
+            flush()
         pending.append(line)
     flush()
     # A heading with nothing under it (a one-page filing's footer) is not part of the text.

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import tomli_w
+
 from bot.intake.draft import Extracted
 from bot.intake.errors import IntakeError
 from retrieval.corpus import CorpusError, is_article_file, load_corpus
@@ -34,23 +36,23 @@ _TRACKING = re.compile(r"^(?:utm_|fbclid$|gclid$|mc_|ref$|cmpid$)", re.I)
 
 def render(extracted: Extracted, *, url: str | None) -> str:
     """The corpus file's text: TOML front matter with the fields known, then the body."""
-    fields: list[tuple[str, str]] = []
+    fields: dict[str, object] = {}
     for key in ("title", "outlet"):
-        value = getattr(extracted, key)
-        if value:
-            fields.append((key, _toml_string(value)))
+        if value := getattr(extracted, key):
+            fields[key] = value
     if url:
-        fields.append(("url", _toml_string(url)))
+        fields["url"] = url
     if extracted.published:
-        fields.append(("published", extracted.published.isoformat()))
+        fields["published"] = extracted.published
     if extracted.updated:
-        fields.append(("updated", extracted.updated.isoformat()))
+        fields["updated"] = extracted.updated
     if extracted.author:
-        fields.append(("author", _toml_string(extracted.author)))
+        fields["author"] = extracted.author
     if extracted.kind != "article":
-        fields.append(("kind", _toml_string(extracted.kind)))
-    front = "\n".join(f"{key} = {value}" for key, value in fields)
-    return f"+++\n{front}\n+++\n" + "\n\n".join(extracted.blocks) + "\n"
+        fields["kind"] = extracted.kind
+    # tomli-w writes TOML (quotes, backslashes, control characters, dates) as tomllib
+    # reads it back.
+    return f"+++\n{tomli_w.dumps(fields)}+++\n" + "\n\n".join(extracted.blocks) + "\n"
 
 
 def file_name(extracted: Extracted, directory: Path) -> str:
@@ -181,19 +183,6 @@ def normalize_url(url: str) -> str:
     host = (parts.hostname or "").lower().removeprefix("www.")
     port = f":{parts.port}" if parts.port and parts.port not in (80, 443) else ""
     return urlunsplit(("https", host + port, parts.path.rstrip("/") or "/", query, ""))
-
-
-def _toml_string(value: str) -> str:
-    # A TOML basic string: backslash, quote and control characters escaped.
-    out = []
-    for ch in value:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
 
 
 def read_leniently(path: Path) -> tuple[dict[str, object], str]:

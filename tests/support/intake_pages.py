@@ -172,6 +172,44 @@ def complaint_pdf(path: Path, *, password: str | None = None, pages: int = 3) ->
     return path
 
 
+NOTICE_HEADER = "Case 5:25-cv-00709-NC Document 12 Filed 01/30/25 Page 1 of 1"
+NOTICE_PARAGRAPH = (
+    "PLEASE TAKE NOTICE that, pursuant to Federal Rule of Civil Procedure 41(a)(1)(A)(i), "
+    "Plaintiff Alessandro De La Torre hereby voluntarily dismisses this action without "
+    "prejudice."
+)
+
+
+def notice_pdf(path: Path) -> Path:
+    """A one-page notice of voluntary dismissal, as filed: the ECF stamp, the caption (court,
+    parties, case number, title), one paragraph, and the signature block."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.set_auto_page_break(False)
+    pdf.set_font("Helvetica", size=11)
+    pdf.add_page()
+    pdf.set_xy(20, 8)
+    pdf.cell(0, 5, NOTICE_HEADER)
+    lines = [
+        "Jay Edelson (SBN 000000)", "EDELSON PC", "350 North LaSalle Street, 14th Floor",
+        "Chicago, Illinois 60654", "Attorneys for Plaintiff", "",
+        *CAPTION, "",
+        "ALESSANDRO DE LA TORRE, individually and on behalf of all others similarly situated,",
+        "Plaintiff,", "v.", "LINKEDIN CORPORATION,", "Defendant.", "",
+        "Case No. 5:25-cv-00709-NC", "",
+        "NOTICE OF VOLUNTARY DISMISSAL", "",
+        *_wrap(NOTICE_PARAGRAPH, 80), "",
+        "Dated: January 30, 2025", "Respectfully submitted,", "ALESSANDRO DE LA TORRE,",
+        "By: /s/ Jay Edelson", "One of Plaintiff's Attorneys",
+    ]  # fmt: skip
+    for row, line in enumerate(lines):
+        pdf.set_xy(20, 20 + row * 6.5)
+        pdf.cell(0, 5, line)
+    pdf.output(str(path))
+    return path
+
+
 def scanned_pdf(path: Path) -> Path:
     """A PDF with pages and no text layer, as a scan is."""
     from fpdf import FPDF

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.cli import main
 from bot.intake import IntakeError, Options, commit, prepare
+from bot.intake.draft import Extracted
+from bot.intake.writer import render
 from retrieval.answering import ask
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index
@@ -26,18 +34,21 @@ from tests.support.intake_pages import (
     CP1252_PARAGRAPHS,
     NEWSLETTER,
     NO_ARTICLE_PAGE,
+    NOTICE_PARAGRAPH,
     PDF_FOOTER,
     RELATED,
     UPDATE_PARAGRAPH,
     complaint_pdf,
     cp1252_page,
     news_page,
+    notice_pdf,
     scanned_pdf,
 )
 from tests.support.intake_server import Route, Site, serve
 
 OPTIONS = Options(allow_private=True, timeout=10, max_bytes=200_000)
 HTML = {"Content-Type": "text/html; charset=utf-8"}
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
@@ -297,3 +308,79 @@ def test_an_existing_corpus_file_is_copied_as_it_is(tmp_path: Path, corpus: Path
     (tmp_path / "delta-wire-hand-written.md").write_text(text, encoding="utf-8")
     path = commit(prepare(str(tmp_path / "delta-wire-hand-written.md"), corpus, OPTIONS), corpus)
     assert path.read_text(encoding="utf-8") == text
+
+
+# --- real filings and real pages (issue 21) ------------------------------------------------
+
+
+def _casebot_add(*args: str) -> subprocess.CompletedProcess[str]:
+    """`casebot add ARGS` as a separate process, as an operator runs it."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "CASEBOT_FETCH_PRIVATE": "true"}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "add", *args],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+
+
+def test_a_one_page_notice_of_dismissal_is_added_with_its_caption(
+    tmp_path: Path, corpus: Path
+) -> None:
+    notice = notice_pdf(tmp_path / "notice.pdf")
+    result = _casebot_add(str(notice), "--corpus", str(corpus), "--yes", "--json")
+    assert result.returncode == 0, result.stderr
+    added = json.loads(result.stdout)
+    assert added["front_matter"] == {
+        "title": "Notice of Voluntary Dismissal",
+        "outlet": "United States District Court, Northern District of California",
+        "published": "2025-01-30",
+        "kind": "filing",
+    }
+    body = Path(added["path"]).read_text(encoding="utf-8").split("+++\n", 2)[2]
+    paragraphs = body.strip().split("\n\n")
+    assert paragraphs[0] == NOTICE_PARAGRAPH  # verbatim, and the signature block apart
+    assert paragraphs[1].startswith("Dated: January 30, 2025")
+    assert "Case 5:25-cv-00709" not in body and "EDELSON PC" not in body
+    assert main(["validate", str(corpus)]) == 0
+
+
+def test_a_saved_page_is_cited_by_its_canonical_url(tmp_path: Path, corpus: Path) -> None:
+    canonical = "HTTPS://WWW.Example-News.com:443/2025/01/22/linkedin-sued/?utm_source=feed#top"
+    page = tmp_path / "saved.html"
+    page.write_text(news_page(canonical=canonical), encoding="utf-8")
+    result = _casebot_add(str(page), "--corpus", str(corpus), "--yes", "--json")
+    assert result.returncode == 0, result.stderr
+    url = json.loads(result.stdout)["front_matter"]["url"]
+    assert url == "https://www.example-news.com/2025/01/22/linkedin-sued/"
+    # The same article fetched from anywhere else is the one already added.
+    again = _casebot_add(str(page), "--corpus", str(corpus), "--yes")
+    assert again.returncode == 1 and "already in the corpus" in again.stderr
+
+
+def test_a_fetched_page_is_cited_by_its_canonical_url_not_the_address_fetched(
+    corpus: Path,
+) -> None:
+    canonical = "https://www.example-news.com/2025/01/22/linkedin-sued"
+    routes = {"/amp/story": Route(body=news_page(canonical=canonical).encode())}
+    with serve(routes) as running:
+        result = _casebot_add(running.url("/amp/story"), "--corpus", str(corpus), "--yes", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["front_matter"]["url"] == canonical
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=st.text(min_size=1, max_size=80).filter(lambda t: t.strip()),
+    author=st.text(min_size=1, max_size=40).filter(lambda t: t.strip()),
+)
+def test_front_matter_reads_back_as_written(title: str, author: str) -> None:
+    import tomllib
+
+    extracted = Extracted(
+        title=title, outlet='The "Quoted" \\ Outlet', author=author, published=date(2025, 1, 30),
+        updated=None, url="https://example.com/a?b=1", blocks=("A paragraph.",),
+    )  # fmt: skip
+    front = render(extracted, url=extracted.url).split("+++\n")[1]
+    assert tomllib.loads(front) == {
+        "title": title, "outlet": 'The "Quoted" \\ Outlet', "url": "https://example.com/a?b=1",
+        "published": date(2025, 1, 30), "author": author,
+    }  # fmt: skip
