@@ -155,6 +155,14 @@ class Desk:
         self.limits = Limits.from_settings(settings)
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics.serving(index.corpus)
+        # The platforms it will serve have every series from the start (at 0).
+        self.metrics.expect(
+            platform
+            for platform, served in (
+                ("slack", settings.slack_configured), ("discord", settings.discord_configured)
+            )
+            if served
+        )
         # Following the case: news in each corpus served goes to the following channels.
         self.alerts = Alerts(store=store, settings=settings, metrics=self.metrics)
         # Votes on answers (bot/feedback.py) and thread follow-ups (bot/threads.py).
@@ -227,17 +235,30 @@ class Desk:
             seconds = time.perf_counter() - started
             self.metrics.answered(caller.platform, command.name, reply.answer.kind, seconds)
             # One line per request. In the console the asker reads the answer right there,
-            # and the line would land between prompts.
+            # and the line would land between prompts. Who asked only as their pseudonym
+            # (README: answers never record who asked); in JSON logs the figures are
+            # fields of their own too (bot/ops/logs.py).
             level = logging.DEBUG if caller.platform == "console" else logging.INFO
-            line = "%s from %s user %s in %.1f ms"
+            who = self.pseudonym(caller.platform, caller.user_id)
+            line = "%s %s from %s user %s in %.1f ms"
             args: tuple[object, ...] = (
-                reply.answer.kind, caller.platform, caller.user_id, seconds * 1000
+                command.name, reply.answer.kind, caller.platform, who, seconds * 1000
             )  # fmt: skip
             # The question text only where the operator allows storing it.
             if self._settings.store_questions:
                 line, args = f"{line}: %r", (*args, text)
-            logger.log(level, line, *args)
+            fields = {
+                "platform": caller.platform, "command": command.name,
+                "kind": reply.answer.kind, "latency_ms": round(seconds * 1000, 1), "user": who,
+            }  # fmt: skip
+            logger.log(level, line, *args, extra=fields)
         return reply
+
+    def pseudonym(self, platform: str, user_id: str) -> str:
+        """Who sent a message, as the logs name them: the start of the salted hash the
+        feedback records use, so one person's requests can be told apart in the logs
+        without their id being written (CASEBOT_USER_HASH_SALT keys it)."""
+        return self._store.user_hash(platform, user_id)[:12]
 
     async def _handle(self, command: Command, caller: Caller, request_id: str) -> Reply:
         spec = command.spec
@@ -288,7 +309,8 @@ class Desk:
             # CASEBOT_STORE_QUESTIONS.
             logger.exception(
                 "request %s failed: %s from %s user %s",
-                request_id, command.name, caller.platform, caller.user_id,
+                request_id, command.name, caller.platform,
+                self.pseudonym(caller.platform, caller.user_id),
             )  # fmt: skip
             answer = apology(request_id)
 
@@ -330,7 +352,7 @@ class Desk:
                 click = parse_click(value)
                 if click is None:
                     return Thanks(Answer(kind="refused", text="Sorry, I can't read that button."))
-                return await self.feedback.vote(
+                thanks = await self.feedback.vote(
                     platform=caller.platform, user_id=caller.user_id, click=click
                 )
             except Exception:
@@ -341,10 +363,15 @@ class Desk:
                 return Thanks(apology(request_id))
             finally:
                 self.limits.release(key)
+            if thanks.cast:
+                self.metrics.voted(caller.platform, click.vote)
+            return thanks
 
-    async def _reload_failed(self, caller: Caller, problems: Sequence[str]) -> None:
+    async def _reload_failed(
+        self, caller: Caller, problems: Sequence[str], started: float
+    ) -> None:
         """Count a failed reload and audit it with its problems; the old corpus stays."""
-        self.metrics.reloaded(ok=False)
+        self.metrics.reloaded(ok=False, seconds=time.perf_counter() - started)
         await self._record(
             _record_failed_load(
                 self._store, problems, by_platform=caller.platform, by_user=caller.user_id
@@ -364,6 +391,7 @@ class Desk:
         """
         async with self._reload_lock:
             old = self._index.corpus
+            started = time.perf_counter()
             try:
                 # Off the event loop, in a thread or a child process, and stopped after
                 # CASEBOT_RELOAD_TIMEOUT (bot/builder.py).
@@ -378,7 +406,7 @@ class Desk:
                     if isinstance(error, CorpusError)
                     else (str(error),)
                 )
-                await self._reload_failed(caller, problems)
+                await self._reload_failed(caller, problems, started)
                 return Answer(
                     kind="error",
                     text=(
@@ -390,14 +418,14 @@ class Desk:
                 )
             except Exception as error:
                 # A bug: audited like any failed reload, then up with its traceback.
-                await self._reload_failed(caller, (f"{type(error).__name__}: {error}",))
+                await self._reload_failed(caller, (f"{type(error).__name__}: {error}",), started)
                 raise
             # One reference assignment: a question that started before it keeps the old
             # index, every later one gets the new.
             self._index = index
             self._timeline_task = None  # the old snapshot's, if any: let it go with it
             new = index.corpus
-            self.metrics.reloaded(ok=True)
+            self.metrics.reloaded(ok=True, seconds=time.perf_counter() - started)
             self.metrics.serving(new)
             await self._record(
                 _record_ok_load(

@@ -66,6 +66,8 @@ class Thanks:
 
     answer: Answer
     ask_reason_for: str | None = None
+    # Whether the click cast a vote or changed one (not a repeat, nor a reason after a 👎).
+    cast: bool = False
 
 
 def button_value(answer_id: str, vote: Vote, reason: Reason | None = None) -> str:
@@ -143,6 +145,7 @@ class Feedback:
         return Thanks(
             Answer(kind="answer", text=_thanks(click, before)),
             ask_reason_for=record.id if ask else None,
+            cast=before != click.vote,
         )
 
 

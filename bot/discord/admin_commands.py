@@ -97,7 +97,7 @@ async def answer_click(client: CasebotClient, interaction: discord.Interaction, 
         with request_scope(request_id):
             logger.exception(
                 "request %s failed: an add button from Discord user %s",
-                request_id, interaction.user.id,
+                request_id, client.desk.pseudonym("discord", str(interaction.user.id)),
             )  # fmt: skip
         answer = apology(request_id)
     rendered: dict[str, Any] = render_discord(answer).send_kwargs()

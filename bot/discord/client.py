@@ -32,7 +32,14 @@ from bot.commands import (
 from bot.desk import Caller, Desk, Reply, handle_safely
 from bot.feedback import is_feedback_value
 from bot.discord import admin_commands
-from bot.discord.embeds import clip, reason_buttons, render_discord, vote_buttons
+from bot.render.pages import page_number
+from bot.discord.embeds import (
+    SOURCES_PAGE_ID,
+    clip,
+    reason_buttons,
+    render_discord,
+    vote_buttons,
+)
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -53,7 +60,12 @@ QUESTION_DESCRIPTION = f"Your question about the case, e.g. {EXAMPLE_QUESTION}"
 MAX_QUESTION_CHARS = 6000
 # Commands whose answer may take longer than Discord's 3-second interaction deadline:
 # they are acknowledged first ("casebot is thinking…") and answered by editing that.
-DEFERRED_COMMANDS = frozenset({"status", "ask", "timeline", "reload", "add", "remove"})
+# Everything that reads or writes the database is among them: a busy disk must not cost
+# an answer.
+DEFERRED_COMMANDS = frozenset({
+    "status", "ask", "timeline", "reload", "add", "remove", "report", "follow", "unfollow",
+    "following",
+})  # fmt: skip
 # Discord's limit on a thread name, and the name used when a question gives none.
 MAX_THREAD_NAME = 100
 DEFAULT_THREAD_NAME = "casebot"
@@ -193,7 +205,8 @@ class CasebotClient(discord.Client):
             self.desk,
             text,
             caller,
-            what=f"/{SLASH_COMMAND} {spec.name} from Discord user {interaction.user.id}",
+            what=f"/{SLASH_COMMAND} {spec.name} from Discord user "
+            f"{self.desk.pseudonym(PLATFORM, str(interaction.user.id))}",
             log=logger,
         )
         message = _send_kwargs(reply)
@@ -260,6 +273,10 @@ class CasebotClient(discord.Client):
             with self._in_flight():
                 await admin_commands.answer_click(self, interaction, str(custom_id))
             return
+        if isinstance(custom_id, str) and custom_id.startswith(SOURCES_PAGE_ID):
+            with self._in_flight():
+                await self._answer_sources_page(interaction, custom_id)
+            return
         if not is_feedback_value(custom_id):
             return
         if not self._accepting:
@@ -278,6 +295,30 @@ class CasebotClient(discord.Client):
             except Exception:
                 # Who clicked stays out of the log: a vote is recorded under a hash only.
                 logger.exception("could not answer a feedback click on Discord")
+
+    async def _answer_sources_page(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """Another page of a source listing, for the person who clicked only: a public
+        listing opens a private copy at that page, and paging the private copy edits it."""
+        if not self._accepting:
+            await interaction.response.send_message(SHUTTING_DOWN, ephemeral=True)
+            return
+        page = page_number(custom_id.removeprefix(SOURCES_PAGE_ID))
+        caller = self.caller(interaction.user, None, interaction.guild_id, interaction.channel_id)
+        reply = await handle_safely(
+            self.desk, "sources", caller, log=logger,
+            what="a Discord sources page from user "
+            f"{self.desk.pseudonym(PLATFORM, str(interaction.user.id))}",
+        )  # fmt: skip
+        rendered = render_discord(reply.answer, page=page).send_kwargs()
+        try:
+            message = interaction.message
+            if message is not None and message.flags.ephemeral:
+                # No buttons if the listing now fits one message (a reload since).
+                await interaction.response.edit_message(**{"view": None, **rendered})
+            else:
+                await interaction.response.send_message(**rendered, ephemeral=True)
+        except discord.HTTPException as error:
+            logger.error("could not send a page of the sources on Discord: %s", error)
 
     # --- shutting down ---
 
@@ -468,7 +509,8 @@ class CaseTree(app_commands.CommandTree):
             return
         logger.warning(
             "a Discord interaction from user %s does not match the registered /%s command "
-            "(%s): answered with the help", interaction.user.id, SLASH_COMMAND,
+            "(%s): answered with the help",
+            client.desk.pseudonym(PLATFORM, str(interaction.user.id)), SLASH_COMMAND,
             type(error).__name__,
         )  # fmt: skip
         if not interaction.response.is_done():

@@ -10,7 +10,7 @@ silently dropped and never rejected by Discord with a 400.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -18,6 +18,7 @@ import discord
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, button_value
 from bot.render.format import format_date, format_time, utf16_len
+from bot.render.pages import paged
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 # Discord's limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -64,18 +65,51 @@ class DiscordMessage:
 
     content: str | None
     embeds: tuple[discord.Embed, ...]
+    # The ‹ Previous and Next › buttons of a page of a long source listing.
+    view: discord.ui.View | None = None
 
     def send_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for `send`, `followup.send`, `reply` and `edit_original_response`."""
-        return {
+        kwargs: dict[str, Any] = {
             "content": self.content,
             "embeds": list(self.embeds),
             "allowed_mentions": discord.AllowedMentions.none(),
         }
+        if self.view is not None:
+            kwargs["view"] = self.view
+        return kwargs
 
 
-def render_discord(answer: Answer) -> DiscordMessage:
-    """Render an answer as one Discord message that fits every limit."""
+# The custom_id of a button that shows page N of a source listing is this, then N.
+SOURCES_PAGE_ID = "casebot-sources:"
+
+
+def render_discord(answer: Answer, *, page: int = 1) -> DiscordMessage:
+    """Render an answer as one Discord message that fits every limit.
+
+    A source listing longer than one message holds is shown a page at a time: page `page`
+    (the first if out of range), with ‹ Previous and Next › buttons (`SOURCES_PAGE_ID`).
+    """
+    if answer.kind == "sources" and answer.sources:
+        pages = paged(answer, lambda part: not _render(part)[1])
+        if len(pages) > 1:
+            number = min(max(page, 1), len(pages))
+            message, _ = _render(pages[number - 1])
+            return replace(message, view=_pager(number, len(pages)))
+    return _render(answer)[0]
+
+
+def _pager(number: int, pages: int) -> discord.ui.View:
+    buttons = []
+    if number > 1:
+        buttons.append(("‹ Previous", f"{SOURCES_PAGE_ID}{number - 1}", discord.ButtonStyle.secondary))
+    if number < pages:
+        buttons.append(("Next ›", f"{SOURCES_PAGE_ID}{number + 1}", discord.ButtonStyle.secondary))
+    return _buttons(buttons)
+
+
+def _render(answer: Answer) -> tuple[DiscordMessage, bool]:
+    """The message, and whether anything had to be cut to fit."""
     content = clip(answer.text, MAX_CONTENT) or None
     footer = (
         clip(f"Corpus loaded {format_time(answer.loaded_at)}", MAX_FOOTER)
@@ -84,7 +118,7 @@ def render_discord(answer: Answer) -> DiscordMessage:
     )
     sections = _sections(answer)
     if not sections:
-        return DiscordMessage(content=content or ELLIPSIS, embeds=())
+        return DiscordMessage(content=content or ELLIPSIS, embeds=()), False
 
     packer = _Packer(reserve=utf16_len(footer or ""))
     # Budget is handed out in priority order (the warning about disagreeing sources must
@@ -94,7 +128,8 @@ def render_discord(answer: Answer) -> DiscordMessage:
     embeds = [embed for section in sections for embed in packer.embeds.get(section.key, [])]
     if footer and embeds:
         embeds[-1].set_footer(text=footer)
-    return DiscordMessage(content=content, embeds=tuple(embeds))
+    cut = packer.cut or any(section.key not in packer.embeds for section in sections)
+    return DiscordMessage(content=content, embeds=tuple(embeds)), cut
 
 
 def vote_buttons(answer_id: str) -> discord.ui.View:
@@ -318,6 +353,8 @@ class _Packer:
         self.embeds: dict[str, list[discord.Embed]] = {}
         self._used = reserve  # characters spoken for (the footer, added at the end)
         self._count = 0
+        # Whether any block was left out ("… not shown").
+        self.cut = False
 
     def pack(self, section: _Section) -> None:
         budget = min(section.cap, MAX_EMBED_TOTAL - self._used)
@@ -363,6 +400,7 @@ class _Packer:
             shown += 1
 
         hidden = len(section.blocks) - shown
+        self.cut = self.cut or hidden > 0
         if hidden:
             descriptions[-1].append(_trailer(hidden, section.noun, shown=shown))
         embeds = []

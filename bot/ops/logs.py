@@ -137,8 +137,15 @@ class TextFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
+# Fields a record may carry besides its message (`extra=`), written as JSON fields of their
+# own: the desk's line per request has them (bot/desk.py), so a log collector can count and
+# chart without parsing messages.
+FIELDS = ("platform", "command", "kind", "latency_ms", "user")
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id, exception."""
+    """One JSON object per line: time, level, logger, message, request_id, the `FIELDS` a
+    record carries, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
@@ -150,6 +157,9 @@ class JsonFormatter(logging.Formatter):
         request_id = getattr(record, "request_id", None)
         if request_id:
             entry["request_id"] = request_id
+        for name in FIELDS:
+            if (value := getattr(record, name, None)) is not None:
+                entry[name] = value
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:

@@ -8,6 +8,7 @@ requests; `Desk.reload` counts reloads; `/metrics` (bot/ops/server.py) shows the
 from __future__ import annotations
 
 import platform as python_platform
+from collections.abc import Iterable
 
 from prometheus_client import (
     CollectorRegistry,
@@ -31,6 +32,25 @@ NAMESPACE = "casebot"
 disable_created_metrics()
 # Answers take about a millisecond on the seed corpus and tens of milliseconds on a
 # 100,000-passage one; a reload is not an answer. The top buckets catch a stalled loop.
+# A reload of the seed corpus takes milliseconds, one of 100,000 passages seconds, and
+# CASEBOT_RELOAD_TIMEOUT (30 s by default) stops it.
+RELOAD_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+# The kinds of reply each chat command gives (besides limited and error, which any can):
+# the series `Metrics.expect` makes exist from the start.
+COMMAND_KINDS: dict[str, tuple[str, ...]] = {
+    "ask": ("answer", "no_answer"),
+    "status": ("status",),
+    "timeline": ("timeline",),
+    "sources": ("sources",),
+    "help": ("help",),
+    "reload": ("reload", "refused"),
+    "add": ("preview", "refused"),
+    "remove": ("reload", "refused"),
+    "follow": ("answer", "refused"),
+    "unfollow": ("answer", "refused"),
+    "following": ("answer", "refused"),
+    "report": ("answer", "refused"),
+}
 LATENCY_BUCKETS = (
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 )  # fmt: skip
@@ -45,12 +65,16 @@ class Metrics:
             handled, by command (ask, status, timeline, sources, help, reload) and kind of
             reply (answer, no_answer, status, ..., refused, limited, error).
         questions: casebot_questions_total{platform, kind}: the `ask` commands only, by
-            kind of reply (answer, no_answer, limited, error).
-        abstentions: casebot_abstentions_total{platform}: replies saying the sources don't
-            cover the question (kind no_answer).
+            kind of reply (answer, no_answer, limited, error); no_answer is a question the
+            sources don't cover.
         latency: casebot_answer_latency_seconds{platform}: time from a command arriving at
             the desk to its reply.
         reloads: casebot_reloads_total{result}: corpus reloads, "ok" or "failed".
+        reload_duration: casebot_reload_duration_seconds{result}: how long each reload
+            took to read and index the corpus (histogram).
+        corpus_articles: casebot_corpus_articles: articles in the corpus being served.
+        votes: casebot_votes_total{platform, vote}: 👍 ("up") and 👎 ("down") votes cast
+            or changed on answers (a repeated click, or a reason after a 👎, is no vote).
         errors: casebot_errors_total{platform}: commands that failed unexpectedly and got
             the "something went wrong" apology.
         corpus_passages: casebot_corpus_passages: passages in the corpus being served.
@@ -80,19 +104,26 @@ class Metrics:
             "questions", "Questions (ask commands) handled, by platform and kind of reply.",
             ["platform", "kind"], **common,
         )  # fmt: skip
-        self.abstentions = Counter(
-            "abstentions", "Questions the sources don't cover (kind no_answer).",
-            ["platform"], **common,
-        )  # fmt: skip
         self.latency = Histogram(
             "answer_latency_seconds", "Seconds from a command reaching the desk to its reply.",
             ["platform"], buckets=LATENCY_BUCKETS, **common,
         )  # fmt: skip
         self.reloads = Counter("reloads", "Corpus reloads, by result.", ["result"], **common)
+        self.reload_duration = Histogram(
+            "reload_duration_seconds", "Seconds a reload took to read and index the corpus.",
+            ["result"], buckets=RELOAD_BUCKETS, **common,
+        )  # fmt: skip
+        self.votes = Counter(
+            "votes", "Votes on answers (👍 up, 👎 down), cast or changed.",
+            ["platform", "vote"], **common,
+        )  # fmt: skip
         self.errors = Counter(
             "errors", "Commands that failed unexpectedly (the apology with a request id).",
             ["platform"], **common,
         )  # fmt: skip
+        self.corpus_articles = Gauge(
+            "corpus_articles", "Articles in the corpus being served.", **common
+        )
         self.corpus_passages = Gauge(
             "corpus_passages", "Passages in the corpus being served.", **common
         )
@@ -133,26 +164,54 @@ class Metrics:
         # Known results start at zero, so a rate() over them works before the first reload.
         for result in ("ok", "failed"):
             self.reloads.labels(result=result)
+            self.reload_duration.labels(result=result)
+
+    def expect(self, platforms: Iterable[str]) -> None:
+        """Make every series of `platforms` exist from the start, at 0.
+
+        A counter with labels has no series until its first event, so `rate()` and
+        `increase()` miss that event and an alert on "no errors yet" sees no data. The
+        known label values are set up here: each command with the kinds of reply it can
+        give (`COMMAND_KINDS`, and limited or error for any), the questions' kinds, the
+        votes, the alerts and the connection gauge.
+        """
+        for platform in platforms:
+            for command, kinds in COMMAND_KINDS.items():
+                for kind in (*kinds, "limited", "error"):
+                    self.commands.labels(platform=platform, command=command, kind=kind)
+            for kind in (*COMMAND_KINDS["ask"], "limited", "error"):
+                self.questions.labels(platform=platform, kind=kind)
+            for vote in ("up", "down"):
+                self.votes.labels(platform=platform, vote=vote)
+            self.latency.labels(platform=platform)
+            for counter in (self.errors, self.alerts_sent, self.alerts_failed, self.follows_dropped):
+                counter.labels(platform=platform)
+            self.connected.labels(platform=platform)
 
     def answered(self, platform: str, command: str, kind: str, seconds: float) -> None:
         """Count one reply of `kind` to `command` from `platform` that took `seconds`."""
         self.commands.labels(platform=platform, command=command, kind=kind).inc()
         if command == "ask":
             self.questions.labels(platform=platform, kind=kind).inc()
-        if kind == "no_answer":
-            self.abstentions.labels(platform=platform).inc()
         self.latency.labels(platform=platform).observe(seconds)
 
     def failed(self, platform: str) -> None:
         """Count one command from `platform` that failed unexpectedly."""
         self.errors.labels(platform=platform).inc()
 
-    def reloaded(self, *, ok: bool) -> None:
-        """Count one reload attempt."""
-        self.reloads.labels(result="ok" if ok else "failed").inc()
+    def reloaded(self, *, ok: bool, seconds: float) -> None:
+        """Count one reload attempt that took `seconds`."""
+        result = "ok" if ok else "failed"
+        self.reloads.labels(result=result).inc()
+        self.reload_duration.labels(result=result).observe(seconds)
+
+    def voted(self, platform: str, vote: str) -> None:
+        """Count one vote cast or changed on `platform` ("up" or "down")."""
+        self.votes.labels(platform=platform, vote=vote).inc()
 
     def serving(self, corpus: Corpus) -> None:
         """Record the corpus now being served."""
+        self.corpus_articles.set(len(corpus.articles))
         self.corpus_passages.set(len(corpus.passages))
         self.corpus_loaded.set(corpus.loaded_at.timestamp())
 

@@ -40,10 +40,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import PostFailed
 from bot.desk import Caller, Desk, handle_safely
+from bot.render.pages import page_number
 from bot.slack import add_buttons
 from bot.slack.add_buttons import with_add_buttons
 from bot.slack.blocks import (
     REASON_ACTION,
+    SOURCES_PAGE_ACTION,
     VOTE_ACTION,
     SlackMessage,
     render_slack,
@@ -345,6 +347,8 @@ class SlackAdapter:
         self.app.event("message")(self._on_message)
         # 👍/👎 under answers and the "Wrong source?" choices (bot/feedback.py).
         self.app.action(re.compile(f"^({VOTE_ACTION}|{REASON_ACTION})"))(self._on_feedback)
+        # ‹ Previous and Next › under a long source listing (bot/slack/blocks.py).
+        self.app.action(re.compile(f"^{SOURCES_PAGE_ACTION}"))(self._on_sources_page)
         # The Home tab: status, sources and how to ask (bot/slack/home.py).
         self.app.event("app_home_opened")(self._on_home_opened)
         # The Add and Cancel buttons under an `add` preview (bot/slack/add_buttons.py).
@@ -364,6 +368,34 @@ class SlackAdapter:
         trigger = body.get("trigger_id")
         if not trigger or self._first_time(("action", str(trigger))):
             self._spawn(self._answer_feedback(body))
+
+    async def _on_sources_page(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        trigger = body.get("trigger_id")
+        if not trigger or self._first_time(("action", str(trigger))):
+            self._spawn(self._answer_sources_page(body))
+
+    async def _answer_sources_page(self, body: dict[str, Any]) -> None:
+        """Another page of a source listing, for the person who clicked only.
+
+        Drawn from the corpus served now, like `/case sources`. Paging a listing in a
+        channel opens a private copy at that page; paging the private copy replaces it.
+        """
+        user_id = str((body.get("user") or {}).get("id", ""))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        actions = body.get("actions") or [{}]
+        page = page_number(actions[0].get("value") if isinstance(actions[0], dict) else None)
+        reply = await handle_safely(
+            self._desk, "sources", self._caller(user_id, channel),
+            what=f"a Slack sources page from user {self._desk.pseudonym(PLATFORM, user_id)}",
+            log=logger,
+        )  # fmt: skip
+        payload = {
+            **render_slack(reply.answer, page=page).to_dict(),
+            "response_type": "ephemeral",
+            "replace_original": bool((body.get("container") or {}).get("is_ephemeral")),
+        }
+        await self._post_to_response_url(body.get("response_url"), payload)
 
     async def _on_home_opened(self, body: dict[str, Any]) -> None:
         event = body.get("event", {})
@@ -452,7 +484,7 @@ class SlackAdapter:
             self._desk,
             _unescape(str(body.get("text", ""))),
             self._caller(user_id, str(body.get("channel_id", ""))),
-            what=f"a Slack slash command from user {user_id}",
+            what=f"a Slack slash command from user {self._desk.pseudonym(PLATFORM, user_id)}",
             log=logger,
         )
         answer, public = reply.answer, reply.public
@@ -496,7 +528,7 @@ class SlackAdapter:
             self._desk,
             _unescape(text),
             self._caller(user_id, channel, thread),
-            what=f"a Slack message from user {user_id}",
+            what=f"a Slack message from user {self._desk.pseudonym(PLATFORM, user_id)}",
             log=logger,
         )
         answer, public = reply.answer, reply.public

@@ -64,7 +64,10 @@ async def _answer(adapter: SlackAdapter, body: dict[str, Any]) -> None:
     except Exception:
         request_id = new_request_id()
         with request_scope(request_id):
-            logger.exception("request %s failed: an add button from user %s", request_id, user_id)
+            logger.exception(
+                "request %s failed: an add button from user %s",
+                request_id, adapter._desk.pseudonym("slack", user_id),
+            )  # fmt: skip
         answer = apology(request_id)
     payload = {
         **render_slack(answer).to_dict(),

@@ -31,6 +31,7 @@ from urllib.parse import quote as percent_encode
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, Thanks, button_value
 from bot.render.format import counted, format_date, format_time, utf16_len
+from bot.render.pages import paged
 from bot.render.text import quoted, render_text
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
@@ -53,6 +54,8 @@ _MAX_NAMES_CHARS = 500
 _MAX_LINE_QUOTE_CHARS = 1200
 _MAX_QUESTION_CHARS = 500
 _MAX_URL_CHARS = 1000
+# The most JSON one block of timeline lines may weigh (see `_packed_rich`).
+_MAX_RICH_GROUP_CHARS = 2000
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _LINKABLE = re.compile(r"^https?://\S", re.IGNORECASE)
@@ -73,11 +76,33 @@ class SlackMessage:
 # The action ids of the feedback buttons (bot/feedback.py); the adapter listens for them.
 VOTE_ACTION = "casebot_vote_"
 REASON_ACTION = "casebot_reason_"
+# The buttons that page through a long source listing; their values are page numbers.
+SOURCES_PAGE_ACTION = "casebot_sources_page_"
+SOURCES_PAGES_BLOCK = "casebot_sources_pages"
 
 
-def render_slack(answer: Answer, *, feedback_id: str | None = None) -> SlackMessage:
+def render_slack(
+    answer: Answer, *, feedback_id: str | None = None, page: int = 1
+) -> SlackMessage:
     """Render an answer as Block Kit blocks, inside Slack's limits, plus a fallback text;
-    with `feedback_id`, its 👍/👎 buttons under it."""
+    with `feedback_id`, its 👍/👎 buttons under it.
+
+    A source listing longer than one message holds is shown a page at a time: page `page`
+    (the first if out of range), with ‹ Previous and Next › buttons whose values are the
+    pages they show (`SOURCES_PAGE_ACTION`).
+    """
+    if answer.kind == "sources" and answer.sources:
+        pages = paged(answer, lambda part: not _render(part, None, _pager(2, 3))[1])
+        if len(pages) > 1:
+            number = min(max(page, 1), len(pages))
+            return _render(pages[number - 1], feedback_id, _pager(number, len(pages)))[0]
+    return _render(answer, feedback_id)[0]
+
+
+def _render(
+    answer: Answer, feedback_id: str | None, pager: Block | None = None
+) -> tuple[SlackMessage, bool]:
+    """The message, and whether anything had to be cut to fit."""
     units: list[_Unit] = []
     if answer.question:
         question = clip(answer.question, _MAX_QUESTION_CHARS)
@@ -96,13 +121,26 @@ def render_slack(answer: Answer, *, feedback_id: str | None = None) -> SlackMess
     units.extend(_packed((clip(note, MAX_TEXT_CHARS) for note in answer.notes), noun="line"))
     if answer.loaded_at is not None:
         units.append(_Unit((context([f"Corpus loaded {format_time(answer.loaded_at)}"]),)))
+    if pager is not None:
+        units.append(_Unit((pager,)))
     if feedback_id is not None:
         # Without a noun: always kept, whatever else is cut.
         units.append(_Unit((vote_buttons(feedback_id),)))
-    return SlackMessage(
-        text=clip(render_text(answer), MAX_FALLBACK_CHARS) or " ",
-        blocks=tuple(_fit(units)),
+    blocks, cut = _fit(units)
+    message = SlackMessage(
+        text=clip(render_text(answer), MAX_FALLBACK_CHARS) or " ", blocks=tuple(blocks)
     )
+    return message, cut
+
+
+def _pager(number: int, pages: int) -> Block:
+    """‹ Previous and Next › under page `number` of `pages` of a source listing."""
+    buttons = []
+    if number > 1:
+        buttons.append((f"{SOURCES_PAGE_ACTION}previous", "‹ Previous", str(number - 1)))
+    if number < pages:
+        buttons.append((f"{SOURCES_PAGE_ACTION}next", "Next ›", str(number + 1)))
+    return _buttons(SOURCES_PAGES_BLOCK, buttons)
 
 
 def render_thanks(thanks: Thanks) -> SlackMessage:
@@ -358,44 +396,61 @@ def _packed(lines: Iterable[str], *, noun: str) -> list[_Unit]:
 
 
 def _packed_rich(lines: Iterable[Block], *, noun: str) -> list[_Unit]:
-    """Rich text lines (sections) packed into blocks of at most MAX_TEXT_CHARS of text."""
+    """Rich text lines (sections) packed into blocks of at most MAX_TEXT_CHARS of text and
+    _MAX_RICH_GROUP_CHARS of JSON: small enough that what is left beside other parts (a
+    timeline's disagreements) still holds some, as a line's links and styles weigh more
+    in JSON than in text."""
     units: list[_Unit] = []
     group: list[Block] = []
-    size = 0
+    size = weight = 0
     for line in lines:
         extra = sum(utf16_len(run["text"]) for run in line["elements"])
-        if group and size + extra > MAX_TEXT_CHARS:
+        heavier = _size(line) + 1
+        if group and (size + extra > MAX_TEXT_CHARS or weight + heavier > _MAX_RICH_GROUP_CHARS):
             units.append(_Unit(({"type": "rich_text", "elements": group},), noun=noun,
                                items=len(group)))  # fmt: skip
-            group, size = [], 0
+            group, size, weight = [], 0, 0
         group.append(line)
         size += extra
+        weight += heavier
     if group:
         units.append(_Unit(({"type": "rich_text", "elements": group},), noun=noun, items=len(group)))
     return units
 
 
 def _size(block: Block) -> int:
-    return utf16_len(json.dumps(block, ensure_ascii=False))
+    # As sent, with every character past ASCII escaped ("…" is 6): Slack's total limit is
+    # undocumented, so it is measured the way that counts most.
+    return len(json.dumps(block))
 
 
-def _fit(units: list[_Unit]) -> list[Block]:
-    """The units' blocks, with whole units cut where they would break a limit.
+def _fit(units: list[_Unit]) -> tuple[list[Block], bool]:
+    """The units' blocks, with whole units cut where they would break a limit; and whether
+    any was cut.
 
     Units without a noun are always kept. The others claim room by priority, then in
     order, while they fit; once a unit of some noun is cut, every later unit of that noun
     is cut too (a list is never shown with a gap), and a notice saying how many are not
-    shown takes the place of the first one cut.
+    shown takes the place of the first one cut. A noun with a share in `_SHARES` (the
+    disagreements, which claim room first) takes at most that share of the room beyond
+    its first unit while other nouns want room too, so a timeline's many disagreements
+    can't leave no room for its events.
     """
     blocks = [block for unit in units for block in unit.blocks]
     if len(blocks) <= MAX_BLOCKS and sum(map(_size, blocks)) <= MAX_TOTAL_CHARS:
-        return blocks
+        return blocks, False
 
     nouns = {unit.noun for unit in units if unit.noun is not None}
     fixed = [block for unit in units if unit.noun is None for block in unit.blocks]
     notice_size = _size(context(["… (999999 more disagreements not shown)"]))
     room_blocks = MAX_BLOCKS - len(fixed) - len(nouns)
     room_chars = MAX_TOTAL_CHARS - sum(map(_size, fixed)) - notice_size * len(nouns)
+    shares = {
+        noun: (int(room_blocks * share), int(room_chars * share))
+        for noun, share in _SHARES.items()
+        if noun in nouns and len(nouns) > 1
+    }
+    spent: dict[str, tuple[int, int]] = {}
 
     kept: set[int] = set()
     cut: dict[str, int] = {}  # noun -> how many of its items are not shown
@@ -405,10 +460,17 @@ def _fit(units: list[_Unit]) -> list[Block]:
             kept.add(number)
             continue
         size = sum(map(_size, unit.blocks))
-        if unit.noun not in cut and len(unit.blocks) <= room_blocks and size <= room_chars:
+        fits = unit.noun not in cut and len(unit.blocks) <= room_blocks and size <= room_chars
+        if fits and unit.noun in shares and unit.noun in spent:
+            used_blocks, used_chars = spent[unit.noun]
+            share_blocks, share_chars = shares[unit.noun]
+            fits = used_blocks + len(unit.blocks) <= share_blocks and used_chars + size <= share_chars
+        if fits:
             kept.add(number)
             room_blocks -= len(unit.blocks)
             room_chars -= size
+            used_blocks, used_chars = spent.get(unit.noun, (0, 0))
+            spent[unit.noun] = (used_blocks + len(unit.blocks), used_chars + size)
         else:
             cut[unit.noun] = cut.get(unit.noun, 0) + unit.items
 
@@ -420,4 +482,8 @@ def _fit(units: list[_Unit]) -> list[Block]:
         elif unit.noun is not None and unit.noun not in noticed:
             noticed.add(unit.noun)
             out.append(context([f"… ({counted(cut[unit.noun], 'more ' + unit.noun)} not shown)"]))
-    return out
+    return out, bool(cut)
+
+
+# The most of a message's room a noun may take while others want room too (see `_fit`).
+_SHARES = {"disagreement": 1 / 3}

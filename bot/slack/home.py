@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.commands import HELP_INTRO, Command, help_lines
 from bot.queries import query
-from bot.slack.blocks import Block, clip, context, render_slack, section
+from bot.slack.blocks import SOURCES_PAGES_BLOCK, Block, clip, context, render_slack, section
 from retrieval.index import Index
 
 # Slack's limit on the blocks of a Home tab view.
@@ -22,7 +22,15 @@ MAX_HOME_BLOCKS = 100
 def home_view(index: Index, *, max_quotes: int) -> dict[str, Any]:
     """The Home tab's view for `views.publish`: status, sources, how to ask."""
     status = render_slack(query(index, Command(name="status"), max_quotes=max_quotes)).blocks
-    sources = render_slack(query(index, Command(name="sources"), max_quotes=max_quotes)).blocks
+    listing = query(index, Command(name="sources"), max_quotes=max_quotes)
+    sources = list(render_slack(listing).blocks)
+    if any(block.get("block_id") == SOURCES_PAGES_BLOCK for block in sources):
+        # The first page of a long listing: a Home tab has no response_url to page with,
+        # so it points to the command that pages through them all.
+        sources = [block for block in sources if block.get("block_id") != SOURCES_PAGES_BLOCK]
+        sources.append(
+            context([f"All {len(listing.sources)}, a page at a time: `/case sources`"])
+        )
     how = [section(clip(HELP_INTRO, 3000)), *(section(clip(line, 3000)) for line in help_lines())]
     parts: list[tuple[str, tuple[Block, ...] | list[Block]]] = [
         ("Where the case stands", status),

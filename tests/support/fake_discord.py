@@ -513,13 +513,16 @@ class FakeDiscord:
         guild: FakeGuild | None = None,
         channel_id: int | None = None,
         components: list[dict[str, Any]] | None = None,
+        flags: int = 0,
     ) -> dict[str, Any]:
         """Dispatch INTERACTION_CREATE for a click on a button (`custom_id`) of a message of
-        the bot's in `channel_id` (with `components`, as the bot sent them)."""
+        the bot's in `channel_id` (with `components`, as the bot sent them, and `flags`:
+        EPHEMERAL for a message only its reader sees)."""
         interaction_id = snowflake()
         if guild is None and channel_id is None:
             channel_id = self.add_dm(user)
-        message = self._new_message(channel_id, {"components": components or []}, webhook=False)
+        body = {"components": components or [], "flags": flags}
+        message = self._new_message(channel_id, body, webhook=False)
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),

@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 
 from bot.desk import Desk
+from bot.queries import DEFAULT, Queries
 from bot.settings import Settings
 from bot.slack.adapter import SlackAdapter, start_slack
 from tests.support.fake_slack import (
@@ -41,7 +42,10 @@ CHANNEL = "C0GENERAL"
 DM = "D0MEMBER1"
 
 
+# How long a test waits for an answer to come: generous, so a slow machine is not a failure.
+ANSWER_WAIT = 120.0
 _timestamps = itertools.count(1)
+_clicks = itertools.count(1)
 
 
 def new_ts() -> str:
@@ -72,10 +76,15 @@ def all_text(payload: dict[str, Any]) -> str:
 
 def outside_quotes(payload: dict[str, Any]) -> str:
     """The message as JSON without its quotes, which Slack shows as written (so they can't
-    ping or link); checks they hold nothing but plain text runs."""
+    ping or link); checks they hold nothing but plain text runs, and the links casebot
+    makes of its sources' http(s) URLs (a timeline line's citation)."""
     runs = [run for block in payload.get("blocks", []) if block["type"] == "rich_text"
             for part in block["elements"] for run in part["elements"]]  # fmt: skip
-    assert all(run.keys() <= {"type", "text", "style"} and run["type"] == "text" for run in runs)
+    for run in runs:
+        if run["type"] == "link":
+            assert run.keys() <= {"type", "text", "url"} and run["url"].startswith("http")
+        else:
+            assert run.keys() <= {"type", "text", "style"} and run["type"] == "text"
     blocks = [block for block in payload.get("blocks", []) if block["type"] != "rich_text"]
     return json.dumps({**payload, "blocks": blocks}, ensure_ascii=False)
 
@@ -136,7 +145,9 @@ class Harness:
         status, seconds, key = await self.slash(text, user=user)
         assert status == 200
         assert seconds < 3.0
-        call = await self.fake.wait_for_call("response_url", key)
+        # A generous wait, never a measurement: a huge corpus's timeline takes seconds
+        # on a busy machine.
+        call = await self.fake.wait_for_call("response_url", key, timeout=ANSWER_WAIT)
         assert block_kit_problems(call.payload["blocks"]) == []
         return call.payload
 
@@ -162,6 +173,51 @@ class Harness:
         """Wait until `count` calls to `method` were made; return them all."""
         await self.fake.wait_until(lambda: len(self.fake.calls_to(method)) >= count)
         return self.fake.calls_to(method)
+
+
+def buttons(payload: dict[str, Any]) -> dict[str, str]:
+    """The message's buttons: label -> value."""
+    return {
+        element["text"]["text"]: element["value"]
+        for block in payload.get("blocks", []) if block["type"] == "actions"
+        for element in block["elements"]
+    }  # fmt: skip
+
+
+async def click(
+    slack: Harness, payload: dict[str, Any], label: str, *, user: str = MEMBER,
+    ephemeral: bool = False,
+) -> dict[str, Any]:
+    """Click the button `label` of a message (`ephemeral`: one only its reader sees) as
+    Slack sends it (block_actions); returns what came to the click's response_url."""
+    (block, element) = next(
+        (block, element) for block in payload["blocks"] if block["type"] == "actions"
+        for element in block["elements"] if element["text"]["text"] == label
+    )  # fmt: skip
+    key = f"click-{next(_clicks)}"
+    action = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": "1.0", "channel_id": CHANNEL,
+                      "is_ephemeral": ephemeral},
+        "trigger_id": f"13345224609.738474920.{key}",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "channel": {"id": CHANNEL, "name": "general"},
+        "message": {"type": "message", "ts": "1.0", "text": payload.get("text", ""),
+                    "blocks": payload["blocks"]},
+        "response_url": slack.fake.response_url(key),
+        "actions": [{"type": "button", "action_id": element["action_id"],
+                     "block_id": block["block_id"], "text": element["text"],
+                     "value": element["value"], "action_ts": "2.0"}],
+    }  # fmt: skip
+    body = urlencode({"payload": json.dumps(action)})
+    status, _ = await slack.send(body, "application/x-www-form-urlencoded")
+    assert status == 200
+    thanks = (await slack.fake.wait_for_call("response_url", key)).payload
+    assert block_kit_problems(thanks["blocks"]) == []
+    return thanks
 
 
 def mention(text: str, **extra: Any) -> dict[str, Any]:
@@ -228,9 +284,12 @@ def start(
     make_settings: Callable[..., Settings],
     corpus_copy: Path,
 ) -> Callable[..., Awaitable[Harness]]:
-    """`await start(**settings)`: open a desk and start the adapter against the fake."""
+    """`await start(**settings)`: open a desk and start the adapter against the fake.
 
-    async def start(**overrides: Any) -> Harness:
+    `queries`: the desk's query functions (`tests.support.queries.queries_with`).
+    """
+
+    async def start(*, queries: Queries = DEFAULT, **overrides: Any) -> Harness:
         values: dict[str, Any] = {
             "corpus_dir": corpus_copy,
             "slack_bot_token": BOT_TOKEN,
@@ -242,7 +301,7 @@ def start(
         }
         values.update(overrides)
         settings = make_settings(**values)
-        desk = await Desk.open(settings)
+        desk = await Desk.open(settings, queries=queries)
         stack.push_async_callback(desk.close)
         adapter = await start_slack(desk, settings)
         stack.push_async_callback(adapter.close)

@@ -559,6 +559,90 @@ async def test_an_answer_from_a_very_long_corpus_stays_within_discord_limits(
             assert_within_limits(body)
             if subcommand == "ask":
                 assert len(body["embeds"][0]["description"].split("\n> ")) > 3  # several quotes
-            if subcommand in ("timeline", "sources"):
+            if subcommand == "timeline":
                 # Cut honestly: the answer says how much it leaves out.
-                assert re.search(r"… \(\d+ more (events|sources) not shown\)", embed_text(body))
+                assert re.search(r"… \(\d+ more events not shown\)", embed_text(body))
+            if subcommand == "sources":
+                # A page of them, and a way to the rest.
+                assert "Page 1 of " in embed_text(body) and "Next ›" in _buttons(body)
+
+
+# --- issue 21: paging, deferring, a question example for any case ---------------------------
+
+
+def _buttons(data: dict[str, Any]) -> dict[str, str]:
+    """A message's buttons: label -> custom_id."""
+    return {
+        button["label"]: button["custom_id"]
+        for row in data.get("components") or [] for button in row["components"]
+    }  # fmt: skip
+
+
+async def test_a_long_source_listing_pages_through_every_source(
+    world: World, bot: Callable[..., Any], make_corpus: Callable[..., Path]
+) -> None:
+    from tests.support.corpora import article
+
+    files = {
+        f"outlet-{n:03d}.md": article(
+            title=f"LinkedIn lawsuit report number {n} from the courthouse",
+            outlet=f"The Daily Outlet {n}", url=f"https://outlet{n}.example/2025/01/linkedin-{n}",
+            published=f"2025-01-{1 + n % 28:02d}", paragraphs=[f"Report {n} said LinkedIn was sued."],
+        )
+        for n in range(80)
+    }  # fmt: skip
+    async with bot(corpus_dir=make_corpus(files, name="eighty")):
+        interaction = await world.slash(world.member, "sources")
+        data = (await answered(world, interaction)).body["data"]
+        assert not data.get("flags", 0) & EPHEMERAL  # the listing itself stays public
+        seen: list[str] = []
+        for number in range(1, 81):
+            text = embed_text(data)
+            assert_within_limits(data)
+            assert "not shown" not in text and f"Page {number} of " in text
+            seen += re.findall(r"LinkedIn lawsuit report number (\d+)", text)
+            labels = _buttons(data)
+            if "Next ›" not in labels:
+                break
+            assert ("‹ Previous" in labels) is (number > 1)
+            # The public listing opens a private copy at the next page; paging the private
+            # copy edits it (an update of the message, callback type 7).
+            click = await world.fake.click_button(
+                world.member, labels["Next ›"], guild=world.guild, channel_id=world.general.id,
+                components=data.get("components"), flags=EPHEMERAL if number > 1 else 0,
+            )  # fmt: skip
+            callback = await world.fake.wait_for_request(
+                "POST", CALLBACK, lambda r: click["token"] in r.path
+            )
+            assert callback.body["type"] == (7 if number > 1 else 4)
+            data = callback.body["data"]
+            if number == 1:
+                assert data["flags"] & EPHEMERAL
+        assert sorted(map(int, seen)) == list(range(80))  # every source, each once
+
+
+@pytest.mark.parametrize("command", ["report", "follow", "unfollow", "following"])
+async def test_commands_that_touch_the_database_are_deferred(
+    world: World, bot: Callable[..., Any], command: str
+) -> None:
+    async with bot(discord_admin_ids=[int(world.member["id"])]):
+        interaction = await world.slash(world.member, command)
+        first = await world.fake.wait_for_request(
+            "POST", CALLBACK, lambda r: interaction["token"] in r.path
+        )
+        assert first.body["type"] == 5  # "casebot is thinking…", then the answer
+        assert first.body["data"]["flags"] & EPHEMERAL  # private from the start
+        answer = await answered(world, interaction)
+        assert answer.matches("PATCH", ORIGINAL) and embed_text(answer.body).strip()
+
+
+async def test_the_question_option_names_no_particular_case(
+    world: World, bot: Callable[..., Any]
+) -> None:
+    async with bot():
+        (sync,) = world.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
+        case, _ = sync.body
+        (ask,) = [option for option in case["options"] if option["name"] == "ask"]
+        (question,) = ask["options"]
+        assert "LinkedIn" not in question["description"]
+        assert "e.g. who filed the lawsuit?" in question["description"]

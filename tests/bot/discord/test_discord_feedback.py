@@ -165,9 +165,11 @@ async def test_case_report_is_private_to_admins_and_refused_to_others(
 ) -> None:
     async with bot():
         await answered(world, await world.slash(world.member, "ask", {"question": FIRST}))
-        refused = (await answered(world, await world.slash(world.member, "report"))).body
+        asked = await world.slash(world.member, "report")
+        refused = (await answered(world, asked)).body
+        deferred = world.fake.requests_to("POST", rf"/interactions/\d+/{asked['token']}/callback")
         report = (await answered(world, await world.slash(world.manager, "report"))).body
-    assert refused["type"] == 4 and refused["data"]["flags"] & EPHEMERAL
-    assert "only casebot admins" in refused["data"]["content"]
-    assert report["type"] == 4 and report["data"]["flags"] & EPHEMERAL
-    assert "1 question answered, 0 declined" in report["data"]["content"]
+    # Deferred privately (it reads the database), then the placeholder edited.
+    assert deferred[0].body == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert "only casebot admins" in refused["content"]
+    assert "1 question answered, 0 declined" in report["content"]

@@ -13,11 +13,13 @@ import re
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.slack.adapter import SlackStartError
+from retrieval.model import Answer, Conflict, ConflictValue, Event, Quote, Source
 from tests.support.corpora import SMALL_CORPUS, article
 from tests.support.fake_slack import (
     APP_ID,
@@ -38,11 +40,14 @@ from tests.support.slack_harness import (
     MEMBER,
     SIGNING_SECRET,
     all_text,
+    buttons,
+    click,
     direct_message,
     mention,
     new_ts,
     outside_quotes,
 )
+from tests.support.queries import queries_with
 
 
 # --- slash commands ----------------------------------------------------------------------
@@ -341,7 +346,9 @@ async def test_a_huge_corpus_stays_within_block_kit_limits(
         payload = await slack.answer(command)  # checks block_kit_problems too
         assert len(json.dumps(payload["blocks"])) < 13_000
         assert "<!channel>" not in outside_quotes(payload)
-    assert "more sources not shown)" in all_text(await slack.answer("sources"))
+    # Too many sources for one message: a page of them, and a way to the rest.
+    listing = await slack.answer("sources")
+    assert "Page 1 of " in all_text(listing) and "Next ›" in buttons(listing)
 
 
 # --- failures ----------------------------------------------------------------------------
@@ -446,3 +453,93 @@ async def test_socket_mode_acks_the_envelope_and_answers(
     await fake.wait_for_call("socket_ack", envelope_id)
     post = await fake.wait_for_call("chat.postMessage")
     assert post.payload["thread_ts"] == event["ts"]
+
+
+# --- a big corpus: every event and every source can be seen (issue 21) ---------------------
+
+
+def _many_articles(count: int) -> dict[str, str]:
+    return {
+        f"outlet-{n:03d}.md": article(
+            title=f"LinkedIn lawsuit report number {n} from the courthouse",
+            outlet=f"The Daily Outlet {n}", url=f"https://outlet{n}.example/2025/01/linkedin-{n}",
+            published=f"2025-01-{1 + n % 28:02d}",
+            paragraphs=[f"On January {1 + n % 28}, 2025 report {n} said LinkedIn was sued."],
+        )
+        for n in range(count)
+    }  # fmt: skip
+
+
+def big_timeline(index: object) -> Answer:
+    """A timeline like an 80-article corpus's: 243 events and 80 disagreements on dates."""
+    sources = [Source(id=f"s{n}", outlet=f"The Daily Outlet {n}", title=f"Report {n}",
+                      url=f"https://outlet{n}.example/{'x' * 60}") for n in range(80)]  # fmt: skip
+    events = tuple(
+        Event(
+            date=date(2025, 1, 1) + timedelta(days=n), precision="day",
+            quote=Quote(text=f"The court docket shows filing number {n} in the LinkedIn case.",
+                        source=sources[n % 80], date=date(2025, 1, 1) + timedelta(days=n)),
+        )
+        for n in range(243)
+    )  # fmt: skip
+    conflicts = tuple(
+        Conflict(
+            about=f"when step {n} of the LinkedIn case happened",
+            values=(ConflictValue(f"January {1 + n % 28}, 2025", tuple(sources[:40])),
+                    ConflictValue(f"February {1 + n % 28}, 2025", tuple(sources[40:]))),
+        )
+        for n in range(80)
+    )  # fmt: skip
+    return Answer(kind="timeline", text="243 dated events from the sources, oldest first.",
+                  events=events, conflicts=conflicts)  # fmt: skip
+
+
+async def test_a_long_timeline_shows_events_beside_its_disagreements(
+    start: Callable[..., Awaitable[Harness]],
+) -> None:
+    slack = await start(queries=queries_with(timeline=big_timeline))
+    payload = await slack.answer("timeline")
+    shown = all_text(payload)
+    events = re.findall(r"The court docket shows filing number \d+", shown)
+    assert len(events) >= 20, shown[:2000]
+    assert events[0].endswith("number 0")  # in order, from the first
+    assert ":warning: *Sources disagree on when step 0" in shown
+    assert "more events not shown" in shown and "more disagreements not shown" in shown
+
+
+async def test_a_long_source_listing_pages_through_every_source(
+    start: Callable[..., Awaitable[Harness]], make_corpus: Callable[..., Path]
+) -> None:
+    slack = await start(corpus_dir=make_corpus(_many_articles(80), name="eighty"))
+    page = await slack.answer("sources")
+    assert page["response_type"] == "in_channel"
+    seen: list[str] = []
+    for number in range(1, 81):
+        text = all_text(page)
+        assert "not shown" not in text
+        assert f"Page {number} of " in text
+        seen += re.findall(r"LinkedIn lawsuit report number (\d+)", text)
+        labels = buttons(page)
+        if "Next ›" not in labels:
+            break
+        assert ("‹ Previous" in labels) is (number > 1)
+        # Paging is private: the channel's listing stays, the clicker gets the next page,
+        # and a page of that private copy replaces it.
+        page = await click(slack, page, "Next ›", ephemeral=number > 1)
+        assert page["response_type"] == "ephemeral"
+        assert page["replace_original"] is (number > 1)
+    assert sorted(map(int, seen)) == list(range(80))  # every source, each once
+    back = await click(slack, page, "‹ Previous", ephemeral=True)
+    assert f"Page {number - 1} of {number}" in all_text(back)
+
+
+async def test_the_home_tab_points_to_the_paged_listing(
+    start: Callable[..., Awaitable[Harness]], make_corpus: Callable[..., Path]
+) -> None:
+    from bot.queries import load_index
+    from bot.slack.home import home_view
+
+    view = home_view(load_index(make_corpus(_many_articles(80), name="eighty")), max_quotes=3)
+    text = json.dumps(view, ensure_ascii=False)
+    assert "All 80, a page at a time: `/case sources`" in text
+    assert "casebot_sources_page_" not in text  # a Home tab has no response_url to page with

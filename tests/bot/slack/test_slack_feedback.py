@@ -9,15 +9,22 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
-from tests.support.fake_slack import APP_ID, BOT_USER_ID, TEAM_ID, block_kit_problems, model_problems
+from tests.support.fake_slack import BOT_USER_ID, block_kit_problems, model_problems
 from bot.queries import load_index
 from bot.slack.home import MAX_HOME_BLOCKS, home_view
 from tests.support.corpora import article
-from tests.support.slack_harness import ADMIN, CHANNEL, MEMBER, Harness, all_text, mention
+from tests.support.slack_harness import (
+    ADMIN,
+    CHANNEL,
+    MEMBER,
+    Harness,
+    all_text,
+    buttons,
+    click,
+    mention,
+)
 
-_clicks = itertools.count(1)
 
 FIRST = "who is suing LinkedIn?"
 
@@ -66,50 +73,6 @@ async def test_the_same_thread_ts_in_another_channel_has_no_context(slack: Harne
 
 
 # --- feedback buttons --------------------------------------------------------------------
-
-
-def buttons(payload: dict[str, Any]) -> dict[str, str]:
-    """The message's buttons: label -> value."""
-    return {
-        element["text"]["text"]: element["value"]
-        for block in payload.get("blocks", []) if block["type"] == "actions"
-        for element in block["elements"]
-    }  # fmt: skip
-
-
-async def click(
-    slack: Harness, payload: dict[str, Any], label: str, *, user: str = MEMBER
-) -> dict[str, Any]:
-    """Click the button `label` of a message as Slack sends it (block_actions); returns
-    what came to the click's response_url."""
-    (block, element) = next(
-        (block, element) for block in payload["blocks"] if block["type"] == "actions"
-        for element in block["elements"] if element["text"]["text"] == label
-    )  # fmt: skip
-    key = f"click-{next(_clicks)}"
-    action = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
-        "api_app_id": APP_ID,
-        "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": "1.0", "channel_id": CHANNEL,
-                      "is_ephemeral": False},
-        "trigger_id": f"13345224609.738474920.{key}",
-        "team": {"id": TEAM_ID, "domain": "fake"},
-        "channel": {"id": CHANNEL, "name": "general"},
-        "message": {"type": "message", "ts": "1.0", "text": payload.get("text", ""),
-                    "blocks": payload["blocks"]},
-        "response_url": slack.fake.response_url(key),
-        "actions": [{"type": "button", "action_id": element["action_id"],
-                     "block_id": block["block_id"], "text": element["text"],
-                     "value": element["value"], "action_ts": "2.0"}],
-    }  # fmt: skip
-    body = urlencode({"payload": json.dumps(action)})
-    status, _ = await slack.send(body, "application/x-www-form-urlencoded")
-    assert status == 200
-    thanks = (await slack.fake.wait_for_call("response_url", key)).payload
-    assert block_kit_problems(thanks["blocks"]) == []
-    return thanks
 
 
 def votes(db: Path) -> list[tuple[object, ...]]:
