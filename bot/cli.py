@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -527,9 +528,11 @@ def _chat(
     a quit word, or Ctrl-C.
 
     Lines are read outside the event loop, and each message is answered in it
-    (`asyncio.Runner`): so Ctrl-C at the prompt is an ordinary KeyboardInterrupt, and
-    during an answer the runner cancels the answer first. Either way the chat ends at the
-    first Ctrl-C, with the database closed and no traceback.
+    (`asyncio.Runner`). SIGINT is blocked but while a line is awaited, and every thread
+    the chat starts (SQLite's, the loop's workers) inherits the block: so Ctrl-C reaches
+    the thread reading the line, as an ordinary KeyboardInterrupt, instead of a thread
+    that can't act on it (a read waits on). Ctrl-C during an answer ends the chat once the
+    answer is shown. Either way the database is closed and there is no traceback.
 
     Args:
         settings: casebot's settings.
@@ -553,18 +556,22 @@ def _chat(
         # input() then edits lines and keeps this session's history (arrow keys); nothing
         # is written to disk, as questions are not stored unless the operator allows it.
         import readline  # noqa: F401
-    with asyncio.Runner() as runner:
-        # One person at their own terminal (or a script piped in) has no one to crowd out:
-        # no rate limit. The question length limit still applies.
-        desk = runner.run(Desk.open(settings.model_copy(update={"rate_limit": 0})))
-        try:
-            return _converse(runner, desk, caller, stdin, stdout, interactive)
-        except KeyboardInterrupt:
-            if interactive:
-                print(file=stdout)  # the line the terminal's ^C is on
-            return EXIT_INTERRUPTED
-        finally:
-            runner.run(desk.close())
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        with asyncio.Runner() as runner:
+            # One person at their own terminal (or a script piped in) has no one to crowd
+            # out: no rate limit. The question length limit still applies.
+            desk = runner.run(Desk.open(settings.model_copy(update={"rate_limit": 0})))
+            try:
+                return _converse(runner, desk, caller, stdin, stdout, interactive)
+            except KeyboardInterrupt:
+                if interactive:
+                    print(file=stdout)  # the line the terminal's ^C is on
+                return EXIT_INTERRUPTED
+            finally:
+                runner.run(desk.close())
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _converse(
@@ -599,14 +606,22 @@ def _converse(
 
 
 def _read_line(stdin: TextIO, interactive: bool, prompt: str) -> str | None:
-    """The next line typed (after `prompt`) or piped in, or None at the end of input."""
-    if interactive:
-        try:
-            return input(prompt)
-        except EOFError:
-            return None
-    line = stdin.readline()
-    return line.rstrip("\n") if line else None
+    """The next line typed (after `prompt`) or piped in, or None at the end of input.
+
+    Ctrl-C may interrupt it (see `_chat`), and a Ctrl-C pressed while the line before was
+    being answered does so at once.
+    """
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        if interactive:
+            try:
+                return input(prompt)
+            except EOFError:
+                return None
+        line = stdin.readline()
+        return line.rstrip("\n") if line else None
+    finally:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
 
 
 async def _serve(settings: Settings) -> int:

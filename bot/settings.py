@@ -87,7 +87,10 @@ class Settings(BaseSettings):
     )
     ephemeral_answers: bool = Field(default=False, validation_alias="CASEBOT_EPHEMERAL_ANSWERS")
     log_level: str = Field(default="INFO", validation_alias="CASEBOT_LOG_LEVEL")
-    host: str = Field(default="0.0.0.0", validation_alias="CASEBOT_HOST")
+    # This host only: /metrics and /readyz have no authentication, and Slack's HTTP mode
+    # sits behind a reverse proxy on the same host. The container image sets 0.0.0.0, and
+    # compose publishes its ports on 127.0.0.1.
+    host: str = Field(default="127.0.0.1", validation_alias="CASEBOT_HOST")
     port: int = Field(default=3000, ge=0, le=65535, validation_alias="CASEBOT_PORT")
     # --- operations: logs, /livez, /readyz and /metrics ---
     log_json: bool = Field(default=False, validation_alias="CASEBOT_LOG_JSON")

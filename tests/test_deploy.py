@@ -18,13 +18,16 @@ import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
-from bot.cli import EXIT_NOTHING_TO_SERVE
+from bot.cli import EXIT_NOTHING_TO_SERVE, EXIT_USAGE
 from bot.desk import Desk
 from bot.ops.server import Health, OpsServer, start_ops_server
 from bot.settings import Settings
@@ -71,7 +74,8 @@ def test_compose_file_parses_and_runs_casebot_with_its_volumes_and_ports() -> No
     service: dict[str, Any] = compose["services"]["casebot"]
     assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
     assert (DEPLOY / ".." / service["build"]["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
-    assert service["env_file"] == "../.env"
+    # .env is optional: `docker compose config` and a first `up` work without one.
+    assert service["env_file"] == [{"path": "../.env", "required": False}]
     environment = service["environment"]
     assert environment["CASEBOT_DB_PATH"] == "/data/casebot.db"
     assert environment["CASEBOT_CORPUS_DIR"] == "/corpus"
@@ -83,9 +87,16 @@ def test_compose_file_parses_and_runs_casebot_with_its_volumes_and_ports() -> No
     }
     assert service["logging"]["options"].keys() >= {"max-size", "max-file"}
     volumes = service["volumes"]
-    # The corpus is writable: `/case add` and `/case remove` write there (issue 12).
-    assert "casebot-data:/data" in volumes and "../corpus:/corpus" in volumes
-    assert "casebot-data" in compose["volumes"]
+    # The corpus is writable: `/case add` and `/case remove` write there (issue 12). A
+    # named volume, filled from the image's /corpus (owned by its user) the first time.
+    assert "casebot-data:/data" in volumes and "casebot-corpus:/corpus" in volumes
+    assert {"casebot-data", "casebot-corpus"} <= compose["volumes"].keys()
+    assert any(
+        name == "RUN" and "/corpus" in args and "chown" in args and "casebot" in args
+        for name, args in dockerfile_instructions()
+    )
+    # Listening inside the container on every interface, published on this host only.
+    assert environment["CASEBOT_HOST"] == "0.0.0.0"
     assert service["restart"] == "unless-stopped"
     check = service["healthcheck"]
     assert check["test"][0] == "CMD"
@@ -110,8 +121,10 @@ def test_unit_runs_casebot_serve_as_its_own_user_in_a_sandbox() -> None:
     assert one("EnvironmentFile").startswith("/etc/casebot/")
     assert one("WorkingDirectory") == "/var/lib/casebot"
     assert one("Restart") == "on-failure"
-    # Exit 2, "nothing to serve", is not retried forever (bot/cli.py's EXIT_NOTHING_TO_SERVE).
-    assert one("RestartPreventExitStatus") == str(EXIT_NOTHING_TO_SERVE)
+    # A usage error and "nothing to serve" are not retried forever (bot/cli.py's codes).
+    assert one("RestartPreventExitStatus").split() == [str(EXIT_USAGE), str(EXIT_NOTHING_TO_SERVE)]
+    # Bounds on a runaway: memory and threads.
+    assert one("MemoryMax").endswith(("M", "G")) and int(one("TasksMax")) >= 64
     assert one("KillSignal") == "SIGTERM" and one("TimeoutStopSec")
     for name in (
         "NoNewPrivileges", "ProtectHome", "PrivateTmp", "PrivateDevices",
@@ -228,37 +241,90 @@ class _Disconnected:
 # --- image inputs: layers, lock file, .dockerignore --------------------------------------
 
 
-def _requirement_name(requirement: str) -> str:
-    return re.split(r"[\s<>=!~;\[]", requirement, maxsplit=1)[0].lower().replace("_", "-")
-
-
 def test_dependencies_install_from_the_lock_in_their_own_layer_before_the_code() -> None:
     instructions = dockerfile_instructions()
     steps = [f"{name} {args}" for name, args in instructions]
     lock_copy = steps.index("COPY deploy/requirements.lock deploy/")
-    lock_install = steps.index("RUN pip install --requirement deploy/requirements.lock")
+    lock_install = steps.index(
+        "RUN pip install --require-hashes --requirement deploy/requirements.lock"
+    )
     first_code = min(i for i, step in enumerate(steps) if step.startswith("COPY bot/"))
     code_install = next(i for i, step in enumerate(steps) if "--no-deps" in step)
     assert lock_copy < lock_install < first_code < code_install
     # Nothing but the lock is in the build context when the dependencies install.
     assert not any(step.startswith("COPY") for step in steps[lock_copy + 1 : lock_install])
 
-    locked = {}
-    for line in (DEPLOY / "requirements.lock").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, _, version = line.partition("==")
+
+# The one command that writes deploy/requirements.lock, as its header and deploy/README.md
+# give it (pip-tools; run in a Python 3.11 environment with access to the registry).
+LOCK_COMMAND = (
+    "pip-compile --all-build-deps --allow-unsafe --extra=discord --extra=intake --extra=slack "
+    "--generate-hashes --no-emit-find-links --no-emit-index-url "
+    "--output-file=deploy/requirements.lock --strip-extras pyproject.toml"
+)
+
+
+def _locked() -> dict[str, tuple[str, list[str]]]:
+    """The lock's pins: name -> (version, hashes)."""
+    text = (DEPLOY / "requirements.lock").read_text(encoding="utf-8")
+    entries = re.sub(r"\\\n\s*", " ", text)
+    pins: dict[str, tuple[str, list[str]]] = {}
+    for line in entries.splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            requirement, *options = line.split()
+            name, _, version = requirement.partition("==")
             assert version, f"not pinned exactly: {line}"
-            locked[_requirement_name(name)] = version
+            hashes = [o.removeprefix("--hash=") for o in options if o.startswith("--hash=")]
+            pins[canonicalize_name(name)] = (version, hashes)
+    return pins
+
+
+def _needed() -> set[str]:
+    """What casebot[slack,discord,intake] runs on, read from the installed packages'
+    metadata (markers as on this Python), and what builds it."""
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    wanted = [
-        *project["project"]["dependencies"],
-        *project["project"]["optional-dependencies"]["slack"],
-        *project["project"]["optional-dependencies"]["discord"],
-        *project["project"]["optional-dependencies"]["intake"],
-        *project["build-system"]["requires"],
-    ]
-    missing = {_requirement_name(r) for r in wanted} - locked.keys()
-    assert not missing
+    extras = ("slack", "discord", "intake")
+    wanted = [Requirement(r) for r in project["project"]["dependencies"]]
+    wanted += [Requirement(r) for extra in extras
+               for r in project["project"]["optional-dependencies"][extra]]  # fmt: skip
+    needed = {canonicalize_name(r.name) for r in map(Requirement, project["build-system"]["requires"])}
+    while wanted:
+        requirement = wanted.pop()
+        name = canonicalize_name(requirement.name)
+        if name in needed:
+            continue
+        needed.add(name)
+        for text in metadata.requires(requirement.name) or []:
+            nested = Requirement(text)
+            chosen = [{"extra": extra} for extra in (requirement.extras or {""})]
+            if nested.marker is None or any(nested.marker.evaluate(e) for e in chosen):
+                wanted.append(nested)
+    return needed
+
+
+def test_the_lock_is_current_and_hashed() -> None:
+    # The image runs exactly what the tests ran: the README's test command installs the
+    # lock first (tests/test_install.py's install does too), so the versions here are the
+    # lock's unless pyproject.toml asks for others, and the lock holds exactly what
+    # pyproject.toml's dependencies need, each with its hashes. All checked offline.
+    header = (DEPLOY / "requirements.lock").read_text(encoding="utf-8")[:1000]
+    assert f"#    {LOCK_COMMAND}\n" in header
+    assert LOCK_COMMAND in (DEPLOY / "README.md").read_text(encoding="utf-8")
+    locked = _locked()
+    needed = _needed()
+    assert needed - locked.keys() == set(), "needed but not locked: regenerate the lock"
+    assert locked.keys() - needed == set(), "locked but not needed: regenerate the lock"
+    for name, (version, hashes) in locked.items():
+        assert hashes and all(re.fullmatch(r"sha256:[0-9a-f]{64}", h) for h in hashes), name
+        installed = metadata.version(name)
+        assert installed == version, f"{name}: the tests run {installed}, the lock has {version}"
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    for text in [*project["project"]["dependencies"], *project["build-system"]["requires"],
+                 *(r for extra in ("slack", "discord", "intake")
+                   for r in project["project"]["optional-dependencies"][extra])]:  # fmt: skip
+        requirement = Requirement(text)
+        version = locked[canonicalize_name(requirement.name)][0]
+        assert requirement.specifier.contains(version, prereleases=True), text
 
 
 def _ignored(path: str, patterns: list[str]) -> bool:

@@ -20,7 +20,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # What a wheel is built from (as the Dockerfile copies it).
-_SOURCES = ("pyproject.toml", "README.md", "bot", "retrieval", "corpus")
+_SOURCES = ("pyproject.toml", "README.md", "casebot.py", "bot", "retrieval", "corpus")
 
 
 def _bin(environment: Path, name: str) -> str:
@@ -100,3 +100,28 @@ def test_installed_casebot_reports_its_version(installed: Path, tmp_path: Path) 
     result = _casebot(installed, "--version", cwd=tmp_path)
     assert result.stdout.strip() == f"casebot {__version__}"
 
+
+
+def test_installed_casebot_is_typed_runs_as_a_module_and_says_what_it_is(
+    installed: Path, tmp_path: Path
+) -> None:
+    script = (
+        "import importlib.metadata as m, importlib.resources as r, json;"
+        "meta = m.metadata('casebot');"
+        "print(json.dumps({'typed': [r.files(p).joinpath('py.typed').is_file()"
+        " for p in ('bot', 'retrieval')], 'license': meta['License-Expression'],"
+        " 'classifiers': meta.get_all('Classifier'), 'author': meta['Author']}))"
+    )
+    shown = subprocess.run(
+        [_bin(installed, "python"), "-c", script], cwd=tmp_path, capture_output=True,
+        text=True, check=True, timeout=60,
+    )  # fmt: skip
+    facts = json.loads(shown.stdout)
+    assert facts["typed"] == [True, True]  # PEP 561
+    assert facts["license"] == "LicenseRef-Proprietary"
+    assert "Typing :: Typed" in facts["classifiers"] and facts["author"]
+    module = subprocess.run(
+        [_bin(installed, "python"), "-m", "casebot", "--version"], cwd=tmp_path,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert module.returncode == 0 and module.stdout.startswith("casebot ")

@@ -57,8 +57,8 @@ def run_add(
                 "standard input is not a terminal to ask on; run with --yes to add without "
                 "asking."
             )
-        print(f"Add it to {corpus_dir}? [y/N] ", end="", file=shown, flush=True)
         try:
+            print(f"Add it to {corpus_dir}? [y/N] ", end="", file=shown, flush=True)
             answer = stdin.readline().strip().lower()
         except KeyboardInterrupt:
             # Ctrl-C at the question is a no, said at once.
