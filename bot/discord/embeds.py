@@ -91,10 +91,12 @@ def render_discord(answer: Answer, *, page: int = 1) -> DiscordMessage:
     (the first if out of range), with ‹ Previous and Next › buttons (`SOURCES_PAGE_ID`).
     """
     if answer.kind == "sources" and answer.sources:
-        pages = paged(answer, lambda part: not _render(part)[1])
+        # Each source's block is drawn once, however many pages are tried.
+        blocks = {summary: _source_block(summary) for summary in answer.sources}
+        pages = paged(answer, lambda part: not _render(part, blocks)[1])
         if len(pages) > 1:
             number = min(max(page, 1), len(pages))
-            message, _ = _render(pages[number - 1])
+            message, _ = _render(pages[number - 1], blocks)
             return replace(message, view=_pager(number, len(pages)))
     return _render(answer)[0]
 
@@ -108,15 +110,18 @@ def _pager(number: int, pages: int) -> discord.ui.View:
     return _buttons(buttons)
 
 
-def _render(answer: Answer) -> tuple[DiscordMessage, bool]:
-    """The message, and whether anything had to be cut to fit."""
+def _render(
+    answer: Answer, drawn: dict[SourceSummary, str] | None = None
+) -> tuple[DiscordMessage, bool]:
+    """The message, and whether anything had to be cut to fit (`drawn`: the sources'
+    blocks, drawn already)."""
     content = clip(answer.text, MAX_CONTENT) or None
     footer = (
         clip(f"Corpus loaded {format_time(answer.loaded_at)}", MAX_FOOTER)
         if answer.loaded_at is not None
         else None
     )
-    sections = _sections(answer)
+    sections = _sections(answer, drawn or {})
     if not sections:
         return DiscordMessage(content=content or ELLIPSIS, embeds=()), False
 
@@ -210,7 +215,7 @@ class _Section:
     cap: int = MAX_EMBED_TOTAL
 
 
-def _sections(answer: Answer) -> list[_Section]:
+def _sections(answer: Answer, drawn: dict[SourceSummary, str]) -> list[_Section]:
     """The answer's sections in display order (empty ones left out)."""
     sections: list[_Section] = []
     colour = {"error": _ERROR, "refused": _ERROR, "reload": _OK}.get(answer.kind, _BLURPLE)
@@ -260,7 +265,7 @@ def _sections(answer: Answer) -> list[_Section]:
             _Section(
                 key="sources",
                 title="Sources",
-                blocks=tuple(_source_block(summary) for summary in answer.sources),
+                blocks=tuple(drawn.get(s) or _source_block(s) for s in answer.sources),
                 noun=("source", "sources"),
                 colour=colour,
                 priority=4,

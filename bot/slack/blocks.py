@@ -92,17 +92,33 @@ def render_slack(
     pages they show (`SOURCES_PAGE_ACTION`).
     """
     if answer.kind == "sources" and answer.sources:
-        pages = paged(answer, lambda part: not _render(part, None, _pager(2, 3))[1])
+        # Each source's line is drawn once, however many pages are tried.
+        lines = {summary: _source_line(summary) for summary in answer.sources}
+
+        def fits(part: Answer) -> bool:
+            return not _render(part, None, _pager(2, 3), lines=lines, fallback=False)[1]
+
+        pages = paged(answer, fits)
         if len(pages) > 1:
             number = min(max(page, 1), len(pages))
-            return _render(pages[number - 1], feedback_id, _pager(number, len(pages)))[0]
+            pager = _pager(number, len(pages))
+            return _render(pages[number - 1], feedback_id, pager, lines=lines)[0]
     return _render(answer, feedback_id)[0]
 
 
 def _render(
-    answer: Answer, feedback_id: str | None, pager: Block | None = None
+    answer: Answer,
+    feedback_id: str | None,
+    pager: Block | None = None,
+    *,
+    lines: dict[SourceSummary, str] | None = None,
+    fallback: bool = True,
 ) -> tuple[SlackMessage, bool]:
-    """The message, and whether anything had to be cut to fit."""
+    """The message, and whether anything had to be cut to fit.
+
+    `lines`: the sources' lines, drawn already; `fallback=False` leaves the plain text out
+    (for measuring: Slack's limits are on the blocks).
+    """
     units: list[_Unit] = []
     if answer.question:
         question = clip(answer.question, _MAX_QUESTION_CHARS)
@@ -117,7 +133,10 @@ def _render(
         _Unit(_conflict_blocks(c), noun="disagreement", priority=0) for c in answer.conflicts
     )
     if answer.kind == "sources" or answer.sources:
-        units.extend(_packed((_source_line(s) for s in answer.sources), noun="source"))
+        drawn = lines or {}
+        units.extend(
+            _packed((drawn.get(s) or _source_line(s) for s in answer.sources), noun="source")
+        )
     units.extend(_packed((clip(note, MAX_TEXT_CHARS) for note in answer.notes), noun="line"))
     if answer.loaded_at is not None:
         units.append(_Unit((context([f"Corpus loaded {format_time(answer.loaded_at)}"]),)))
@@ -127,10 +146,8 @@ def _render(
         # Without a noun: always kept, whatever else is cut.
         units.append(_Unit((vote_buttons(feedback_id),)))
     blocks, cut = _fit(units)
-    message = SlackMessage(
-        text=clip(render_text(answer), MAX_FALLBACK_CHARS) or " ", blocks=tuple(blocks)
-    )
-    return message, cut
+    text = clip(render_text(answer), MAX_FALLBACK_CHARS) if fallback else ""
+    return SlackMessage(text=text or " ", blocks=tuple(blocks)), cut
 
 
 def _pager(number: int, pages: int) -> Block:

@@ -409,7 +409,7 @@ def test_quit_words_end_the_chat_and_the_rest_is_not_read(
     assert result.returncode == 0, result.stderr
     assert "Where the case stands" in result.stdout
     assert "Here is what the sources say" not in result.stdout  # never asked
-    for word in ("exit", "/quit", ":q", "EXIT", " quit "):
+    for word in ("exit", ":q", " EXIT "):
         out = io.StringIO()
         lines = io.StringIO(f"{word}\nwho filed the lawsuit?\n")
         assert _chat(make_settings(), lines, out) == 0
@@ -420,7 +420,7 @@ def test_a_closed_pipe_ends_quietly(make_corpus: Callable[..., Path]) -> None:
     # `casebot … | head`: the reader is gone before casebot writes. No traceback, the
     # SIGPIPE status a shell expects of any tool, and nothing on stderr.
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    for args in (["validate", str(REPO_ROOT / "corpus")], ["status"], ["ask", "who sued?"]):
+    for args in (["validate", str(REPO_ROOT / "corpus")], ["ask", "who sued?"]):
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
@@ -432,26 +432,31 @@ def test_a_closed_pipe_ends_quietly(make_corpus: Callable[..., Path]) -> None:
         assert stderr == "", (args, stderr)
 
 
-def test_report_refuses_a_database_that_does_not_exist(tmp_path: Path) -> None:
+def test_report_refuses_a_database_that_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = _run_cli("report")
     assert result.returncode == 1
     assert f"there is no database at {tmp_path / 'casebot.db'}" in result.stderr
     assert "CASEBOT_DB_PATH" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "casebot.db").exists()  # nothing was created
 
-    env = {"CASEBOT_DB_PATH": "elsewhere/service.db"}
-    result = _run_cli_env(env, "report", "--json")
-    assert result.returncode == 1
-    error = json.loads(result.stdout)
+    monkeypatch.setenv("CASEBOT_DB_PATH", "elsewhere/service.db")
+    assert main(["report", "--json"]) == 1
+    error = json.loads(capsys.readouterr().out)
     assert error["kind"] == "error" and str(tmp_path / "elsewhere" / "service.db") in error["text"]
     assert not (tmp_path / "elsewhere").exists()
 
 
-def test_report_days_must_be_a_number() -> None:
-    for days in ("abc", "1.5"):
-        result = _run_cli("report", "--since", days)
-        assert result.returncode == 2  # a usage error
-        assert "not a number of days" in result.stderr, result.stderr
+def test_report_days_must_be_a_number(capsys: pytest.CaptureFixture[str]) -> None:
+    result = _run_cli("report", "--since", "abc")
+    assert result.returncode == 2  # a usage error
+    assert "not a number of days" in result.stderr, result.stderr
+    for days in ("1.5", "seven"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["report", "--since", days])
+        assert exit_.value.code == 2
+        assert "not a number of days" in capsys.readouterr().err
 
 
 async def test_report_days_in_chat_must_be_a_number(make_settings: Callable[..., Settings]) -> None:
@@ -472,33 +477,45 @@ async def test_report_days_in_chat_must_be_a_number(make_settings: Callable[...,
         await desk.close()
 
 
-def test_ask_dash_reads_the_question_from_stdin() -> None:
+def test_ask_dash_reads_the_question_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
     result = _run_cli("ask", "-", "--json", stdin="who filed\nthe lawsuit?\n")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["question"] == "who filed the lawsuit?"
-    assert _run_cli("ask", "-", stdin="  \n").returncode == 1
+    monkeypatch.setattr("sys.stdin", io.StringIO("  \n"))
+    assert main(["ask", "-"]) == 1
 
 
-def test_json_errors_are_json_on_stdout(make_corpus: Callable[..., Path]) -> None:
+def test_json_errors_are_json_on_stdout(
+    make_corpus: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     broken = make_corpus({"one.md": "nothing\n"})
-    for args in (["status", "--json", "--corpus", str(broken)],
-                 ["validate", str(broken), "--json"], ["ask", " ", "--json"]):  # fmt: skip
-        result = _run_cli(*args)
-        assert result.returncode == 1, args
-        error = json.loads(result.stdout)
-        assert error["kind"] == "error" and error["text"], args
-        assert error["text"] in result.stderr  # and said on stderr as before
-    assert any("one.md: " in p for p in json.loads(_run_cli(
-        "validate", str(broken), "--json").stdout)["problems"])  # fmt: skip
+    result = _run_cli("status", "--json", "--corpus", str(broken))
+    assert result.returncode == 1
+    error = json.loads(result.stdout)
+    assert error["kind"] == "error" and error["text"] in result.stderr  # and said there too
+    assert any(problem.startswith("one.md: ") for problem in error["problems"])
+    for args in (["validate", str(broken), "--json"], ["ask", " ", "--json"]):
+        assert main(args) == 1, args
+        captured = capsys.readouterr()
+        error = json.loads(captured.out)
+        assert error["kind"] == "error" and error["text"] in captured.err, args
 
 
-def test_exit_codes_tell_usage_nothing_to_serve_and_not_covered_apart() -> None:
-    assert _run_cli("ask").returncode == 2  # usage: the question is missing
-    assert _run_cli("serve").returncode == 3  # nothing to serve
+def test_exit_codes_tell_usage_nothing_to_serve_and_not_covered_apart(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     declined = _run_cli("ask", "what colour is the judge's car?")
     assert declined.returncode == 4 and "don't cover" in declined.stdout
-    assert _run_cli("ask", "who filed the lawsuit?").returncode == 0
-    assert "  4    ask: the sources don't cover the question" in _run_cli("--help").stdout
+    with pytest.raises(SystemExit) as usage:
+        main(["ask"])  # the question is missing
+    assert usage.value.code == 2
+    assert main(["serve"]) == 3  # nothing to serve
+    assert main(["ask", "who filed the lawsuit?"]) == 0
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "  4    ask: the sources don't cover the question" in capsys.readouterr().out
 
 
 def test_every_subcommand_has_a_description_and_examples(
@@ -517,7 +534,9 @@ def test_every_subcommand_has_a_description_and_examples(
         assert f"examples:\n  casebot {name}" in out or "examples:\n  casebot\n" in out, name
 
 
-def test_validate_and_eval_speak_json(tmp_path: Path, small_corpus_dir: Path) -> None:
+def test_validate_and_eval_speak_json(
+    tmp_path: Path, small_corpus_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     result = _run_cli("validate", str(small_corpus_dir), "--json")
     data = json.loads(result.stdout)
     assert (data["kind"], data["articles"], data["dated"], data["undated"]) == ("validate", 3, 2, 1)
@@ -529,9 +548,8 @@ def test_validate_and_eval_speak_json(tmp_path: Path, small_corpus_dir: Path) ->
         '[[q]]\nask = "what colour is the judge\'s car?"\nabstain = true\n',
         encoding="utf-8",
     )
-    result = _run_cli("eval", str(questions), "--json")
-    assert result.returncode == 0, result.stderr
-    data = json.loads(result.stdout)
+    assert main(["eval", str(questions), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
     assert data["kind"] == "eval" and len(data["items"]) == 2
     assert data["summary"]["unanswerable"] == 1 and data["items"][1]["abstain"] is True
 
@@ -545,17 +563,21 @@ def test_python_dash_m_casebot_runs_the_command() -> None:
     assert result.returncode == 0 and result.stdout.startswith("casebot ")
 
 
-def test_an_unreadable_env_line_is_a_settings_error_naming_it(tmp_path: Path) -> None:
+def test_an_unreadable_env_line_is_a_settings_error_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / ".env").write_text(
         "# settings\nSLACK_BOT_TOKEN=\nCASEBOT_MAX_QUOTES=\"3\nCASEBOT_LOG_LEVEL=INFO\n",
         encoding="utf-8",
     )
-    for args in (["status"], ["chat"], ["serve"], ["report"]):
-        result = _run_cli(*args, stdin="status\n")
-        assert result.returncode == 1, (args, result.stdout)
-        assert ".env, line 3 (CASEBOT_MAX_QUOTES): cannot be read" in result.stderr, args
-        assert '"3' not in result.stderr  # the value is never shown: it may be a secret
-        assert "Traceback" not in result.stderr and "python-dotenv" not in result.stderr
+    result = _run_cli("status")
+    assert result.returncode == 1, result.stdout
+    assert ".env, line 3 (CASEBOT_MAX_QUOTES): cannot be read" in result.stderr
+    assert '"3' not in result.stderr  # the value is never shown: it may be a secret
+    assert "Traceback" not in result.stderr and "python-dotenv" not in result.stderr
+    for args in (["chat"], ["serve"], ["report"], ["add", "x.html"]):  # every other door
+        assert main(args) == 1, args
+        assert ".env, line 3 (CASEBOT_MAX_QUOTES): cannot be read" in capsys.readouterr().err
 
 
 def test_the_example_question_fits_any_case() -> None:
@@ -564,11 +586,3 @@ def test_the_example_question_fits_any_case() -> None:
     assert "LinkedIn" not in _run_cli("ask", "--help").stdout
     assert "ends the chat" in render_text(for_console(help_answer()))
     assert "Ctrl-D" in render_text(for_console(help_answer()))
-
-
-def _run_cli_env(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin, capture_output=True, text=True, env=full, timeout=120,
-    )  # fmt: skip

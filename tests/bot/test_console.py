@@ -220,16 +220,11 @@ def test_ctrl_c_at_the_prompt_ends_the_chat_at_once(tmp_path: Path) -> None:
     assert "KeyboardInterrupt" not in shown
 
 
-def test_add_it_is_its_own_prompt_in_the_chat(tmp_path: Path) -> None:
-    from tests.support.corpora import SMALL_CORPUS
+def test_add_it_is_its_own_prompt_in_the_chat(tmp_path: Path, small_corpus_dir: Path) -> None:
     from tests.support.intake_pages import news_page
     from tests.support.intake_server import Route, serve
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in SMALL_CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    env = {"CASEBOT_FETCH_PRIVATE": "true", "CASEBOT_CORPUS_DIR": str(corpus)}
+    env = {"CASEBOT_FETCH_PRIVATE": "true", "CASEBOT_CORPUS_DIR": str(small_corpus_dir)}
     with serve({"/story": Route(body=news_page().encode())}) as site:
         process, controller = _terminal(["chat"], tmp_path, env)
         try:
@@ -249,14 +244,12 @@ def test_add_it_is_its_own_prompt_in_the_chat(tmp_path: Path) -> None:
             os.close(controller)
 
 
-def test_ctrl_c_at_add_y_n_writes_nothing_and_shows_no_traceback(tmp_path: Path) -> None:
-    from tests.support.corpora import SMALL_CORPUS
+def test_ctrl_c_at_add_y_n_writes_nothing_and_shows_no_traceback(
+    tmp_path: Path, small_corpus_dir: Path
+) -> None:
     from tests.support.intake_pages import news_page
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in SMALL_CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+    corpus = small_corpus_dir
     page = tmp_path / "saved.html"
     page.write_text(news_page(), encoding="utf-8")
     before = sorted(corpus.iterdir())
