@@ -3,6 +3,7 @@ timeline's date column, help and hints as the console types commands, and line e
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -173,6 +175,20 @@ def _terminal(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> 
     return process, controller
 
 
+@contextlib.contextmanager
+def _on_terminal(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
+    """`_terminal`, and the process killed (if still running) and the terminal closed after."""
+    process, controller = _terminal(args, cwd, env)
+    try:
+        yield process, controller
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(controller)
+
+
 def _exit_code(process: subprocess.Popen[bytes], controller: int, timeout: float = 30.0) -> tuple[int, str]:
     """(exit code, what the terminal shows meanwhile): the output is read as the process
     ends, for a terminal whose output is not read keeps a closing process waiting."""
@@ -195,8 +211,7 @@ def _take_terminal() -> None:
 
 
 def test_ctrl_c_at_the_prompt_ends_the_chat_at_once(tmp_path: Path) -> None:
-    process, controller = _terminal(["chat"], tmp_path)
-    try:
+    with _on_terminal(["chat"], tmp_path) as (process, controller):
         _read_until(controller, r"casebot> ")
         # A typed letter echoed back: readline is reading the line.
         os.write(controller, b"x")
@@ -212,10 +227,6 @@ def test_ctrl_c_at_the_prompt_ends_the_chat_at_once(tmp_path: Path) -> None:
             os.write(controller, b"\x03")
             code, shown = _exit_code(process, controller)
         assert code == 130
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
     assert "Traceback" not in shown and "Exception ignored" not in shown
     assert "KeyboardInterrupt" not in shown
 
@@ -226,8 +237,7 @@ def test_add_it_is_its_own_prompt_in_the_chat(tmp_path: Path, small_corpus_dir: 
 
     env = {"CASEBOT_FETCH_PRIVATE": "true", "CASEBOT_CORPUS_DIR": str(small_corpus_dir)}
     with serve({"/story": Route(body=news_page().encode())}) as site:
-        process, controller = _terminal(["chat"], tmp_path, env)
-        try:
+        with _on_terminal(["chat"], tmp_path, env) as (process, controller):
             _read_until(controller, r"casebot> ")
             os.write(controller, f"add {site.url('/story')}\r".encode())
             preview = _read_until(controller, r"add it\? \(yes/no\) ")
@@ -238,10 +248,6 @@ def test_add_it_is_its_own_prompt_in_the_chat(tmp_path: Path, small_corpus_dir: 
             assert "Not added; nothing was written." in after
             os.write(controller, b"\x04")
             assert _exit_code(process, controller)[0] == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
-            os.close(controller)
 
 
 def test_ctrl_c_at_add_y_n_writes_nothing_and_shows_no_traceback(
@@ -253,16 +259,11 @@ def test_ctrl_c_at_add_y_n_writes_nothing_and_shows_no_traceback(
     page = tmp_path / "saved.html"
     page.write_text(news_page(), encoding="utf-8")
     before = sorted(corpus.iterdir())
-    process, controller = _terminal(["add", str(page), "--corpus", str(corpus)], tmp_path)
-    try:
+    with _on_terminal(["add", str(page), "--corpus", str(corpus)], tmp_path) as (process, controller):
         _read_until(controller, r"\[y/N\] ")
         os.write(controller, b"\x03")
         code, shown = _exit_code(process, controller)
         assert code == 130
-    finally:
-        if process.poll() is None:
-            process.kill()
-        os.close(controller)
     assert "Not added; nothing was written." in shown
     assert "Traceback" not in shown and "KeyboardInterrupt" not in shown
     assert sorted(corpus.iterdir()) == before
