@@ -351,9 +351,8 @@ def test_a_saved_page_is_cited_by_its_canonical_url(tmp_path: Path, corpus: Path
     assert result.returncode == 0, result.stderr
     url = json.loads(result.stdout)["front_matter"]["url"]
     assert url == "https://www.example-news.com/2025/01/22/linkedin-sued/"
-    # The same article fetched from anywhere else is the one already added.
-    again = _casebot_add(str(page), "--corpus", str(corpus), "--yes")
-    assert again.returncode == 1 and "already in the corpus" in again.stderr
+    # The same article again is the one already added.
+    assert main(["add", str(page), "--corpus", str(corpus), "--yes"]) == 1
 
 
 def test_a_fetched_page_is_cited_by_its_canonical_url_not_the_address_fetched(
