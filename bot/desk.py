@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 
 from bot import builder
 from bot.alerts import COMMANDS as ALERT_COMMANDS
 from bot.alerts import Alerts
+from bot.caller import Caller, Reply, apology, new_request_id
 from bot.commands import Command, CommandSpec, parse_command
 from bot.feedback import Feedback, Thanks, parse_click
 from bot.intake.chat import ChatIntake, Preview
@@ -34,48 +33,17 @@ from retrieval.corpus import CorpusError
 from retrieval.index import Index
 from retrieval.model import Answer, Corpus
 
+# Caller, Reply and the apology are defined below the desk (bot/caller.py), so the desk's
+# helpers never import it back; they are named from here too.
+__all__ = ["Caller", "Desk", "Reply", "apology", "describe_changes", "handle_safely",
+           "new_request_id"]  # fmt: skip
+
 logger = logging.getLogger(__name__)
 
 # Replies of these kinds only ever go to the person who asked, whatever the command.
 _PRIVATE_KINDS = frozenset({"help", "refused", "limited", "error"})
 # Who the desk records as loading the corpus when it starts.
 _SYSTEM = "system"
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who sent a message: the platform, their id there, and whether they are an admin.
-
-    Also where they wrote it (None in the console), and whether the platform lets them
-    manage that channel (Discord's Manage Channels): the follow commands need one of the
-    two (see `CommandSpec.channel_managers`).
-    """
-
-    platform: str
-    user_id: str
-    is_admin: bool
-    channel_id: str | None = None
-    manages_channel: bool = False
-    # The thread a mention was written in (or starts), where casebot answers, unique on
-    # the platform: its follow-ups are read with its previous question (bot/threads.py).
-    thread_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """What to send back: the answer, and whether the whole channel should see it."""
-
-    answer: Answer
-    public: bool
-    # For an `add` preview: the token its Add and Cancel buttons carry (bot/intake/chat.py).
-    confirm_token: str | None = None
-    # For an ask or status answer: the id its 👍/👎 buttons carry (bot/feedback.py).
-    feedback_id: str | None = None
-
-
-def new_request_id() -> str:
-    """A short random id that ties an apology to the log record of what went wrong."""
-    return secrets.token_hex(4)
 
 
 async def handle_safely(
@@ -107,21 +75,6 @@ async def handle_safely(
         with request_scope(request_id):
             log.exception("request %s failed: could not answer %s", request_id, what)
         return Reply(answer=apology(request_id), public=False)
-
-
-def apology(request_id: str) -> Answer:
-    """The reply to a request that failed unexpectedly; the log has the traceback under the id.
-
-    The desk and the adapters (when a failure escapes the desk) say the same thing, so a
-    user can always quote an id that an admin can find in the log.
-    """
-    return Answer(
-        kind="error",
-        text=(
-            "Sorry, something went wrong while answering that. If it keeps "
-            f"happening, tell an admin the request id {request_id}."
-        ),
-    )
 
 
 class Desk:

@@ -23,8 +23,8 @@ from retrieval.model import Answer
 from retrieval.answering.question import is_follow_up, with_context
 
 if TYPE_CHECKING:
+    from bot.caller import Caller
     from bot.commands import Command
-    from bot.desk import Caller
 
 # Enough for every thread a busy workspace has open in a day; the oldest go first.
 MAX_THREADS = 2000

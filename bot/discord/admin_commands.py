@@ -1,5 +1,5 @@
 """Discord's `/case-admin` command (reload, add, remove) and the Add and Cancel buttons
-under an `add` preview.
+under an `add` preview (drawn and read here; the client answers a press).
 
 The admin commands are a top-level command of their own because Discord's default member
 permissions apply only to top-level commands: registered with Manage Server, members don't
@@ -9,22 +9,12 @@ see them by default. That is a hint server admins can change, so the desk's admi
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 
 from bot.commands import COMMANDS_BY_NAME, CommandSpec
-from bot.desk import apology, new_request_id
-from bot.ops.logs import request_scope
-from bot.discord.embeds import render_discord
-
-if TYPE_CHECKING:
-    from bot.discord.client import CasebotClient
-
-logger = logging.getLogger("bot.discord.client")
 
 ADMIN_COMMAND = "case-admin"
 ADMIN_DESCRIPTION = "casebot admin commands: reload the corpus, add or remove an article."
@@ -80,25 +70,8 @@ def is_add_button(custom_id: object) -> bool:
     return isinstance(custom_id, str) and custom_id.startswith((_YES, _NO))
 
 
-async def answer_click(client: CasebotClient, interaction: discord.Interaction, custom_id: str) -> None:
-    """A press of Add or Cancel: the preview message is replaced by the outcome."""
-    # Writing and reloading can take longer than Discord's 3 seconds: acknowledged first.
-    await interaction.response.defer()
-    try:
-        permissions = interaction.permissions if interaction.guild_id is not None else None
-        caller = client.caller(
-            interaction.user, permissions, interaction.guild_id, interaction.channel_id
-        )
-        accept = custom_id.startswith(_YES)
-        token = custom_id.removeprefix(_YES if accept else _NO) or None
-        answer = await client.desk.intake.confirm(caller, token, accept=accept)
-    except Exception:
-        request_id = new_request_id()
-        with request_scope(request_id):
-            logger.exception(
-                "request %s failed: an add button from Discord user %s",
-                request_id, client.desk.pseudonym("discord", str(interaction.user.id)),
-            )  # fmt: skip
-        answer = apology(request_id)
-    rendered: dict[str, Any] = render_discord(answer).send_kwargs()
-    await interaction.edit_original_response(**rendered, view=None)
+def pressed(custom_id: str) -> tuple[str | None, bool]:
+    """What a press of Add or Cancel says: the preview's token (None if absent), and
+    whether it is Add."""
+    accept = custom_id.startswith(_YES)
+    return custom_id.removeprefix(_YES if accept else _NO) or None, accept

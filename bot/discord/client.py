@@ -21,6 +21,7 @@ import discord
 from discord import app_commands
 from discord.voice_client import VoiceClient
 
+from bot.caller import Caller, Reply, apology, new_request_id
 from bot.commands import (
     COMMANDS,
     COMMANDS_BY_NAME,
@@ -29,7 +30,8 @@ from bot.commands import (
     CommandSpec,
     parse_command,
 )
-from bot.desk import Caller, Desk, Reply, handle_safely
+from bot.desk import Desk, handle_safely
+from bot.ops.logs import request_scope
 from bot.feedback import is_feedback_value
 from bot.discord import admin_commands
 from bot.render.pages import page_number
@@ -271,7 +273,7 @@ class CasebotClient(discord.Client):
         if admin_commands.is_add_button(custom_id):
             # Add or Cancel under an `add` preview (bot/discord/admin_commands.py).
             with self._in_flight():
-                await admin_commands.answer_click(self, interaction, str(custom_id))
+                await self._answer_add_button(interaction, str(custom_id))
             return
         if isinstance(custom_id, str) and custom_id.startswith(SOURCES_PAGE_ID):
             with self._in_flight():
@@ -319,6 +321,27 @@ class CasebotClient(discord.Client):
                 await interaction.response.send_message(**rendered, ephemeral=True)
         except discord.HTTPException as error:
             logger.error("could not send a page of the sources on Discord: %s", error)
+    async def _answer_add_button(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A press of Add or Cancel: the preview message is replaced by the outcome."""
+        # Writing and reloading can take longer than Discord's 3 seconds: acknowledged first.
+        await interaction.response.defer()
+        try:
+            permissions = interaction.permissions if interaction.guild_id is not None else None
+            caller = self.caller(
+                interaction.user, permissions, interaction.guild_id, interaction.channel_id
+            )
+            token, accept = admin_commands.pressed(custom_id)
+            answer = await self.desk.intake.confirm(caller, token, accept=accept)
+        except Exception:
+            request_id = new_request_id()
+            with request_scope(request_id):
+                logger.exception(
+                    "request %s failed: an add button from Discord user %s",
+                    request_id, self.desk.pseudonym(PLATFORM, str(interaction.user.id)),
+                )  # fmt: skip
+            answer = apology(request_id)
+        rendered: dict[str, Any] = render_discord(answer).send_kwargs()
+        await interaction.edit_original_response(**rendered, view=None)
 
     # --- shutting down ---
 

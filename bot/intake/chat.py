@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from bot.intake import Draft, IntakeError, Options, commit, remove
 from bot.intake.worker import prepare_in_child
@@ -27,8 +27,10 @@ from bot.render.format import counted
 from retrieval.model import Answer
 
 if TYPE_CHECKING:
+    from bot.caller import Caller
     from bot.commands import Command
-    from bot.desk import Caller, Desk
+    from bot.limits import Limits
+    from bot.settings import Settings
 
 # How long a preview waits for its Add: long enough to read it, short enough that a page
 # that changed meanwhile is not written from a stale copy.
@@ -50,6 +52,21 @@ class Preview(Answer):
     token: str = ""
 
 
+class IntakeDesk(Protocol):
+    """What the intake needs of the desk (`bot.desk.Desk` is one), named here so that this
+    module never imports the desk that uses it."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def limits(self) -> Limits: ...
+
+    async def reload(self, caller: Caller) -> Answer: ...
+
+    async def audit_intake(self, caller: Caller, *, allowed: bool, result: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _Pending:
     owner: Owner
@@ -69,7 +86,7 @@ class ChatIntake:
 
     def __init__(
         self,
-        desk: Desk,
+        desk: IntakeDesk,
         *,
         clock: Callable[[], float] = time.monotonic,
         prepare: Prepare = prepare_in_child,

@@ -39,7 +39,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import PostFailed
-from bot.desk import Caller, Desk, handle_safely
+from bot.caller import Caller, apology, new_request_id
+from bot.desk import Desk, handle_safely
+from bot.ops.logs import request_scope
 from bot.render.pages import page_number
 from bot.slack import add_buttons
 from bot.slack.add_buttons import with_add_buttons
@@ -352,7 +354,7 @@ class SlackAdapter:
         # The Home tab: status, sources and how to ask (bot/slack/home.py).
         self.app.event("app_home_opened")(self._on_home_opened)
         # The Add and Cancel buttons under an `add` preview (bot/slack/add_buttons.py).
-        add_buttons.register(self)
+        self.app.action(add_buttons.ACTIONS)(self._on_add_button)
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
         # Acknowledge first, within Slack's 3 seconds; the answer follows by response_url.
@@ -396,6 +398,9 @@ class SlackAdapter:
             "replace_original": bool((body.get("container") or {}).get("is_ephemeral")),
         }
         await self._post_to_response_url(body.get("response_url"), payload)
+    async def _on_add_button(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()  # within Slack's 3 seconds; writing and reloading come after
+        self._spawn(self._answer_add_button(body))
 
     async def _on_home_opened(self, body: dict[str, Any]) -> None:
         event = body.get("event", {})
@@ -515,6 +520,27 @@ class SlackAdapter:
             "replace_original": False,
         }
         await self._post_to_response_url(body.get("response_url"), payload)
+
+    async def _answer_add_button(self, body: dict[str, Any]) -> None:
+        """Add or Cancel under an `add` preview: the preview is replaced by the outcome."""
+        user_id = str((body.get("user") or {}).get("id", ""))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        token, accept = add_buttons.pressed(body)
+        try:
+            answer = await self._desk.intake.confirm(
+                self._caller(user_id, channel), token, accept=accept
+            )
+        except Exception:
+            request_id = new_request_id()
+            with request_scope(request_id):
+                logger.exception(
+                    "request %s failed: an add button from user %s",
+                    request_id, self._desk.pseudonym(PLATFORM, user_id),
+                )  # fmt: skip
+            answer = apology(request_id)
+        await self._post_to_response_url(
+            body.get("response_url"), add_buttons.outcome_payload(answer)
+        )
 
     async def _answer_event(
         self, event: dict[str, Any], bot_user_id: str | None, *, in_dm: bool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -45,3 +46,52 @@ def test_intake_imports_neither_slack_nor_discord() -> None:
         "bot.intake" if name == "__init__" else f"bot.intake.{name}" for name in modules
     )
     assert imported_after(statement) & {*CHAT_SDKS, "aiohttp"} == set()
+
+
+def _imports(module: str, path: Path) -> set[str]:
+    """The modules of bot/ that `module` imports anywhere in it: at the top, inside a
+    function, or only for type checking (all three make a circle to a reader)."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            # `from bot.slack import add_buttons` imports the module bot.slack.add_buttons.
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+            found.add(base)
+    return found
+
+
+def test_no_module_of_bot_imports_one_that_imports_it_back() -> None:
+    # A piece the desk or an adapter uses never imports it back: shared types (Caller,
+    # Reply) live below both (bot/caller.py).
+    paths = {}
+    for path in (REPO_ROOT / "bot").rglob("*.py"):
+        parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+        paths[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    edges = {module: _imports(module, path) & paths.keys() - {module} for module, path in paths.items()}
+
+    def reaches(start: str, goal: str) -> list[str] | None:
+        # Depth-first: the path from `start` to `goal`, if there is one.
+        stack, seen = [(start, [start])], {start}
+        while stack:
+            module, trail = stack.pop()
+            for target in edges[module]:
+                if target == goal:
+                    return [*trail, goal]
+                if target not in seen:
+                    seen.add(target)
+                    stack.append((target, [*trail, target]))
+        return None
+
+    circles = [
+        " → ".join(trail)
+        for module in sorted(edges)
+        if (trail := reaches(module, module)) is not None
+    ]
+    assert circles == []
