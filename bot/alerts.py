@@ -1,25 +1,27 @@
-"""Following the case: channels that follow get each new development of the case, once.
+"""Following cases: channels that follow a case get each new development of it, once.
 
 The rules, each here once:
 
 * **What is news.** A development (retrieval/case/developments.py) is dated by `event_date`: the
-  date its sentence gives for the event, else its passage's. The store keeps the latest
-  such date of every corpus served so far (`known_through`); a corpus served later (start,
-  reload, an added article) brings news only in developments dated after it. So a new
-  source re-reporting a known step, or the same corpus served again, brings none, and
-  the first corpus after the store is made only sets the mark (its history is not news).
+  date its sentence gives for the event, else its passage's. The store keeps, for each
+  case, the latest such date of every corpus of it served so far (`known_through`); a
+  corpus served later (start, reload, an added article) brings news only in developments
+  dated after it. So a new source re-reporting a known step, or the same corpus served
+  again, brings none, and a case's first corpus after the store is made (or the first of
+  a case that has just appeared) only sets its mark (its history is not news).
   Undated developments are never news: nothing says when they happened. Only a desk with
   a chat platform connected compares: `casebot chat`, perhaps on another corpus with the
   same database, moves nothing, and `casebot serve` compares its corpus when it connects.
 * **Exactly once.** The news and the move of the mark are written in one transaction, as
-  one queued alert per (following channel, development); a channel's queued alerts are
-  posted as one message and then marked done. A crash between posting and marking posts
+  one queued alert per (following channel, development); a channel's queued alerts of a
+  case are posted as one message, naming the case when the deployment serves several,
+  and then marked done. A crash between posting and marking posts
   that one message again at the next start; nothing else can repeat.
 * **Posting.** Each message is tried `CASEBOT_ALERT_ATTEMPTS` times, waiting
   `CASEBOT_ALERT_RETRY_SECONDS` and then twice as long each time. If every try says the
   channel is gone (the adapter's `PostFailed.gone`: Slack's not_in_channel, ... Discord's
-  403/404), the channel stops following, and that is logged and audited; otherwise the
-  alert stays queued for the next reload, start or reconnect.
+  403/404), the channel stops following every case, and that is logged and audited;
+  otherwise the alert stays queued for the next reload, start or reconnect.
 
 The platforms post through `Poster`, which each adapter implements and attaches here when
 it has connected.
@@ -30,14 +32,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
 from bot.ops.metrics import Metrics
 from bot.render.format import format_time
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import LEGACY_CASE, Store
 from retrieval.case import claims
 from retrieval.case.developments import Development
 from retrieval.errors import CasebotError
@@ -48,7 +51,7 @@ from retrieval.answering.quoting import make_quote
 logger = logging.getLogger(__name__)
 
 # The commands this module answers (bot/commands.py declares them).
-COMMANDS = frozenset({"follow", "unfollow", "following"})
+COMMANDS = frozenset({"follow", "unfollow"})
 # Most developments quoted in one alert; a longer burst points to the timeline.
 MAX_QUOTES = 8
 # Channels posted to at once, so a large following can't flood a platform's rate limits.
@@ -109,9 +112,14 @@ def catalogue(index: Index) -> Catalogue:
 
 
 def alert_answer(
-    index: Index, developments: Sequence[Development], dated: Catalogue | None = None
+    index: Index,
+    developments: Sequence[Development],
+    dated: Catalogue | None = None,
+    *,
+    case: Served | None = None,
 ) -> Answer:
-    """The alert: each new development quoted with outlet, date and "also reported by".
+    """The alert: each new development quoted with outlet, date and "also reported by";
+    with `case` (a deployment of several), naming it.
 
     Developments of the same step on the same day are one event told more than once: its
     earliest report is quoted, the other sources are "also reported by".
@@ -145,25 +153,39 @@ def alert_answer(
         quotes.append(
             make_quote(index, sentence, groups_of_words, also_in=tuple(also.values()), label=LABEL)
         )
-    notes = [STATUS_POINTER]
+    typed = f" {case.id}" if case is not None else ""
+    notes = [STATUS_POINTER if case is None else f"Where it stands now: `/case status{typed}`"]
     if len(groups) > MAX_QUOTES:
-        notes.insert(0, f"…and {len(groups) - MAX_QUOTES} more: `/case timeline`")
+        notes.insert(0, f"…and {len(groups) - MAX_QUOTES} more: `/case timeline{typed}`")
+    where = "the case" if case is None else case.name
     lead_text = (
-        "A new development in the case, as the sources report it:"
+        f"A new development in {where}, as the sources report it:"
         if len(quotes) == 1
-        else f"{len(groups)} new developments in the case, as the sources report them:"
+        else f"{len(groups)} new developments in {where}, as the sources report them:"
     )
-    return Answer(kind="status", text=lead_text, quotes=tuple(quotes), notes=tuple(notes))
+    return Answer(
+        kind="status", text=lead_text, quotes=tuple(quotes), notes=tuple(notes),
+        case=case.name if case is not None else None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A case whose news the alerts post: its id, and its name in a deployment of several."""
+
+    id: str
+    name: str
 
 
 class Alerts:
-    """The channels that follow the case, and the alerts owed to them.
+    """The channels that follow each case, and the alerts owed to them.
 
-    The desk calls `served` with every corpus it starts serving and `command` for the
-    follow commands; adapters `attach` themselves once connected and `detach` on closing.
+    The desk calls `served` with every corpus of a case it starts serving, `withdrawn`
+    when it stops serving a case, and `command` for the follow commands; adapters
+    `attach` themselves once connected and `detach` on closing.
 
     Args:
-        store: where follows, the mark and queued alerts live.
+        store: where follows, the marks and queued alerts live.
         settings: CASEBOT_ALERT_ATTEMPTS and CASEBOT_ALERT_RETRY_SECONDS.
         metrics: alerts sent and failed, channels dropped.
         sleep: how to wait between tries (tests record the waits instead).
@@ -182,80 +204,106 @@ class Alerts:
         self._retry_seconds = settings.alert_retry_seconds
         self._metrics = metrics
         self._sleep = sleep
-        self._index: Index | None = None
-        # For the latest snapshot only: its catalogue, and the alerts made from it (channels
-        # owed the same news share one).
-        self._made: tuple[Index, Catalogue, dict[frozenset[str], Answer]] | None = None
-        # A corpus served whose news is not queued yet (see `_run`).
-        self._unread = False
+        # Each case served: its snapshot, and how alerts name it (None: the only case).
+        self._served: dict[str, tuple[Index, Served | None]] = {}
+        # For each case's latest snapshot only: its catalogue, and the alerts made from it
+        # (channels owed the same news share one).
+        self._made: dict[str, tuple[Index, Catalogue, dict[frozenset[str], Answer]]] = {}
+        # Cases served whose news is not queued yet (see `_run`).
+        self._unread: set[str] = set()
         self._posters: dict[str, Poster] = {}
         self._wake = asyncio.Event()
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._runner: asyncio.Task[None] | None = None
-        self._busy: dict[tuple[str, str], asyncio.Task[bool]] = {}
-        # Channels whose last message failed for a passing reason: left until the next
-        # corpus or connection, so that an outage is not retried in a tight loop.
-        self._resting: set[tuple[str, str]] = set()
+        self._busy: dict[_Key, asyncio.Task[bool]] = {}
+        # (platform, channel, case)s whose last message failed for a passing reason: left
+        # until the next corpus or connection, so that an outage is not retried in a loop.
+        self._resting: set[_Key] = set()
         self._posting = asyncio.Semaphore(CONCURRENT_POSTS)
 
     # --- what the desk calls ---------------------------------------------------------
 
-    async def served(self, index: Index) -> None:
-        """Note a corpus now being served: its news is queued for every follower and posted
-        (once a chat platform is connected; `idle` waits for it)."""
-        self._index = index
-        self._unread = True
+    async def served(self, case_id: str, index: Index, *, name: str | None = None) -> None:
+        """Note a corpus of a case now being served: its news is queued for every channel
+        following the case and posted (once a chat platform is connected; `idle` waits for
+        it). `name`: how alerts name the case, in a deployment of several."""
+        self._served[case_id] = (index, Served(case_id, name) if name is not None else None)
+        self._unread.add(case_id)
         self._resting.clear()
         self._poke()
 
-    async def _queue_news(self, index: Index) -> None:
-        ready, known = await self._store.known_through()
-        dated, _ = await self._snapshot(index)
+    def retry(self) -> None:
+        """Try again what is owed (at a reload, even of nothing changed): channels left to
+        rest after a passing failure are tried once more."""
+        self._resting.clear()
+        self._poke()
+
+    def withdrawn(self, case_id: str) -> None:
+        """Stop posting a case no longer served; its queued alerts wait for it to return."""
+        self._served.pop(case_id, None)
+        self._made.pop(case_id, None)
+        self._unread.discard(case_id)
+
+    async def _queue_news(self, case_id: str, index: Index) -> None:
+        ready, known = await self._store.known_through(case_id)
+        dated, _ = await self._snapshot(case_id, index)
         fresh = [key for key, (_, day) in dated.items() if ready and is_news(day, known)]
         dates = [day for day in (known, *(day for _, day in dated.values())) if day]
-        queued = await self._store.queue_alerts(fresh, max(dates, default=None))
+        queued = await self._store.queue_alerts(case_id, fresh, max(dates, default=None))
         if fresh:
             logger.info(
-                "%d new development(s) in the corpus: %d alert(s) queued", len(fresh), queued
-            )
+                "%d new development(s) in case %s: %d alert(s) queued", len(fresh), case_id,
+                queued,
+            )  # fmt: skip
 
     async def command(
-        self, name: str, *, platform: str, channel_id: str | None, user_id: str
-    ) -> Answer:
-        """Answer follow, unfollow or following (the desk has gated it already)."""
-        if name == "following":
-            return await self._following()
+        self, name: str, *, platform: str, channel_id: str | None, user_id: str,
+        case_id: str, case_name: str | None = None,
+    ) -> Answer:  # fmt: skip
+        """Answer follow or unfollow of `case_id` (the desk has gated it and chosen the
+        case); `case_name` names it in a deployment of several."""
         if channel_id is None:
             return Answer(
                 kind="refused",
                 text="Following works in a Slack or Discord channel or DM, where alerts can go.",
             )
+        what = "the case" if case_name is None else case_name
         if name == "follow":
-            if await self._store.follow(platform=platform, channel_id=channel_id, by_user=user_id):
-                text = (
-                    "This channel now follows the case: each new development the sources "
-                    "report will be posted here, once."
-                )
-            else:
-                text = "This channel already follows the case."
+            followed = await self._store.follow(
+                platform=platform, channel_id=channel_id, case_id=case_id, by_user=user_id
+            )
+            text = (
+                f"This channel now follows {what}: each new development the sources "
+                "report will be posted here, once."
+                if followed
+                else f"This channel already follows {what}."
+            )
+        elif await self._store.unfollow(platform=platform, channel_id=channel_id, case_id=case_id):
+            text = f"This channel no longer follows {what}."
         else:
-            if await self._store.unfollow(platform=platform, channel_id=channel_id):
-                text = "This channel no longer follows the case."
-            else:
-                text = "This channel doesn't follow the case."
-        return Answer(kind="answer", text=text)
+            text = f"This channel doesn't follow {what}."
+        return Answer(kind="answer", text=text, case=case_name)
 
-    async def _following(self) -> Answer:
+    async def following(self, names: Mapping[str, str] | None = None) -> Answer:
+        """`following`: every channel that follows, since when and by whom; with `names`
+        (case id -> name, a deployment of several), the case each follows."""
         follows = await self._store.follows()
         if not follows:
-            return Answer(kind="answer", text="No channel follows the case.")
-        lines = tuple(
-            f"{f.platform} {f.channel_id}: since {format_time(f.at)}, by {f.by_user}"
-            for f in follows
-        )
+            what = "the case" if names is None else "any case"
+            return Answer(kind="answer", text=f"No channel follows {what}.")
+        lines = []
+        for f in follows:
+            line = f"{f.platform} {f.channel_id}: since {format_time(f.at)}, by {f.by_user}"
+            if names is not None:
+                case = names.get(f.case_id)
+                line += f", {case} ({f.case_id})" if case else f", {_unserved(f.case_id)}"
+            lines.append(line)
+        if names is not None:
+            return Answer(kind="answer", text=f"Channels following cases ({len(follows)}):",
+                          notes=tuple(lines))  # fmt: skip
         count = "1 channel follows" if len(follows) == 1 else f"{len(follows)} channels follow"
-        return Answer(kind="answer", text=f"{count} the case:", notes=lines)
+        return Answer(kind="answer", text=f"{count} the case:", notes=tuple(lines))
 
     # --- what the adapters call ------------------------------------------------------
 
@@ -269,8 +317,8 @@ class Alerts:
         """Stop posting through `poster`; alerts it was posting stay queued."""
         if self._posters.get(poster.platform) is poster:
             del self._posters[poster.platform]
-        for (platform, _), task in list(self._busy.items()):
-            if platform == poster.platform:
+        for key, task in list(self._busy.items()):
+            if key[0] == poster.platform:
                 task.cancel()
 
     async def idle(self) -> None:
@@ -301,13 +349,15 @@ class Alerts:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            # One corpus at a time, here only: the latest served is compared with the mark.
-            if self._unread and self._posters and self._index is not None:
-                self._unread = False
+            # One case at a time, here only: its latest corpus is compared with its mark.
+            while self._posters and self._unread:
+                case_id = self._unread.pop()
+                if case_id not in self._served:
+                    continue
                 try:
-                    await self._queue_news(self._index)
+                    await self._queue_news(case_id, self._served[case_id][0])
                 except Exception:
-                    logger.exception("could not queue the alerts for the corpus")
+                    logger.exception("could not queue the alerts for case %s", case_id)
             try:
                 pending = await self._store.pending_alerts()
             except Exception:
@@ -317,12 +367,14 @@ class Alerts:
                 poster = self._posters.get(key[0])
                 if poster is None or key in self._busy or key in self._resting:
                     continue
-                task = asyncio.create_task(self._deliver(poster, key[1]))
+                if key[2] not in self._served:
+                    continue  # a case not served (now): its alerts wait for it
+                task = asyncio.create_task(self._deliver(poster, key[1], key[2]))
                 self._busy[key] = task
                 task.add_done_callback(lambda done, key=key: self._delivered(key, done))
             self._settle()
 
-    def _delivered(self, key: tuple[str, str], task: asyncio.Task[bool]) -> None:
+    def _delivered(self, key: _Key, task: asyncio.Task[bool]) -> None:
         self._busy.pop(key, None)
         if not task.cancelled() and task.exception() is None and task.result():
             # Alerts may have been queued for this channel while it was being posted to.
@@ -331,24 +383,27 @@ class Alerts:
             self._resting.add(key)
         self._settle()
 
-    async def _deliver(self, poster: Poster, channel_id: str) -> bool:
-        """Post one channel's queued alerts as one message. Returns whether it is done."""
+    async def _deliver(self, poster: Poster, channel_id: str, case_id: str) -> bool:
+        """Post one channel's queued alerts of a case as one message. Returns whether it
+        is done."""
         platform = poster.platform
-        index = self._index
-        if index is None:
+        if case_id not in self._served:
             return False
+        index, named = self._served[case_id]
         # Read again here, not taken from the scan that started this: that read may be
         # older than the end of this channel's previous delivery, and would post it again.
         pending = await self._store.pending_alerts(platform)
-        keys = pending.get((platform, channel_id), [])
-        known, answers = await self._snapshot(index)
+        keys = pending.get((platform, channel_id, case_id), [])
+        known, answers = await self._snapshot(case_id, index)
         found = [known[key][0] for key in keys if key in known]
         # Queued, then gone from the corpus before it could be posted: nothing to quote.
         stale = [key for key in keys if key not in known]
         if found:
             wanted = frozenset(development_key(d) for d in found)
             if wanted not in answers:
-                answers[wanted] = await asyncio.to_thread(alert_answer, index, found, known)
+                answers[wanted] = await asyncio.to_thread(
+                    alert_answer, index, found, known, case=named
+                )
             failure = await self._post(poster, channel_id, answers[wanted])
             if failure is not None:
                 await self._give_up(platform, channel_id, failure)
@@ -357,6 +412,7 @@ class Alerts:
             await self._store.finish_alerts(
                 platform=platform,
                 channel_id=channel_id,
+                case_id=case_id,
                 sent=[development_key(d) for d in found],
                 stale=stale,
             )
@@ -368,13 +424,18 @@ class Alerts:
             return False
         return True
 
-    async def _snapshot(self, index: Index) -> tuple[Catalogue, dict[frozenset[str], Answer]]:
-        """The catalogue of `index` and its alerts made so far (off the event loop)."""
-        if self._made is None or self._made[0] is not index:
-            made = (index, await asyncio.to_thread(catalogue, index), {})
-            if self._made is None or self._made[0] is not index:
-                self._made = made
-        return self._made[1], self._made[2]
+    async def _snapshot(
+        self, case_id: str, index: Index
+    ) -> tuple[Catalogue, dict[frozenset[str], Answer]]:
+        """The catalogue of a case's snapshot `index` and its alerts made so far (off the
+        event loop)."""
+        made = self._made.get(case_id)
+        if made is None or made[0] is not index:
+            fresh = (index, await asyncio.to_thread(catalogue, index), {})
+            made = self._made.get(case_id)
+            if made is None or made[0] is not index:
+                self._made[case_id] = made = fresh
+        return made[1], made[2]
 
     async def _post(self, poster: Poster, channel_id: str, answer: Answer) -> PostFailed | None:
         """Try posting up to CASEBOT_ALERT_ATTEMPTS times; the last failure, or None."""
@@ -419,7 +480,11 @@ class Alerts:
             f"({failure.reason})"
         )
         try:
-            await self._store.unfollow(platform=platform, channel_id=channel_id)
+            # A channel casebot can't post in is gone for every case it followed.
+            for follow in await self._store.follows(platform=platform, channel_id=channel_id):
+                await self._store.unfollow(
+                    platform=platform, channel_id=channel_id, case_id=follow.case_id
+                )
         except Exception:
             logger.exception("could not drop %s channel %s", platform, channel_id)
             return
@@ -431,3 +496,13 @@ class Alerts:
             )
         except Exception:
             logger.exception("could not audit dropping %s channel %s", platform, channel_id)
+
+
+# (platform, channel id, case id): one channel's alerts of one case, posted as one message.
+_Key = tuple[str, str, str]
+
+
+def _unserved(case_id: str) -> str:
+    if case_id == LEGACY_CASE:
+        return "a case from before casebot served several (follow again to choose one)"
+    return f"{case_id} (not served now)"

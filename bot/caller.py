@@ -31,6 +31,35 @@ class Caller:
     # The thread a mention was written in (or starts), where casebot answers, unique on
     # the platform: its follow-ups are read with its previous question (bot/threads.py).
     thread_id: str | None = None
+    # Alone with casebot there (a DM, the console): a choice of case made there (`use`)
+    # is the person's own.
+    private: bool = False
+
+    @property
+    def place(self) -> str | None:
+        """Where a choice of case (`/case use`) is kept: the channel, or for someone with
+        no channel (the console) that person."""
+        return self.channel_id if self.channel_id is not None else (
+            self.user_id if self.private else None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One case offered by a "choose" reply: its id (the value), name and description."""
+
+    case_id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """What a "choose" reply offers: the token of the waiting question (bot/choices.py)
+    and the cases to pick from."""
+
+    token: str
+    options: tuple[Option, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +72,8 @@ class Reply:
     confirm_token: str | None = None
     # For an ask or status answer: the id its 👍/👎 buttons carry (bot/feedback.py).
     feedback_id: str | None = None
+    # For a "choose" reply: the cases to offer, as buttons or a menu (bot/choices.py).
+    choice: Choice | None = None
 
 
 def new_request_id() -> str:

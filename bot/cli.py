@@ -1,14 +1,16 @@
 """The `casebot` command: one-shot questions, corpus checks, a console chat, and serving.
 
     casebot ask "QUESTION" [--json]   casebot status | timeline | sources [--json]
+    casebot cases                     (the cases, each with its latest development)
     casebot validate DIR [--json]     casebot chat [--no-admin]   casebot serve
     casebot eval FILE.toml [--json]   (score answers to a question file)
     casebot add SOURCE [--yes] [--json]   (a URL or file into the corpus, after a preview)
     casebot report [--since DAYS] [--json]   (what people asked, and their votes)
     casebot run, or casebot alone     (serve if chat credentials are set, else chat)
 
-`--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them. The exit codes are below
-(`EXIT_*`) and in `casebot --help`.
+`--corpus DIR` overrides CASEBOT_CORPUS_DIR for any of them; `--case ID` names the case of
+a corpus of several (ask, status, timeline, sources, add, report, eval). The exit codes
+are below (`EXIT_*`) and in `casebot --help`.
 """
 
 from __future__ import annotations
@@ -22,16 +24,19 @@ import signal
 import sys
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bot import __version__
+from bot.cases import CaseInfo, Layout, read_layout
 from bot.commands import EXAMPLE_QUESTION, Command, for_console
 from bot.queries import load_index, query
 from bot.query_settings import QuerySettings, env_file_problems, read_query_settings
 from bot.render.format import counted
 from bot.render.json import answer_to_json, error_to_json
 from bot.render.text import render_text
+from bot.routing import Names
 from retrieval.errors import CorpusError, StartError
 from retrieval.model import Answer
 
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
 
     from pydantic import ValidationError
 
+    from bot.caller import Choice
     from bot.desk import Caller, Desk
     from bot.ops.server import Health, OpsServer
     from bot.settings import Settings
@@ -74,6 +80,7 @@ EXIT_CODES = f"""exit codes:
 PROMPT = "casebot> "
 # Typed alone on a chat line, these end `casebot chat` (as Ctrl-D does): people type them.
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q", ":q!", ":quit"})
+NOT_A_CHOICE = "That is not one of the cases listed; the question was not asked."
 _QUERIES = ("ask", "status", "timeline", "sources")
 
 NO_CREDENTIALS = (
@@ -142,13 +149,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "validate":
         return _validate(Path(args.directory), as_json=args.json)
     if args.command == "eval":
-        return _eval(Path(args.file), corpus, as_json=args.json)
+        return _eval(Path(args.file), corpus, getattr(args, "case", None), as_json=args.json)
     if args.command == "add":
         return _add(args)
     if args.command == "report":
         return _report(args)
     if args.command in _QUERIES:
         return _query(_query_settings(corpus), args)
+    if args.command == "cases":
+        return _cases(_query_settings(corpus).corpus_dir)
 
     import asyncio
 
@@ -199,10 +208,17 @@ _HELP: dict[str, tuple[str, str, str]] = {
         "The articles casebot quotes: outlet, title, date, URL and passage count.",
         "casebot sources\ncasebot sources --json",
     ),
+    "cases": (
+        "the cases, each with its latest development",
+        "The cases in the corpus directory (one, or a folder each): name, id, description, "
+        "article count and latest development, as /case cases lists them.",
+        "casebot cases\ncasebot --corpus cases/ cases",
+    ),
     "validate": (
         "check a corpus directory",
         "Load a corpus directory as casebot would: a summary (exit 0), or every file's "
-        "problem (exit 1).",
+        "problem (exit 1). A directory of several cases is checked case by case, each "
+        "problem naming the case's folder and file.",
         "casebot validate corpus/\ncasebot validate corpus/ --json",
     ),
     "eval": (
@@ -253,7 +269,7 @@ _HELP: dict[str, tuple[str, str, str]] = {
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casebot",
-        description="Answers questions about one lawsuit by quoting its sources.",
+        description="Answers questions about lawsuits by quoting their sources.",
         parents=[_corpus_option()],
         epilog=f"{EXIT_CODES}\n\n`casebot COMMAND --help` describes each command.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -275,6 +291,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     for name in ("status", "timeline", "sources"):
         add(name, _json_option())
+    add("cases")
     add("validate", _json_option()).add_argument("directory", metavar="DIR")
     add("eval", _json_option()).add_argument("file", metavar="FILE.toml")
     add("chat").add_argument(
@@ -303,14 +320,18 @@ def _days(text: str) -> int:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-# --corpus is accepted before or after the subcommand. Each parser gets its own option
-# object with a SUPPRESS default, so a subcommand's default never overwrites a value given
-# before it (argparse shares option objects between parent and child parsers).
+# --corpus and --case are accepted before or after the subcommand. Each parser gets its own
+# option objects with a SUPPRESS default, so a subcommand's default never overwrites a
+# value given before it (argparse shares option objects between parent and child parsers).
 def _corpus_option() -> argparse.ArgumentParser:
     option = argparse.ArgumentParser(add_help=False)
     option.add_argument(
         "--corpus", metavar="DIR", default=argparse.SUPPRESS,
         help="the corpus directory (overrides CASEBOT_CORPUS_DIR)",
+    )  # fmt: skip
+    option.add_argument(
+        "--case", metavar="ID", default=argparse.SUPPRESS,
+        help="the case, in a corpus directory of several (casebot cases lists them)",
     )  # fmt: skip
     return option
 
@@ -368,13 +389,73 @@ def _query(settings: QuerySettings, args: argparse.Namespace) -> int:
         question = " ".join(sys.stdin.read().split())
     if args.command == "ask" and not question.strip():
         raise Failure("casebot ask: the question is empty.")
+    command = Command(name=args.command, argument=question)
+    # Of a corpus of several cases, only the case asked about is loaded.
+    layout = read_layout(settings.corpus_dir)
+    case = _case_for(layout, getattr(args, "case", None), command)
     try:
-        index = load_index(settings.corpus_dir)
+        index = load_index(case.directory)
     except CorpusError as error:
-        raise _corpus_failure(settings.corpus_dir, error) from None
-    answer = query(index, Command(name=args.command, argument=question), max_quotes=settings.max_quotes)
+        raise _corpus_failure(case.directory, error) from None
+    answer = query(index, command, max_quotes=settings.max_quotes)
+    if layout.several:
+        answer = replace(answer, case=case.name)
     _print_answer(answer, as_json=args.json)
     return EXIT_NOT_COVERED if answer.kind == "no_answer" else EXIT_OK
+
+
+def _case_for(layout: Layout, typed: str | None, command: Command | None = None) -> CaseInfo:
+    """The case a one-shot command is about: `--case`, else the one a question names,
+    else the only one.
+
+    Raises:
+        Failure: there is none of those, or the question names several.
+    """
+    names = Names(layout.cases)
+    if typed is not None:
+        found = names.resolve(typed)
+    elif len(layout.cases) == 1 or not layout.several:
+        found = tuple(case.id for case in layout.cases)
+    elif command is not None and command.name == "ask":
+        found = names.mentioned(command.argument)
+    else:
+        found = ()
+    if len(found) == 1:
+        case = layout.case(found[0])
+        assert case is not None
+        return case
+    known = f"The cases: {', '.join(c.id for c in layout.cases)} (casebot cases lists them)."
+    if not layout.cases:
+        raise Failure(
+            f"casebot: no case can be read in {layout.directory}",
+            [str(problem) for problem in layout.problems],
+        )
+    if typed is not None and not found:
+        raise Failure(f"casebot: there is no case {typed!r}. {known}")
+    which = "several cases match" if found else f"{layout.directory} holds several cases"
+    raise Failure(f"casebot: {which}: name one with --case ID. {known}")
+
+
+def _cases(directory: Path) -> int:
+    """`casebot cases`: each case as `/case cases` lists it, and any that can't be read."""
+    from bot.case_replies import case_line
+    from bot.docket import LiveCase
+
+    layout = read_layout(directory)
+    code = EXIT_OK
+    for case in layout.cases:
+        try:
+            index = load_index(case.directory)
+        except CorpusError as error:
+            print(f"{case.name} ({case.id}): can't be read: "
+                  f"{counted(len(error.problems), 'problem')} (casebot validate {directory})")  # fmt: skip
+            code = EXIT_PROBLEM
+            continue
+        print(case_line(LiveCase(case, index, "")))
+    for problem in layout.problems:
+        print(f"{problem.case}: not a case: {problem}")
+        code = EXIT_PROBLEM
+    return code
 
 
 def _corpus_failure(directory: Path | str, error: CorpusError) -> Failure:
@@ -397,7 +478,7 @@ def _console_text(answer: Answer, out: TextIO) -> str:
     return render_text(answer, width=width)
 
 
-def _eval(path: Path, corpus: str | None, *, as_json: bool) -> int:
+def _eval(path: Path, corpus: str | None, case: str | None = None, *, as_json: bool) -> int:
     """`casebot eval FILE.toml`: each item's outcome and the figures (retrieval/evaluation.py)."""
     import dataclasses
 
@@ -411,6 +492,8 @@ def _eval(path: Path, corpus: str | None, *, as_json: bool) -> int:
     except EvalFileError as error:
         raise Failure(f"casebot eval: {error}") from None
     directory = Path(corpus) if corpus else corpus_for(path, _default_corpus())
+    if case is not None:
+        directory = _case_for(read_layout(directory), case).directory
     try:
         index = build_index(load_corpus(directory))
     except CorpusError as error:
@@ -446,10 +529,13 @@ def _add(args: argparse.Namespace) -> int:
 
     settings = _settings()
     corpus = getattr(args, "corpus", None)
-    directory = Path(corpus) if corpus is not None else settings.corpus_dir
+    layout = read_layout(Path(corpus) if corpus is not None else settings.corpus_dir)
+    # A corpus of several cases: the article goes into the case named (or the only one).
+    case = _case_for(layout, getattr(args, "case", None))
     return run_add(
-        args.source, directory, Options.from_settings(settings), yes=args.yes, as_json=args.json
-    )
+        args.source, case.directory, Options.from_settings(settings), yes=args.yes,
+        as_json=args.json,
+    )  # fmt: skip
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -464,7 +550,12 @@ def _report(args: argparse.Namespace) -> int:
     if corpus is not None:
         settings = settings.model_copy(update={"corpus_dir": Path(corpus)})
     try:
-        return asyncio.run(print_report(settings, since_days=args.since, as_json=args.json))
+        return asyncio.run(
+            print_report(
+                settings, since_days=args.since, as_json=args.json,
+                case_id=getattr(args, "case", None),
+            )  # fmt: skip
+        )
     except MissingDatabase as error:
         raise Failure(f"casebot report: {error}.") from None
 
@@ -474,6 +565,49 @@ def _default_corpus() -> Path:
 
 
 def _validate(directory: Path, *, as_json: bool) -> int:
+    """`casebot validate DIR`: a corpus of one case is checked as it always was; one of
+    several case by case, each problem naming the case's folder and file (a broken case
+    is reported, and the others are still checked)."""
+    layout = read_layout(directory)
+    if not layout.several:
+        if layout.problems:
+            problems = [str(problem) for problem in layout.problems]
+            raise Failure(f"{directory}: {counted(len(problems), 'problem')}", problems)
+        data = _validate_case(directory)
+        if as_json:
+            print(json.dumps({"kind": "validate", "directory": str(directory), **data},
+                             ensure_ascii=False))  # fmt: skip
+        else:
+            _print_validated(str(directory), data)
+        return EXIT_OK
+    cases: list[dict[str, Any]] = []
+    problems = [str(problem) for problem in layout.problems]
+    for case in layout.cases:
+        try:
+            data = _validate_case(case.directory)
+        except Failure as failure:
+            problems += [_within(case, line) for line in failure.problems]
+            continue
+        cases.append({"id": case.id, "name": case.name, **data})
+    if as_json:
+        print(json.dumps(
+            {"kind": "validate", "directory": str(directory), "cases": cases,
+             "problems": problems, "notes": list(layout.notes)},
+            ensure_ascii=False,
+        ))  # fmt: skip
+        return EXIT_PROBLEM if problems else EXIT_OK
+    print(f"{directory}: {counted(len(layout.cases) + len(layout.problems), 'case')}.")
+    for case_data in cases:
+        _print_validated(f"{case_data['id']} ({case_data['name']})", case_data)
+    for note in layout.notes:
+        print(f"note: {note}")
+    if problems:
+        raise Failure(f"{directory}: {counted(len(problems), 'problem')}", problems)
+    return EXIT_OK
+
+
+def _validate_case(directory: Path) -> dict[str, Any]:
+    """One case's articles checked: its summary, or Failure with every problem."""
     try:
         index = load_index(directory)
     except CorpusError as error:
@@ -483,38 +617,43 @@ def _validate(directory: Path, *, as_json: bool) -> int:
         ) from None
     corpus = index.corpus
     dated = sum(1 for a in corpus.articles if a.source.published is not None)
-    if as_json:
-        data: dict[str, Any] = {
-            "kind": "validate",
-            "directory": str(directory),
-            "articles": len(corpus.articles),
-            "passages": len(corpus.passages),
-            "dated": dated,
-            "undated": len(corpus.articles) - dated,
-            "sources": [
-                {
-                    "id": a.source.id, "outlet": a.source.outlet, "title": a.source.title,
-                    "published": a.source.published.isoformat() if a.source.published else None,
-                    "passages": len(a.passages),
-                }
-                for a in corpus.articles
-            ],
-        }  # fmt: skip
-        print(json.dumps(data, ensure_ascii=False))
-        return EXIT_OK
+    return {
+        "articles": len(corpus.articles),
+        "passages": len(corpus.passages),
+        "dated": dated,
+        "undated": len(corpus.articles) - dated,
+        "sources": [
+            {
+                "id": a.source.id, "outlet": a.source.outlet, "title": a.source.title,
+                "published": a.source.published.isoformat() if a.source.published else None,
+                "passages": len(a.passages),
+            }
+            for a in corpus.articles
+        ],
+    }  # fmt: skip
+
+
+def _print_validated(heading: str, data: dict[str, Any]) -> None:
     print(
-        f"{directory}: {counted(len(corpus.articles), 'article')}, "
-        f"{counted(len(corpus.passages), 'passage')}, {dated} dated, "
-        f"{len(corpus.articles) - dated} undated."
+        f"{heading}: {counted(data['articles'], 'article')}, "
+        f"{counted(data['passages'], 'passage')}, {data['dated']} dated, "
+        f"{data['undated']} undated."
     )
-    for article in corpus.articles:
-        source = article.source
-        published = source.published.isoformat() if source.published else "undated"
+    for source in data["sources"]:
+        named = source["outlet"] or source["title"] or source["id"]  # as Source.name
         print(
-            f"  {source.id}: {source.name}, {published}, "
-            f"{counted(len(article.passages), 'passage')}"
+            f"  {source['id']}: {named}, {source['published'] or 'undated'}, "
+            f"{counted(source['passages'], 'passage')}"
         )
-    return EXIT_OK
+
+
+def _within(case: CaseInfo, problem: str) -> str:
+    """A loader's problem as the operator finds the file in the corpus directory:
+    "linkedin/a.md: …" (the folder itself: "linkedin/: …")."""
+    file, _, message = problem.partition(": ")
+    if Path(file) == case.directory or Path(file).is_absolute():
+        return f"{case.id}/: {message}"
+    return f"{case.id}/{problem}"
 
 
 def _chat(
@@ -548,7 +687,8 @@ def _chat(
 
     from bot.desk import Caller, Desk
 
-    caller = Caller(platform="console", user_id="console", is_admin=admin)
+    # Alone with casebot: `use` here chooses the console's own case.
+    caller = Caller(platform="console", user_id="console", is_admin=admin, private=True)
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdin is sys.stdin
@@ -591,6 +731,16 @@ def _converse(
         reply = runner.run(desk.handle(line, caller))
         text = _console_text(for_console(reply.answer), stdout)
         print(text, end="\n\n", file=stdout, flush=True)
+        if reply.choice is not None:
+            # Which case? The next line answers it, by number or id (bot/choices.py).
+            typed = (_read_line(stdin, interactive, "case? ") or "").strip()
+            value = _chosen(reply.choice, typed)
+            if value is None:
+                print(NOT_A_CHOICE, end="\n\n", file=stdout, flush=True)
+                continue
+            reply = runner.run(desk.choose(caller, value))
+            text = _console_text(for_console(reply.answer), stdout)
+            print(text, end="\n\n", file=stdout, flush=True)
         if reply.confirm_token is not None:
             # An `add` preview: the next line answers it (bot/intake/chat.py), asked with
             # its own prompt, so the answer doesn't look like a new command.
@@ -603,6 +753,16 @@ def _converse(
                 )
             )
             print(_console_text(answer, stdout), end="\n\n", file=stdout, flush=True)
+
+
+def _chosen(choice: Choice, typed: str) -> str | None:
+    """The choice a console line makes: an option's number or its case id (None if none)."""
+    from bot.choices import choice_value
+
+    for number, option in enumerate(choice.options, start=1):
+        if typed.lower() in (str(number), option.case_id):
+            return choice_value(choice.token, option.case_id)
+    return None
 
 
 def _read_line(stdin: TextIO, interactive: bool, prompt: str) -> str | None:

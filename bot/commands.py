@@ -13,8 +13,8 @@ from typing import Literal
 from retrieval.model import Answer
 
 CommandName = Literal[
-    "status", "ask", "timeline", "sources", "reload", "add", "remove", "follow", "unfollow", "following",
-    "report", "help",
+    "status", "ask", "timeline", "sources", "cases", "use", "reload", "add", "remove", "follow",
+    "unfollow", "following", "report", "help",
 ]
 
 # The slash command users type; adapters register it under this name.
@@ -33,8 +33,11 @@ class CommandSpec:
         public: its answer is shown to the whole channel by default (otherwise only to the
             person who asked). Refusals and errors are always private.
         channel_managers: besides admins, whoever may manage the channel it is typed in
-            may run it (on Discord, Manage Channels there); with CASEBOT_ANYONE_CAN_FOLLOW,
-            anyone. The desk gates and audits it like an admin command.
+            may run it (on Discord, Manage Channels there); for follow and unfollow, with
+            CASEBOT_ANYONE_CAN_FOLLOW, anyone; for use, anyone in their own DM (or the
+            console). The desk gates and audits it like an admin command.
+        case_usage: how it is typed in a deployment of several cases, when that differs
+            (the help shows it then).
     """
 
     name: CommandName
@@ -43,6 +46,7 @@ class CommandSpec:
     admin_only: bool = False
     public: bool = False
     channel_managers: bool = False
+    case_usage: str | None = None
 
     @property
     def audited(self) -> bool:
@@ -56,42 +60,61 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="status",
         description="Where the case stands, quoted from the latest reports.",
         public=True,
+        case_usage="status [case]",
     ),
     CommandSpec(
         name="ask",
         usage="ask <question>",
         description="Answer a question about the case by quoting the news articles.",
         public=True,
+        case_usage="ask [case:] <question>",
     ),
     CommandSpec(
         name="timeline",
         usage="timeline",
         description="The dated events of the case, each with the quote that reports it.",
         public=True,
+        case_usage="timeline [case]",
     ),
     CommandSpec(
         name="sources",
         usage="sources",
         description="The articles casebot quotes from.",
         public=True,
+        case_usage="sources [case]",
+    ),
+    CommandSpec(
+        name="cases",
+        usage="cases",
+        description="The cases casebot follows, each with its latest development.",
+        public=True,
+    ),
+    CommandSpec(
+        name="use",
+        usage="use <case>",
+        description="Make a case this channel's own: questions here go to it (admins).",
+        channel_managers=True,
     ),
     CommandSpec(
         name="reload",
         usage="reload",
         description="Reload the articles from disk (admins only).",
         admin_only=True,
+        case_usage="reload [case]",
     ),
     CommandSpec(
         name="follow",
         usage="follow",
         description="Post each new development of the case in this channel, once (admins).",
         channel_managers=True,
+        case_usage="follow [case]",
     ),
     CommandSpec(
         name="unfollow",
         usage="unfollow",
         description="Stop posting new developments in this channel (admins).",
         channel_managers=True,
+        case_usage="unfollow [case]",
     ),
     CommandSpec(
         name="following",
@@ -104,18 +127,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
         usage="add <url>",
         description="Preview a news article by its URL, then add it to the corpus (admins only).",
         admin_only=True,
+        case_usage="add [case:] <url>",
     ),
     CommandSpec(
         name="remove",
         usage="remove <source id>",
         description="Take an article out of the corpus; the file is kept aside (admins only).",
         admin_only=True,
+        case_usage="remove [case:] <source id>",
     ),
     CommandSpec(
         name="report",
         usage="report [days]",
         description="What people asked, what was declined, and their votes (admins only).",
         admin_only=True,
+        case_usage="report [case] [days]",
     ),
     CommandSpec(
         name="help",
@@ -156,6 +182,8 @@ _BARE_PREFIX = re.compile(rf"^{SLASH_COMMAND}(?:\s+|$)", re.IGNORECASE)
 # an arbitrary long text.
 _MAX_UNKNOWN_CHARS = 40
 _ONE_WORD_ARGUMENT = frozenset({"add", "remove"})
+# "add linkedin: https://…", "remove linkedin: the-article": one word after a case and a colon.
+_CASE_AND_WORD = re.compile(r"^[^:\s][^:]{0,199}:\s*\S+$")
 
 
 def parse_command(text: str) -> Command:
@@ -187,8 +215,11 @@ def parse_command(text: str) -> Command:
         if not _has_words(remainder):
             return Command(name="help")
         return Command(name="ask", argument=remainder)
-    if word in _ONE_WORD_ARGUMENT and len(remainder.split()) > 1:
-        # "add <url>" and "remove <id>" take one word; "add up the damages" is a question.
+    if word in _ONE_WORD_ARGUMENT and len(remainder.split()) > 1 and (
+        not _CASE_AND_WORD.match(remainder)
+    ):
+        # "add <url>" and "remove <id>" take one word (after a case and a colon, if one is
+        # named); "add up the damages" is a question.
         return Command(name="ask", argument=question)
     if word in COMMANDS_BY_NAME:
         if remainder and question.endswith("?"):
@@ -216,17 +247,30 @@ HELP_INTRO = (
     "I answer questions about the lawsuit my sources report on, only by quoting those "
     "articles and filings."
 )
+HELP_INTRO_SEVERAL = (
+    "I answer questions about the lawsuits my sources report on, each only by quoting its "
+    "own articles and filings."
+)
 
 
-def help_lines(*, console: bool = False) -> tuple[str, ...]:
+def help_lines(*, console: bool = False, several: bool = False) -> tuple[str, ...]:
     """The help text after the intro: one line per command, then how to ask questions.
 
     In Slack and Discord commands are typed after /case; in `casebot chat` on their own,
-    and there are no threads or mentions to explain.
+    and there are no threads or mentions to explain. A deployment of `several` cases
+    shows where a case may be named, and how a question finds its case.
     """
     typed = "" if console else f"/{SLASH_COMMAND} "
-    lines = [f"{typed}{spec.usage} — {spec.description}" for spec in COMMANDS]
+    lines = [
+        f"{typed}{(spec.case_usage if several else None) or spec.usage} — {spec.description}"
+        for spec in COMMANDS
+    ]
     lines.append(f"Any other text is a question, e.g. {typed}{EXAMPLE_QUESTION}")
+    if several:
+        lines.append(
+            "A question goes to the case it names (a party, or a name from cases), else to "
+            f"this channel's case ({typed}use), else I ask which case you mean."
+        )
     if console:
         lines.append("quit, exit, Ctrl-D or Ctrl-C ends the chat.")
     else:
@@ -252,9 +296,9 @@ def for_console(answer: Answer, typed: str = "") -> Answer:
     return replace(answer, notes=notes)
 
 
-def help_answer(unknown: str | None = None) -> Answer:
+def help_answer(unknown: str | None = None, *, several: bool = False) -> Answer:
     """The help reply; when `unknown` is given, it first says that word is not a command."""
-    text = HELP_INTRO
+    text = HELP_INTRO if not several else HELP_INTRO_SEVERAL
     if unknown is not None:
-        text = f"I don't know the command “{unknown}”. {HELP_INTRO}"
-    return Answer(kind="help", text=text, notes=help_lines())
+        text = f"I don't know the command “{unknown}”. {text}"
+    return Answer(kind="help", text=text, notes=help_lines(several=several))

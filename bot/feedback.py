@@ -113,10 +113,11 @@ class Feedback:
         return await self._store.forget_questions(self._retention_days)
 
     async def answered(
-        self, *, platform: str, command: str, answer: Answer, question: str | None,
-        corpus: Corpus,
+        self, *, case_id: str, platform: str, command: str, answer: Answer,
+        question: str | None, corpus: Corpus,
     ) -> str | None:  # fmt: skip
-        """Record an answer if it carries buttons; returns the id for them, else None."""
+        """Record an answer about `case_id` if it carries buttons; returns the id for them,
+        else None."""
         if command not in FEEDBACK_COMMANDS or answer.kind not in FEEDBACK_KINDS:
             return None
         if self._forgot_at is None or self._clock() - self._forgot_at >= _FORGET_EVERY_SECONDS:
@@ -124,6 +125,7 @@ class Feedback:
         answer_id = secrets.token_hex(8)
         await self._store.record_answer(
             answer_id=answer_id,
+            case_id=case_id,
             platform=platform,
             command=command,
             kind=answer.kind,

@@ -4,7 +4,8 @@
 questions answered and declined per day, the votes per answer kind (and the "Wrong source?"
 reasons), the passages voted down most, and, only when question text is stored
 (CASEBOT_STORE_QUESTIONS), the questions declined most (what the corpus lacks) and the
-questions voted down most.
+questions voted down most. Of one case (`/case report linkedin`, `casebot report --case`),
+or of all of them with the questions answered and declined per case.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from bot.cases import read_layout
 from bot.feedback import REASONS, passage_key
 from bot.render.format import counted
 from bot.settings import Settings
@@ -58,22 +61,26 @@ def since_days(argument: str) -> int:
 _WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,100}")
 
 
+def report_arguments(argument: str, *, several: bool) -> tuple[int, str | None]:
+    """`/case report [days]`, or in a deployment of `several` cases `report [case] [days]`
+    in either order: the days (as `since_days` reads them) and the case typed, if any.
+
+    Raises:
+        ValueError: as `since_days` does.
+    """
+    if not several:
+        return since_days(argument), None
+    words = argument.split()
+    days = [word for word in words if _WHOLE_NUMBER.fullmatch(word)]
+    case = " ".join(word for word in words if not _WHOLE_NUMBER.fullmatch(word))
+    return since_days(" ".join(days[:1])), case or None
+
+
 def days_problem(days: int) -> str | None:
     """Why a report cannot cover `days` days, or None when it can."""
     if 0 <= days <= MAX_SINCE_DAYS:
         return None
     return f"a report covers 0 to {MAX_SINCE_DAYS:,} days (ten years), not {days:,}"
-
-
-async def report_reply(store: Store, argument: str, corpus: Corpus | None) -> Answer:
-    """The reply to `/case report [days]`."""
-    try:
-        days = since_days(argument)
-    except ValueError as error:
-        return Answer(kind="refused", text=f"Sorry, {error}.")
-    if (problem := days_problem(days)) is not None:
-        return Answer(kind="refused", text=f"Sorry, {problem}: try `report 30`.")
-    return report_answer(await build_report(store, since_days=days), corpus)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +91,12 @@ class Report:
     days: tuple[tuple[str, int, int], ...]  # (day, answered, declined)
     votes: tuple[tuple[str, int, int], ...]  # (answer kind, 👍, 👎)
     reasons: tuple[tuple[str, int], ...]  # (reason, count)
-    down_passages: tuple[tuple[str, int], ...]  # (passage key, 👎)
+    down_passages: tuple[tuple[str, str, int], ...]  # (case id, passage key, 👎)
     declined_questions: tuple[tuple[str, int], ...] | None
     down_questions: tuple[tuple[str, int], ...] | None
+    # The case it is about (None: all), and for all, (case id, answered, declined) of each.
+    case: str | None = None
+    per_case: tuple[tuple[str, int, int], ...] = ()
 
     @property
     def answered(self) -> int:
@@ -98,39 +108,70 @@ class Report:
 
 
 async def build_report(
-    store: Store, *, since_days: int = DEFAULT_SINCE_DAYS, now: datetime | None = None
+    store: Store,
+    *,
+    since_days: int = DEFAULT_SINCE_DAYS,
+    now: datetime | None = None,
+    case_id: str | None = None,
 ) -> Report:
-    """The figures of the last `since_days` days (to `now`)."""
+    """The figures of the last `since_days` days (to `now`), of `case_id` or of every case."""
     since = (now or datetime.now(UTC)) - timedelta(days=since_days)
+    of = {"case_id": case_id}
     per_day: dict[str, list[int]] = {}
-    for day, kind, count in await store.answers_per_day(since):
+    for day, kind, count in await store.answers_per_day(since, **of):
         counts = per_day.setdefault(day, [0, 0])
         counts[0 if kind == "answer" else 1] += count
     stored = store.store_questions
     return Report(
         since=since,
         days=tuple((day, answered, declined) for day, (answered, declined) in per_day.items()),
-        votes=tuple(await store.votes_per_kind(since)),
-        reasons=tuple(await store.reasons(since)),
-        down_passages=tuple((await store.down_voted_passages(since))[:TOP]),
+        votes=tuple(await store.votes_per_kind(since, **of)),
+        reasons=tuple(await store.reasons(since, **of)),
+        down_passages=tuple((await store.down_voted_passages(since, **of))[:TOP]),
         declined_questions=(
-            tuple((await store.frequent_questions(since, declined=True))[:TOP]) if stored else None
-        ),
-        down_questions=(
-            tuple((await store.frequent_questions(since, declined=False))[:TOP])
+            tuple((await store.frequent_questions(since, declined=True, **of))[:TOP])
             if stored
             else None
         ),
+        down_questions=(
+            tuple((await store.frequent_questions(since, declined=False, **of))[:TOP])
+            if stored
+            else None
+        ),
+        case=case_id,
+        per_case=tuple(await store.answers_per_case(since)) if case_id is None else (),
     )
 
 
-def report_lines(report: Report, corpus: Corpus | None = None) -> tuple[str, str, ...]:
-    """The report as text: a heading, then one line per figure (`corpus` names passages)."""
+def report_lines(
+    report: Report,
+    corpora: Mapping[str, Corpus] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> tuple[str, str, ...]:
+    """The report as text: a heading, then one line per figure.
+
+    Args:
+        report: the figures.
+        corpora: each case's corpus, by id, to quote the passages voted down.
+        names: each case's name, by id, in a deployment of several: the report then names
+            the case of each passage, and gives the questions per case.
+    """
     heading = (
         f"Since {report.since:%Y-%m-%d %H:%M} UTC: {counted(report.answered, 'question')} "
         f"answered, {report.declined} declined."
     )
-    lines = ["Per day (answered / declined):"]
+    if names is not None and report.case is not None:
+        heading = f"{names.get(report.case, report.case)}: {heading}"
+    lines = []
+    if names is not None and report.case is None:
+        lines.append("Per case (answered / declined):")
+        lines += [
+            f"  {_case_name(case, names)}: {answered} / {declined}"
+            for case, answered, declined in report.per_case
+        ]
+        if not report.per_case:
+            lines.append("  no questions")
+    lines.append("Per day (answered / declined):")
     lines += [f"  {day}: {answered} / {declined}" for day, answered, declined in report.days]
     if not report.days:
         lines.append("  no questions")
@@ -143,7 +184,10 @@ def report_lines(report: Report, corpus: Corpus | None = None) -> tuple[str, str
         said = (f"{labels.get(reason, reason).lower()} {n}" for reason, n in report.reasons)
         lines.append("Wrong source?: " + ", ".join(said))
     lines.append("Passages voted down most (👎):")
-    lines += [f"  {n} × {_passage(key, corpus)}" for key, n in report.down_passages]
+    lines += [
+        f"  {n} × {_passage(case, key, corpora, several=names is not None)}"
+        for case, key, n in report.down_passages
+    ]
     if not report.down_passages:
         lines.append("  none")
     for title, questions in (
@@ -164,18 +208,29 @@ def report_lines(report: Report, corpus: Corpus | None = None) -> tuple[str, str
     return heading, *lines
 
 
-def report_answer(report: Report, corpus: Corpus | None = None) -> Answer:
+def report_answer(
+    report: Report,
+    corpora: Mapping[str, Corpus] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Answer:
     """The report as the chat reply to `/case report`."""
-    heading, *lines = report_lines(report, corpus)
+    heading, *lines = report_lines(report, corpora, names)
     return Answer(kind="answer", text=heading, notes=tuple(lines))
 
 
-def report_to_json(report: Report, corpus: Corpus | None = None) -> dict[str, Any]:
+def report_to_json(
+    report: Report, corpora: Mapping[str, Corpus] | None = None
+) -> dict[str, Any]:
     """The report as one JSON object (`casebot report --json`)."""
     return {
         "since": report.since.isoformat(timespec="seconds"),
+        "case": report.case,
         "answered": report.answered,
         "declined": report.declined,
+        "cases": [
+            {"case": case, "answered": answered, "declined": declined}
+            for case, answered, declined in report.per_case
+        ],
         "days": [
             {"day": day, "answered": answered, "declined": declined}
             for day, answered, declined in report.days
@@ -183,8 +238,8 @@ def report_to_json(report: Report, corpus: Corpus | None = None) -> dict[str, An
         "votes": [{"kind": kind, "up": up, "down": down} for kind, up, down in report.votes],
         "reasons": {reason: n for reason, n in report.reasons},
         "down_voted_passages": [
-            {"passage": key, "down": n, "text": _passage_text(key, corpus)}
-            for key, n in report.down_passages
+            {"case": case, "passage": key, "down": n, "text": _passage_text(case, key, corpora)}
+            for case, key, n in report.down_passages
         ],
         "declined_questions": _questions_json(report.declined_questions),
         "down_voted_questions": _questions_json(report.down_questions),
@@ -197,13 +252,26 @@ def _questions_json(questions: tuple[tuple[str, int], ...] | None) -> list[Any] 
     return [{"question": question, "count": n} for question, n in questions]
 
 
-def _passage(key: str, corpus: Corpus | None) -> str:
-    text = _passage_text(key, corpus)
-    return f"{key}: “{text}”" if text is not None else f"{key} (no longer in the corpus)"
+def _case_name(case_id: str, names: Mapping[str, str]) -> str:
+    if case_id in names:
+        return f"{names[case_id]} ({case_id})"
+    return f"{case_id} (not served now)" if case_id else "(from before casebot served several cases)"
 
 
-def _passage_text(key: str, corpus: Corpus | None) -> str | None:
-    """The first words of the passage `key` names, or None if the corpus lacks it."""
+def _passage(
+    case_id: str, key: str, corpora: Mapping[str, Corpus] | None, *, several: bool
+) -> str:
+    text = _passage_text(case_id, key, corpora)
+    named = f"{case_id}: {key}" if several else key
+    return f"{named}: “{text}”" if text is not None else f"{named} (no longer in the corpus)"
+
+
+def _passage_text(
+    case_id: str, key: str, corpora: Mapping[str, Corpus] | None
+) -> str | None:
+    """The first words of the passage `key` names in the case's corpus, or None if the
+    corpus lacks it."""
+    corpus = (corpora or {}).get(case_id)
     if corpus is None:
         return None
     for article in corpus.articles:
@@ -215,13 +283,19 @@ def _passage_text(key: str, corpus: Corpus | None) -> str | None:
 
 
 async def print_report(
-    settings: Settings, *, since_days: int, as_json: bool, out: TextIO | None = None
+    settings: Settings,
+    *,
+    since_days: int,
+    as_json: bool,
+    case_id: str | None = None,
+    out: TextIO | None = None,
 ) -> int:
-    """`casebot report`: print the report of the store at CASEBOT_DB_PATH; the exit code.
+    """`casebot report`: print the report of the store at CASEBOT_DB_PATH (of `case_id`, or
+    of every case); the exit code.
 
     The database must exist: a report of a new, empty one would only say "no questions".
-    The corpus is read only to quote the passages voted down; if it can't be, they are
-    named without their words.
+    The cases' articles are read only to quote the passages voted down; a case that can't
+    be read has them named without their words.
 
     Raises:
         MissingDatabase: there is no database at CASEBOT_DB_PATH.
@@ -230,17 +304,26 @@ async def print_report(
     if (problem := days_problem(since_days)) is not None:
         print(f"casebot report: --since: {problem}.", file=sys.stderr)
         return 1
+    layout = read_layout(settings.corpus_dir)
+    if case_id is not None and layout.case(case_id) is None:
+        known = ", ".join(case.id for case in layout.cases) or "none"
+        print(f"casebot report: there is no case {case_id!r} (the cases: {known}).", file=sys.stderr)
+        return 1
     store = await Store.from_settings(settings, create=False)
     try:
-        report = await build_report(store, since_days=since_days)
+        report = await build_report(store, since_days=since_days, case_id=case_id)
     finally:
         await store.close()
-    try:
-        corpus: Corpus | None = load_corpus(settings.corpus_dir)
-    except CorpusError:
-        corpus = None
+    corpora: dict[str, Corpus] = {}
+    for case in layout.cases:
+        if case_id is None or case.id == case_id:
+            try:
+                corpora[case.id] = load_corpus(case.directory)
+            except CorpusError:
+                pass
+    names = {case.id: case.name for case in layout.cases} if layout.several else None
     if as_json:
-        print(json.dumps(report_to_json(report, corpus), ensure_ascii=False), file=out)
+        print(json.dumps(report_to_json(report, corpora), ensure_ascii=False), file=out)
     else:
-        print("\n".join(report_lines(report, corpus)), file=out)
+        print("\n".join(report_lines(report, corpora, names)), file=out)
     return 0

@@ -1,5 +1,6 @@
 """casebot's own records in SQLite: corpus loads, admin command attempts, (opt-in) questions,
-and the channels that follow the case with the alerts owed to each.
+the channels that follow each case with the alerts owed to each, each channel's case, and
+the answers and votes of the feedback buttons. Every record of a case names it by id.
 
 The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[i]` takes a database from
 version i to i + 1, and `Store.open` applies whichever are missing, each in its own
@@ -122,7 +123,70 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (answer_id, user_hash)
     );
     """,
+    # 4: many cases in one deployment (bot/cases.py). Every record names its case by id.
+    # Rows from before belong to the deployment's one case, which the store can't know:
+    # they get the id '' and `Store.adopt_legacy` gives them to that case once the desk
+    # knows it. A channel may follow several cases (`follows` and `alerts` are keyed by
+    # case too), each case has its own mark of news (`alert_marks`, which replaces
+    # `alert_state`), and `channel_cases` holds each channel's case (`/case use`). Audit
+    # rows name a case only when the command was about one (NULL otherwise).
+    """
+    ALTER TABLE corpus_loads ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE audit ADD COLUMN case_id TEXT;
+    ALTER TABLE questions ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE answers ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE feedback ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX answers_case_at ON answers (case_id, at);
+    CREATE TABLE follows_by_case (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        PRIMARY KEY (platform, channel_id, case_id)
+    );
+    INSERT INTO follows_by_case (platform, channel_id, case_id, at, by_user)
+        SELECT platform, channel_id, '', at, by_user FROM follows;
+    DROP TABLE follows;
+    ALTER TABLE follows_by_case RENAME TO follows;
+    CREATE TABLE alert_marks (
+        case_id TEXT PRIMARY KEY,
+        known_through TEXT
+    );
+    INSERT INTO alert_marks (case_id, known_through) SELECT '', known_through FROM alert_state;
+    DROP TABLE alert_state;
+    CREATE TABLE alerts_by_case (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        development TEXT NOT NULL,
+        queued_at TEXT NOT NULL,
+        done_at TEXT,
+        outcome TEXT CHECK (outcome IN ('sent', 'stale')),
+        PRIMARY KEY (platform, channel_id, case_id, development)
+    );
+    INSERT INTO alerts_by_case
+        (platform, channel_id, case_id, development, queued_at, done_at, outcome)
+        SELECT platform, channel_id, '', development, queued_at, done_at, outcome FROM alerts;
+    DROP TABLE alerts;
+    ALTER TABLE alerts_by_case RENAME TO alerts;
+    CREATE TABLE channel_cases (
+        platform TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by_user TEXT NOT NULL,
+        PRIMARY KEY (platform, channel_id)
+    );
+    INSERT INTO kept (key, value) VALUES ('legacy_case', 'unclaimed');
+    """,
 ]
+
+# The case id of records made before a deployment could serve several cases (see 4 above).
+LEGACY_CASE = ""
+# The tables whose rows name a case with a NOT NULL case_id: the ones `adopt_legacy` updates.
+_CASE_TABLES = ("corpus_loads", "questions", "answers", "feedback", "follows", "alerts",
+                "alert_marks")  # fmt: skip
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -142,7 +206,7 @@ LoadResult = Literal["ok", "failed"]
 
 @dataclass(frozen=True, slots=True)
 class LoadRecord:
-    """One row of `corpus_loads`: an attempt to load the corpus."""
+    """One row of `corpus_loads`: an attempt to load a case's articles."""
 
     id: int
     at: datetime
@@ -153,14 +217,27 @@ class LoadRecord:
     passages: int
     result: LoadResult
     errors: tuple[str, ...]
+    case_id: str = LEGACY_CASE
 
 
 @dataclass(frozen=True, slots=True)
 class Follow:
-    """One row of `follows`: a channel that gets the case's new developments."""
+    """One row of `follows`: a channel that gets a case's new developments."""
 
     platform: str
     channel_id: str
+    at: datetime
+    by_user: str
+    case_id: str = LEGACY_CASE
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelCase:
+    """One row of `channel_cases`: the case a channel chose with `/case use`."""
+
+    platform: str
+    channel_id: str
+    case_id: str
     at: datetime
     by_user: str
 
@@ -176,6 +253,7 @@ class AnswerRecord:
     kind: str
     passages: tuple[str, ...]
     question: str | None
+    case_id: str = LEGACY_CASE
 
 
 Vote = Literal["up", "down"]
@@ -193,6 +271,7 @@ class AuditRecord:
     command: str
     allowed: bool
     result: str
+    case_id: str | None = None
 
 
 class Store:
@@ -276,9 +355,40 @@ class Store:
     async def schema_version(self) -> int:
         return await _user_version(self._db)
 
+    async def adopt_legacy(self, case_id: str) -> bool:
+        """Give the records made before cases (case id '') to `case_id`, once.
+
+        The desk calls it when the deployment serves one case: the follows, the mark of
+        news, the queued alerts, the answers and votes of a database from before then
+        belong to that case, as they did. With several cases they are left as they are
+        (no case can be told to be theirs), until a deployment of one case adopts them.
+
+        Returns:
+            Whether there were any such records (they are now `case_id`'s).
+        """
+        async with self._writing:
+            async with self._db.execute("SELECT 1 FROM kept WHERE key = 'legacy_case'") as cursor:
+                if await cursor.fetchone() is None:
+                    return False
+            adopted = 0
+            for table in _CASE_TABLES:
+                # A case's own mark, if one was made meanwhile, stays; the legacy one goes.
+                verb = "UPDATE OR IGNORE" if table == "alert_marks" else "UPDATE"
+                cursor = await self._db.execute(
+                    f"{verb} {table} SET case_id = ? WHERE case_id = ?", (case_id, LEGACY_CASE)
+                )
+                adopted += max(cursor.rowcount, 0)
+            await self._db.execute("DELETE FROM alert_marks WHERE case_id = ?", (LEGACY_CASE,))
+            await self._db.execute("DELETE FROM kept WHERE key = 'legacy_case'")
+            await self._db.commit()
+        if adopted:
+            logger.info("the records from before cases now belong to case %s", case_id)
+        return adopted > 0
+
     async def record_load(
         self,
         *,
+        case_id: str,
         by_platform: str,
         by_user: str,
         result: LoadResult,
@@ -287,27 +397,28 @@ class Store:
         passages: int = 0,
         errors: Iterable[str] = (),
     ) -> None:
-        """Record one attempt to load the corpus (at start or on reload)."""
+        """Record one attempt to load a case's articles (at start or on reload)."""
         await self._insert(
-            "INSERT INTO corpus_loads"
-            " (at, by_platform, by_user, fingerprint, articles, passages, result, errors)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (_now(), by_platform, by_user, fingerprint, articles, passages, result,
+            "INSERT INTO corpus_loads (at, case_id, by_platform, by_user, fingerprint, articles,"
+            " passages, result, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), case_id, by_platform, by_user, fingerprint, articles, passages, result,
              "\n".join(errors)),
         )  # fmt: skip
 
     async def record_admin(
-        self, *, platform: str, user_id: str, command: str, allowed: bool, result: str
-    ) -> None:
-        """Record an attempt to run an admin-only command, allowed or not, and its result."""
+        self, *, platform: str, user_id: str, command: str, allowed: bool, result: str,
+        case_id: str | None = None,
+    ) -> None:  # fmt: skip
+        """Record an attempt to run an admin-only command, allowed or not, and its result;
+        `case_id` when it was about one case."""
         await self._insert(
-            "INSERT INTO audit (at, platform, user_id, command, allowed, result)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (_now(), platform, user_id, command, int(allowed), result),
+            "INSERT INTO audit (at, platform, user_id, command, allowed, result, case_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (_now(), platform, user_id, command, int(allowed), result, case_id),
         )
 
     async def record_question(
-        self, *, platform: str, user_id: str, kind: str, question: str
+        self, *, case_id: str, platform: str, user_id: str, kind: str, question: str
     ) -> bool:
         """Record a question and the kind of answer it got, if questions are stored.
 
@@ -319,16 +430,17 @@ class Store:
         # The person as their salted hash, as in the feedback records: stored text must not
         # say who asked it.
         await self._insert(
-            "INSERT INTO questions (at, platform, user_id, kind, question) VALUES (?, ?, ?, ?, ?)",
-            (_now(), platform, self.user_hash(platform, user_id), kind, question),
+            "INSERT INTO questions (at, case_id, platform, user_id, kind, question)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (_now(), case_id, platform, self.user_hash(platform, user_id), kind, question),
         )
         return True
 
     async def recent_loads(self, n: int = 10) -> list[LoadRecord]:
-        """The last `n` corpus loads, newest first."""
+        """The last `n` loads of any case, newest first."""
         query = (
-            "SELECT id, at, by_platform, by_user, fingerprint, articles, passages, result, errors"
-            " FROM corpus_loads ORDER BY id DESC LIMIT ?"
+            "SELECT id, at, by_platform, by_user, fingerprint, articles, passages, result, errors,"
+            " case_id FROM corpus_loads ORDER BY id DESC LIMIT ?"
         )
         async with self._db.execute(query, (n,)) as cursor:
             rows = await cursor.fetchall()
@@ -343,6 +455,7 @@ class Store:
                 passages=row[6],
                 result=row[7],
                 errors=tuple(row[8].splitlines()),
+                case_id=row[9],
             )
             for row in rows
         ]
@@ -350,7 +463,7 @@ class Store:
     async def recent_audit(self, n: int = 10) -> list[AuditRecord]:
         """The last `n` admin command attempts, newest first."""
         query = (
-            "SELECT id, at, platform, user_id, command, allowed, result"
+            "SELECT id, at, platform, user_id, command, allowed, result, case_id"
             " FROM audit ORDER BY id DESC LIMIT ?"
         )
         async with self._db.execute(query, (n,)) as cursor:
@@ -364,53 +477,114 @@ class Store:
                 command=row[4],
                 allowed=bool(row[5]),
                 result=row[6],
+                case_id=row[7],
             )
             for row in rows
         ]
 
-    # --- following the case (bot/alerts.py) -------------------------------------------
+    # --- each channel's case (`/case use`, bot/routing.py) -------------------------------
 
-    async def follow(self, *, platform: str, channel_id: str, by_user: str) -> bool:
-        """Make a channel follow the case. Returns False if it already did."""
-        async with self._writing:
-            cursor = await self._db.execute(
-                "INSERT OR IGNORE INTO follows (platform, channel_id, at, by_user)"
-                " VALUES (?, ?, ?, ?)",
-                (platform, channel_id, _now(), by_user),
-            )
-            await self._db.commit()
-        return cursor.rowcount > 0
+    async def channel_case(self, *, platform: str, channel_id: str) -> str | None:
+        """The case `channel_id` chose, or None."""
+        async with self._db.execute(
+            "SELECT case_id FROM channel_cases WHERE platform = ? AND channel_id = ?",
+            (platform, channel_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return str(row[0]) if row is not None else None
 
-    async def unfollow(self, *, platform: str, channel_id: str) -> bool:
-        """Stop a channel following, with its queued alerts. False if it did not follow."""
+    async def set_channel_case(
+        self, *, platform: str, channel_id: str, case_id: str | None, by_user: str
+    ) -> str | None:
+        """Make `case_id` the channel's case (None: no case of its own). Returns the case
+        it had before, if any."""
         async with self._writing:
-            cursor = await self._db.execute(
-                "DELETE FROM follows WHERE platform = ? AND channel_id = ?", (platform, channel_id)
-            )
-            await self._db.execute(
-                "DELETE FROM alerts WHERE platform = ? AND channel_id = ? AND done_at IS NULL",
+            async with self._db.execute(
+                "SELECT case_id FROM channel_cases WHERE platform = ? AND channel_id = ?",
                 (platform, channel_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if case_id is None:
+                await self._db.execute(
+                    "DELETE FROM channel_cases WHERE platform = ? AND channel_id = ?",
+                    (platform, channel_id),
+                )
+            else:
+                await self._db.execute(
+                    "INSERT INTO channel_cases (platform, channel_id, case_id, at, by_user)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel_id) DO UPDATE SET"
+                    " case_id = excluded.case_id, at = excluded.at, by_user = excluded.by_user",
+                    (platform, channel_id, case_id, _now(), by_user),
+                )
+            await self._db.commit()
+        return str(row[0]) if row is not None else None
+
+    async def channel_cases(self) -> list[ChannelCase]:
+        """Every channel's choice of case, oldest first."""
+        rows = await self._rows(
+            "SELECT platform, channel_id, case_id, at, by_user FROM channel_cases"
+            " ORDER BY at, rowid", (),
+        )  # fmt: skip
+        return [ChannelCase(r[0], r[1], r[2], datetime.fromisoformat(r[3]), r[4]) for r in rows]
+
+    # --- following cases (bot/alerts.py) ----------------------------------------------
+
+    async def follow(self, *, platform: str, channel_id: str, case_id: str, by_user: str) -> bool:
+        """Make a channel follow a case. Returns False if it already did."""
+        async with self._writing:
+            cursor = await self._db.execute(
+                "INSERT OR IGNORE INTO follows (platform, channel_id, case_id, at, by_user)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (platform, channel_id, case_id, _now(), by_user),
             )
             await self._db.commit()
         return cursor.rowcount > 0
 
-    async def follows(self) -> list[Follow]:
-        """Every channel that follows, oldest first."""
-        query = "SELECT platform, channel_id, at, by_user FROM follows ORDER BY at, rowid"
-        async with self._db.execute(query) as cursor:
-            rows = await cursor.fetchall()
-        return [Follow(row[0], row[1], datetime.fromisoformat(row[2]), row[3]) for row in rows]
+    async def unfollow(self, *, platform: str, channel_id: str, case_id: str) -> bool:
+        """Stop a channel following a case, with the case's alerts queued for it. False if
+        it did not follow that case."""
+        where = "platform = ? AND channel_id = ? AND case_id = ?"
+        key = (platform, channel_id, case_id)
+        async with self._writing:
+            cursor = await self._db.execute(f"DELETE FROM follows WHERE {where}", key)
+            await self._db.execute(f"DELETE FROM alerts WHERE {where} AND done_at IS NULL", key)
+            await self._db.commit()
+        return cursor.rowcount > 0
 
-    async def known_through(self) -> tuple[bool, date | None]:
-        """(whether alerts were set up yet, the latest development date served so far)."""
-        async with self._db.execute("SELECT known_through FROM alert_state") as cursor:
+    async def follows(
+        self, *, case_id: str | None = None, platform: str | None = None,
+        channel_id: str | None = None,
+    ) -> list[Follow]:  # fmt: skip
+        """The follows of one case, one channel, or all, oldest first."""
+        conditions = [
+            (column, value)
+            for column, value in (("case_id", case_id), ("platform", platform),
+                                  ("channel_id", channel_id))  # fmt: skip
+            if value is not None
+        ]
+        where = " AND ".join(f"{column} = ?" for column, _ in conditions) or "1"
+        rows = await self._rows(
+            f"SELECT platform, channel_id, at, by_user, case_id FROM follows WHERE {where}"
+            " ORDER BY at, rowid",
+            tuple(value for _, value in conditions),
+        )
+        return [Follow(r[0], r[1], datetime.fromisoformat(r[2]), r[3], r[4]) for r in rows]
+
+    async def known_through(self, case_id: str) -> tuple[bool, date | None]:
+        """(whether the case's mark was set yet, the latest development date served)."""
+        async with self._db.execute(
+            "SELECT known_through FROM alert_marks WHERE case_id = ?", (case_id,)
+        ) as cursor:
             row = await cursor.fetchone()
         if row is None:
             return False, None
         return True, date.fromisoformat(row[0]) if row[0] else None
 
-    async def queue_alerts(self, developments: Iterable[str], known_through: date | None) -> int:
-        """Queue `developments` (keys) for every channel that follows, and move the mark.
+    async def queue_alerts(
+        self, case_id: str, developments: Iterable[str], known_through: date | None
+    ) -> int:
+        """Queue a case's `developments` (keys) for every channel that follows it, and move
+        the case's mark.
 
         One transaction: a development is either queued for every follower and behind the
         mark, or neither, so a crash can neither lose an alert nor queue one twice.
@@ -421,44 +595,49 @@ class Store:
         keys = list(developments)
         async with self._writing:
             cursor = await self._db.executemany(
-                "INSERT OR IGNORE INTO alerts (platform, channel_id, development, queued_at)"
-                " SELECT platform, channel_id, ?, ? FROM follows",
-                [(key, _now()) for key in keys],
+                "INSERT OR IGNORE INTO alerts"
+                " (platform, channel_id, case_id, development, queued_at)"
+                " SELECT platform, channel_id, case_id, ?, ? FROM follows WHERE case_id = ?",
+                [(key, _now(), case_id) for key in keys],
             )
             queued = cursor.rowcount if keys else 0
             await self._db.execute(
-                "INSERT INTO alert_state (id, known_through) VALUES (1, ?)"
-                " ON CONFLICT (id) DO UPDATE SET known_through = excluded.known_through",
-                (known_through.isoformat() if known_through else None,),
+                "INSERT INTO alert_marks (case_id, known_through) VALUES (?, ?)"
+                " ON CONFLICT (case_id) DO UPDATE SET known_through = excluded.known_through",
+                (case_id, known_through.isoformat() if known_through else None),
             )
             await self._db.commit()
         return max(queued, 0)
 
-    async def pending_alerts(self, platform: str | None = None) -> dict[tuple[str, str], list[str]]:
-        """Alerts queued and not yet done: (platform, channel id) -> development keys."""
+    async def pending_alerts(
+        self, platform: str | None = None
+    ) -> dict[tuple[str, str, str], list[str]]:
+        """Alerts queued and not yet done: (platform, channel id, case id) -> development
+        keys."""
         query = (
-            "SELECT platform, channel_id, development FROM alerts WHERE done_at IS NULL"
+            "SELECT platform, channel_id, case_id, development FROM alerts WHERE done_at IS NULL"
             + (" AND platform = ?" if platform is not None else "")
             + " ORDER BY rowid"
         )
-        async with self._db.execute(query, (platform,) if platform is not None else ()) as cursor:
-            rows = await cursor.fetchall()
-        pending: dict[tuple[str, str], list[str]] = {}
-        for row in rows:
-            pending.setdefault((row[0], row[1]), []).append(row[2])
+        pending: dict[tuple[str, str, str], list[str]] = {}
+        for row in await self._rows(query, (platform,) if platform is not None else ()):
+            pending.setdefault((row[0], row[1], row[2]), []).append(row[3])
         return pending
 
     async def finish_alerts(
-        self, *, platform: str, channel_id: str, sent: Iterable[str], stale: Iterable[str] = ()
-    ) -> None:
-        """Mark a channel's alerts done: `sent` were posted, `stale` no longer can be."""
+        self, *, platform: str, channel_id: str, case_id: str, sent: Iterable[str],
+        stale: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        """Mark a channel's alerts of a case done: `sent` were posted, `stale` no longer
+        can be."""
         now = _now()
-        rows = [(now, "sent", platform, channel_id, key) for key in sent]
-        rows += [(now, "stale", platform, channel_id, key) for key in stale]
+        key = (platform, channel_id, case_id)
+        rows = [(now, "sent", *key, development) for development in sent]
+        rows += [(now, "stale", *key, development) for development in stale]
         async with self._writing:
             await self._db.executemany(
-                "UPDATE alerts SET done_at = ?, outcome = ?"
-                " WHERE platform = ? AND channel_id = ? AND development = ?",
+                "UPDATE alerts SET done_at = ?, outcome = ? WHERE platform = ?"
+                " AND channel_id = ? AND case_id = ? AND development = ?",
                 rows,
             )
             await self._db.commit()
@@ -474,6 +653,7 @@ class Store:
         self,
         *,
         answer_id: str,
+        case_id: str,
         platform: str,
         command: str,
         kind: str,
@@ -482,16 +662,16 @@ class Store:
     ) -> None:
         """Record an answer that carries feedback buttons; the question only if stored."""
         await self._insert(
-            "INSERT INTO answers (id, at, platform, command, kind, passages, question)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (answer_id, _now(), platform, command, kind, _join_ids(passages),
+            "INSERT INTO answers (id, at, case_id, platform, command, kind, passages, question)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (answer_id, _now(), case_id, platform, command, kind, _join_ids(passages),
              question if self.store_questions else None),
         )  # fmt: skip
 
     async def answer(self, answer_id: str) -> AnswerRecord | None:
         """The answer recorded under `answer_id`, or None."""
         query = (
-            "SELECT id, at, platform, command, kind, passages, question FROM answers"
+            "SELECT id, at, platform, command, kind, passages, question, case_id FROM answers"
             " WHERE id = ?"
         )
         async with self._db.execute(query, (answer_id,)) as cursor:
@@ -500,14 +680,15 @@ class Store:
             return None
         return AnswerRecord(
             id=row[0], at=datetime.fromisoformat(row[1]), platform=row[2], command=row[3],
-            kind=row[4], passages=_split_ids(row[5]), question=row[6],
+            kind=row[4], passages=_split_ids(row[5]), question=row[6], case_id=row[7],
         )  # fmt: skip
 
     async def record_vote(
         self, answer: AnswerRecord, *, platform: str, user_id: str, vote: Vote,
         reason: Reason | None = None,
     ) -> Vote | None:  # fmt: skip
-        """Record one person's vote on `answer`, replacing any earlier one.
+        """Record one person's vote on `answer` (and so on its case), replacing any earlier
+        one.
 
         A reason is kept with a 👎 only; a 👍 clears it.
 
@@ -522,11 +703,11 @@ class Store:
             ) as cursor:
                 row = await cursor.fetchone()
             await self._db.execute(
-                "INSERT INTO feedback (answer_id, user_hash, at, platform, kind, passages,"
-                " vote, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO feedback (answer_id, user_hash, at, case_id, platform, kind,"
+                " passages, vote, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, user_hash) DO UPDATE SET at = excluded.at,"
                 " vote = excluded.vote, reason = excluded.reason",
-                (answer.id, user_hash, _now(), platform, answer.kind,
+                (answer.id, user_hash, _now(), answer.case_id, platform, answer.kind,
                  _join_ids(answer.passages), vote, reason if vote == "down" else None),
             )  # fmt: skip
             await self._db.commit()
@@ -550,59 +731,87 @@ class Store:
             await self._db.commit()
         return max(answers.rowcount, 0) + max(questions.rowcount, 0)
 
-    async def answers_per_day(self, since: datetime) -> list[tuple[str, str, int]]:
+    # The report's figures: of every case, or of one (`case_id`).
+
+    async def answers_per_day(
+        self, since: datetime, *, case_id: str | None = None
+    ) -> list[tuple[str, str, int]]:
         """(day, answer kind, count) of the questions answered since `since`, oldest first."""
+        where, params = _of_case(case_id)
         return await self._rows(
             "SELECT substr(at, 1, 10) AS day, kind, COUNT(*) FROM answers"
-            " WHERE command = 'ask' AND at >= ? GROUP BY day, kind ORDER BY day, kind",
-            (_iso(since),),
+            f" WHERE command = 'ask' AND at >= ?{where} GROUP BY day, kind ORDER BY day, kind",
+            (_iso(since), *params),
         )
 
-    async def votes_per_kind(self, since: datetime) -> list[tuple[str, int, int]]:
-        """(answer kind, 👍 count, 👎 count) of the votes cast since `since`."""
+    async def answers_per_case(self, since: datetime) -> list[tuple[str, int, int]]:
+        """(case id, answered, declined) of the questions asked since `since`, by case id."""
         return await self._rows(
-            "SELECT kind, SUM(vote = 'up'), SUM(vote = 'down') FROM feedback WHERE at >= ?"
-            " GROUP BY kind ORDER BY kind",
+            "SELECT case_id, SUM(kind = 'answer'), SUM(kind != 'answer') FROM answers"
+            " WHERE command = 'ask' AND at >= ? GROUP BY case_id ORDER BY case_id",
             (_iso(since),),
         )
 
-    async def reasons(self, since: datetime) -> list[tuple[str, int]]:
+    async def votes_per_kind(
+        self, since: datetime, *, case_id: str | None = None
+    ) -> list[tuple[str, int, int]]:
+        """(answer kind, 👍 count, 👎 count) of the votes cast since `since`."""
+        where, params = _of_case(case_id)
+        return await self._rows(
+            "SELECT kind, SUM(vote = 'up'), SUM(vote = 'down') FROM feedback"
+            f" WHERE at >= ?{where} GROUP BY kind ORDER BY kind",
+            (_iso(since), *params),
+        )
+
+    async def reasons(
+        self, since: datetime, *, case_id: str | None = None
+    ) -> list[tuple[str, int]]:
         """(reason, count) of the 👎 votes since `since` that gave one, most first."""
+        where, params = _of_case(case_id)
         return await self._rows(
             "SELECT reason, COUNT(*) AS n FROM feedback WHERE vote = 'down'"
-            " AND reason IS NOT NULL AND at >= ? GROUP BY reason ORDER BY n DESC, reason",
-            (_iso(since),),
+            f" AND reason IS NOT NULL AND at >= ?{where} GROUP BY reason ORDER BY n DESC, reason",
+            (_iso(since), *params),
         )
 
-    async def down_voted_passages(self, since: datetime) -> list[tuple[str, int]]:
-        """(passage key, 👎 count) over the votes since `since`, most first."""
+    async def down_voted_passages(
+        self, since: datetime, *, case_id: str | None = None
+    ) -> list[tuple[str, str, int]]:
+        """(case id, passage key, 👎 count) over the votes since `since`, most first."""
+        where, params = _of_case(case_id)
         rows = await self._rows(
-            "SELECT passages FROM feedback WHERE vote = 'down' AND at >= ?", (_iso(since),)
+            f"SELECT case_id, passages FROM feedback WHERE vote = 'down' AND at >= ?{where}",
+            (_iso(since), *params),
         )
-        counts: dict[str, int] = {}
-        for (passages,) in rows:
+        counts: dict[tuple[str, str], int] = {}
+        for case, passages in rows:
             for passage in _split_ids(passages):
-                counts[passage] = counts.get(passage, 0) + 1
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+                counts[case, passage] = counts.get((case, passage), 0) + 1
+        return sorted(
+            ((case, key, n) for (case, key), n in counts.items()),
+            key=lambda item: (-item[2], item[0], item[1]),
+        )
 
     async def frequent_questions(
-        self, since: datetime, *, declined: bool
+        self, since: datetime, *, declined: bool, case_id: str | None = None
     ) -> list[tuple[str, int]]:
         """(question, count): the declined questions (`declined`), else the 👎 ones, since
         `since`, most first. Only what was stored (CASEBOT_STORE_QUESTIONS), and asked alike
         when the same but for case and spaces."""
         if declined:
+            where, params = _of_case(case_id)
             sql = (
                 "SELECT question FROM answers WHERE command = 'ask' AND kind = 'no_answer'"
-                " AND question IS NOT NULL AND at >= ?"
+                f" AND question IS NOT NULL AND at >= ?{where}"
             )
         else:
+            where, params = _of_case(case_id, "a.case_id")
             sql = (
                 "SELECT a.question FROM feedback f JOIN answers a ON a.id = f.answer_id"
-                " WHERE f.vote = 'down' AND a.question IS NOT NULL AND f.at >= ?"
+                f" WHERE f.vote = 'down' AND a.question IS NOT NULL AND f.at >= ?{where}"
             )
         counts: dict[str, tuple[str, int]] = {}
-        for (question,) in await self._rows(sql, (_iso(since),)):
+        for (question,) in await self._rows(sql, (_iso(since), *params)):
             key = " ".join(question.lower().split())
             first, n = counts.get(key, (question, 0))
             counts[key] = (first, n + 1)
@@ -661,6 +870,11 @@ async def _kept_salt(db: aiosqlite.Connection) -> bytes:
         row = await cursor.fetchone()
     assert row is not None
     return str(row[0]).encode()
+
+
+def _of_case(case_id: str | None, column: str = "case_id") -> tuple[str, tuple[str, ...]]:
+    """The condition that keeps one case's rows (none for every case), and its parameter."""
+    return ("", ()) if case_id is None else (f" AND {column} = ?", (case_id,))
 
 
 def _join_ids(keys: Iterable[str]) -> str:

@@ -3,6 +3,9 @@
 In a thread where casebot answered a question, a short follow-up with no content of its
 own (`retrieval.answering.question.is_follow_up`) is asked together with that question
 (`retrieval.answering.question.with_context`), and the answer says which question it took as context.
+The thread also keeps the case its previous question was about: a question there that
+names no case stays with it (bot/routing.py), and only a question about that same case is
+read as its follow-up.
 
 The context is the last question *with content of its own* asked in the thread, so
 "when?" then "source?" both read the first question. It lives only in memory (never in
@@ -43,43 +46,52 @@ class ThreadContexts:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._questions: OrderedDict[_Key, tuple[str, float]] = OrderedDict()
+        # thread -> (its previous question, the case it was about, when it was asked)
+        self._questions: OrderedDict[_Key, tuple[str, str | None, float]] = OrderedDict()
+
+    def case_of(self, caller: Caller) -> str | None:
+        """The case of the previous question in the caller's thread, if there is one."""
+        key = _key(caller)
+        kept = self._kept(key) if key is not None else None
+        return kept[1] if kept is not None else None
 
     def resolve(
-        self, index: Index, caller: Caller, command: Command
+        self, index: Index, caller: Caller, command: Command, case: str | None = None
     ) -> tuple[Command, str | None]:
-        """The command to run for `command`, and the previous question it was read with
-        (None when it is asked as typed: not a question in a known thread, or one with
-        content of its own)."""
+        """The command to run for `command` about `case` (answered from `index`), and the
+        previous question it was read with (None when it is asked as typed: not a
+        question in a known thread, one with content of its own, or about another case)."""
         key = _key(caller)
         if command.name != "ask" or key is None:
             return command, None
-        previous = self._previous(key)
-        if previous is None or not is_follow_up(index, command.argument):
+        kept = self._kept(key)
+        if kept is None or kept[1] != case or not is_follow_up(index, command.argument):
             return command, None
+        previous = kept[0]
         return replace(command, argument=with_context(command.argument, previous)), previous
 
-    def remember(self, caller: Caller, command: Command, previous: str | None) -> None:
-        """Keep a question casebot answered in a thread as that thread's context; a
-        follow-up (`previous` set) keeps the context it was read with."""
+    def remember(
+        self, caller: Caller, command: Command, previous: str | None, case: str | None = None
+    ) -> None:
+        """Keep a question about `case` that casebot answered in a thread as that thread's
+        context; a follow-up (`previous` set) keeps the context it was read with."""
         key = _key(caller)
         if command.name != "ask" or key is None:
             return
         question = previous if previous is not None else command.argument
-        self._questions[key] = (question, self._clock())
+        self._questions[key] = (question, case, self._clock())
         self._questions.move_to_end(key)
         while len(self._questions) > MAX_THREADS:
             self._questions.popitem(last=False)
 
-    def _previous(self, key: _Key) -> str | None:
+    def _kept(self, key: _Key) -> tuple[str, str | None, float] | None:
         kept = self._questions.get(key)
         if kept is None:
             return None
-        question, at = kept
-        if self._clock() - at > EXPIRY_SECONDS:
+        if self._clock() - kept[2] > EXPIRY_SECONDS:
             del self._questions[key]
             return None
-        return question
+        return kept
 
 
 def explain(answer: Answer, typed: str, previous: str) -> Answer:

@@ -96,10 +96,11 @@ class Corpus:
 
 # "limited": refused by a per-person limit (too often, too many at once, too long); see
 # bot/limits.py. "preview": what `add` would write, waiting for the admin to confirm
-# (bot/desk.py).
+# (bot/desk.py). "choose": which case a question is about, asked with the candidates
+# (bot/routing.py).
 AnswerKind = Literal[
     "answer", "no_answer", "status", "timeline", "sources", "help", "reload", "refused",
-    "limited", "error", "preview",
+    "limited", "error", "preview", "choose",
 ]
 
 
@@ -180,6 +181,8 @@ class Answer:
         loaded_at: when the corpus that produced this answer was loaded.
         closest: for a "no_answer" with quotes, that the quotes are the closest the
             sources come, not an answer (retrieval/answering/tiers.py).
+        case: the case it is about, by name, when the deployment serves several (set by
+            bot/, never here: front ends show it in one short line).
     """
 
     kind: AnswerKind
@@ -192,3 +195,4 @@ class Answer:
     notes: tuple[str, ...] = ()
     loaded_at: datetime | None = field(default=None)
     closest: bool = False
+    case: str | None = None

@@ -23,11 +23,16 @@ ADMIN_SUBCOMMANDS = ("reload", "add", "remove")
 _PREFIX = "casebot-add:"
 _YES, _NO = f"{_PREFIX}yes:", f"{_PREFIX}no:"
 
-Runner = Callable[[discord.Interaction, CommandSpec, str], Awaitable[None]]
+Runner = Callable[..., Awaitable[None]]
+Suggester = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
+CASE_DESCRIPTION = "The case (if casebot follows several): one to reload, or the one to change"
 
 
-def build_admin_group(run: Runner) -> app_commands.Group:
-    """`/case-admin reload | add url | remove source_id`, visible by default to Manage Server."""
+def build_admin_group(run: Runner, suggest: Suggester) -> app_commands.Group:
+    """`/case-admin reload | add url | remove source_id`, each with an optional `case`
+    (suggested as it is typed), visible by default to Manage Server.
+
+    `run(interaction, spec, text, case)` runs the chat line `text`."""
     group = app_commands.Group(
         name=ADMIN_COMMAND,
         description=ADMIN_DESCRIPTION,
@@ -36,23 +41,32 @@ def build_admin_group(run: Runner) -> app_commands.Group:
     )
     reload_spec, add_spec, remove_spec = (COMMANDS_BY_NAME[n] for n in ADMIN_SUBCOMMANDS)
 
-    async def reload(interaction: discord.Interaction) -> None:
-        await run(interaction, reload_spec, "reload")
+    @app_commands.describe(case=CASE_DESCRIPTION)
+    async def reload(interaction: discord.Interaction, case: str | None = None) -> None:
+        await run(interaction, reload_spec, "reload", case)
 
-    @app_commands.describe(url="the article's address, http:// or https://")
-    async def add(interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]) -> None:
-        await run(interaction, add_spec, f"add {url}")
+    @app_commands.describe(url="the article's address, http:// or https://", case=CASE_DESCRIPTION)
+    async def add(
+        interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000],
+        case: str | None = None,
+    ) -> None:  # fmt: skip
+        await run(interaction, add_spec, f"add {url}", case)
 
-    @app_commands.describe(source_id="the article's id, as /case sources lists it")
+    @app_commands.describe(
+        source_id="the article's id, as /case sources lists it", case=CASE_DESCRIPTION
+    )
     async def remove(
-        interaction: discord.Interaction, source_id: app_commands.Range[str, 1, 200]
-    ) -> None:
-        await run(interaction, remove_spec, f"remove {source_id}")
+        interaction: discord.Interaction, source_id: app_commands.Range[str, 1, 200],
+        case: str | None = None,
+    ) -> None:  # fmt: skip
+        await run(interaction, remove_spec, f"remove {source_id}", case)
 
     for spec, callback in ((reload_spec, reload), (add_spec, add), (remove_spec, remove)):
-        group.add_command(
-            app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+        command = app_commands.Command(
+            name=spec.name, description=spec.description, callback=callback
         )
+        command.autocomplete("case")(suggest)
+        group.add_command(command)
     return group
 
 

@@ -33,8 +33,7 @@ from bot.commands import (
 from bot.desk import Desk, handle_safely
 from bot.ops.logs import request_scope
 from bot.feedback import is_feedback_value
-from bot.discord import admin_commands
-from bot.render.pages import page_number
+from bot.discord import admin_commands, choose
 from bot.discord.embeds import (
     SOURCES_PAGE_ID,
     clip,
@@ -42,6 +41,7 @@ from bot.discord.embeds import (
     render_discord,
     vote_buttons,
 )
+from bot.render.pages import read_page
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,11 @@ PLATFORM = "discord"
 # The /case group's own description (Discord shows it in the command picker; ≤100 chars).
 GROUP_DESCRIPTION = "Questions about the case, answered by quoting its sources."
 QUESTION_DESCRIPTION = f"Your question about the case, e.g. {EXAMPLE_QUESTION}"
+CASE_DESCRIPTION = "Which case (if casebot follows several); else the one asked about, or the channel's"
+USE_DESCRIPTION = "The case questions in this channel go to; none: no case of its own"
+DAYS_DESCRIPTION = "How many days back (default 30)"
+# The /case subcommands that take a `case` option: the ones about one case.
+CASE_OPTION = frozenset({"status", "timeline", "sources", "follow", "unfollow", "report"})
 # Discord's own ceiling for a string option. The question-length rule is the desk's
 # (CASEBOT_MAX_QUESTION_CHARS, enforced and explained there for every platform); the
 # option repeats the setting's value so Discord stops a longer question as it is typed.
@@ -115,7 +120,9 @@ class CasebotClient(discord.Client):
         self.tree = CaseTree(self)
         self.tree.add_command(build_case_group(self, settings.max_question_chars))
         # reload, add and remove: /case-admin, visible by default to Manage Server only.
-        self.tree.add_command(admin_commands.build_admin_group(self.run_command))
+        self.tree.add_command(
+            admin_commands.build_admin_group(self.run_command, self.suggest_cases)
+        )
         # Requests being answered, so that a shutdown can let them finish (see `drain`).
         self._working: set[asyncio.Task[Any]] = set()
         self._accepting = True
@@ -172,23 +179,33 @@ class CasebotClient(discord.Client):
             manages_channel=permissions is not None
             and (permissions.manage_channels or permissions.administrator),
             thread_id=thread_id,
+            # A DM with casebot: outside any server.
+            private=guild_id is None,
         )
+
+    async def suggest_cases(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The cases a `case` option suggests as it is typed (bot/discord/choose.py)."""
+        return choose.suggestions(self.desk.docket, current)
 
     # --- application commands ---
 
     async def run_command(
-        self, interaction: discord.Interaction, spec: CommandSpec, text: str
-    ) -> None:
-        """Answer one `/case` subcommand: `text` is the chat line it stands for."""
+        self, interaction: discord.Interaction, spec: CommandSpec, text: str,
+        case: str | None = None,
+    ) -> None:  # fmt: skip
+        """Answer one `/case` subcommand: `text` is the chat line it stands for, `case` the
+        case its option named."""
         if not self._accepting:
             # Unanswered, Discord would tell the user "the application did not respond".
             await interaction.response.send_message(SHUTTING_DOWN, ephemeral=True)
             return
         with self._in_flight():
-            await self._run_command(interaction, spec, text)
+            await self._run_command(interaction, spec, text, case)
 
     async def _run_command(
-        self, interaction: discord.Interaction, spec: CommandSpec, text: str
+        self, interaction: discord.Interaction, spec: CommandSpec, text: str, case: str | None
     ) -> None:
         # interaction.permissions is what Discord computed for the member in this channel
         # (roles and overwrites); outside a guild there are none to speak of.
@@ -210,6 +227,7 @@ class CasebotClient(discord.Client):
             what=f"/{SLASH_COMMAND} {spec.name} from Discord user "
             f"{self.desk.pseudonym(PLATFORM, str(interaction.user.id))}",
             log=logger,
+            case=case,
         )
         message = _send_kwargs(reply)
 
@@ -279,6 +297,14 @@ class CasebotClient(discord.Client):
             with self._in_flight():
                 await self._answer_sources_page(interaction, custom_id)
             return
+        if choose.is_case_menu(custom_id):
+            # A case chosen under "Which case do you mean?" (bot/discord/choose.py).
+            if not self._accepting:
+                await interaction.response.send_message(SHUTTING_DOWN, ephemeral=True)
+                return
+            with self._in_flight():
+                await self._answer_case_choice(interaction, str(custom_id))
+            return
         if not is_feedback_value(custom_id):
             return
         if not self._accepting:
@@ -304,10 +330,10 @@ class CasebotClient(discord.Client):
         if not self._accepting:
             await interaction.response.send_message(SHUTTING_DOWN, ephemeral=True)
             return
-        page = page_number(custom_id.removeprefix(SOURCES_PAGE_ID))
+        page, case = read_page(custom_id.removeprefix(SOURCES_PAGE_ID))
         caller = self.caller(interaction.user, None, interaction.guild_id, interaction.channel_id)
         reply = await handle_safely(
-            self.desk, "sources", caller, log=logger,
+            self.desk, "sources", caller, log=logger, case=case,
             what="a Discord sources page from user "
             f"{self.desk.pseudonym(PLATFORM, str(interaction.user.id))}",
         )  # fmt: skip
@@ -321,6 +347,46 @@ class CasebotClient(discord.Client):
                 await interaction.response.send_message(**rendered, ephemeral=True)
         except discord.HTTPException as error:
             logger.error("could not send a page of the sources on Discord: %s", error)
+
+    async def _answer_case_choice(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A case chosen for a question that was asked which case it meant.
+
+        Not answered (not the asker's, expired): said to them alone, and the menu stays.
+        Otherwise a private "Which case?" (after a slash command) says what was chosen and
+        the answer follows, public or private as the command's would be; a public one
+        (after a mention) becomes the answer itself.
+        """
+        # Answering can take longer than Discord's 3 seconds: acknowledged first (the
+        # message with the menu is what gets edited).
+        await interaction.response.defer()
+        try:
+            permissions = interaction.permissions if interaction.guild_id is not None else None
+            caller = self.caller(
+                interaction.user, permissions, interaction.guild_id, interaction.channel_id
+            )
+            values = (interaction.data or {}).get("values") or []
+            reply = await self.desk.choose(caller, choose.chosen(custom_id, values))
+        except Exception:
+            request_id = new_request_id()
+            with request_scope(request_id):
+                logger.exception(
+                    "request %s failed: a case chosen by Discord user %s",
+                    request_id, self.desk.pseudonym(PLATFORM, str(interaction.user.id)),
+                )  # fmt: skip
+            reply = Reply(answer=apology(request_id), public=False)
+        rendered = _send_kwargs(reply)
+        if reply.answer.kind in ("refused", "limited", "error") and not reply.answer.quotes:
+            await interaction.followup.send(**rendered, ephemeral=True)
+            return
+        message = interaction.message
+        if message is not None and message.flags.ephemeral:
+            note = f"You chose {reply.answer.case}." if reply.answer.case else "Answered below."
+            await interaction.edit_original_response(content=note, embeds=[], view=None)
+            await interaction.followup.send(**rendered, ephemeral=not reply.public)
+        else:
+            rendered.setdefault("view", None)  # the menu goes; feedback buttons may come
+            await interaction.edit_original_response(**rendered)
+
     async def _answer_add_button(self, interaction: discord.Interaction, custom_id: str) -> None:
         """A press of Add or Cancel: the preview message is replaced by the outcome."""
         # Writing and reloading can take longer than Discord's 3 seconds: acknowledged first.
@@ -437,6 +503,8 @@ def _send_kwargs(reply: Reply) -> dict[str, Any]:
         rendered["view"] = vote_buttons(reply.feedback_id)
     if reply.confirm_token is not None:
         rendered["view"] = admin_commands.add_buttons(reply.confirm_token)
+    if reply.choice is not None:
+        rendered["view"] = choose.case_menu(reply.choice)
     return rendered
 
 
@@ -468,7 +536,8 @@ def _author_permissions(message: discord.Message) -> discord.Permissions | None:
 
 # --- the /case command -----------------------------------------------------------------
 
-CommandRunner = Callable[[discord.Interaction, CommandSpec, str], Awaitable[None]]
+CommandRunner = Callable[..., Awaitable[None]]
+Suggester = Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]
 
 
 def build_case_group(client: CasebotClient, max_question_chars: int) -> app_commands.Group:
@@ -484,30 +553,63 @@ def build_case_group(client: CasebotClient, max_question_chars: int) -> app_comm
     for spec in COMMANDS:
         if spec.name in admin_commands.ADMIN_SUBCOMMANDS:
             continue  # in /case-admin (bot/discord/admin_commands.py)
-        group.add_command(_subcommand(spec, client.run_command, longest))
+        group.add_command(_subcommand(spec, client.run_command, client.suggest_cases, longest))
     return group
 
 
 def _subcommand(
-    spec: CommandSpec, run: CommandRunner, longest: int
+    spec: CommandSpec, run: CommandRunner, suggest: Suggester, longest: int
 ) -> app_commands.Command[Any, ..., None]:
+    """One `/case` subcommand; those about one case take a `case` option, suggested as it
+    is typed."""
+    callback: Callable[..., Awaitable[None]]
     if spec.name == "ask":
 
-        async def ask(interaction: discord.Interaction, question: str) -> None:
-            await run(interaction, spec, f"ask {question}")
+        async def ask(
+            interaction: discord.Interaction, question: str, case: str | None = None
+        ) -> None:
+            await run(interaction, spec, f"ask {question}", case)
 
         # The limit is a setting, so its annotation is made here, at run time (discord.py
         # reads it when the command is built; annotations in the source are strings).
         ask.__annotations__["question"] = app_commands.Range[str, 1, longest]
-        describe = app_commands.describe(question=QUESTION_DESCRIPTION)
-        callback: Callable[..., Awaitable[None]] = describe(ask)
+        describe = app_commands.describe(question=QUESTION_DESCRIPTION, case=CASE_DESCRIPTION)
+        callback = describe(ask)
+    elif spec.name == "use":
+
+        @app_commands.describe(case=USE_DESCRIPTION)
+        async def use(interaction: discord.Interaction, case: str) -> None:
+            await run(interaction, spec, f"use {case}")
+
+        callback = use
+    elif spec.name == "report":
+
+        @app_commands.describe(case=CASE_DESCRIPTION, days=DAYS_DESCRIPTION)
+        async def report(
+            interaction: discord.Interaction,
+            case: str | None = None,
+            days: app_commands.Range[int, 0, 3650] | None = None,
+        ) -> None:
+            await run(interaction, spec, "report" if days is None else f"report {days}", case)
+
+        callback = report
+    elif spec.name in CASE_OPTION:
+
+        @app_commands.describe(case=CASE_DESCRIPTION)
+        async def about_a_case(interaction: discord.Interaction, case: str | None = None) -> None:
+            await run(interaction, spec, spec.name, case)
+
+        callback = about_a_case
     else:
 
         async def command(interaction: discord.Interaction) -> None:
             await run(interaction, spec, spec.name)
 
         callback = command
-    return app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+    built = app_commands.Command(name=spec.name, description=spec.description, callback=callback)
+    if any(parameter.name == "case" for parameter in built.parameters):
+        built.autocomplete("case")(suggest)
+    return built
 
 
 class CaseTree(app_commands.CommandTree):

@@ -18,7 +18,7 @@ import discord
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, button_value
 from bot.render.format import format_date, format_time, utf16_len
-from bot.render.pages import paged
+from bot.render.pages import page_value, paged
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 # Discord's limits: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
@@ -97,16 +97,20 @@ def render_discord(answer: Answer, *, page: int = 1) -> DiscordMessage:
         if len(pages) > 1:
             number = min(max(page, 1), len(pages))
             message, _ = _render(pages[number - 1], blocks)
-            return replace(message, view=_pager(number, len(pages)))
+            return replace(message, view=_pager(number, len(pages), answer.case))
     return _render(answer)[0]
 
 
-def _pager(number: int, pages: int) -> discord.ui.View:
+def _pager(number: int, pages: int, case: str | None = None) -> discord.ui.View:
     buttons = []
+    # A custom_id holds 100 characters: a case's name is cut to fit (bot/render/pages.py).
+    room = 100 - len(SOURCES_PAGE_ID)
     if number > 1:
-        buttons.append(("‹ Previous", f"{SOURCES_PAGE_ID}{number - 1}", discord.ButtonStyle.secondary))
+        custom_id = f"{SOURCES_PAGE_ID}{page_value(number - 1, case, limit=room)}"
+        buttons.append(("‹ Previous", custom_id, discord.ButtonStyle.secondary))
     if number < pages:
-        buttons.append(("Next ›", f"{SOURCES_PAGE_ID}{number + 1}", discord.ButtonStyle.secondary))
+        custom_id = f"{SOURCES_PAGE_ID}{page_value(number + 1, case, limit=room)}"
+        buttons.append(("Next ›", custom_id, discord.ButtonStyle.secondary))
     return _buttons(buttons)
 
 
@@ -115,7 +119,11 @@ def _render(
 ) -> tuple[DiscordMessage, bool]:
     """The message, and whether anything had to be cut to fit (`drawn`: the sources'
     blocks, drawn already)."""
-    content = clip(answer.text, MAX_CONTENT) or None
+    text = answer.text
+    if answer.case:
+        # A deployment of several cases: which one this is about, as a line of small text.
+        text = f"-# Case: {escape(clip(answer.case, MAX_TITLE))}\n{text}"
+    content = clip(text, MAX_CONTENT) or None
     footer = (
         clip(f"Corpus loaded {format_time(answer.loaded_at)}", MAX_FOOTER)
         if answer.loaded_at is not None

@@ -62,9 +62,19 @@ class IntakeDesk(Protocol):
     @property
     def limits(self) -> Limits: ...
 
-    async def reload(self, caller: Caller) -> Answer: ...
+    async def reload(self, caller: Caller, *, case: str | None = None) -> Answer: ...
 
-    async def audit_intake(self, caller: Caller, *, allowed: bool, result: str) -> None: ...
+    async def audit_intake(
+        self, caller: Caller, *, allowed: bool, result: str, case: str | None = None
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The case an article goes into or comes out of: its id and its folder."""
+
+    case_id: str
+    directory: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,7 @@ class _Pending:
     owner: Owner
     draft: Draft
     expires: float
+    target: Target
 
 
 class ChatIntake:
@@ -101,12 +112,13 @@ class ChatIntake:
         # thread of their own rather than the ones answering questions.
         self._disk = ThreadPoolExecutor(max_workers=1, thread_name_prefix="casebot-intake")
 
-    async def run(self, command: Command, caller: Caller) -> Answer:
-        """`add` or `remove`, for an admin (the desk has checked)."""
+    async def run(self, command: Command, caller: Caller, target: Target) -> Answer:
+        """`add` or `remove` in the case `target`, for an admin (the desk has checked)."""
         if command.name == "remove":
-            return await self._remove(command.argument.strip(), caller)
+            return await self._remove(command.argument.strip(), caller, target)
         # Slack sends a pasted link as <https://…> or <https://…|label>.
-        return await self._preview(command.argument.strip().strip("<>").split("|", 1)[0], caller)
+        url = command.argument.strip().strip("<>").split("|", 1)[0]
+        return await self._preview(url, caller, target)
 
     def stop(self) -> None:
         """Casebot is stopping: end every add job now (a preview dies with the process, so
@@ -120,7 +132,7 @@ class ChatIntake:
         self.stop()
         await asyncio.get_running_loop().run_in_executor(None, self._disk.shutdown)
 
-    async def _preview(self, url: str, caller: Caller) -> Answer:
+    async def _preview(self, url: str, caller: Caller, target: Target) -> Answer:
         if not url.lower().startswith(("http://", "https://")):
             return Answer(kind="refused", text="Give the article's address: add https://…")
         if self._stopping:
@@ -130,7 +142,7 @@ class ChatIntake:
             return refusal
         settings = self._desk.settings
         job = asyncio.ensure_future(
-            self._prepare(url, settings.corpus_dir, Options.from_settings(settings))
+            self._prepare(url, target.directory, Options.from_settings(settings))
         )
         self._jobs[job] = owner
         try:
@@ -146,7 +158,8 @@ class ChatIntake:
         finally:
             del self._jobs[job]
         token = secrets.token_hex(8)
-        self._keep(token, _Pending(owner=owner, draft=draft, expires=self.clock() + PREVIEW_SECONDS))
+        expires = self.clock() + PREVIEW_SECONDS
+        self._keep(token, _Pending(owner=owner, draft=draft, expires=expires, target=target))
         minutes = int(PREVIEW_SECONDS // 60)
         return Preview(
             kind="preview",
@@ -210,34 +223,39 @@ class ChatIntake:
                 "answer it); nothing was written.",
             )
         del self._pending[token]
+        case = pending.target.case_id
+
+        async def audit(*, allowed: bool, result: str) -> None:
+            await self._desk.audit_intake(caller, allowed=allowed, result=result, case=case)
+
         if self.clock() > pending.expires:
-            await self._desk.audit_intake(caller, allowed=True, result="preview expired")
+            await audit(allowed=True, result="preview expired")
             return Answer(
                 kind="refused", text="That preview has expired; nothing was written. Run add again."
             )
         if not caller.is_admin:
-            await self._desk.audit_intake(caller, allowed=False, result="refused")
+            await audit(allowed=False, result="refused")
             return Answer(kind="refused", text="Sorry, only casebot admins can use “add”.")
         if not accept:
-            await self._desk.audit_intake(caller, allowed=True, result="cancelled")
+            await audit(allowed=True, result="cancelled")
             return Answer(kind="reload", text="Not added; nothing was written.")
         try:
-            path = await self._on_disk(commit, pending.draft, self._desk.settings.corpus_dir)
+            path = await self._on_disk(commit, pending.draft, pending.target.directory)
         except IntakeError as error:
-            await self._desk.audit_intake(caller, allowed=True, result=f"not added: {error}")
+            await audit(allowed=True, result=f"not added: {error}")
             return Answer(kind="refused", text=f"Not added: {error}")
-        report = await self._desk.reload(caller)
-        await self._desk.audit_intake(caller, allowed=True, result=f"added {path.name}; {report.kind}")
+        report = await self._desk.reload(caller, case=case)
+        await audit(allowed=True, result=f"added {path.name}; {report.kind}")
         return _after_write(f"Added {path.name}.", report)
 
-    async def _remove(self, source_id: str, caller: Caller) -> Answer:
+    async def _remove(self, source_id: str, caller: Caller, target: Target) -> Answer:
         if not source_id:
             return Answer(kind="refused", text="Say which source: remove <source id> (see sources).")
         try:
-            moved = await self._on_disk(remove, self._desk.settings.corpus_dir, source_id)
+            moved = await self._on_disk(remove, target.directory, source_id)
         except IntakeError as error:
             return Answer(kind="refused", text=f"Not removed: {error}")
-        report = await self._desk.reload(caller)
+        report = await self._desk.reload(caller, case=target.case_id)
         return _after_write(
             f"Removed {source_id} (kept in {moved.parent.name}/{moved.name} beside the articles).",
             report,
@@ -254,4 +272,5 @@ def _after_write(done: str, report: Answer) -> Answer:
         text=f"{done} {report.text}",
         notes=report.notes,
         loaded_at=report.loaded_at,
+        case=report.case,
     )

@@ -8,7 +8,7 @@ requests; `Desk.reload` counts reloads; `/metrics` (bot/ops/server.py) shows the
 from __future__ import annotations
 
 import platform as python_platform
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from prometheus_client import (
     CollectorRegistry,
@@ -72,13 +72,15 @@ class Metrics:
         reloads: casebot_reloads_total{result}: corpus reloads, "ok" or "failed".
         reload_duration: casebot_reload_duration_seconds{result}: how long each reload
             took to read and index the corpus (histogram).
-        corpus_articles: casebot_corpus_articles: articles in the corpus being served.
+        corpus_articles: casebot_corpus_articles: articles being served, of every case.
         votes: casebot_votes_total{platform, vote}: 👍 ("up") and 👎 ("down") votes cast
             or changed on answers (a repeated click, or a reason after a 👎, is no vote).
         errors: casebot_errors_total{platform}: commands that failed unexpectedly and got
             the "something went wrong" apology.
-        corpus_passages: casebot_corpus_passages: passages in the corpus being served.
-        corpus_loaded: casebot_corpus_loaded_timestamp_seconds: when it was loaded (Unix).
+        cases: casebot_cases: cases being served.
+        corpus_passages: casebot_corpus_passages: passages being served, of every case.
+        corpus_loaded: casebot_corpus_loaded_timestamp_seconds: when a case was last loaded
+            (Unix).
         loop_stall: casebot_event_loop_worst_stall_seconds: the worst event-loop stall the
             loop monitor saw in its latest window (set through `set_loop_stall`).
         connected: casebot_platform_connected{platform}: 1 while a chat platform is
@@ -122,14 +124,15 @@ class Metrics:
             ["platform"], **common,
         )  # fmt: skip
         self.corpus_articles = Gauge(
-            "corpus_articles", "Articles in the corpus being served.", **common
+            "corpus_articles", "Articles in the corpora being served, of every case.", **common
         )
+        self.cases = Gauge("cases", "Cases being served.", **common)
         self.corpus_passages = Gauge(
-            "corpus_passages", "Passages in the corpus being served.", **common
+            "corpus_passages", "Passages in the corpora being served, of every case.", **common
         )
         self.corpus_loaded = Gauge(
             "corpus_loaded_timestamp_seconds",
-            "When the corpus being served was loaded, in Unix seconds.",
+            "When a case's corpus was last loaded, in Unix seconds (the latest of any case).",
             **common,
         )
         self.loop_stall = Gauge(
@@ -209,11 +212,13 @@ class Metrics:
         """Count one vote cast or changed on `platform` ("up" or "down")."""
         self.votes.labels(platform=platform, vote=vote).inc()
 
-    def serving(self, corpus: Corpus) -> None:
-        """Record the corpus now being served."""
-        self.corpus_articles.set(len(corpus.articles))
-        self.corpus_passages.set(len(corpus.passages))
-        self.corpus_loaded.set(corpus.loaded_at.timestamp())
+    def serving(self, corpora: Sequence[Corpus]) -> None:
+        """Record the corpora now being served, one per case."""
+        self.cases.set(len(corpora))
+        self.corpus_articles.set(sum(len(corpus.articles) for corpus in corpora))
+        self.corpus_passages.set(sum(len(corpus.passages) for corpus in corpora))
+        if corpora:
+            self.corpus_loaded.set(max(corpus.loaded_at for corpus in corpora).timestamp())
 
     def set_connected(self, platform: str, connected: bool) -> None:
         """Record whether `platform` is connected now."""

@@ -96,13 +96,13 @@ class Health:
         if self._desk is None:
             problems.append("corpus: not loaded yet")
         else:
-            index = self._desk.index
-            corpus = index.corpus
+            cases = self._desk.docket.cases.values()
             report["corpus"] = {
-                "articles": len(corpus.articles),
+                "cases": len(cases),
+                "articles": sum(len(case.index.corpus.articles) for case in cases),
                 # The index's tuple: Corpus.passages builds a new one on every call.
-                "passages": len(index.passages),
-                "loaded_at": corpus.loaded_at.isoformat(),
+                "passages": sum(len(case.index.passages) for case in cases),
+                "loaded_at": max(case.index.corpus.loaded_at for case in cases).isoformat(),
             }
             if self._desk.reloading:
                 # Still ready: the old corpus answers until the new one is swapped in.

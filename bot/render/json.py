@@ -15,12 +15,14 @@ from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummar
 def answer_to_json(answer: Answer) -> dict[str, Any]:
     """Turn an answer into a JSON-ready dict with the stable keys.
 
-    Always: kind, question, text (the full plain-text rendering), quotes, conflicts.
-    Timelines add "events"; source listings add "sources" and "loaded_at"; the closest
-    passages (a "no_answer" that quotes what comes nearest) add "closest": true.
+    Always: kind, case (its name in a deployment of several cases, else null), question,
+    text (the full plain-text rendering), quotes, conflicts. Timelines add "events"; source
+    listings add "sources" and "loaded_at"; the closest passages (a "no_answer" that quotes
+    what comes nearest) add "closest": true.
     """
     result: dict[str, Any] = {
         "kind": answer.kind,
+        "case": answer.case,
         "question": answer.question,
         "text": render_text(answer),
         "quotes": [_quote(q) for q in answer.quotes],

@@ -38,6 +38,20 @@ def page_number(value: object) -> int:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else 1
 
 
+def page_value(number: int, case: str | None, *, limit: int = 2000) -> str:
+    """A page button's value: the page, then, in a deployment of several cases, the name
+    of the case whose listing it pages (cut to what the button's value may hold)."""
+    if case is None:
+        return str(number)
+    return f"{number}:{case}"[:limit]
+
+
+def read_page(value: object) -> tuple[int, str | None]:
+    """(the page, the case) a page button's value asks for (`page_value`)."""
+    number, _, case = str(value).partition(":")
+    return page_number(number), case or None
+
+
 def _longest(start: int, total: int, fits: Callable[[int], bool]) -> int:
     """The largest stop in (start, total] with `fits(stop)`, else start + 1: doubling the
     step while it fits, then halving the gap, so a long listing takes few renderings."""

@@ -23,7 +23,8 @@ def render_text(answer: Answer, *, width: int | None = None) -> str:
     broken.
     """
     numbers = _source_numbers(answer)
-    blocks: list[list[str]] = [[answer.text]]
+    # In a deployment of several cases, the case first, on a line of its own.
+    blocks: list[list[str]] = [[*([f"Case: {answer.case}"] if answer.case else []), answer.text]]
     blocks.extend(_quote_lines(quote, numbers) for quote in answer.quotes)
     if answer.events:
         blocks.append(_event_lines(answer.events, numbers))

@@ -39,11 +39,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import PostFailed
-from bot.caller import Caller, apology, new_request_id
+from bot.caller import Caller, Reply, apology, new_request_id
 from bot.desk import Desk, handle_safely
 from bot.ops.logs import request_scope
-from bot.render.pages import page_number
-from bot.slack import add_buttons
+from bot.render.pages import read_page
+from bot.slack import add_buttons, choose
 from bot.slack.add_buttons import with_add_buttons
 from bot.slack.blocks import (
     REASON_ACTION,
@@ -157,6 +157,9 @@ class SlackAdapter:
         self._bot_user_id: str | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        # "Which case?" asked in reply to a message (not a slash command): the thread its
+        # answer goes to once a case is chosen, by the choice's token.
+        self._choosing: OrderedDict[str, str | None] = OrderedDict()
         # Who opened the Home tab lately, newest last: their tab is redrawn after a reload.
         self._home_viewers: OrderedDict[str, None] = OrderedDict()
         self._http: aiohttp.ClientSession | None = None
@@ -355,6 +358,8 @@ class SlackAdapter:
         self.app.event("app_home_opened")(self._on_home_opened)
         # The Add and Cancel buttons under an `add` preview (bot/slack/add_buttons.py).
         self.app.action(add_buttons.ACTIONS)(self._on_add_button)
+        # The buttons or menu under "Which case do you mean?" (bot/slack/choose.py).
+        self.app.action(choose.ACTIONS)(self._on_case_choice)
 
     async def _on_command(self, ack: Any, body: dict[str, Any]) -> None:
         # Acknowledge first, within Slack's 3 seconds; the answer follows by response_url.
@@ -386,11 +391,11 @@ class SlackAdapter:
         user_id = str((body.get("user") or {}).get("id", ""))
         channel = str((body.get("channel") or {}).get("id", ""))
         actions = body.get("actions") or [{}]
-        page = page_number(actions[0].get("value") if isinstance(actions[0], dict) else None)
+        page, case = read_page(actions[0].get("value") if isinstance(actions[0], dict) else None)
         reply = await handle_safely(
             self._desk, "sources", self._caller(user_id, channel),
             what=f"a Slack sources page from user {self._desk.pseudonym(PLATFORM, user_id)}",
-            log=logger,
+            log=logger, case=case,
         )  # fmt: skip
         payload = {
             **render_slack(reply.answer, page=page).to_dict(),
@@ -398,6 +403,14 @@ class SlackAdapter:
             "replace_original": bool((body.get("container") or {}).get("is_ephemeral")),
         }
         await self._post_to_response_url(body.get("response_url"), payload)
+
+    async def _on_case_choice(self, ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        # Like a command, a click can arrive again: answered once.
+        trigger = body.get("trigger_id")
+        if not trigger or self._first_time(("action", str(trigger))):
+            self._spawn(self._answer_case_choice(body))
+
     async def _on_add_button(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()  # within Slack's 3 seconds; writing and reloading come after
         self._spawn(self._answer_add_button(body))
@@ -423,7 +436,7 @@ class SlackAdapter:
     async def _publish_home(self, users: list[str]) -> None:
         """Publish the Home tab, drawn from the index served now, to each of `users`."""
         try:
-            view = home_view(self._desk.index, max_quotes=self._settings.max_quotes)
+            view = home_view(self._desk.docket, max_quotes=self._settings.max_quotes)
         except Exception:
             logger.exception("Slack: could not draw the Home tab")
             return
@@ -474,6 +487,8 @@ class SlackAdapter:
             is_admin=user_id in self._admins,
             channel_id=channel_id or None,
             thread_id=thread_id,
+            # A DM with casebot (Slack's DM channel ids start with D).
+            private=channel_id.startswith("D"),
         )
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -492,15 +507,7 @@ class SlackAdapter:
             what=f"a Slack slash command from user {self._desk.pseudonym(PLATFORM, user_id)}",
             log=logger,
         )
-        answer, public = reply.answer, reply.public
-        rendered = render_slack(answer, feedback_id=reply.feedback_id)
-        payload = {
-            **with_add_buttons(rendered, reply.confirm_token).to_dict(),
-            "response_type": "in_channel" if public else "ephemeral",
-            "unfurl_links": False,
-            "unfurl_media": False,
-        }
-        await self._post_to_response_url(body.get("response_url"), payload)
+        await self._post_to_response_url(body.get("response_url"), _payload(reply))
 
     async def _answer_feedback(self, body: dict[str, Any]) -> None:
         """Record a click on a feedback button; thank the clicker privately.
@@ -520,6 +527,43 @@ class SlackAdapter:
             "replace_original": False,
         }
         await self._post_to_response_url(body.get("response_url"), payload)
+
+    async def _answer_case_choice(self, body: dict[str, Any]) -> None:
+        """A case chosen for a question that was asked which case it meant: the "Which
+        case?" message says what was chosen, and the answer goes where the question was
+        asked (a slash command's channel, or the thread of a mention or DM)."""
+        user_id = str((body.get("user") or {}).get("id", ""))
+        channel = str((body.get("channel") or {}).get("id", ""))
+        value = choose.chosen(body)
+        caller = self._caller(user_id, channel)
+        try:
+            reply = await self._desk.choose(caller, value)
+        except Exception:
+            request_id = new_request_id()
+            with request_scope(request_id):
+                logger.exception(
+                    "request %s failed: a case chosen by user %s",
+                    request_id, self._desk.pseudonym(PLATFORM, user_id),
+                )  # fmt: skip
+            reply = Reply(answer=apology(request_id), public=False)
+        url = body.get("response_url")
+        if reply.answer.kind in ("refused", "limited", "error") and not reply.answer.quotes:
+            # Not answered (not theirs, expired, limited): said to them alone, menu kept.
+            await self._post_to_response_url(url, {**_payload(reply), "replace_original": False})
+            return
+        token = value.split(":")[1] if value.count(":") == 2 else ""
+        if reply.answer.case:
+            note = f"You chose {reply.answer.case}."
+            await self._post_to_response_url(url, {"text": note, "replace_original": True})
+        if token in self._choosing:
+            # Asked by a mention or in a DM: answered in its thread.
+            thread_ts = self._choosing.pop(token)
+            await self._post(
+                _message(reply), channel=channel, thread_ts=thread_ts,
+                only_to=None if reply.public or channel.startswith("D") else user_id,
+            )  # fmt: skip
+        else:
+            await self._post_to_response_url(url, {**_payload(reply), "replace_original": False})
 
     async def _answer_add_button(self, body: dict[str, Any]) -> None:
         """Add or Cancel under an `add` preview: the preview is replaced by the outcome."""
@@ -557,23 +601,19 @@ class SlackAdapter:
             what=f"a Slack message from user {self._desk.pseudonym(PLATFORM, user_id)}",
             log=logger,
         )
-        answer, public = reply.answer, reply.public
-        if in_dm:
-            # A DM is private already; keep its top-level messages out of threads.
-            thread_ts = event.get("thread_ts")
-            rendered = render_slack(answer, feedback_id=reply.feedback_id)
-            message = with_add_buttons(rendered, reply.confirm_token)
-            await self._post(message, channel=channel, thread_ts=thread_ts)
-        else:
-            thread_ts = event.get("thread_ts") or event.get("ts")
-            await self._post(
-                with_add_buttons(
-                    render_slack(answer, feedback_id=reply.feedback_id), reply.confirm_token
-                ),
-                channel=channel,
-                thread_ts=thread_ts,
-                only_to=None if public else user_id,
-            )
+        # A DM is private already; keep its top-level messages out of threads.
+        thread_ts = event.get("thread_ts") if in_dm else event.get("thread_ts") or event.get("ts")
+        if reply.choice is not None:
+            # Its answer, once a case is chosen, goes to this thread too.
+            self._choosing[reply.choice.token] = thread_ts
+            while len(self._choosing) > _SEEN_MESSAGES:
+                self._choosing.popitem(last=False)
+        await self._post(
+            _message(reply),
+            channel=channel,
+            thread_ts=thread_ts,
+            only_to=None if reply.public or in_dm else user_id,
+        )
 
     async def _post(
         self,
@@ -673,6 +713,23 @@ async def start_slack(desk: Desk, settings: Settings) -> SlackAdapter:
     desk.alerts.attach(adapter)
     desk.reload_listeners.append(adapter.home_outdated)
     return adapter
+
+
+def _message(reply: Reply) -> SlackMessage:
+    """A reply as a Slack message, with whatever buttons it carries: 👍/👎, Add and Cancel,
+    or the choice of case."""
+    rendered = render_slack(reply.answer, feedback_id=reply.feedback_id)
+    return choose.with_case_choice(with_add_buttons(rendered, reply.confirm_token), reply.choice)
+
+
+def _payload(reply: Reply) -> dict[str, Any]:
+    """A reply as a response_url payload: to the channel when public, else to the asker."""
+    return {
+        **_message(reply).to_dict(),
+        "response_type": "in_channel" if reply.public else "ephemeral",
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
 
 
 def _strip_mentions(text: str, bot_user_id: str | None) -> str:

@@ -31,7 +31,7 @@ from urllib.parse import quote as percent_encode
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, Thanks, button_value
 from bot.render.format import counted, format_date, format_time, utf16_len
-from bot.render.pages import paged
+from bot.render.pages import page_value, paged
 from bot.render.text import quoted, render_text
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
@@ -96,12 +96,13 @@ def render_slack(
         lines = {summary: _source_line(summary) for summary in answer.sources}
 
         def fits(part: Answer) -> bool:
-            return not _render(part, None, _pager(2, 3), lines=lines, fallback=False)[1]
+            pager = _pager(2, 3, answer.case)
+            return not _render(part, None, pager, lines=lines, fallback=False)[1]
 
         pages = paged(answer, fits)
         if len(pages) > 1:
             number = min(max(page, 1), len(pages))
-            pager = _pager(number, len(pages))
+            pager = _pager(number, len(pages), answer.case)
             return _render(pages[number - 1], feedback_id, pager, lines=lines)[0]
     return _render(answer, feedback_id)[0]
 
@@ -120,6 +121,9 @@ def _render(
     (for measuring: Slack's limits are on the blocks).
     """
     units: list[_Unit] = []
+    if answer.case:
+        # A deployment of several cases: which one this is about, in one short line.
+        units.append(_Unit((context([f"Case: *{clip(answer.case, _MAX_LABEL_CHARS)}*"]),)))
     if answer.question:
         question = clip(answer.question, _MAX_QUESTION_CHARS)
         units.append(_Unit((context([f"Question: “{question}”"]),)))
@@ -150,13 +154,16 @@ def _render(
     return SlackMessage(text=text or " ", blocks=tuple(blocks)), cut
 
 
-def _pager(number: int, pages: int) -> Block:
-    """‹ Previous and Next › under page `number` of `pages` of a source listing."""
+def _pager(number: int, pages: int, case: str | None = None) -> Block:
+    """‹ Previous and Next › under page `number` of `pages` of a source listing (of
+    `case`, in a deployment of several)."""
     buttons = []
     if number > 1:
-        buttons.append((f"{SOURCES_PAGE_ACTION}previous", "‹ Previous", str(number - 1)))
+        buttons.append(
+            (f"{SOURCES_PAGE_ACTION}previous", "‹ Previous", page_value(number - 1, case))
+        )
     if number < pages:
-        buttons.append((f"{SOURCES_PAGE_ACTION}next", "Next ›", str(number + 1)))
+        buttons.append((f"{SOURCES_PAGE_ACTION}next", "Next ›", page_value(number + 1, case)))
     return _buttons(SOURCES_PAGES_BLOCK, buttons)
 
 

@@ -215,7 +215,9 @@ async def test_a_crash_between_posting_and_recording_repeats_only_that_alert(
         make_corpus(WITHDRAWN)
         await desk.handle("reload", ADMIN)
         # C1's alert posted and recorded; C2's posted and not recorded.
-        while len(first.sent) < 2 or set(await desk.store.pending_alerts()) != {("slack", "C2")}:
+        while len(first.sent) < 2 or {key[:2] for key in await desk.store.pending_alerts()} != {
+            ("slack", "C2")
+        }:
             await asyncio.sleep(0)
         # Closing cancels the post to C2 before it was recorded, as a crash would.
     assert sorted(channel for channel, _ in first.sent) == ["C1", "C2"]

@@ -24,7 +24,7 @@ from retrieval.model import Answer, Conflict, ConflictValue, Quote, Source
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-BASE_KEYS = {"kind", "question", "text", "quotes", "conflicts"}
+BASE_KEYS = {"kind", "case", "question", "text", "quotes", "conflicts"}
 QUOTE_KEYS = {"text", "date", "also_in", "source"}
 SOURCE_KEYS = {"id", "outlet", "title", "url", "published"}
 

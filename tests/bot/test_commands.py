@@ -45,8 +45,8 @@ def test_unknown_word_is_shortened_when_echoed() -> None:
 def test_table_declares_each_command_once() -> None:
     names = [spec.name for spec in COMMANDS]
     assert sorted(names) == sorted(
-        {"status", "ask", "timeline", "sources", "reload", "follow", "unfollow", "following",
-         "add", "remove", "report", "help"}
+        {"status", "ask", "timeline", "sources", "cases", "use", "reload", "follow", "unfollow",
+         "following", "add", "remove", "report", "help"}
     )  # fmt: skip
 
 
@@ -56,17 +56,17 @@ def test_only_reload_and_following_are_admin_only() -> None:
     ]  # fmt: skip
 
 
-def test_follow_and_unfollow_are_for_channel_managers_too_and_audited() -> None:
+def test_use_follow_and_unfollow_are_for_channel_managers_too_and_audited() -> None:
     managed = [spec.name for spec in COMMANDS if spec.channel_managers]
-    assert managed == ["follow", "unfollow"]
+    assert managed == ["use", "follow", "unfollow"]
     assert [spec.name for spec in COMMANDS if spec.audited] == [
-        "reload", "follow", "unfollow", "following", "add", "remove", "report"
+        "use", "reload", "follow", "unfollow", "following", "add", "remove", "report"
     ]  # fmt: skip
 
 
 def test_answers_are_public_and_help_and_reload_private() -> None:
     public = {spec.name for spec in COMMANDS if spec.public}
-    assert public == {"status", "ask", "timeline", "sources"}
+    assert public == {"status", "ask", "timeline", "sources", "cases"}
 
 
 def test_descriptions_fit_discord_limit() -> None:

@@ -216,10 +216,16 @@ async def test_questions_are_answered_during_a_reload(
     assert not desk.reloading
 
 
-async def test_reloads_run_one_at_a_time(desk: Desk) -> None:
+async def test_reloads_run_one_at_a_time(
+    desk: Desk, make_corpus: Callable[..., Path], article_text: Callable[..., str]
+) -> None:
+    make_corpus({"delta.md": article_text(outlet="Delta", paragraphs=["LinkedIn was sued."])})
     first, second = await asyncio.gather(desk.reload(ADMIN), desk.reload(ADMIN))
     assert first.kind == second.kind == "reload"
-    assert len(await desk.store.recent_loads(10)) == 3
+    # The second read the files after the first had served them, so found nothing changed:
+    # the start's load and the first reload's, no third.
+    assert len(await desk.store.recent_loads(10)) == 2
+    assert second.notes == ("No articles changed.",)
 
 
 async def test_exception_in_a_command_becomes_an_error_with_request_id(
@@ -265,8 +271,9 @@ async def test_questions_are_stored_when_enabled(
 
 
 async def test_unexpected_reload_failure_is_recorded_audited_and_apologised_for(
-    desk_with: Callable[..., Desk],
-) -> None:
+    desk_with: Callable[..., Desk], make_corpus: Callable[..., Path],
+    article_text: Callable[..., str],
+) -> None:  # fmt: skip
     exploding = False
 
     def failing_after_open(corpus: object) -> object:
@@ -277,6 +284,8 @@ async def test_unexpected_reload_failure_is_recorded_audited_and_apologised_for(
     desk = await desk_with(build=failing_after_open)
     before = desk.index
     exploding = True
+    # A changed file: only a case whose files changed is built again.
+    make_corpus({"delta.md": article_text(outlet="Delta", paragraphs=["LinkedIn was sued."])})
 
     reply = await desk.handle("/case reload", ADMIN)
 

@@ -64,12 +64,12 @@ def fail_once(monkeypatch: pytest.MonkeyPatch, desk: Desk) -> None:
     original = desk.handle
     calls = 0
 
-    async def handle(text: str, caller: Any) -> Any:
+    async def handle(text: str, caller: Any, **named: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise RuntimeError(BOOM)
-        return await original(text, caller)
+        return await original(text, caller, **named)
 
     monkeypatch.setattr(desk, "handle", handle)
 
@@ -176,8 +176,8 @@ _WRITER = textwrap.dedent(
                 await store.record_admin(platform="crash", user_id=f"u{n}", command="reload",
                                          allowed=True, result=f"row {n}")
             else:
-                await store.record_load(by_platform="crash", by_user=f"u{n}", result="ok",
-                                        articles=n, passages=n)
+                await store.record_load(case_id="seed", by_platform="crash", by_user=f"u{n}",
+                                        result="ok", articles=n, passages=n)
             # Printed only once the row is committed.
             print(n, flush=True)
 
@@ -244,7 +244,7 @@ async def test_an_unversioned_database_is_migrated_and_its_data_kept(tmp_path: P
     store = await Store.open(path)
     try:
         assert await store.schema_version() == SCHEMA_VERSION
-        await store.record_load(by_platform="system", by_user="system", result="ok")
+        await store.record_load(case_id="seed", by_platform="system", by_user="system", result="ok")
         assert len(await store.recent_loads(10)) == 1
     finally:
         await store.close()
@@ -370,10 +370,10 @@ async def test_discord_close_finishes_answers_in_flight_and_turns_new_ones_away(
         original = desk.handle
         started = asyncio.Event()
 
-        async def slow(text: str, caller: Any) -> Any:
+        async def slow(text: str, caller: Any, **named: Any) -> Any:
             started.set()
             await asyncio.sleep(0.5)
-            return await original(text, caller)
+            return await original(text, caller, **named)
 
         monkeypatch.setattr(desk, "handle", slow)
         in_flight = await world.slash(world.member, "status")
@@ -403,9 +403,9 @@ _SLOW_ANSWERS = textwrap.dedent(
 
     _handle = bot.desk.Desk.handle
 
-    async def _slow_handle(self, text, caller):
+    async def _slow_handle(self, text, caller, **named):
         await asyncio.sleep(1.5)
-        return await _handle(self, text, caller)
+        return await _handle(self, text, caller, **named)
 
     bot.desk.Desk.handle = _slow_handle
     """
@@ -479,4 +479,5 @@ async def test_sigterm_stops_taking_work_finishes_answers_closes_the_store_and_e
         loads = db.execute("SELECT by_platform, result FROM corpus_loads").fetchall()
     db.close()
     assert audit == [("UADMIN", "reload", 1)]
-    assert loads == [("system", "ok"), ("slack", "ok")]
+    # The reload found no file changed, so loaded nothing again: only the start's load.
+    assert loads == [("system", "ok")]

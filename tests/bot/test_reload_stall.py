@@ -53,6 +53,9 @@ async def test_reloading_10000_passages_keeps_the_loop_stalls_under_100_ms(
         freeze_long_lived_objects()
         monitor = LoopMonitor()
         monitor.start()
+        # A changed file: a reload rebuilds only a case whose files changed.
+        first = min(corpus.glob("*.md"))
+        first.write_text(first.read_text() + "\nOne more paragraph about the lawsuit.\n")
         asking = asyncio.create_task(keep_asking())
         reply = await desk.handle("/case reload", ADMIN)
         asking.cancel()

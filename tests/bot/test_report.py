@@ -34,7 +34,7 @@ async def _answer(
     question: str | None = None, passages: tuple[str, ...] = (), command: str = "ask",
 ) -> None:  # fmt: skip
     await store.record_answer(
-        answer_id=answer_id, platform="slack", command=command, kind=kind,
+        answer_id=answer_id, case_id="seed", platform="slack", command=command, kind=kind,
         passages=passages, question=question,
     )  # fmt: skip
     # Written "now"; moved to the seeded moment so the days are known.
@@ -162,7 +162,9 @@ async def test_question_text_only_when_storing_and_deleted_after_the_retention(
     try:
         await _answer(on, "old", at=NOW - timedelta(days=31), question="Old?")
         await _answer(on, "new", at=NOW - timedelta(days=29), question="New?")
-        await on.record_question(platform="slack", user_id="U1", kind="answer", question="Q?")
+        await on.record_question(
+            case_id="seed", platform="slack", user_id="U1", kind="answer", question="Q?"
+        )
         await on._db.execute("UPDATE questions SET at = ?", ((NOW - timedelta(days=31)).isoformat(),))
         await on._db.commit()
         assert await on.forget_questions(30, now=NOW) == 2
@@ -204,7 +206,7 @@ async def test_report_figures_on_a_seeded_store(tmp_path: Path) -> None:
     assert (report.answered, report.declined) == (2, 3)
     assert report.votes == (("answer", 1, 3), ("status", 1, 1))
     assert report.reasons == (("missing", 1), ("outdated", 1), ("wrong_quote", 1))
-    assert report.down_passages == (("alpha#0", 3), ("beta#1", 3))
+    assert report.down_passages == (("seed", "alpha#0", 3), ("seed", "beta#1", 3))
     # Asked alike when the same but for case and spaces; the first wording is shown.
     assert report.declined_questions == (("Which judge?", 2), ("Is there a jury?", 1))
     assert report.down_questions == (("How much?", 2), ("Who is suing?", 1))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.store import SCHEMA_VERSION, Store
+from tests.support.old_database import database_of_schema_3
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ async def test_open_creates_file_and_parent_dirs_with_wal_and_schema_version(
 async def test_reopening_keeps_records_and_does_not_migrate_again(tmp_path: Path) -> None:
     path = tmp_path / "casebot.db"
     store = await Store.open(path)
-    await store.record_load(by_platform="system", by_user="system", result="ok")
+    await store.record_load(case_id="seed", by_platform="system", by_user="system", result="ok")
     await store.close()
 
     store = await Store.open(path)
@@ -61,11 +63,11 @@ async def test_refuses_a_database_from_a_newer_casebot(tmp_path: Path) -> None:
 
 async def test_records_loads_newest_first_with_errors(store: Store) -> None:
     await store.record_load(
-        by_platform="system", by_user="system", result="ok",
+        case_id="seed", by_platform="system", by_user="system", result="ok",
         fingerprint="abc", articles=5, passages=23,
     )  # fmt: skip
     await store.record_load(
-        by_platform="slack", by_user="U1", result="failed",
+        case_id="seed", by_platform="slack", by_user="U1", result="failed",
         errors=["a.md: no front matter", "b.md: neither title nor outlet"],
     )  # fmt: skip
 
@@ -92,7 +94,7 @@ async def test_records_admin_attempts(store: Store) -> None:
 
 async def test_question_text_is_not_stored_by_default(tmp_path: Path, store: Store) -> None:
     written = await store.record_question(
-        platform="slack", user_id="U1", kind="answer", question="who is suing?"
+        case_id="seed", platform="slack", user_id="U1", kind="answer", question="who is suing?"
     )
     assert written is False
     assert _rows(tmp_path / "casebot.db", "SELECT * FROM questions") == []
@@ -103,8 +105,9 @@ async def test_question_text_is_stored_when_enabled(tmp_path: Path) -> None:
     store = await Store.open(path, store_questions=True)
     try:
         written = await store.record_question(
-            platform="slack", user_id="U1", kind="answer", question="who is suing?"
-        )
+            case_id="seed", platform="slack", user_id="U1", kind="answer",
+            question="who is suing?",
+        )  # fmt: skip
         asker = store.user_hash("slack", "U1")
     finally:
         await store.close()
@@ -112,3 +115,62 @@ async def test_question_text_is_stored_when_enabled(tmp_path: Path) -> None:
     rows = _rows(path, "SELECT platform, user_id, kind, question FROM questions")
     # Never the id itself: its salted hash.
     assert rows == [("slack", asker, "answer", "who is suing?")] and asker != "U1"
+
+
+# --- many cases (schema 4) -----------------------------------------------------------------
+
+
+async def test_schema_4_keeps_every_record_as_the_legacy_case_until_one_case_adopts_them(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    database_of_schema_3(path)
+    store = await Store.open(path)
+    try:
+        assert await store.schema_version() == SCHEMA_VERSION == 4
+        (follow,) = await store.follows()
+        assert (follow.platform, follow.channel_id, follow.case_id) == ("slack", "C1", "")
+        assert await store.pending_alerts() == {("slack", "C1", ""): ["dev1"]}
+        assert await store.known_through("") == (True, date(2025, 1, 30))
+
+        assert await store.adopt_legacy("linkedin") is True
+        assert await store.adopt_legacy("other") is False  # once only
+        assert [f.case_id for f in await store.follows()] == ["linkedin"]
+        assert await store.pending_alerts() == {("slack", "C1", "linkedin"): ["dev1"]}
+        assert await store.known_through("linkedin") == (True, date(2025, 1, 30))
+        assert await store.known_through("") == (False, None)
+        record = await store.answer("0123456789abcdef")
+        assert record is not None and record.case_id == "linkedin"
+        (load,) = await store.recent_loads()
+        assert load.case_id == "linkedin"
+    finally:
+        await store.close()
+    for table in ("corpus_loads", "questions", "answers", "feedback", "follows", "alerts"):
+        assert _rows(path, f"SELECT DISTINCT case_id FROM {table}") == [("linkedin",)]
+
+
+async def test_a_channel_follows_cases_each_with_its_own_mark_and_alerts(store: Store) -> None:
+    for case in ("a", "b"):
+        assert await store.follow(platform="slack", channel_id="C1", case_id=case, by_user="U")
+    assert not await store.follow(platform="slack", channel_id="C1", case_id="a", by_user="U")
+    await store.follow(platform="slack", channel_id="C2", case_id="b", by_user="U")
+    assert await store.queue_alerts("b", ["d1"], date(2025, 3, 1)) == 2
+    assert await store.known_through("b") == (True, date(2025, 3, 1))
+    assert await store.known_through("a") == (False, None)
+    assert await store.pending_alerts() == {("slack", "C1", "b"): ["d1"], ("slack", "C2", "b"): ["d1"]}
+    assert await store.unfollow(platform="slack", channel_id="C1", case_id="b")
+    assert await store.pending_alerts() == {("slack", "C2", "b"): ["d1"]}
+    assert [f.case_id for f in await store.follows(channel_id="C1")] == ["a"]
+
+
+async def test_a_channels_case_is_kept_replaced_and_cleared(store: Store) -> None:
+    assert await store.channel_case(platform="slack", channel_id="C1") is None
+    assert await store.set_channel_case(
+        platform="slack", channel_id="C1", case_id="a", by_user="U1"
+    ) is None  # fmt: skip
+    before = await store.set_channel_case(platform="slack", channel_id="C1", case_id="b", by_user="U2")
+    assert before == "a" and await store.channel_case(platform="slack", channel_id="C1") == "b"
+    (choice,) = await store.channel_cases()
+    assert (choice.case_id, choice.by_user) == ("b", "U2")
+    await store.set_channel_case(platform="slack", channel_id="C1", case_id=None, by_user="U2")
+    assert await store.channel_case(platform="slack", channel_id="C1") is None

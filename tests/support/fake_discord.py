@@ -513,21 +513,27 @@ class FakeDiscord:
         guild: FakeGuild | None = None,
         channel_id: int | None = None,
         components: list[dict[str, Any]] | None = None,
+        values: list[str] | None = None,
         flags: int = 0,
     ) -> dict[str, Any]:
         """Dispatch INTERACTION_CREATE for a click on a button (`custom_id`) of a message of
-        the bot's in `channel_id` (with `components`, as the bot sent them, and `flags`:
-        EPHEMERAL for a message only its reader sees)."""
+        the bot's in `channel_id` (with `components`, as the bot sent them, and its
+        `flags`: EPHEMERAL for a message only the clicker sees); with `values`, a choice
+        made in the select menu `custom_id` instead."""
         interaction_id = snowflake()
         if guild is None and channel_id is None:
             channel_id = self.add_dm(user)
-        body = {"components": components or [], "flags": flags}
-        message = self._new_message(channel_id, body, webhook=False)
+        message = self._new_message(
+            channel_id, {"components": components or [], "flags": flags}, webhook=False
+        )
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
+        if values is not None:
+            data.update(component_type=3, values=values)  # a string select
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
             "type": 3,
-            "data": {"custom_id": custom_id, "component_type": 2},
+            "data": data,
             "message": message,
             "token": f"interaction-token-{interaction_id}",
             "version": 1,
@@ -536,6 +542,46 @@ class FakeDiscord:
             "attachment_size_limit": 10 * 1024 * 1024,
             **self._where(user, guild, channel_id),
         }
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return payload
+
+    async def autocomplete(
+        self,
+        user: dict[str, Any],
+        subcommand: str,
+        options: dict[str, str],
+        focused: str,
+        *,
+        guild: FakeGuild | None = None,
+        channel_id: int | None = None,
+        command: str = "case",
+    ) -> dict[str, Any]:
+        """Dispatch INTERACTION_CREATE for the suggestions of `/command subcommand` while
+        `user` types the option `focused` (its text so far in `options`)."""
+        interaction_id = snowflake()
+        synced = self.commands.get(guild.id if guild else None) or self.commands.get(None) or []
+        command_id = next((c["id"] for c in synced if c["name"] == command), str(snowflake()))
+        sub = {
+            "type": 1, "name": subcommand,
+            "options": [
+                {"type": 3, "name": name, "value": value, **({"focused": True} if name == focused else {})}
+                for name, value in options.items()
+            ],
+        }  # fmt: skip
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(self.application_id),
+            "type": 4,  # APPLICATION_COMMAND_AUTOCOMPLETE
+            "data": {"id": command_id, "name": command, "type": 1, "options": [sub]},
+            "token": f"interaction-token-{interaction_id}",
+            "version": 1,
+            "locale": "en-US",
+            "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
+            **self._where(user, guild, channel_id),
+        }
+        if guild is not None and guild.id in self.commands:
+            payload["data"]["guild_id"] = str(guild.id)
         await self.dispatch("INTERACTION_CREATE", payload)
         return payload
 

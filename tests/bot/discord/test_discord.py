@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -82,9 +83,16 @@ async def test_connects_with_default_intents_and_registers_the_case_group(
         for spec in everyone:
             assert options[spec.name]["type"] == 1
             assert options[spec.name]["description"] == spec.description
-        (question,) = options["ask"]["options"]
+        question, case_option = options["ask"]["options"]
         assert question["name"] == "question" and question["type"] == 3
         assert question["required"] is True and question["description"]
+        # Each command about one case may name it, suggested as it is typed.
+        assert case_option["name"] == "case" and not case_option.get("required")
+        assert case_option["autocomplete"] is True
+        for name in ("status", "timeline", "sources", "follow", "unfollow", "report"):
+            assert [o["name"] for o in options[name]["options"]][0] == "case"
+        (use,) = options["use"]["options"]
+        assert use["name"] == "case" and use["required"] is True
         # Discord stops an over-long question as it is typed, at the desk's own limit.
         assert (question["min_length"], question["max_length"]) == (1, 500)
     # Closing puts discord.py's addresses back.
@@ -101,7 +109,7 @@ async def test_question_option_max_length_follows_the_setting(
         (sync,) = world.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
         case, _ = sync.body
         (ask,) = [option for option in case["options"] if option["name"] == "ask"]
-        (question,) = ask["options"]
+        (question,) = [option for option in ask["options"] if option["name"] == "question"]
         assert question["max_length"] == max_length
 
 
@@ -414,10 +422,14 @@ async def test_reload_by_a_member_without_manage_server_is_refused(
 
 
 async def test_admin_ids_may_reload_without_manage_server(
-    world: World, bot: Callable[..., Any]
+    world: World, bot: Callable[..., Any], corpus_copy: Path
 ) -> None:
-    async with bot(discord_admin_ids=[int(world.member["id"])]) as (desk, _):
+    async with bot(discord_admin_ids=[int(world.member["id"])], corpus_dir=corpus_copy) as (
+        desk, _,
+    ):  # fmt: skip
         before = desk.index
+        # A new article: a reload builds only a case whose files changed.
+        shutil.copy(corpus_copy / "techspot-linkedin-accused.md", corpus_copy / "copy.md")
         interaction = await world.slash(world.member, "reload", command="case-admin")
         report = await answered(world, interaction)
         assert report.body["content"].startswith("Reloaded the corpus")

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.fake_slack import BOT_USER_ID, block_kit_problems, model_problems
-from bot.queries import load_index
 from bot.slack.home import MAX_HOME_BLOCKS, home_view
+from tests.support.cases import docket_of
 from tests.support.corpora import article
 from tests.support.slack_harness import (
     ADMIN,
@@ -192,7 +192,7 @@ def view_text(view: dict[str, Any]) -> str:
 def test_the_home_view_is_valid_block_kit_with_status_sources_and_how_to_ask(
     seed_corpus_dir: Path,
 ) -> None:
-    view = home_view(load_index(seed_corpus_dir), max_quotes=3)
+    view = home_view(docket_of(seed_corpus_dir), max_quotes=3)
     assert view["type"] == "home"
     assert model_problems(view) == []  # slack_sdk's View and Block models
     assert block_kit_problems(view["blocks"], max_blocks=MAX_HOME_BLOCKS) == []
@@ -209,7 +209,7 @@ def test_a_corpus_of_many_sources_still_fits_a_home_view(
                                 published="2025-01-22", paragraphs=["LinkedIn was sued."])
         for n in range(400)
     }  # fmt: skip
-    view = home_view(load_index(make_corpus(files, name="many")), max_quotes=3)
+    view = home_view(docket_of(make_corpus(files, name="many")), max_quotes=3)
     assert len(view["blocks"]) <= MAX_HOME_BLOCKS
     assert model_problems(view) == []
     assert block_kit_problems(view["blocks"], max_blocks=MAX_HOME_BLOCKS) == []

@@ -240,7 +240,7 @@ async def test_a_shutdown_that_gives_up_on_slow_answers_logs_how_many(
     monkeypatch.setattr(slack_app, "_DRAIN_SECONDS", 0.2)
     started = asyncio.Event()
 
-    async def slow(text: str, caller: Any) -> Any:
+    async def slow(text: str, caller: Any, **named: Any) -> Any:
         started.set()
         await asyncio.sleep(60)
 
