@@ -655,6 +655,6 @@ async def test_the_question_option_names_no_particular_case(
         (sync,) = world.fake.requests_to("PUT", r"/applications/\d+/guilds/\d+/commands")
         case, _ = sync.body
         (ask,) = [option for option in case["options"] if option["name"] == "ask"]
-        (question,) = ask["options"]
+        (question,) = [option for option in ask["options"] if option["name"] == "question"]
         assert "LinkedIn" not in question["description"]
         assert "e.g. who filed the lawsuit?" in question["description"]
