@@ -93,10 +93,15 @@ def source_ids(corpus: Path, case_id: str) -> set[str]:
     return {path.stem for path in (corpus / case_id).iterdir() if is_article_file(path.name)}
 
 
-def docket_of(directory: Path) -> Docket:
-    """The cases in `directory`, loaded as the desk loads them at start (blocking)."""
+async def loaded_docket(directory: Path) -> Docket:
+    """The cases in `directory`, loaded as the desk loads them at start."""
 
     async def build(folder: Path):  # type: ignore[no-untyped-def]
         return await asyncio.to_thread(load_index, folder)
 
-    return asyncio.run(load(directory, build=build))[0]
+    return (await load(directory, build=build))[0]
+
+
+def docket_of(directory: Path) -> Docket:
+    """`loaded_docket`, for a test that is not a coroutine (blocking)."""
+    return asyncio.run(loaded_docket(directory))

@@ -537,9 +537,10 @@ async def test_the_home_tab_points_to_the_paged_listing(
     start: Callable[..., Awaitable[Harness]], make_corpus: Callable[..., Path]
 ) -> None:
     from bot.slack.home import home_view
-    from tests.support.cases import docket_of
+    from tests.support.cases import loaded_docket
 
-    view = home_view(docket_of(make_corpus(_many_articles(80), name="eighty")), max_quotes=3)
+    docket = await loaded_docket(make_corpus(_many_articles(80), name="eighty"))
+    view = home_view(docket, max_quotes=3)
     text = json.dumps(view, ensure_ascii=False)
     assert "All 80, a page at a time: `/case sources`" in text
     assert "casebot_sources_page_" not in text  # a Home tab has no response_url to page with
