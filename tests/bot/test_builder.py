@@ -146,7 +146,9 @@ from pathlib import Path
 from bot import builder
 
 out = Path(__file__).with_name("child.json")
-out.write_text(json.dumps({"pid": os.getpid(), "env": dict(os.environ)}))
+# Written whole, then renamed: the test waits for the name, and must never read half a file.
+out.with_suffix(".tmp").write_text(json.dumps({"pid": os.getpid(), "env": dict(os.environ)}))
+os.replace(out.with_suffix(".tmp"), out)
 builder.load_and_index = lambda *args, **kwargs: time.sleep(600)
 try:
     builder.main()
