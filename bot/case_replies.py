@@ -17,14 +17,25 @@ from retrieval.model import Answer, Corpus
 
 # Longest quotation of a case's latest development in the list of cases.
 _LATEST_CHARS = 240
+# Cases listed in full by `/case cases` (and the Home tab); more are listed a line each.
+FULL_LISTING = 10
 # Most cases named in a reply that lists them inline ("the cases: a, b, …").
 _NAMED_INLINE = 12
 
 
 def cases_answer(docket: Docket, channel_case: str | None = None) -> Answer:
     """`/case cases`: each case with its description, article count and latest
-    development (quoted), and the case this channel chose, if any."""
-    lines = [case_line(case) for case in docket.cases.values()]
+    development (quoted), and the case this channel chose, if any.
+
+    More than `FULL_LISTING` cases are listed a line each, with the date of their latest
+    development and a pointer to where it is quoted, so that every case fits one message
+    of either platform.
+    """
+    if len(docket.cases) <= FULL_LISTING:
+        lines = [case_line(case) for case in docket.cases.values()]
+    else:
+        lines = ["Where each stands, quoted from its sources: `/case status <case>`."]
+        lines += [short_case_line(case) for case in docket.cases.values()]
     if channel_case is not None:
         named = docket.cases.get(channel_case)
         where = f"{named.info.name} ({channel_case})" if named else f"{channel_case} (not served now)"
@@ -47,6 +58,17 @@ def case_line(case: LiveCase) -> str:
             text = text[: _LATEST_CHARS - 1].rstrip() + "…"
         source = index.sources[latest.passage.source_id]
         line += f"; latest: “{text}” ({source.name}, {format_date(latest.date)})"
+    return line
+
+
+def short_case_line(case: LiveCase) -> str:
+    """One case in a long list: name, id, article count, and the date of its latest
+    development."""
+    index = case.index
+    line = f"{case.info.name} ({case.id}): {counted(len(index.corpus.articles), 'article')}"
+    latest = index.latest_development
+    if latest is not None:
+        line += f", latest development reported {format_date(latest.date)}"
     return line
 
 

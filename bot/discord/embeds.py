@@ -289,7 +289,9 @@ def _sections(answer: Answer, drawn: dict[SourceSummary, str]) -> list[_Section]
                 noun=noun,
                 colour=colour,
                 priority=1,
-                cap=_MAX_NOTES_CHARS,
+                # When the lines are all the answer has (a list of cases), the whole
+                # message is theirs.
+                cap=_MAX_NOTES_CHARS if sections else MAX_EMBED_TOTAL,
             )
         )
     return sections

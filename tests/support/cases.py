@@ -10,6 +10,8 @@ case would find words to quote there. `write_fifty` lays out fifty small made-up
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -100,6 +102,22 @@ async def loaded_docket(directory: Path) -> Docket:
         return await asyncio.to_thread(load_index, folder)
 
     return (await load(directory, build=build))[0]
+
+
+def case_urls(corpus: Path, case_id: str) -> set[str]:
+    """The URLs of one case's articles, from their front matter."""
+    urls = set()
+    for path in (corpus / case_id).iterdir():
+        if is_article_file(path.name):
+            front = path.read_text(encoding="utf-8").split("+++")[1]
+            urls |= set(re.findall(r'^url = "([^"]+)"', front, re.MULTILINE))
+    return urls
+
+
+def urls_in(payload: object) -> set[str]:
+    """Every http(s) URL a rendered message links to (its JSON, Slack's <url|label> or
+    Discord's [label](url) included)."""
+    return set(re.findall(r"https?://[^\s|>)\"\\]+", json.dumps(payload, ensure_ascii=False)))
 
 
 def docket_of(directory: Path) -> Docket:

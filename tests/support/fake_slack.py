@@ -154,6 +154,13 @@ class FakeSlack:
         await self.wait_until(lambda: bool(self.calls_to(method, key)), timeout)
         return self.calls_to(method, key)[0]
 
+    async def wait_until_calls(
+        self, method: str, key: str | None, count: int, timeout: float = 10.0
+    ) -> list[Call]:
+        """The first `count` calls to `method` (with `key`), waiting for them if need be."""
+        await self.wait_until(lambda: len(self.calls_to(method, key)) >= count, timeout)
+        return self.calls_to(method, key)[:count]
+
     async def _record(self, call: Call) -> None:
         async with self._changed:
             self.calls.append(call)

@@ -180,8 +180,38 @@ def buttons(payload: dict[str, Any]) -> dict[str, str]:
     return {
         element["text"]["text"]: element["value"]
         for block in payload.get("blocks", []) if block["type"] == "actions"
-        for element in block["elements"]
+        for element in block["elements"] if element["type"] == "button"
     }  # fmt: skip
+
+
+async def act(
+    slack: Harness, payload: dict[str, Any], action: dict[str, Any], *, user: str = MEMBER,
+    ephemeral: bool = False, channel: str = CHANNEL,
+) -> str:  # fmt: skip
+    """Send `action` (a click, a choice in a menu) on a message of casebot's (`ephemeral`:
+    one only its reader sees) as Slack sends it (block_actions); returns the key of the
+    click's response_url."""
+    key = f"click-{next(_clicks)}"
+    body = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": "1.0", "channel_id": channel,
+                      "is_ephemeral": ephemeral},
+        "trigger_id": f"13345224609.738474920.{key}",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "channel": {"id": channel, "name": "general"},
+        "message": {"type": "message", "ts": "1.0", "text": payload.get("text", ""),
+                    "blocks": payload["blocks"]},
+        "response_url": slack.fake.response_url(key),
+        "actions": [{**action, "action_ts": "2.0"}],
+    }  # fmt: skip
+    status, _ = await slack.send(
+        urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded"
+    )
+    assert status == 200
+    return key
 
 
 async def click(
@@ -190,34 +220,38 @@ async def click(
 ) -> dict[str, Any]:
     """Click the button `label` of a message (`ephemeral`: one only its reader sees) as
     Slack sends it (block_actions); returns what came to the click's response_url."""
-    (block, element) = next(
-        (block, element) for block in payload["blocks"] if block["type"] == "actions"
-        for element in block["elements"] if element["text"]["text"] == label
-    )  # fmt: skip
-    key = f"click-{next(_clicks)}"
-    action = {
-        "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
-        "api_app_id": APP_ID,
-        "token": "legacy-verification-token",
-        "container": {"type": "message", "message_ts": "1.0", "channel_id": CHANNEL,
-                      "is_ephemeral": ephemeral},
-        "trigger_id": f"13345224609.738474920.{key}",
-        "team": {"id": TEAM_ID, "domain": "fake"},
-        "channel": {"id": CHANNEL, "name": "general"},
-        "message": {"type": "message", "ts": "1.0", "text": payload.get("text", ""),
-                    "blocks": payload["blocks"]},
-        "response_url": slack.fake.response_url(key),
-        "actions": [{"type": "button", "action_id": element["action_id"],
-                     "block_id": block["block_id"], "text": element["text"],
-                     "value": element["value"], "action_ts": "2.0"}],
-    }  # fmt: skip
-    body = urlencode({"payload": json.dumps(action)})
-    status, _ = await slack.send(body, "application/x-www-form-urlencoded")
-    assert status == 200
+    key = await click_key(slack, payload, label, user=user, ephemeral=ephemeral)
     thanks = (await slack.fake.wait_for_call("response_url", key)).payload
     assert block_kit_problems(thanks["blocks"]) == []
     return thanks
+
+
+async def click_key(
+    slack: Harness, payload: dict[str, Any], label: str, **where: Any
+) -> str:
+    """Click the button `label` (as `click`); returns the key of its response_url."""
+    (block, element) = next(
+        (block, element) for block in payload["blocks"] if block["type"] == "actions"
+        for element in block["elements"] if element.get("text", {}).get("text") == label
+    )  # fmt: skip
+    action = {"type": "button", "action_id": element["action_id"], "block_id": block["block_id"],
+              "text": element["text"], "value": element["value"]}  # fmt: skip
+    return await act(slack, payload, action, **where)
+
+
+async def choose_option(
+    slack: Harness, payload: dict[str, Any], label: str, **where: Any
+) -> str:
+    """Choose the option `label` in the message's menu (a static select); returns the key
+    of its response_url."""
+    (block, element, option) = next(
+        (block, element, option) for block in payload["blocks"] if block["type"] == "actions"
+        for element in block["elements"] if element["type"] == "static_select"
+        for option in element["options"] if option["text"]["text"] == label
+    )  # fmt: skip
+    action = {"type": "static_select", "action_id": element["action_id"],
+              "block_id": block["block_id"], "selected_option": option}  # fmt: skip
+    return await act(slack, payload, action, **where)
 
 
 def mention(text: str, **extra: Any) -> dict[str, Any]:
