@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -182,6 +183,9 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+# How long `Store.channel_case` remembers a channel's case, and for how many channels.
+CHANNEL_CASE_SECONDS = 60.0
+_REMEMBERED_CHANNELS = 10_000
 # The case id of records made before a deployment could serve several cases (see 4 above).
 LEGACY_CASE = ""
 # The tables whose rows name a case with a NOT NULL case_id: the ones `adopt_legacy` updates.
@@ -293,6 +297,8 @@ class Store:
         # One connection serves every coroutine: a write of several statements holds this
         # so that no other write's commit lands in the middle of it (see `_insert`).
         self._writing = asyncio.Lock()
+        # (platform, channel) -> (its case, when read): see `channel_case`.
+        self._channel_cases: dict[tuple[str, str], tuple[str | None, float]] = {}
 
     @classmethod
     async def open(
@@ -485,13 +491,26 @@ class Store:
     # --- each channel's case (`/case use`, bot/routing.py) -------------------------------
 
     async def channel_case(self, *, platform: str, channel_id: str) -> str | None:
-        """The case `channel_id` chose, or None."""
+        """The case `channel_id` chose, or None.
+
+        Routing asks on every question that names no case, so the answer is remembered for
+        `CHANNEL_CASE_SECONDS` (a query costs a thread hop, up to milliseconds under load;
+        a remembered answer, microseconds). This store's own changes are seen at once;
+        another process's writing to the same database, within that time.
+        """
+        key = (platform, channel_id)
+        remembered = self._channel_cases.get(key)
+        if remembered is not None and time.monotonic() - remembered[1] < CHANNEL_CASE_SECONDS:
+            return remembered[0]
         async with self._db.execute(
-            "SELECT case_id FROM channel_cases WHERE platform = ? AND channel_id = ?",
-            (platform, channel_id),
+            "SELECT case_id FROM channel_cases WHERE platform = ? AND channel_id = ?", key
         ) as cursor:
             row = await cursor.fetchone()
-        return str(row[0]) if row is not None else None
+        chosen = str(row[0]) if row is not None else None
+        self._channel_cases[key] = (chosen, time.monotonic())
+        while len(self._channel_cases) > _REMEMBERED_CHANNELS:
+            del self._channel_cases[next(iter(self._channel_cases))]
+        return chosen
 
     async def set_channel_case(
         self, *, platform: str, channel_id: str, case_id: str | None, by_user: str
@@ -517,6 +536,7 @@ class Store:
                     (platform, channel_id, case_id, _now(), by_user),
                 )
             await self._db.commit()
+        self._channel_cases[(platform, channel_id)] = (case_id, time.monotonic())
         return str(row[0]) if row is not None else None
 
     async def channel_cases(self) -> list[ChannelCase]:

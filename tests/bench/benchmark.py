@@ -53,18 +53,21 @@ TARGET_SEED_P99_MS = 20.0
 PASSAGES_PER_FILE = 100
 
 
-def write_synthetic(directory: Path, passages: int, *, seed: int = 7) -> None:
-    """Writes a corpus of about `passages` passages recombined from the seed sentences."""
+def write_synthetic(
+    directory: Path, passages: int, *, seed: int = 7, per_file: int = PASSAGES_PER_FILE
+) -> None:
+    """Writes a corpus of about `passages` passages recombined from the seed sentences,
+    `per_file` passages to an article file."""
     from retrieval.corpus import load_corpus
 
     rng = random.Random(seed)
     seed_corpus = load_corpus(SEED_DIR)
     sentences = [s for p in seed_corpus.passages for s in p.sentence_texts()]
     vocabulary = [f"term{n}" for n in range(50_000)]
-    files = max(1, passages // PASSAGES_PER_FILE)
+    files = max(1, passages // per_file)
     for number in range(files):
         paragraphs = []
-        for _ in range(PASSAGES_PER_FILE):
+        for _ in range(per_file):
             chosen = rng.sample(sentences, 2) + [" ".join(rng.sample(vocabulary, 6)).capitalize() + "."]
             rng.shuffle(chosen)
             paragraphs.append(" ".join(chosen))

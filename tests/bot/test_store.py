@@ -174,3 +174,23 @@ async def test_a_channels_case_is_kept_replaced_and_cleared(store: Store) -> Non
     assert (choice.case_id, choice.by_user) == ("b", "U2")
     await store.set_channel_case(platform="slack", channel_id="C1", case_id=None, by_user="U2")
     assert await store.channel_case(platform="slack", channel_id="C1") is None
+
+
+async def test_a_channels_case_is_remembered_a_while_and_its_own_changes_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "casebot.db"
+    reader, writer = await Store.open(path), await Store.open(path)
+    try:
+        assert await reader.channel_case(platform="slack", channel_id="C1") is None
+        await writer.set_channel_case(platform="slack", channel_id="C1", case_id="a", by_user="U")
+        # Another process's choice is seen once the remembered answer is old enough.
+        assert await reader.channel_case(platform="slack", channel_id="C1") is None
+        monkeypatch.setattr("bot.store.CHANNEL_CASE_SECONDS", 0.0)
+        assert await reader.channel_case(platform="slack", channel_id="C1") == "a"
+        monkeypatch.setattr("bot.store.CHANNEL_CASE_SECONDS", 60.0)
+        await reader.set_channel_case(platform="slack", channel_id="C1", case_id="b", by_user="U")
+        assert await reader.channel_case(platform="slack", channel_id="C1") == "b"
+    finally:
+        await reader.close()
+        await writer.close()
