@@ -38,7 +38,9 @@ def cases_answer(docket: Docket, channel_case: str | None = None) -> Answer:
         lines += [short_case_line(case) for case in docket.cases.values()]
     if channel_case is not None:
         named = docket.cases.get(channel_case)
-        where = f"{named.info.name} ({channel_case})" if named else f"{channel_case} (not served now)"
+        where = (
+            f"{named.info.name} ({channel_case})" if named else f"{channel_case} (not served now)"
+        )
         lines.append(f"This channel's case (`/case use`): {where}.")
     count = counted(len(docket.cases), "case")
     return Answer(kind="answer", text=f"casebot follows {count}:", notes=tuple(lines))

@@ -241,15 +241,20 @@ def _read_info(
         return None
     name = " ".join(str(values.get("name", case_id)).split())
     parties = [p for p in _VERSUS.split(name) if p] if _VERSUS.search(name) else []
-    parties += [" ".join(p.split()) for p in values.get("parties", [])]  # type: ignore[attr-defined]
     return CaseInfo(
         id=case_id,
         directory=folder,
         name=name,
         description=" ".join(str(values.get("description", "")).split()),
-        aliases=tuple(dict.fromkeys(" ".join(a.split()) for a in values.get("aliases", []))),  # type: ignore[attr-defined]
-        parties=tuple(dict.fromkeys(parties)),
+        aliases=tuple(dict.fromkeys(_texts(values, "aliases"))),
+        parties=tuple(dict.fromkeys([*parties, *_texts(values, "parties")])),
     )
+
+
+def _texts(values: dict[str, object], key: str) -> list[str]:
+    """The texts listed under `key` (checked already), spaces folded."""
+    listed = values.get(key, [])
+    return [" ".join(str(text).split()) for text in listed] if isinstance(listed, list) else []
 
 
 def _shared(cases: list[CaseInfo]) -> tuple[str, ...]:

@@ -83,7 +83,10 @@ class PendingChoices:
         """The waiting command the choice answers, given up once; or why there is none."""
         waiting = self._waiting.get(token)
         if waiting is None:
-            return "I no longer have that question (it was answered, or casebot restarted): please ask it again."
+            return (
+                "I no longer have that question (it was answered, or casebot restarted): "
+                "please ask it again."
+            )
         if (waiting.caller.platform, waiting.caller.user_id) != (clicker.platform, clicker.user_id):
             return "Only the person who asked can choose the case for that question."
         del self._waiting[token]

@@ -447,8 +447,8 @@ def _cases(directory: Path) -> int:
         try:
             index = load_index(case.directory)
         except CorpusError as error:
-            print(f"{case.name} ({case.id}): can't be read: "
-                  f"{counted(len(error.problems), 'problem')} (casebot validate {directory})")  # fmt: skip
+            problems = counted(len(error.problems), "problem")
+            print(f"{case.name} ({case.id}): can't be read: {problems} (casebot validate {directory})")
             code = EXIT_PROBLEM
             continue
         print(case_line(LiveCase(case, index, "")))

@@ -384,7 +384,8 @@ class Desk:
         """The reply asking which case `routed.command` is about; the command waits."""
         candidates = routed.candidates
         token = self.choices.ask(caller, routed.command, candidates)
-        answer = case_replies.choose_answer(docket, candidates, console=caller.platform == "console")
+        console = caller.platform == "console"
+        answer = case_replies.choose_answer(docket, candidates, console=console)
         return answer, Choice(token, case_replies.options(docket, candidates))
 
     async def _answer_case(

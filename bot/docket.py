@@ -212,4 +212,5 @@ def _all_problems(outcomes: Sequence[Outcome], layout: Layout) -> list[Problem]:
         for outcome in outcomes
         for line in outcome.problems
     ]
-    return problems or [Problem(str(layout.directory), "holds no case: no articles, no case folders")]
+    nothing = Problem(str(layout.directory), "holds no case: no articles, no case folders")
+    return problems or [nothing]

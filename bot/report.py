@@ -255,7 +255,9 @@ def _questions_json(questions: tuple[tuple[str, int], ...] | None) -> list[Any] 
 def _case_name(case_id: str, names: Mapping[str, str]) -> str:
     if case_id in names:
         return f"{names[case_id]} ({case_id})"
-    return f"{case_id} (not served now)" if case_id else "(from before casebot served several cases)"
+    if not case_id:
+        return "(from before casebot served several cases)"
+    return f"{case_id} (not served now)"
 
 
 def _passage(
@@ -307,7 +309,9 @@ async def print_report(
     layout = read_layout(settings.corpus_dir)
     if case_id is not None and layout.case(case_id) is None:
         known = ", ".join(case.id for case in layout.cases) or "none"
-        print(f"casebot report: there is no case {case_id!r} (the cases: {known}).", file=sys.stderr)
+        print(
+            f"casebot report: there is no case {case_id!r} (the cases: {known}).", file=sys.stderr
+        )
         return 1
     store = await Store.from_settings(settings, create=False)
     try:

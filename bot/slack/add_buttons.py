@@ -44,4 +44,5 @@ def pressed(body: dict[str, Any]) -> tuple[str | None, bool]:
 
 def outcome_payload(answer: Answer) -> dict[str, Any]:
     """The response_url payload that replaces the preview with what the press did."""
-    return {**render_slack(answer).to_dict(), "response_type": "ephemeral", "replace_original": True}
+    payload = render_slack(answer).to_dict()
+    return {**payload, "response_type": "ephemeral", "replace_original": True}

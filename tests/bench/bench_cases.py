@@ -236,6 +236,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{single['reload_unchanged_s']} s, one article changed {single['reload_all_s']} s"
     )
     memory_ratio = (many["rss_mb"] / many["passages"]) / (single["rss_mb"] / single["passages"])
+    first_many, first_single = rows[0][1], rows[1][1]
+    if many["passages"] > first_many["passages"]:
+        print(
+            f"\nmemory grows by {_slope(first_many, many):.2f} MB per 1,000 passages with "
+            f"{first_many['cases']} to {many['cases']} cases, {_slope(first_single, single):.2f} "
+            f"with one case of the same passages; at {many['cases']} cases the resident memory "
+            f"is {memory_ratio:.2f}× one case's"
+        )
     routing_ok = many["route_p99_ms"] < TARGET_ROUTING_MS
     reload_ok = many["reload_one_changed_s"] <= many["build_one_alone_s"] + 1.0
     memory_ok = memory_ratio <= TARGET_MEMORY_RATIO
@@ -246,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
         f"case's, {'meets' if memory_ok else 'MISSES'} the {TARGET_MEMORY_RATIO:g}× target"
     )
     return 0 if routing_ok and reload_ok and memory_ok else 1
+
+
+def _slope(low: dict, high: dict) -> float:
+    """MB of resident memory per 1,000 passages more, from `low` to `high`."""
+    return (high["rss_mb"] - low["rss_mb"]) / (high["passages"] - low["passages"]) * 1000
 
 
 if __name__ == "__main__":
