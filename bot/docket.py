@@ -174,6 +174,9 @@ async def rebuild(
             for case_id, old in docket.cases.items()
             if case_id not in kept
         ]
+    elif only in docket.cases and not outcomes:
+        # The one case looked at has no folder any more: it goes, as in a full reload.
+        outcomes.append(Outcome(only, "removed", kept.pop(only).index.corpus))
     if not kept:
         raise NoCaseServed(_all_problems(outcomes, layout), _merged(outcomes))
     ordered = {case_id: kept[case_id] for case_id in sorted(kept)}

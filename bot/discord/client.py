@@ -43,6 +43,7 @@ from bot.discord.embeds import (
 )
 from bot.render.pages import read_page
 from bot.settings import Settings
+from retrieval.model import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +184,25 @@ class CasebotClient(discord.Client):
             private=guild_id is None,
         )
 
+    def interaction_caller(self, interaction: discord.Interaction) -> Caller:
+        """Who sent an interaction, with the permissions Discord computed for them there."""
+        # interaction.permissions is what Discord computed for the member in this channel
+        # (roles and overwrites); outside a guild there are none to speak of.
+        permissions = interaction.permissions if interaction.guild_id is not None else None
+        return self.caller(
+            interaction.user, permissions, interaction.guild_id, interaction.channel_id
+        )
+
+    def _failed(self, interaction: discord.Interaction, what: str) -> Answer:
+        """Log the failure being handled under a new request id; the apology to send."""
+        request_id = new_request_id()
+        with request_scope(request_id):
+            logger.exception(
+                "request %s failed: %s from Discord user %s",
+                request_id, what, self.desk.pseudonym(PLATFORM, str(interaction.user.id)),
+            )  # fmt: skip
+        return apology(request_id)
+
     async def suggest_cases(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -207,12 +227,7 @@ class CasebotClient(discord.Client):
     async def _run_command(
         self, interaction: discord.Interaction, spec: CommandSpec, text: str, case: str | None
     ) -> None:
-        # interaction.permissions is what Discord computed for the member in this channel
-        # (roles and overwrites); outside a guild there are none to speak of.
-        permissions = interaction.permissions if interaction.guild_id is not None else None
-        caller = self.caller(
-            interaction.user, permissions, interaction.guild_id, interaction.channel_id
-        )
+        caller = self.interaction_caller(interaction)
         deferred = spec.name in DEFERRED_COMMANDS
         # Visibility of a deferred reply is fixed when deferring, so it comes from the
         # command's table flag; a private reply to a public command is handled below.
@@ -360,20 +375,11 @@ class CasebotClient(discord.Client):
         # message with the menu is what gets edited).
         await interaction.response.defer()
         try:
-            permissions = interaction.permissions if interaction.guild_id is not None else None
-            caller = self.caller(
-                interaction.user, permissions, interaction.guild_id, interaction.channel_id
-            )
             values = (interaction.data or {}).get("values") or []
-            reply = await self.desk.choose(caller, choose.chosen(custom_id, values))
+            chosen = choose.chosen(custom_id, values)
+            reply = await self.desk.choose(self.interaction_caller(interaction), chosen)
         except Exception:
-            request_id = new_request_id()
-            with request_scope(request_id):
-                logger.exception(
-                    "request %s failed: a case chosen by Discord user %s",
-                    request_id, self.desk.pseudonym(PLATFORM, str(interaction.user.id)),
-                )  # fmt: skip
-            reply = Reply(answer=apology(request_id), public=False)
+            reply = Reply(answer=self._failed(interaction, "a case chosen"), public=False)
         rendered = _send_kwargs(reply)
         if reply.answer.kind in ("refused", "limited", "error") and not reply.answer.quotes:
             await interaction.followup.send(**rendered, ephemeral=True)
@@ -392,20 +398,11 @@ class CasebotClient(discord.Client):
         # Writing and reloading can take longer than Discord's 3 seconds: acknowledged first.
         await interaction.response.defer()
         try:
-            permissions = interaction.permissions if interaction.guild_id is not None else None
-            caller = self.caller(
-                interaction.user, permissions, interaction.guild_id, interaction.channel_id
-            )
             token, accept = admin_commands.pressed(custom_id)
+            caller = self.interaction_caller(interaction)
             answer = await self.desk.intake.confirm(caller, token, accept=accept)
         except Exception:
-            request_id = new_request_id()
-            with request_scope(request_id):
-                logger.exception(
-                    "request %s failed: an add button from Discord user %s",
-                    request_id, self.desk.pseudonym(PLATFORM, str(interaction.user.id)),
-                )  # fmt: skip
-            answer = apology(request_id)
+            answer = self._failed(interaction, "an add button")
         rendered: dict[str, Any] = render_discord(answer).send_kwargs()
         await interaction.edit_original_response(**rendered, view=None)
 

@@ -448,3 +448,10 @@ async def test_todays_database_under_several_cases_keeps_its_follows_apart(
         assert "a case from before casebot served several (follow again to choose one)" in line
     finally:
         await desk.close()
+
+
+async def test_a_case_reloaded_by_name_whose_folder_is_gone_goes(desk: Desk, corpus: Path) -> None:
+    shutil.rmtree(corpus / "kessling")
+    report = (await desk.handle("reload kessling", ADMIN)).answer
+    assert report.notes == ("kessling: removed (its folder is gone).",)
+    assert desk.docket.ids == ("linkedin", "parcelo")

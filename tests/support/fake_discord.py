@@ -469,9 +469,11 @@ class FakeDiscord:
         channel_id: int | None = None,
         raw_options: list[dict[str, Any]] | None = None,
         command: str = "case",
+        kind: int = 2,
     ) -> dict[str, Any]:
         """Dispatch INTERACTION_CREATE for `/case <subcommand>` (or `/<command> …`);
-        returns the payload.
+        returns the payload. `kind`: the interaction's type (2, a command; 4, the
+        suggestions for an option being typed).
 
         In a guild, `member.permissions` is what Discord would compute for the member in
         that channel; outside one (a DM) there is a `user` and no member. `raw_options`,
@@ -491,7 +493,7 @@ class FakeDiscord:
         payload: dict[str, Any] = {
             "id": str(interaction_id),
             "application_id": str(self.application_id),
-            "type": 2,
+            "type": kind,
             "data": data,
             "token": f"interaction-token-{interaction_id}",
             "version": 1,
@@ -558,32 +560,15 @@ class FakeDiscord:
     ) -> dict[str, Any]:
         """Dispatch INTERACTION_CREATE for the suggestions of `/command subcommand` while
         `user` types the option `focused` (its text so far in `options`)."""
-        interaction_id = snowflake()
-        synced = self.commands.get(guild.id if guild else None) or self.commands.get(None) or []
-        command_id = next((c["id"] for c in synced if c["name"] == command), str(snowflake()))
-        sub = {
-            "type": 1, "name": subcommand,
-            "options": [
-                {"type": 3, "name": name, "value": value, **({"focused": True} if name == focused else {})}
-                for name, value in options.items()
-            ],
-        }  # fmt: skip
-        payload: dict[str, Any] = {
-            "id": str(interaction_id),
-            "application_id": str(self.application_id),
-            "type": 4,  # APPLICATION_COMMAND_AUTOCOMPLETE
-            "data": {"id": command_id, "name": command, "type": 1, "options": [sub]},
-            "token": f"interaction-token-{interaction_id}",
-            "version": 1,
-            "locale": "en-US",
-            "entitlements": [],
-            "attachment_size_limit": 10 * 1024 * 1024,
-            **self._where(user, guild, channel_id),
-        }
-        if guild is not None and guild.id in self.commands:
-            payload["data"]["guild_id"] = str(guild.id)
-        await self.dispatch("INTERACTION_CREATE", payload)
-        return payload
+        typed = [
+            {"type": 3, "name": name, "value": value, **({"focused": True} if name == focused else {})}
+            for name, value in options.items()
+        ]  # fmt: skip
+        return await self.slash_command(
+            user, subcommand, guild=guild, channel_id=channel_id, command=command,
+            raw_options=[{"type": 1, "name": subcommand, "options": typed}],
+            kind=4,  # APPLICATION_COMMAND_AUTOCOMPLETE
+        )  # fmt: skip
 
     def _where(
         self, user: dict[str, Any], guild: FakeGuild | None, channel_id: int | None
