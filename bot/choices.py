@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.caller import Caller, Choice
+from bot.caller import Caller
 from bot.cases import MAX_ID_CHARS
 from bot.commands import Command
 
@@ -44,23 +44,13 @@ def parse_choice(value: object) -> tuple[str, str] | None:
     return match["token"], match["case"]
 
 
-def values(choice: Choice) -> tuple[str, ...]:
-    """The value of each option of `choice`, in order."""
-    return tuple(choice_value(choice.token, option.case_id) for option in choice.options)
-
-
-def is_choice_value(value: object) -> bool:
-    """Whether a value is meant for `Desk.choose` (valid or not)."""
-    return isinstance(value, str) and value.startswith(f"{PREFIX}:")
-
-
 @dataclass(frozen=True, slots=True)
 class Waiting:
     """A command waiting for its case: who asked it, where, and until when."""
 
     caller: Caller
     command: Command
-    named: tuple[str, ...]
+    candidates: tuple[str, ...]
     expires: float
 
 
@@ -92,6 +82,6 @@ class PendingChoices:
         del self._waiting[token]
         if self._clock() > waiting.expires:
             return "That question has waited too long: please ask it again."
-        if case_id not in waiting.named:
+        if case_id not in waiting.candidates:
             return "That case wasn't one of the choices: please ask again."
         return waiting

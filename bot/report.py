@@ -164,48 +164,49 @@ def report_lines(
         heading = f"{names.get(report.case, report.case)}: {heading}"
     lines = []
     if names is not None and report.case is None:
-        lines.append("Per case (answered / declined):")
-        lines += [
-            f"  {_case_name(case, names)}: {answered} / {declined}"
-            for case, answered, declined in report.per_case
-        ]
-        if not report.per_case:
-            lines.append("  no questions")
-    lines.append("Per day (answered / declined):")
-    lines += [f"  {day}: {answered} / {declined}" for day, answered, declined in report.days]
-    if not report.days:
-        lines.append("  no questions")
-    lines.append("Feedback per answer kind (👍 / 👎):")
-    lines += [f"  {kind}: {up} / {down}" for kind, up, down in report.votes]
-    if not report.votes:
-        lines.append("  no votes")
+        lines += _listed(
+            "Per case (answered / declined):",
+            [f"{_case_name(case, names)}: {a} / {d}" for case, a, d in report.per_case],
+            "no questions",
+        )
+    lines += _listed(
+        "Per day (answered / declined):",
+        [f"{day}: {answered} / {declined}" for day, answered, declined in report.days],
+        "no questions",
+    )
+    lines += _listed(
+        "Feedback per answer kind (👍 / 👎):",
+        [f"{kind}: {up} / {down}" for kind, up, down in report.votes],
+        "no votes",
+    )
     if report.reasons:
         labels: dict[str, str] = {**REASONS}
         said = (f"{labels.get(reason, reason).lower()} {n}" for reason, n in report.reasons)
         lines.append("Wrong source?: " + ", ".join(said))
-    lines.append("Passages voted down most (👎):")
-    lines += [
-        f"  {n} × {_passage(case, key, corpora, several=names is not None)}"
-        for case, key, n in report.down_passages
-    ]
-    if not report.down_passages:
-        lines.append("  none")
+    several = names is not None
+    lines += _listed(
+        "Passages voted down most (👎):",
+        [f"{n} × {_passage(case, key, corpora, several=several)}"
+         for case, key, n in report.down_passages],  # fmt: skip
+        "none",
+    )
     for title, questions in (
         ("Questions declined most (what the sources lack):", report.declined_questions),
         ("Questions voted down most:", report.down_questions),
     ):
-        if questions is None:
-            continue
-        lines.append(title)
-        lines += [f"  {n} × “{question}”" for question, n in questions]
-        if not questions:
-            lines.append("  none")
+        if questions is not None:
+            lines += _listed(title, [f"{n} × “{question}”" for question, n in questions], "none")
     if report.declined_questions is None:
         lines.append(
             "Question text is not stored (CASEBOT_STORE_QUESTIONS=false), so the questions "
             "declined and voted down most are not known."
         )
     return heading, *lines
+
+
+def _listed(title: str, rows: list[str], empty: str) -> list[str]:
+    """A titled list of the report, each row indented; `empty` when it has none."""
+    return [title, *(f"  {row}" for row in rows or [empty])]
 
 
 def report_answer(
