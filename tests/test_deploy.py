@@ -258,8 +258,8 @@ def test_dependencies_install_from_the_lock_in_their_own_layer_before_the_code()
 # The one command that writes deploy/requirements.lock, as its header and deploy/README.md
 # give it (pip-tools; run in a Python 3.11 environment with access to the registry).
 LOCK_COMMAND = (
-    "pip-compile --all-build-deps --allow-unsafe --extra=discord --extra=intake --extra=slack "
-    "--generate-hashes --no-emit-find-links --no-emit-index-url "
+    "pip-compile --all-build-deps --allow-unsafe --extra=discord --extra=intake --extra=postgres "
+    "--extra=slack --generate-hashes --no-emit-find-links --no-emit-index-url "
     "--output-file=deploy/requirements.lock --strip-extras pyproject.toml"
 )
 
@@ -280,10 +280,10 @@ def _locked() -> dict[str, tuple[str, list[str]]]:
 
 
 def _needed() -> set[str]:
-    """What casebot[slack,discord,intake] runs on, read from the installed packages'
+    """What casebot[slack,discord,intake,postgres] runs on, read from the installed packages'
     metadata (markers as on this Python), and what builds it."""
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    extras = ("slack", "discord", "intake")
+    extras = ("slack", "discord", "intake", "postgres")
     wanted = [Requirement(r) for r in project["project"]["dependencies"]]
     wanted += [Requirement(r) for extra in extras
                for r in project["project"]["optional-dependencies"][extra]]  # fmt: skip
@@ -320,7 +320,7 @@ def test_the_lock_is_current_and_hashed() -> None:
         assert installed == version, f"{name}: the tests run {installed}, the lock has {version}"
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     for text in [*project["project"]["dependencies"], *project["build-system"]["requires"],
-                 *(r for extra in ("slack", "discord", "intake")
+                 *(r for extra in ("slack", "discord", "intake", "postgres")
                    for r in project["project"]["optional-dependencies"][extra])]:  # fmt: skip
         requirement = Requirement(text)
         version = locked[canonicalize_name(requirement.name)][0]
