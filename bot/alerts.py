@@ -16,7 +16,11 @@ The rules, each here once:
   one queued alert per (following channel, development); a channel's queued alerts of a
   case are posted as one message, naming the case when the deployment serves several,
   and then marked done. A crash between posting and marking posts
-  that one message again at the next start; nothing else can repeat.
+  that one message again at the next start; nothing else can repeat. With several
+  replicas on PostgreSQL, a replica claims a channel's alerts before posting them
+  (`Store.claim_alerts`: row locks, and a lease as long as every try could take), so
+  no two replicas post the same; one killed mid-post leaves them to another once the
+  lease lapses (each replica looks again then), which posts that message again once.
 * **Posting.** Each message is tried `CASEBOT_ALERT_ATTEMPTS` times, waiting
   `CASEBOT_ALERT_RETRY_SECONDS` and then twice as long each time. If every try says the
   channel is gone (the adapter's `PostFailed.gone`: Slack's not_in_channel, ... Discord's
@@ -32,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -56,6 +61,9 @@ COMMANDS = frozenset({"follow", "unfollow"})
 MAX_QUOTES = 8
 # Channels posted to at once, so a large following can't flood a platform's rate limits.
 CONCURRENT_POSTS = 4
+# The longest one try at posting may take (the adapters' HTTP timeouts are shorter), for
+# the lease on alerts being posted: see `Alerts._lease`.
+POST_SECONDS = 30.0
 STATUS_POINTER = "Where the case stands now: `/case status`"
 LABEL = "New development"
 # Who the audit log names for a change casebot made by itself.
@@ -221,6 +229,12 @@ class Alerts:
         # until the next corpus or connection, so that an outage is not retried in a loop.
         self._resting: set[_Key] = set()
         self._posting = asyncio.Semaphore(CONCURRENT_POSTS)
+        # Seconds a claim on a channel's alerts lasts: every try and every wait between
+        # them, and a margin; a replica still posting when it lapsed could repeat one.
+        waits = sum(self._retry_seconds * 2 ** (n - 1) for n in range(1, self._attempts))
+        self._lease = waits + self._attempts * POST_SECONDS + 60.0
+        # Wakes the runner when another replica's claim lapses (see `_run`).
+        self._lapse: asyncio.TimerHandle | None = None
 
     # --- what the desk calls ---------------------------------------------------------
 
@@ -332,6 +346,8 @@ class Alerts:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._runner = None
+        if self._lapse is not None:
+            self._lapse.cancel()
 
     # --- posting ---------------------------------------------------------------------
 
@@ -372,7 +388,24 @@ class Alerts:
                 task = asyncio.create_task(self._deliver(poster, key[1], key[2]))
                 self._busy[key] = task
                 task.add_done_callback(lambda done, key=key: self._delivered(key, done))
+            if self._posters:
+                await self._look_again_at_lapse()
             self._settle()
+
+    async def _look_again_at_lapse(self) -> None:
+        """Wake when the earliest claim another replica holds lapses: if it died posting,
+        its alerts are owed again (a claim of this replica's ends before then)."""
+        try:
+            end = await self._store.next_lease_end()
+        except Exception:
+            logger.exception("could not read when the claims on alerts lapse")
+            return
+        if self._lapse is not None:
+            self._lapse.cancel()
+            self._lapse = None
+        if end is not None:
+            delay = max(end - time.time(), 0.0) + 1.0
+            self._lapse = asyncio.get_running_loop().call_later(delay, self._poke)
 
     def _delivered(self, key: _Key, task: asyncio.Task[bool]) -> None:
         self._busy.pop(key, None)
@@ -386,14 +419,19 @@ class Alerts:
     async def _deliver(self, poster: Poster, channel_id: str, case_id: str) -> bool:
         """Post one channel's queued alerts of a case as one message. Returns whether it
         is done."""
+        async with self._posting:
+            if case_id not in self._served:  # withdrawn while waiting its turn
+                return False
+            return await self._deliver_claimed(poster, channel_id, case_id)
+
+    async def _deliver_claimed(self, poster: Poster, channel_id: str, case_id: str) -> bool:
         platform = poster.platform
-        if case_id not in self._served:
-            return False
         index, named = self._served[case_id]
-        # Read again here, not taken from the scan that started this: that read may be
-        # older than the end of this channel's previous delivery, and would post it again.
-        pending = await self._store.pending_alerts(platform)
-        keys = pending.get((platform, channel_id, case_id), [])
+        # Claimed here, not taken from the scan that started this: that read may be older
+        # than the end of this channel's previous delivery (or another replica's), and
+        # would post it again.
+        where = {"platform": platform, "channel_id": channel_id, "case_id": case_id}
+        keys = await self._store.claim_alerts(**where, lease=self._lease)
         known, answers = await self._snapshot(case_id, index)
         found = [known[key][0] for key in keys if key in known]
         # Queued, then gone from the corpus before it could be posted: nothing to quote.
@@ -406,6 +444,7 @@ class Alerts:
                 )
             failure = await self._post(poster, channel_id, answers[wanted])
             if failure is not None:
+                await self._store.release_alerts(**where)
                 await self._give_up(platform, channel_id, failure)
                 return False
         try:
@@ -438,30 +477,30 @@ class Alerts:
         return made[1], made[2]
 
     async def _post(self, poster: Poster, channel_id: str, answer: Answer) -> PostFailed | None:
-        """Try posting up to CASEBOT_ALERT_ATTEMPTS times; the last failure, or None."""
+        """Try posting up to CASEBOT_ALERT_ATTEMPTS times; the last failure, or None. Runs
+        as one of CONCURRENT_POSTS: `_deliver` holds `_posting`."""
         failures: list[PostFailed] = []
-        async with self._posting:
-            for attempt in range(self._attempts):
-                if attempt:
-                    wait = self._retry_seconds * 2 ** (attempt - 1)
-                    await self._sleep(max(wait, failures[-1].retry_after or 0.0))
-                try:
-                    await poster.post_alert(channel_id, answer)
-                except PostFailed as failure:
-                    failures.append(failure)
-                except Exception as error:  # a bug or an unexpected library error
-                    logger.exception(
-                        "posting an alert to %s channel %s failed", poster.platform, channel_id
-                    )
-                    failures.append(PostFailed(type(error).__name__, gone=False))
-                else:
-                    self._metrics.alerts_sent.labels(platform=poster.platform).inc()
-                    logger.info("posted an alert to %s channel %s", poster.platform, channel_id)
-                    return None
-                logger.warning(
-                    "posting an alert to %s channel %s failed (try %d of %d): %s",
-                    poster.platform, channel_id, attempt + 1, self._attempts, failures[-1].reason,
-                )  # fmt: skip
+        for attempt in range(self._attempts):
+            if attempt:
+                wait = self._retry_seconds * 2 ** (attempt - 1)
+                await self._sleep(max(wait, failures[-1].retry_after or 0.0))
+            try:
+                await poster.post_alert(channel_id, answer)
+            except PostFailed as failure:
+                failures.append(failure)
+            except Exception as error:  # a bug or an unexpected library error
+                logger.exception(
+                    "posting an alert to %s channel %s failed", poster.platform, channel_id
+                )
+                failures.append(PostFailed(type(error).__name__, gone=False))
+            else:
+                self._metrics.alerts_sent.labels(platform=poster.platform).inc()
+                logger.info("posted an alert to %s channel %s", poster.platform, channel_id)
+                return None
+            logger.warning(
+                "posting an alert to %s channel %s failed (try %d of %d): %s",
+                poster.platform, channel_id, attempt + 1, self._attempts, failures[-1].reason,
+            )  # fmt: skip
         last = failures[-1]
         # Dropped only when every try said so: one odd answer doesn't lose a follower.
         last.gone = all(failure.gone for failure in failures)

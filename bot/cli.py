@@ -37,7 +37,7 @@ from bot.render.format import counted
 from bot.render.json import answer_to_json, error_to_json
 from bot.render.text import render_text
 from bot.routing import Names
-from retrieval.errors import CorpusError, StartError
+from retrieval.errors import CasebotError, CorpusError, StartError
 from retrieval.model import Answer
 
 # The serving machinery (asyncio, pydantic, the store, metrics) is imported where it is
@@ -133,7 +133,16 @@ def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     args.command = args.command or "run"
     try:
-        return _dispatch(args)
+        try:
+            return _dispatch(args)
+        except CasebotError as error:
+            from bot.store.database import StoreUnavailable  # the store only when used
+
+            if not isinstance(error, StoreUnavailable):
+                raise
+            # PostgreSQL (CASEBOT_DATABASE_URL) can't be reached: the message names the
+            # server, never the password.
+            raise Failure(f"casebot {args.command}: {error}.") from None
     except Failure as failure:
         print(failure.message, file=sys.stderr)
         for problem in failure.problems:

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # --- core ---
     corpus_dir: Path = Field(default=BUNDLED_CORPUS_DIR, validation_alias="CASEBOT_CORPUS_DIR")
     db_path: Path = Field(default=Path("casebot.db"), validation_alias="CASEBOT_DB_PATH")
+    # PostgreSQL instead of the SQLite file at db_path, for several replicas on one database
+    # (bot/store/postgres.py). Secret: the URL holds the password.
+    database_url: SecretStr | None = Field(default=None, validation_alias="CASEBOT_DATABASE_URL")
     store_questions: bool = Field(default=False, validation_alias="CASEBOT_STORE_QUESTIONS")
     max_quotes: int = Field(
         default=DEFAULT_MAX_QUOTES, ge=1, validation_alias="CASEBOT_MAX_QUOTES"
@@ -200,6 +203,23 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip():
             return None
         return value
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _postgres_url(cls, value: Any) -> Any:
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        # The message never repeats the value: it holds a password.
+        if not value.strip().startswith(("postgresql://", "postgres://")):
+            raise ValueError(
+                "must be a PostgreSQL URL, postgresql://user:password@host:port/database "
+                "(leave it unset for SQLite at CASEBOT_DB_PATH)"
+            )
+        return value.strip()
 
     @field_validator("log_level", mode="before")
     @classmethod

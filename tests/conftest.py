@@ -13,7 +13,7 @@ import pytest
 from bot.settings import Settings
 from tests.support.corpora import SEED_CORPUS_DIR, SMALL_CORPUS, article
 # A real PostgreSQL for the tests that ask for one (started only then).
-from tests.support.postgres import postgres_server, postgres_url  # noqa: F401
+from tests.support.postgres import database_target, postgres_server, postgres_url  # noqa: F401
 
 
 # Environment variables that would change the settings under test.

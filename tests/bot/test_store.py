@@ -1,4 +1,5 @@
-"""The SQLite store: schema, WAL, records, and the question-text switch."""
+"""The store on each backend (`database_target`: SQLite and a real PostgreSQL): records,
+the question-text switch, cases; and SQLite's own file, WAL and migrations."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from tests.support.old_database import database_of_schema_3
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "casebot.db")
+async def store(database_target: str | Path) -> AsyncIterator[Store]:
+    opened = await Store.open(database_target)
     yield opened
     await opened.close()
 
@@ -92,27 +93,26 @@ async def test_records_admin_attempts(store: Store) -> None:
     assert (refused.command, refused.allowed, refused.result) == ("reload", False, "refused")
 
 
-async def test_question_text_is_not_stored_by_default(tmp_path: Path, store: Store) -> None:
+async def test_question_text_is_not_stored_by_default(store: Store) -> None:
     written = await store.record_question(
         case_id="seed", platform="slack", user_id="U1", kind="answer", question="who is suing?"
     )
     assert written is False
-    assert _rows(tmp_path / "casebot.db", "SELECT * FROM questions") == []
+    assert await store._rows("SELECT * FROM questions", ()) == []
 
 
-async def test_question_text_is_stored_when_enabled(tmp_path: Path) -> None:
-    path = tmp_path / "q.db"
-    store = await Store.open(path, store_questions=True)
+async def test_question_text_is_stored_when_enabled(database_target: str | Path) -> None:
+    store = await Store.open(database_target, store_questions=True)
     try:
         written = await store.record_question(
             case_id="seed", platform="slack", user_id="U1", kind="answer",
             question="who is suing?",
         )  # fmt: skip
         asker = store.user_hash("slack", "U1")
+        rows = await store._rows("SELECT platform, user_id, kind, question FROM questions", ())
     finally:
         await store.close()
     assert written is True
-    rows = _rows(path, "SELECT platform, user_id, kind, question FROM questions")
     # Never the id itself: its salted hash.
     assert rows == [("slack", asker, "answer", "who is suing?")] and asker != "U1"
 
@@ -127,7 +127,7 @@ async def test_schema_4_keeps_every_record_as_the_legacy_case_until_one_case_ado
     database_of_schema_3(path)
     store = await Store.open(path)
     try:
-        assert await store.schema_version() == SCHEMA_VERSION == 4
+        assert await store.schema_version() == SCHEMA_VERSION == 5
         (follow,) = await store.follows()
         assert (follow.platform, follow.channel_id, follow.case_id) == ("slack", "C1", "")
         assert await store.pending_alerts() == {("slack", "C1", ""): ["dev1"]}
@@ -177,18 +177,17 @@ async def test_a_channels_case_is_kept_replaced_and_cleared(store: Store) -> Non
 
 
 async def test_a_channels_case_is_remembered_a_while_and_its_own_changes_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_target: str | Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "casebot.db"
-    reader, writer = await Store.open(path), await Store.open(path)
+    reader, writer = await Store.open(database_target), await Store.open(database_target)
     try:
         assert await reader.channel_case(platform="slack", channel_id="C1") is None
         await writer.set_channel_case(platform="slack", channel_id="C1", case_id="a", by_user="U")
         # Another process's choice is seen once the remembered answer is old enough.
         assert await reader.channel_case(platform="slack", channel_id="C1") is None
-        monkeypatch.setattr("bot.store.CHANNEL_CASE_SECONDS", 0.0)
+        monkeypatch.setattr("bot.store.store.CHANNEL_CASE_SECONDS", 0.0)
         assert await reader.channel_case(platform="slack", channel_id="C1") == "a"
-        monkeypatch.setattr("bot.store.CHANNEL_CASE_SECONDS", 60.0)
+        monkeypatch.setattr("bot.store.store.CHANNEL_CASE_SECONDS", 60.0)
         await reader.set_channel_case(platform="slack", channel_id="C1", case_id="b", by_user="U")
         assert await reader.channel_case(platform="slack", channel_id="C1") == "b"
     finally:

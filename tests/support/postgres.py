@@ -12,6 +12,8 @@ The fixtures, imported into tests/conftest.py:
 * `postgres_server`: one server for the whole session, started only when a test asks.
 * `postgres_url`: a fresh, empty database on it for one test (dropped afterwards), as the
   `postgresql://` URL that `CASEBOT_DATABASE_URL` takes.
+* `database_target`: parametrised over both backends, what `Store.open` takes: a SQLite
+  file's path in the test's tmp_path, or a fresh PostgreSQL database's URL.
 
 `restart()`, `stop()` and `start()` keep the port, the password and every database, so a
 test can take the server away from a running casebot and bring it back.
@@ -196,6 +198,14 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.destroy()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_target(request: pytest.FixtureRequest, tmp_path: Path) -> str | Path:
+    """A new database of each backend in turn: a SQLite path, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "casebot.db"
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

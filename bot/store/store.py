@@ -1,365 +1,147 @@
-"""casebot's own records in SQLite: corpus loads, admin command attempts, (opt-in) questions,
-the channels that follow each case with the alerts owed to each, each channel's case, and
-the answers and votes of the feedback buttons. Every record of a case names it by id.
+"""casebot's own records: corpus loads, admin command attempts, (opt-in) questions, the
+channels that follow each case with the alerts owed to each, each channel's case, the
+answers and votes of the feedback buttons, and the short-lived state replicas share
+(bot/store/shared.py). Every record of a case names it by id.
 
-The schema is versioned with `PRAGMA user_version`: `MIGRATIONS[i]` takes a database from
-version i to i + 1, and `Store.open` applies whichever are missing, each in its own
-transaction. Add a migration by appending to the list; never edit one that has shipped.
+One `Store`, two databases: SQLite through aiosqlite (CASEBOT_DB_PATH, the default: one
+process) or PostgreSQL through asyncpg (CASEBOT_DATABASE_URL: several replicas on one
+database). The SQL here is written once for both (bot/store/database.py says how); each
+backend keeps its own migrations of the same schema.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
 import logging
-import sqlite3
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
-from retrieval.errors import CasebotError
+from bot.store.database import Database
+from bot.store.postgres import PostgresDatabase, is_postgres_url
+from bot.store.records import (
+    LEGACY_CASE,
+    AnswerRecord,
+    AuditRecord,
+    ChannelCase,
+    Follow,
+    LoadRecord,
+    LoadResult,
+    Reason,
+    Vote,
+)
+from bot.store.shared import SharedState
+from bot.store.sqlite import SqliteDatabase
 
 if TYPE_CHECKING:
     from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-MIGRATIONS: list[str] = [
-    # 1: the first schema.
-    """
-    CREATE TABLE corpus_loads (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        by_platform TEXT NOT NULL,
-        by_user TEXT NOT NULL,
-        fingerprint TEXT,
-        articles INTEGER NOT NULL,
-        passages INTEGER NOT NULL,
-        result TEXT NOT NULL CHECK (result IN ('ok', 'failed')),
-        errors TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE audit (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        command TEXT NOT NULL,
-        allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)),
-        result TEXT NOT NULL
-    );
-    CREATE TABLE questions (
-        id INTEGER PRIMARY KEY,
-        at TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        user_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        question TEXT NOT NULL
-    );
-    """,
-    # 2: following the case (bot/alerts.py). `follows`: the channels that follow.
-    # `alert_state`: one row, made at the first load after this migration, holding the
-    # latest event date of any development casebot has served (NULL: none dated yet);
-    # only developments after it are news. `alerts`: each development queued for each
-    # channel, done when posted (or stale when its article no longer says it).
-    """
-    CREATE TABLE follows (
-        platform TEXT NOT NULL,
-        channel_id TEXT NOT NULL,
-        at TEXT NOT NULL,
-        by_user TEXT NOT NULL,
-        PRIMARY KEY (platform, channel_id)
-    );
-    CREATE TABLE alert_state (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        known_through TEXT
-    );
-    CREATE TABLE alerts (
-        platform TEXT NOT NULL,
-        channel_id TEXT NOT NULL,
-        development TEXT NOT NULL,
-        queued_at TEXT NOT NULL,
-        done_at TEXT,
-        outcome TEXT CHECK (outcome IN ('sent', 'stale')),
-        PRIMARY KEY (platform, channel_id, development)
-    );
-    """,
-    # 3: learning from the people asking (bot/feedback.py, bot/report.py). `kept`: values
-    # casebot makes once and keeps (the salt of user hashes). `answers`: each ask and
-    # status answer, with the passages it quoted ("source id#position in the article", which
-    # a reload leaves alone), so its buttons work after a restart
-    # (their value is only this id); the question text only with CASEBOT_STORE_QUESTIONS,
-    # cleared after CASEBOT_QUESTION_RETENTION_DAYS. `feedback`: one vote per person
-    # (salted hash, never the id) per answer; a second vote replaces the first.
-    """
-    CREATE TABLE kept (
-        key TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    CREATE TABLE answers (
-        id TEXT PRIMARY KEY,
-        at TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        command TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        passages TEXT NOT NULL DEFAULT '',
-        question TEXT
-    );
-    CREATE INDEX answers_at ON answers (at);
-    CREATE TABLE feedback (
-        answer_id TEXT NOT NULL,
-        user_hash TEXT NOT NULL,
-        at TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        passages TEXT NOT NULL DEFAULT '',
-        vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-        reason TEXT CHECK (reason IN ('wrong_quote', 'outdated', 'missing')),
-        PRIMARY KEY (answer_id, user_hash)
-    );
-    """,
-    # 4: many cases in one deployment (bot/cases.py). Every record names its case by id.
-    # Rows from before belong to the deployment's one case, which the store can't know:
-    # they get the id '' and `Store.adopt_legacy` gives them to that case once the desk
-    # knows it. A channel may follow several cases (`follows` and `alerts` are keyed by
-    # case too), each case has its own mark of news (`alert_marks`, which replaces
-    # `alert_state`), and `channel_cases` holds each channel's case (`/case use`). Audit
-    # rows name a case only when the command was about one (NULL otherwise).
-    """
-    ALTER TABLE corpus_loads ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
-    ALTER TABLE audit ADD COLUMN case_id TEXT;
-    ALTER TABLE questions ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
-    ALTER TABLE answers ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
-    ALTER TABLE feedback ADD COLUMN case_id TEXT NOT NULL DEFAULT '';
-    CREATE INDEX answers_case_at ON answers (case_id, at);
-    CREATE TABLE follows_by_case (
-        platform TEXT NOT NULL,
-        channel_id TEXT NOT NULL,
-        case_id TEXT NOT NULL,
-        at TEXT NOT NULL,
-        by_user TEXT NOT NULL,
-        PRIMARY KEY (platform, channel_id, case_id)
-    );
-    INSERT INTO follows_by_case (platform, channel_id, case_id, at, by_user)
-        SELECT platform, channel_id, '', at, by_user FROM follows;
-    DROP TABLE follows;
-    ALTER TABLE follows_by_case RENAME TO follows;
-    CREATE TABLE alert_marks (
-        case_id TEXT PRIMARY KEY,
-        known_through TEXT
-    );
-    INSERT INTO alert_marks (case_id, known_through) SELECT '', known_through FROM alert_state;
-    DROP TABLE alert_state;
-    CREATE TABLE alerts_by_case (
-        platform TEXT NOT NULL,
-        channel_id TEXT NOT NULL,
-        case_id TEXT NOT NULL,
-        development TEXT NOT NULL,
-        queued_at TEXT NOT NULL,
-        done_at TEXT,
-        outcome TEXT CHECK (outcome IN ('sent', 'stale')),
-        PRIMARY KEY (platform, channel_id, case_id, development)
-    );
-    INSERT INTO alerts_by_case
-        (platform, channel_id, case_id, development, queued_at, done_at, outcome)
-        SELECT platform, channel_id, '', development, queued_at, done_at, outcome FROM alerts;
-    DROP TABLE alerts;
-    ALTER TABLE alerts_by_case RENAME TO alerts;
-    CREATE TABLE channel_cases (
-        platform TEXT NOT NULL,
-        channel_id TEXT NOT NULL,
-        case_id TEXT NOT NULL,
-        at TEXT NOT NULL,
-        by_user TEXT NOT NULL,
-        PRIMARY KEY (platform, channel_id)
-    );
-    INSERT INTO kept (key, value) VALUES ('legacy_case', 'unclaimed');
-    """,
-]
-
 # How long `Store.channel_case` remembers a channel's case, and for how many channels.
 CHANNEL_CASE_SECONDS = 60.0
+# The same on PostgreSQL, shorter: another replica's `/case use` is seen within it.
+REPLICA_CHANNEL_CASE_SECONDS = 5.0
 _REMEMBERED_CHANNELS = 10_000
-# The case id of records made before a deployment could serve several cases (see 4 above).
-LEGACY_CASE = ""
 # The tables whose rows name a case with a NOT NULL case_id: the ones `adopt_legacy` updates.
-_CASE_TABLES = ("corpus_loads", "questions", "answers", "feedback", "follows", "alerts",
-                "alert_marks")  # fmt: skip
-
-SCHEMA_VERSION = len(MIGRATIONS)
+_CASE_TABLES = ("corpus_loads", "questions", "answers", "feedback", "follows", "alerts")
 
 
-class MissingDatabase(CasebotError, FileNotFoundError):
-    """A command that only reads the database found none where CASEBOT_DB_PATH points."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path.absolute()
-        super().__init__(
-            f"there is no database at {self.path} (CASEBOT_DB_PATH, relative to the working "
-            "directory): point CASEBOT_DB_PATH at the one `casebot serve` writes"
-        )
-
-LoadResult = Literal["ok", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class LoadRecord:
-    """One row of `corpus_loads`: an attempt to load a case's articles."""
-
-    id: int
-    at: datetime
-    by_platform: str
-    by_user: str
-    fingerprint: str | None
-    articles: int
-    passages: int
-    result: LoadResult
-    errors: tuple[str, ...]
-    case_id: str = LEGACY_CASE
-
-
-@dataclass(frozen=True, slots=True)
-class Follow:
-    """One row of `follows`: a channel that gets a case's new developments."""
-
-    platform: str
-    channel_id: str
-    at: datetime
-    by_user: str
-    case_id: str = LEGACY_CASE
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelCase:
-    """One row of `channel_cases`: the case a channel chose with `/case use`."""
-
-    platform: str
-    channel_id: str
-    case_id: str
-    at: datetime
-    by_user: str
-
-
-@dataclass(frozen=True, slots=True)
-class AnswerRecord:
-    """One row of `answers`: an ask or status answer that carries feedback buttons."""
-
-    id: str
-    at: datetime
-    platform: str
-    command: str
-    kind: str
-    passages: tuple[str, ...]
-    question: str | None
-    case_id: str = LEGACY_CASE
-
-
-Vote = Literal["up", "down"]
-Reason = Literal["wrong_quote", "outdated", "missing"]
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRecord:
-    """One row of `audit`: an attempt to run an admin command."""
-
-    id: int
-    at: datetime
-    platform: str
-    user_id: str
-    command: str
-    allowed: bool
-    result: str
-    case_id: str | None = None
-
-
-class Store:
-    """An open casebot database. Create with `await Store.open(path)`; `await close()` it.
+class Store(SharedState):
+    """An open casebot database. Create with `await Store.open(path or URL)`; `await
+    close()` it.
 
     Args:
-        connection: the open aiosqlite connection (its schema already migrated).
+        database: the open backend (its schema already migrated).
         store_questions: whether `record_question` keeps question text; when False it
             stores nothing at all about questions.
+        user_salt: keys `user_hash`; never logged.
+        clock: wall-clock seconds, for expiries and leases (tests pass a fake one).
     """
 
     def __init__(
-        self, connection: aiosqlite.Connection, *, store_questions: bool, user_salt: bytes = b""
+        self,
+        database: Database,
+        *,
+        store_questions: bool,
+        user_salt: bytes = b"",
+        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._db = connection
+        self._db = database
         self.store_questions = store_questions
-        # Keys `user_hash`; never logged.
         self._user_salt = user_salt
-        # One connection serves every coroutine: a write of several statements holds this
-        # so that no other write's commit lands in the middle of it (see `_insert`).
-        self._writing = asyncio.Lock()
+        self._clock = clock
         # (platform, channel) -> (its case, when read): see `channel_case`.
         self._channel_cases: dict[tuple[str, str], tuple[str | None, float]] = {}
 
     @classmethod
     async def open(
         cls,
-        path: str | Path,
+        target: str | Path,
         *,
         store_questions: bool = False,
         user_salt: str | None = None,
         create: bool = True,
     ) -> Store:
-        """Open (creating it and its parent folders if needed) and migrate the database.
+        """Open and migrate the database at `target`: a `postgresql://` URL, else the path
+        of a SQLite file (made, with its parent folders, if needed).
 
         `user_salt` (CASEBOT_USER_HASH_SALT) keys the hashes of user ids; without it a
         random salt is made at the first open and kept in the database. With `create`
-        False (commands that only read, such as `casebot report`) a database that does not
-        exist is not made: a new, empty one would only report zeros.
+        False (commands that only read, such as `casebot report`) a SQLite database that
+        does not exist is not made: a new, empty one would only report zeros.
 
         Raises:
-            MissingDatabase: `create` is False and there is no database at `path`.
+            MissingDatabase: `create` is False and there is no SQLite database at `target`.
+            StoreUnavailable: PostgreSQL can't be reached or refused casebot.
         """
-        if not create:
-            if not Path(path).is_file():
-                raise MissingDatabase(Path(path))
-            # mode=rw: SQLite itself won't create the file if it went missing meanwhile.
-            target, uri = Path(path).absolute().as_uri() + "?mode=rw", True
+        database: Database
+        if is_postgres_url(target):
+            database = await PostgresDatabase.open(str(target))
         else:
-            if str(path) != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            target, uri = str(path), False
+            database = await SqliteDatabase.open(target, create=create)
         try:
-            db = await aiosqlite.connect(target, uri=uri)
-        except sqlite3.OperationalError:
-            if create:
-                raise
-            raise MissingDatabase(Path(path)) from None
-        try:
-            # WAL lets a reader (e.g. an operator's sqlite3 shell) look while the bot writes.
-            await db.execute("PRAGMA journal_mode=WAL")
-            await _migrate(db)
-            salt = user_salt.encode() if user_salt else await _kept_salt(db)
+            salt = user_salt.encode() if user_salt else await _kept_salt(database)
         except BaseException:
-            await db.close()
+            await database.close()
             raise
-        return cls(db, store_questions=store_questions, user_salt=salt)
+        return cls(database, store_questions=store_questions, user_salt=salt)
 
     @classmethod
     async def from_settings(cls, settings: Settings, *, create: bool = True) -> Store:
-        """Open the database the settings name, with their question and salt settings."""
+        """Open the database the settings name (CASEBOT_DATABASE_URL, else
+        CASEBOT_DB_PATH), with their question and salt settings."""
         salt = settings.user_hash_salt
+        url = settings.database_url
         return await cls.open(
-            settings.db_path,
+            url.get_secret_value() if url is not None else settings.db_path,
             store_questions=settings.store_questions,
             user_salt=salt.get_secret_value() if salt is not None else None,
             create=create,
         )
 
+    @property
+    def backend(self) -> str:
+        """The backend: "sqlite" or "postgres"."""
+        return self._db.backend
+
+    def __repr__(self) -> str:
+        # Never the URL: it holds the password.
+        return f"<Store {self._db.backend}>"
+
     async def close(self) -> None:
         await self._db.close()
 
     async def schema_version(self) -> int:
-        return await _user_version(self._db)
+        return await self._db.schema_version()
+
+    async def healthy(self) -> bool:
+        """Whether the database answers now (a few seconds at most): /readyz asks."""
+        return await self._db.healthy()
 
     async def adopt_legacy(self, case_id: str) -> bool:
         """Give the records made before cases (case id '') to `case_id`, once.
@@ -372,21 +154,22 @@ class Store:
         Returns:
             Whether there were any such records (they are now `case_id`'s).
         """
-        async with self._writing:
-            async with self._db.execute("SELECT 1 FROM kept WHERE key = 'legacy_case'") as cursor:
-                if await cursor.fetchone() is None:
-                    return False
+        async with self._db.transaction() as db:
+            if await db.fetchone("SELECT 1 FROM kept WHERE key = 'legacy_case'") is None:
+                return False
             adopted = 0
             for table in _CASE_TABLES:
-                # A case's own mark, if one was made meanwhile, stays; the legacy one goes.
-                verb = "UPDATE OR IGNORE" if table == "alert_marks" else "UPDATE"
-                cursor = await self._db.execute(
-                    f"{verb} {table} SET case_id = ? WHERE case_id = ?", (case_id, LEGACY_CASE)
+                adopted += await db.execute(
+                    f"UPDATE {table} SET case_id = ? WHERE case_id = ?", (case_id, LEGACY_CASE)
                 )
-                adopted += max(cursor.rowcount, 0)
-            await self._db.execute("DELETE FROM alert_marks WHERE case_id = ?", (LEGACY_CASE,))
-            await self._db.execute("DELETE FROM kept WHERE key = 'legacy_case'")
-            await self._db.commit()
+            # A case's own mark, if one was made meanwhile, stays; the legacy one goes.
+            adopted += await db.execute(
+                "UPDATE alert_marks SET case_id = ? WHERE case_id = ? AND NOT EXISTS"
+                " (SELECT 1 FROM alert_marks WHERE case_id = ?)",
+                (case_id, LEGACY_CASE, case_id),
+            )
+            await db.execute("DELETE FROM alert_marks WHERE case_id = ?", (LEGACY_CASE,))
+            await db.execute("DELETE FROM kept WHERE key = 'legacy_case'")
         if adopted:
             logger.info("the records from before cases now belong to case %s", case_id)
         return adopted > 0
@@ -448,8 +231,7 @@ class Store:
             "SELECT id, at, by_platform, by_user, fingerprint, articles, passages, result, errors,"
             " case_id FROM corpus_loads ORDER BY id DESC LIMIT ?"
         )
-        async with self._db.execute(query, (n,)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch(query, (n,))
         return [
             LoadRecord(
                 id=row[0],
@@ -472,8 +254,7 @@ class Store:
             "SELECT id, at, platform, user_id, command, allowed, result, case_id"
             " FROM audit ORDER BY id DESC LIMIT ?"
         )
-        async with self._db.execute(query, (n,)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetch(query, (n,))
         return [
             AuditRecord(
                 id=row[0],
@@ -496,16 +277,19 @@ class Store:
         Routing asks on every question that names no case, so the answer is remembered for
         `CHANNEL_CASE_SECONDS` (a query costs a thread hop, up to milliseconds under load;
         a remembered answer, microseconds). This store's own changes are seen at once;
-        another process's writing to the same database, within that time.
+        another process's writing to the same database, within that time (on PostgreSQL,
+        another replica's within `REPLICA_CHANNEL_CASE_SECONDS`).
         """
         key = (platform, channel_id)
         remembered = self._channel_cases.get(key)
-        if remembered is not None and time.monotonic() - remembered[1] < CHANNEL_CASE_SECONDS:
+        keep = CHANNEL_CASE_SECONDS
+        if self._db.backend == "postgres":
+            keep = min(keep, REPLICA_CHANNEL_CASE_SECONDS)
+        if remembered is not None and time.monotonic() - remembered[1] < keep:
             return remembered[0]
-        async with self._db.execute(
+        row = await self._db.fetchone(
             "SELECT case_id FROM channel_cases WHERE platform = ? AND channel_id = ?", key
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         chosen = str(row[0]) if row is not None else None
         self._channel_cases[key] = (chosen, time.monotonic())
         while len(self._channel_cases) > _REMEMBERED_CHANNELS:
@@ -517,25 +301,23 @@ class Store:
     ) -> str | None:
         """Make `case_id` the channel's case (None: no case of its own). Returns the case
         it had before, if any."""
-        async with self._writing:
-            async with self._db.execute(
+        async with self._db.transaction() as db:
+            row = await db.fetchone(
                 "SELECT case_id FROM channel_cases WHERE platform = ? AND channel_id = ?",
                 (platform, channel_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+            )
             if case_id is None:
-                await self._db.execute(
+                await db.execute(
                     "DELETE FROM channel_cases WHERE platform = ? AND channel_id = ?",
                     (platform, channel_id),
                 )
             else:
-                await self._db.execute(
+                await db.execute(
                     "INSERT INTO channel_cases (platform, channel_id, case_id, at, by_user)"
                     " VALUES (?, ?, ?, ?, ?) ON CONFLICT (platform, channel_id) DO UPDATE SET"
                     " case_id = excluded.case_id, at = excluded.at, by_user = excluded.by_user",
                     (platform, channel_id, case_id, _now(), by_user),
                 )
-            await self._db.commit()
         self._channel_cases[(platform, channel_id)] = (case_id, time.monotonic())
         return str(row[0]) if row is not None else None
 
@@ -551,25 +333,23 @@ class Store:
 
     async def follow(self, *, platform: str, channel_id: str, case_id: str, by_user: str) -> bool:
         """Make a channel follow a case. Returns False if it already did."""
-        async with self._writing:
-            cursor = await self._db.execute(
-                "INSERT OR IGNORE INTO follows (platform, channel_id, case_id, at, by_user)"
-                " VALUES (?, ?, ?, ?, ?)",
+        async with self._db.transaction() as db:
+            added = await db.execute(
+                "INSERT INTO follows (platform, channel_id, case_id, at, by_user)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (platform, channel_id, case_id, _now(), by_user),
             )
-            await self._db.commit()
-        return cursor.rowcount > 0
+        return added > 0
 
     async def unfollow(self, *, platform: str, channel_id: str, case_id: str) -> bool:
         """Stop a channel following a case, with the case's alerts queued for it. False if
         it did not follow that case."""
         where = "platform = ? AND channel_id = ? AND case_id = ?"
         key = (platform, channel_id, case_id)
-        async with self._writing:
-            cursor = await self._db.execute(f"DELETE FROM follows WHERE {where}", key)
-            await self._db.execute(f"DELETE FROM alerts WHERE {where} AND done_at IS NULL", key)
-            await self._db.commit()
-        return cursor.rowcount > 0
+        async with self._db.transaction() as db:
+            removed = await db.execute(f"DELETE FROM follows WHERE {where}", key)
+            await db.execute(f"DELETE FROM alerts WHERE {where} AND done_at IS NULL", key)
+        return removed > 0
 
     async def follows(
         self, *, case_id: str | None = None, platform: str | None = None,
@@ -582,7 +362,7 @@ class Store:
                                   ("channel_id", channel_id))  # fmt: skip
             if value is not None
         ]
-        where = " AND ".join(f"{column} = ?" for column, _ in conditions) or "1"
+        where = " AND ".join(f"{column} = ?" for column, _ in conditions) or "TRUE"
         rows = await self._rows(
             f"SELECT platform, channel_id, at, by_user, case_id FROM follows WHERE {where}"
             " ORDER BY at, rowid",
@@ -592,10 +372,9 @@ class Store:
 
     async def known_through(self, case_id: str) -> tuple[bool, date | None]:
         """(whether the case's mark was set yet, the latest development date served)."""
-        async with self._db.execute(
+        row = await self._db.fetchone(
             "SELECT known_through FROM alert_marks WHERE case_id = ?", (case_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         if row is None:
             return False, None
         return True, date.fromisoformat(row[0]) if row[0] else None
@@ -613,36 +392,95 @@ class Store:
             How many (channel, development) alerts were queued.
         """
         keys = list(developments)
-        async with self._writing:
-            cursor = await self._db.executemany(
-                "INSERT OR IGNORE INTO alerts"
-                " (platform, channel_id, case_id, development, queued_at)"
-                " SELECT platform, channel_id, case_id, ?, ? FROM follows WHERE case_id = ?",
-                [(key, _now(), case_id) for key in keys],
-            )
-            queued = cursor.rowcount if keys else 0
-            await self._db.execute(
+        queued = 0
+        async with self._db.transaction() as db:
+            for key in keys:
+                # A development already queued (by this or another replica) stays as it is.
+                queued += await db.execute(
+                    "INSERT INTO alerts (platform, channel_id, case_id, development, queued_at)"
+                    " SELECT platform, channel_id, case_id, ?, ? FROM follows WHERE case_id = ?"
+                    " ON CONFLICT DO NOTHING",
+                    (key, _now(), case_id),
+                )
+            await db.execute(
                 "INSERT INTO alert_marks (case_id, known_through) VALUES (?, ?)"
                 " ON CONFLICT (case_id) DO UPDATE SET known_through = excluded.known_through",
                 (case_id, known_through.isoformat() if known_through else None),
             )
-            await self._db.commit()
-        return max(queued, 0)
+        return queued
 
     async def pending_alerts(
         self, platform: str | None = None
     ) -> dict[tuple[str, str, str], list[str]]:
-        """Alerts queued and not yet done: (platform, channel id, case id) -> development
-        keys."""
+        """Alerts queued and not yet done, nor being posted by another replica (whose
+        lease has not lapsed): (platform, channel id, case id) -> development keys."""
         query = (
             "SELECT platform, channel_id, case_id, development FROM alerts WHERE done_at IS NULL"
+            " AND (leased_until IS NULL OR leased_until <= ?)"
             + (" AND platform = ?" if platform is not None else "")
             + " ORDER BY rowid"
         )
+        params = (self._clock(), *((platform,) if platform is not None else ()))
         pending: dict[tuple[str, str, str], list[str]] = {}
-        for row in await self._rows(query, (platform,) if platform is not None else ()):
+        for row in await self._rows(query, params):
             pending.setdefault((row[0], row[1], row[2]), []).append(row[3])
         return pending
+
+    async def claim_alerts(
+        self, *, platform: str, channel_id: str, case_id: str, lease: float
+    ) -> list[str]:
+        """The development keys owed to one channel of a case, oldest first, claimed for
+        `lease` seconds: until `finish_alerts` or `release_alerts`, or the lease lapses, no
+        other replica's claim returns them.
+
+        On PostgreSQL the rows are taken with `FOR UPDATE SKIP LOCKED`, so two replicas
+        claiming at once never get the same row; a replica killed while posting leaves
+        its rows to whichever claims them after the lease, which posts them once more
+        (the single-process guarantee: a post not recorded is posted again once). On
+        SQLite (one process) nothing is leased: a restart posts what was not recorded at
+        once, as before.
+        """
+        where = "platform = ? AND channel_id = ? AND case_id = ? AND done_at IS NULL"
+        key = (platform, channel_id, case_id)
+        if not self._db.leases:
+            rows = await self._rows(
+                f"SELECT development FROM alerts WHERE {where} ORDER BY rowid", key
+            )
+            return [row[0] for row in rows]
+        now = self._clock()
+        async with self._db.transaction() as db:
+            rows = await db.fetch(
+                f"SELECT development, rowid FROM alerts WHERE {where}"
+                " AND (leased_until IS NULL OR leased_until <= ?)"
+                " ORDER BY rowid FOR UPDATE SKIP LOCKED",
+                (*key, now),
+            )
+            for development, _ in rows:
+                await db.execute(
+                    f"UPDATE alerts SET leased_until = ? WHERE {where} AND development = ?",
+                    (now + lease, *key, development),
+                )
+        return [development for development, _ in rows]
+
+    async def release_alerts(self, *, platform: str, channel_id: str, case_id: str) -> None:
+        """Give up the claim on a channel's alerts of a case that were not posted (they stay
+        owed, for any replica)."""
+        if self._db.leases:
+            await self._insert(
+                "UPDATE alerts SET leased_until = NULL WHERE platform = ? AND channel_id = ?"
+                " AND case_id = ? AND done_at IS NULL",
+                (platform, channel_id, case_id),
+            )
+
+    async def next_lease_end(self) -> float | None:
+        """When the earliest claim on an owed alert lapses (seconds since the epoch, by
+        this store's clock), or None: when a replica should look for alerts left by one
+        that died."""
+        row = await self._db.fetchone(
+            "SELECT min(leased_until) FROM alerts WHERE done_at IS NULL"
+            " AND leased_until IS NOT NULL"
+        )
+        return float(row[0]) if row is not None and row[0] is not None else None
 
     async def finish_alerts(
         self, *, platform: str, channel_id: str, case_id: str, sent: Iterable[str],
@@ -654,13 +492,13 @@ class Store:
         key = (platform, channel_id, case_id)
         rows = [(now, "sent", *key, development) for development in sent]
         rows += [(now, "stale", *key, development) for development in stale]
-        async with self._writing:
-            await self._db.executemany(
-                "UPDATE alerts SET done_at = ?, outcome = ? WHERE platform = ?"
-                " AND channel_id = ? AND case_id = ? AND development = ?",
-                rows,
-            )
-            await self._db.commit()
+        async with self._db.transaction() as db:
+            for row in rows:
+                await db.execute(
+                    "UPDATE alerts SET done_at = ?, outcome = ?, leased_until = NULL"
+                    " WHERE platform = ? AND channel_id = ? AND case_id = ? AND development = ?",
+                    row,
+                )
 
     # --- feedback and the report (bot/feedback.py, bot/report.py) ------------------------
 
@@ -694,8 +532,7 @@ class Store:
             "SELECT id, at, platform, command, kind, passages, question, case_id FROM answers"
             " WHERE id = ?"
         )
-        async with self._db.execute(query, (answer_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._db.fetchone(query, (answer_id,))
         if row is None:
             return None
         return AnswerRecord(
@@ -716,13 +553,12 @@ class Store:
             The vote it replaced, or None if this is the person's first on `answer`.
         """
         user_hash = self.user_hash(platform, user_id)
-        async with self._writing:
-            async with self._db.execute(
+        async with self._db.transaction() as db:
+            row = await db.fetchone(
                 "SELECT vote FROM feedback WHERE answer_id = ? AND user_hash = ?",
                 (answer.id, user_hash),
-            ) as cursor:
-                row = await cursor.fetchone()
-            await self._db.execute(
+            )
+            await db.execute(
                 "INSERT INTO feedback (answer_id, user_hash, at, case_id, platform, kind,"
                 " passages, vote, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (answer_id, user_hash) DO UPDATE SET at = excluded.at,"
@@ -730,7 +566,6 @@ class Store:
                 (answer.id, user_hash, _now(), answer.case_id, platform, answer.kind,
                  _join_ids(answer.passages), vote, reason if vote == "down" else None),
             )  # fmt: skip
-            await self._db.commit()
         return row[0] if row is not None else None
 
     async def forget_questions(self, older_than_days: int, *, now: datetime | None = None) -> int:
@@ -742,14 +577,13 @@ class Store:
             How many questions' text was deleted.
         """
         cutoff = _iso((now or datetime.now(UTC)) - timedelta(days=older_than_days))
-        async with self._writing:
-            answers = await self._db.execute(
+        async with self._db.transaction() as db:
+            answers = await db.execute(
                 "UPDATE answers SET question = NULL WHERE question IS NOT NULL AND at < ?",
                 (cutoff,),
             )
-            questions = await self._db.execute("DELETE FROM questions WHERE at < ?", (cutoff,))
-            await self._db.commit()
-        return max(answers.rowcount, 0) + max(questions.rowcount, 0)
+            questions = await db.execute("DELETE FROM questions WHERE at < ?", (cutoff,))
+        return answers + questions
 
     # The report's figures: of every case, or of one (`case_id`).
 
@@ -767,7 +601,8 @@ class Store:
     async def answers_per_case(self, since: datetime) -> list[tuple[str, int, int]]:
         """(case id, answered, declined) of the questions asked since `since`, by case id."""
         return await self._rows(
-            "SELECT case_id, SUM(kind = 'answer'), SUM(kind != 'answer') FROM answers"
+            "SELECT case_id, SUM(CASE WHEN kind = 'answer' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN kind = 'answer' THEN 0 ELSE 1 END) FROM answers"
             " WHERE command = 'ask' AND at >= ? GROUP BY case_id ORDER BY case_id",
             (_iso(since),),
         )
@@ -778,7 +613,8 @@ class Store:
         """(answer kind, 👍 count, 👎 count) of the votes cast since `since`."""
         where, params = _of_case(case_id)
         return await self._rows(
-            "SELECT kind, SUM(vote = 'up'), SUM(vote = 'down') FROM feedback"
+            "SELECT kind, SUM(CASE WHEN vote = 'up' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN vote = 'down' THEN 1 ELSE 0 END) FROM feedback"
             f" WHERE at >= ?{where} GROUP BY kind ORDER BY kind",
             (_iso(since), *params),
         )
@@ -838,35 +674,13 @@ class Store:
         return sorted(counts.values(), key=lambda item: (-item[1], item[0]))
 
     async def _rows(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
-        async with self._db.execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        return await self._db.fetch(sql, params)
 
     async def _insert(self, sql: str, params: tuple[object, ...]) -> None:
-        async with self._writing:
-            await self._db.execute(sql, params)
-            await self._db.commit()
+        async with self._db.transaction() as db:
+            await db.execute(sql, params)
 
 
-async def _user_version(db: aiosqlite.Connection) -> int:
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def _migrate(db: aiosqlite.Connection) -> None:
-    version = await _user_version(db)
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"database schema version {version} is newer than this casebot ({SCHEMA_VERSION})"
-        )
-    for target, script in enumerate(MIGRATIONS[version:], start=version + 1):
-        # user_version is part of the transaction, so a failed migration leaves the old
-        # version and no half-made tables.
-        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {target};\nCOMMIT;")
-        # Upgrading a database is news to an operator; creating a new one (the first
-        # `casebot chat` in a directory) is not.
-        level = logging.INFO if version > 0 else logging.DEBUG
-        logger.log(level, "migrated the database to schema version %d", target)
 
 
 def _now() -> str:
@@ -878,16 +692,12 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-async def _kept_salt(db: aiosqlite.Connection) -> bytes:
+async def _kept_salt(db: Database) -> bytes:
     """The salt of user hashes made at the first open and kept since (CASEBOT_USER_HASH_SALT
     unset): a salt made afresh at each start would count a person's votes twice."""
-    # Made by SQLite itself: aiosqlite logs every statement's parameters at DEBUG.
-    await db.execute(
-        "INSERT OR IGNORE INTO kept (key, value) VALUES ('user_salt', lower(hex(randomblob(32))))"
-    )
-    await db.commit()
-    async with db.execute("SELECT value FROM kept WHERE key = 'user_salt'") as cursor:
-        row = await cursor.fetchone()
+    async with db.transaction() as writing:
+        await writing.execute(db.salt_sql, db.salt_params)
+    row = await db.fetchone("SELECT value FROM kept WHERE key = 'user_salt'")
     assert row is not None
     return str(row[0]).encode()
 
