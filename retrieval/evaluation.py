@@ -7,6 +7,7 @@ A question file is TOML with one `[[q]]` table per item:
     top = true                           one sentence answers it: the first quote should
     abstain = true                       unanswerable: the sources don't say
     conflict = true                      the sources disagree on it: the answer should say so
+                                         (older files write `note = "conflict"`; read the same)
 
 Matching folds case, whitespace and curly quotes. What counts as shown is what a reader
 sees in casebot's words and the sources': the answer's text, its notes and its quotes
@@ -29,13 +30,15 @@ so) or *not covered* (nothing quoted). The figures, per file or case:
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.dates import MONTHS
 from retrieval.errors import CasebotError
-from retrieval.model import Answer
+from retrieval.model import Answer, Conflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +139,7 @@ def load_items(path: str | Path) -> list[Item]:
                 expect=tuple(expect),
                 top=bool(entry.get("top")),
                 abstain=abstain,
-                conflict=bool(entry.get("conflict")),
+                conflict=bool(entry.get("conflict")) or entry.get("note") == "conflict",
             )
         )
     if not items:
@@ -264,3 +267,112 @@ def report(path: str | Path, outcomes: list[Outcome], summary: Summary) -> str:
 
 def _pct(n: int, d: int) -> str:
     return f"{n}/{d} ({n / d:.0%})" if d else "n/a"
+
+
+# --- disagreements in the case views ------------------------------------------------------
+#
+# A question file marks the questions the sources disagree on (`conflict = true`); their
+# `expect` strings are the sources' different wordings ("$397 checks", "$345 each"). The
+# values those strings give (sums, dates, counts) are the disagreement's sides: `status`
+# and `timeline` show it when one of their conflicts sets two of those sides against each
+# other. A marked question whose strings give fewer than two different values (who sued,
+# whether a judge ruled) is a disagreement of another kind, counted apart.
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """One disagreement a question file lists: the values each side gives."""
+
+    asks: tuple[str, ...]  # the marked questions about it
+    sides: tuple[frozenset[str], ...]  # each side's value tokens ({"august", "2023"})
+
+
+def listed_disagreements(items: Iterable[Item]) -> tuple[list[Disagreement], list[str]]:
+    """The disagreements of a case's conflict-marked items, with values (those that name
+    two or more different values), and the questions of the rest. Items about the same
+    values (one's sides among another's) are one disagreement."""
+    found: list[Disagreement] = []
+    other: list[str] = []
+    for item in items:
+        if not item.conflict:
+            continue
+        sides = tuple(dict.fromkeys(k for k in map(value_tokens, item.expect) if k))
+        if len(sides) < 2:
+            if not sides or not any(set(sides) <= set(d.sides) for d in found):
+                other.append(item.ask)
+            continue
+        for n, known in enumerate(found):
+            if set(sides) <= set(known.sides) or set(known.sides) <= set(sides):
+                wider = known.sides if len(known.sides) >= len(sides) else sides
+                found[n] = Disagreement((*known.asks, item.ask), wider)
+                break
+        else:
+            found.append(Disagreement((item.ask,), sides))
+    return found, other
+
+
+_SCALES = {"thousand": 1e3, "million": 1e6, "mn": 1e6, "m": 1e6, "billion": 1e9, "bn": 1e9, "k": 1e3}
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_TOKENS = frozenset(_WEEKDAYS)
+_MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH_NAMES = {number: name for name, number in reversed(MONTHS.items())}  # 9: "september"
+_VALUE_TOKEN = re.compile(
+    rf"(?P<month>\b(?:{_MONTH_WORDS})\b\.?)"
+    rf"|(?P<day>\b(?:{'|'.join(_WEEKDAYS)})\b)"
+    r"|(?P<money>\$)?\s?(?P<number>\d[\d,]*(?:\.\d+)?)(?:\s?(?P<scale>thousand|million|billion|bn|mn|m|k)\b)?",
+    re.I,
+)
+
+
+def value_tokens(text: str) -> frozenset[str]:
+    """The values a text gives, as comparable tokens: months and weekdays by name, numbers
+    as plain numbers ("$1.5 billion" is "1500000000", "40,000" is "40000"). A bare one-digit
+    number ("iPhone 6") is no value unless a sum, a scale or a month makes it one."""
+    tokens: set[str] = set()
+    after_month = False
+    for match in _VALUE_TOKEN.finditer(text):
+        if match["month"] == "may":
+            continue  # the verb ("may have been"), not the month
+        if match["month"]:
+            tokens.add(_MONTH_NAMES[MONTHS[match["month"].rstrip(".").casefold()]])
+            after_month = True
+            continue
+        if match["day"]:
+            tokens.add(match["day"].casefold())
+            continue
+        raw = match["number"].rstrip(",.")
+        digits = raw.replace(",", "")
+        scale = (match["scale"] or "").casefold()
+        if not (match["money"] or scale or after_month or len(digits.partition(".")[0]) >= 2):
+            after_month = False
+            continue
+        value = float(digits) * _SCALES.get(scale, 1)
+        tokens.add(f"{value:.0f}" if value == round(value) else f"{value:.2f}")
+        after_month = False
+    return frozenset(tokens)
+
+
+def _matches(value: frozenset[str], side: frozenset[str]) -> bool:
+    """Whether a conflict's value is one side's: the same values, one perhaps more exact
+    ("March 12, 2024" is "Tuesday, March 12"; "2024" is "August 2024")."""
+    a, b = value - _DAY_TOKENS, side - _DAY_TOKENS
+    if not (a and b):
+        a, b = value, side
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def shown_by(disagreement: Disagreement, conflicts: Sequence[Conflict]) -> Conflict | None:
+    """The first conflict that sets two of the disagreement's sides against each other."""
+    for conflict in conflicts:
+        values = [value_tokens(v.value) for v in conflict.values]
+        sides = {n for n, side in enumerate(disagreement.sides) for value in values if _matches(value, side)}
+        # Two sides, each matched by a value of its own.
+        if len(sides) >= 2 and sum(any(_matches(v, s) for s in disagreement.sides) for v in values) >= 2:
+            return conflict
+    return None
+
+
+def unlisted(disagreements: Sequence[Disagreement], conflicts: Sequence[Conflict]) -> list[Conflict]:
+    """The conflicts that show none of the listed disagreements: false alarms, or
+    disagreements no question marks (each to be read by hand)."""
+    return [c for c in conflicts if not any(shown_by(d, [c]) for d in disagreements)]

@@ -1,0 +1,111 @@
+"""Disagreements in the case views: what `status` and `timeline` flag, on every case.
+
+Run from the repository root, with ../shared/eval/ beside it:
+
+    .venv/bin/python -m tests.bench.disagreements           # the table
+    .venv/bin/python -m tests.bench.disagreements --show    # every conflict, listed or not
+
+For each development case (tests/bench/fit_answering.py names them), the disagreements
+are those its question files mark (`conflict = true`; retrieval/evaluation.py reads their
+sides from the `expect` strings' values). A case view shows one when one of its
+conflicts sets two of its sides against each other. "Unlisted" counts the views'
+conflicts that show no listed disagreement: false alarms, or disagreements no question
+marks; `--show` prints them to be read by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+from retrieval.model import Conflict
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFigures:
+    name: str
+    listed: int  # disagreements with values the question files mark
+    other_kinds: int  # marked questions whose sides give no values (who, whether)
+    status: int  # listed disagreements `status` shows
+    timeline: int
+    either: int
+    conflicts: int  # conflicts status and timeline flag (the same one once)
+    unlisted: tuple[Conflict, ...]  # of those, the ones that show no listed disagreement
+    details: tuple[str, ...] = ()
+
+
+def measure(case) -> CaseFigures:
+    from retrieval.case.status import status
+    from retrieval.case.timeline import timeline
+    from retrieval.corpus import load_corpus
+    from retrieval.evaluation import listed_disagreements, load_items, shown_by, unlisted
+    from retrieval.index import build_index
+
+    items = [item for path in case.questions if path.is_file() for item in load_items(path)]
+    listed, other = listed_disagreements(items)
+    index = build_index(load_corpus(case.corpus))
+    views = {"status": status(index).conflicts, "timeline": timeline(index).conflicts}
+    every: list[Conflict] = []
+    for conflicts in views.values():
+        every.extend(c for c in conflicts if c not in every)
+    details = []
+    for d in listed:
+        shown = {name: shown_by(d, conflicts) for name, conflicts in views.items()}
+        where = ", ".join(name for name, c in shown.items() if c) or "not shown"
+        details.append(f"  listed: {d.asks[0]!r} ({len(d.sides)} sides): {where}")
+    for c in unlisted(listed, every):
+        values = "; ".join(f"{v.value} ({', '.join(s.name for s in v.sources)})" for v in c.values)
+        details.append(f"  UNLISTED {c.kind}: {c.about}: {values}")
+    return CaseFigures(
+        name=case.name,
+        listed=len(listed),
+        other_kinds=len(other),
+        status=sum(shown_by(d, views["status"]) is not None for d in listed),
+        timeline=sum(shown_by(d, views["timeline"]) is not None for d in listed),
+        either=sum(shown_by(d, every) is not None for d in listed),
+        conflicts=len(every),
+        unlisted=tuple(unlisted(listed, every)),
+        details=tuple(details),
+    )
+
+
+HEADER = (
+    "| case | listed (values) | other kinds | status shows | timeline shows | either | conflicts flagged | unlisted |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def row(f: CaseFigures) -> str:
+    return (
+        f"| {f.name} | {f.listed} | {f.other_kinds} | {f.status} | {f.timeline} | {f.either}/{f.listed} "
+        f"| {f.conflicts} | {len(f.unlisted)} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--show", action="store_true", help="list each disagreement and each unlisted conflict")
+    args = parser.parse_args(argv)
+    from tests.bench.fit_answering import SHARED, development_cases
+
+    if not SHARED.is_dir():
+        print(f"disagreements: {SHARED} is not there (the development sets)", file=sys.stderr)
+        return 2
+    figures = [measure(case) for case in development_cases()]
+    print(HEADER)
+    for f in figures:
+        print(row(f))
+    total = sum(f.either for f in figures), sum(f.listed for f in figures)
+    print(f"| all | {total[1]} | {sum(f.other_kinds for f in figures)} | {sum(f.status for f in figures)} "
+          f"| {sum(f.timeline for f in figures)} | {total[0]}/{total[1]} | {sum(f.conflicts for f in figures)} "
+          f"| {sum(len(f.unlisted) for f in figures)} |")
+    if args.show:
+        for f in figures:
+            print(f"\n{f.name}")
+            print("\n".join(f.details))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
