@@ -22,7 +22,8 @@ so) or *not covered* (nothing quoted). The figures, per file or case:
   expected string, of all items (the worst thing casebot can do);
 - declined: unanswerable items answered closest or not covered;
 - first quote: `top` items whose first quote holds an expected string;
-- disagreements: `conflict` items whose answer shows that the sources disagree;
+- disagreements: `conflict` items whose answer shows that the sources disagree (on the
+  values their `expect` strings give, where they give two: `shows_disagreement`);
 - idle quotes: the share of a confident answer's quotes that hold no expected string
   (a quote given confidently to an unanswerable item holds none by definition). Closest
   quotes are labelled as the closest, not as answers, and are not counted here.
@@ -197,10 +198,20 @@ def summarise(outcomes: list[Outcome], verbatim: Callable[[Answer], tuple[int, i
         confident_quotes=sum(len(o.answer.quotes) for o in outcomes if o.tier == "confident"),
         idle_quotes=sum(o.idle_quotes for o in outcomes),
         conflict_items=sum(o.item.conflict for o in outcomes),
-        disagreements=sum(o.item.conflict and o.tier != "not covered" and bool(o.answer.conflicts) for o in outcomes),
+        disagreements=sum(o.item.conflict and o.tier != "not covered" and shows_disagreement(o) for o in outcomes),
         quotes=sum(q for q, _ in checked),
         verbatim=sum(v for _, v in checked),
     )
+
+
+def shows_disagreement(outcome: Outcome) -> bool:
+    """Whether a conflict-marked item's answer shows its disagreement: where its expected
+    strings give two or more values, a conflict that sets two of them against each other
+    (a conflict about something else is no credit); otherwise any conflict."""
+    listed, _ = listed_disagreements([outcome.item])
+    if not listed:
+        return bool(outcome.answer.conflicts)
+    return shown_by(listed[0], outcome.answer.conflicts) is not None
 
 
 def evaluate(
@@ -317,6 +328,7 @@ _DAY_TOKENS = frozenset(_WEEKDAYS)
 _MONTH_WORDS = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_NAMES = {number: name for name, number in reversed(MONTHS.items())}  # 9: "september"
 _VALUE_TOKEN = re.compile(
+    r"(?P<iso>\b(?P<year>(?:19|20)\d\d)-(?P<mm>[01]\d)-(?P<dd>[0-3]\d)\b)|"
     rf"(?P<month>\b(?:{_MONTH_WORDS})\b\.?)"
     rf"|(?P<day>\b(?:{'|'.join(_WEEKDAYS)})\b)"
     r"|(?P<money>\$)?\s?(?P<number>\d[\d,]*(?:\.\d+)?)(?:\s?(?P<scale>thousand|million|billion|bn|mn|m|k)\b)?",
@@ -331,6 +343,9 @@ def value_tokens(text: str) -> frozenset[str]:
     tokens: set[str] = set()
     after_month = False
     for match in _VALUE_TOKEN.finditer(text):
+        if match["iso"]:  # "2024-03-12", as casebot labels a day
+            tokens.update((match["year"], _MONTH_NAMES[int(match["mm"])], str(int(match["dd"]))))
+            continue
         if match["month"] == "may":
             continue  # the verb ("may have been"), not the month
         if match["month"]:

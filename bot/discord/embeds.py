@@ -17,7 +17,7 @@ from typing import Any
 import discord
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, button_value
-from bot.render.format import format_date, format_time, utf16_len
+from bot.render.format import dated, format_date, format_time, utf16_len
 from bot.render.pages import page_value, paged
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
@@ -323,7 +323,7 @@ def _event_block(event: Event) -> str:
 def _conflict_block(conflict: Conflict) -> str:
     lines = [f"**{escape(conflict.about)}**"]
     for value in conflict.values:
-        names = ", ".join(_link(source) for source in value.sources)
+        names = ", ".join(dated(_link(source), source) for source in value.sources)
         lines.append(f"• {escape(value.value)} — {names}")
     return "\n".join(lines)
 

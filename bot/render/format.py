@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from retrieval.model import Source
+
 
 def counted(n: int, noun: str) -> str:
     """ "1 article", "3 articles": a count with its noun, plural but for one."""
@@ -23,6 +25,12 @@ def format_time(moment: datetime) -> str:
 
 def format_date(day: date | None) -> str:
     return day.isoformat() if day is not None else "undated"
+
+
+def dated(name: str, source: Source) -> str:
+    """A source's name with its date when it has one: who says what, and when
+    ("The Register (2025-01-22)"), as a disagreement lists them."""
+    return f"{name} ({source.published.isoformat()})" if source.published else name
 
 
 def utf16_len(text: str) -> int:

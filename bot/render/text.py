@@ -10,7 +10,7 @@ import re
 import textwrap
 from datetime import date, datetime
 
-from bot.render.format import format_date, format_time
+from bot.render.format import dated, format_date, format_time
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
 
 
@@ -112,7 +112,7 @@ def _conflict_lines(conflicts: tuple[Conflict, ...]) -> list[str]:
     for conflict in conflicts:
         lines.append(f"  on {conflict.about}:")
         for value in conflict.values:
-            names = ", ".join(s.name for s in value.sources)
+            names = ", ".join(dated(s.name, s) for s in value.sources)
             lines.append(f"    {value.value} — {names}")
     return lines
 

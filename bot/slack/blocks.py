@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import quote as percent_encode
 
 from bot.feedback import REASONS, VOTE_LABELS, VOTES, Thanks, button_value
-from bot.render.format import counted, format_date, format_time, utf16_len
+from bot.render.format import counted, dated, format_date, format_time, utf16_len
 from bot.render.pages import page_value, paged
 from bot.render.text import quoted, render_text
 from retrieval.model import Answer, Conflict, Event, Quote, Source, SourceSummary
@@ -317,7 +317,8 @@ def _citation(quote: Quote) -> list[str]:
 def _conflict_blocks(conflict: Conflict) -> tuple[Block, ...]:
     heading = f":warning: *Sources disagree on {clip(conflict.about, _MAX_NAMES_CHARS)}:*"
     lines = [
-        f"• {clip(value.value, _MAX_LABEL_CHARS)} — {_names(value.sources)}"
+        f"• {clip(value.value, _MAX_LABEL_CHARS)} — "
+        + clip(", ".join(dated(source.name, source) for source in value.sources), _MAX_NAMES_CHARS)
         for value in conflict.values
     ]
     texts = _pack([heading, *lines])

@@ -32,7 +32,7 @@ from retrieval.answering.ranking import gives_a_date
 from retrieval.answering.scorer import Model, shipped
 from retrieval.case import claims, developments
 from retrieval.index import Index
-from retrieval.model import Answer, Conflict, ConflictValue, Quote, Source, SourceSummary
+from retrieval.model import Answer, Conflict, Quote, Source, SourceSummary
 
 ANSWERED = "Here is what the sources say."
 CLOSEST = "The sources don't say that directly. The closest they come:"
@@ -319,19 +319,9 @@ def _value_conflicts(index: Index, q: Question, chosen: Sequence[Candidate]) -> 
     """Where the quoted sentences of different sources give different values of the kind
     asked for (a sum for "how much", a date for "when", a count for "how many"): who says
     what."""
-    read = _VALUES.get(q.answer_type or "")
-    if read is None:
+    if q.answer_type not in _VALUE_NAMES:
         return ()
-    by_value: dict[str, dict[str, Source]] = {}
-    for item in chosen:
-        source = index.sources[item.sentence.passage.source_id]
-        for value in read(item.sentence):
-            by_value.setdefault(value, {})[source.id] = source
-    if len(by_value) < 2 or len({s for sources in by_value.values() for s in sources}) < 2:
-        return ()
-    noun, kind = _VALUE_NAMES[q.answer_type]
-    values = tuple(ConflictValue(v, tuple(sources.values())) for v, sources in by_value.items())
-    return (Conflict(about=f"the {noun} asked about", values=values, kind=kind),)
+    return claims.asked_conflicts(index, [c.sentence for c in chosen], _VALUE_NAMES[q.answer_type][1])
 
 
 def _reading_notes(q: Question) -> tuple[str, ...]:

@@ -8,13 +8,15 @@ reported by") or they give different values for it (a conflict the answer must s
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from retrieval.case import developments
 from retrieval import vocabulary as vocab
-from retrieval.analyzer import MONEY, QueryGroup, money_value
-from retrieval.dates import MONTHS, find_dates
+from retrieval.analyzer import MONEY, Analyzer, QueryGroup, money_value
+from retrieval.dates import MONTHS, DateMention, find_dates
 from retrieval.index import Index
 from retrieval.model import Conflict, ConflictValue, Passage, Source
 
@@ -24,6 +26,24 @@ from retrieval.model import Conflict, ConflictValue, Passage, Source
 SAME_CLAIM = 0.42
 
 QUERY_TERMS = 10
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A date, a sum or a count a sentence gives, with what it is the value of.
+
+    What a value is *of* is read from the words around it, not from the whole sentence:
+    "launched in 2010" and "introduced by Facebook in 2011" tell one thing in sentences
+    that share little else, and "$25 each" is of a payment to each, not of the $500
+    million settlement in the same paragraph.
+    """
+
+    kind: str  # "date", "figure" (a sum) or "count"
+    label: str  # as a conflict shows it: "March 11, 2024", "$25", "40,000 couriers"
+    low: float  # sums and counts: the number; dates: the first day's ordinal
+    high: float  # dates: the last day of the period the date names; else `low`
+    per_unit: bool  # a sum for each one ("$25 each", "$1,000 per violation"), not a total
+    near: frozenset[str]  # the terms around it (its event, its subject, its unit)
+
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
@@ -44,6 +64,8 @@ class Sentence:
     referents: frozenset[str] = frozenset()
     # Counts of things ("1,200 households", "40,000 couriers") as "<count> <noun term>".
     counts: tuple[str, ...] = ()
+    # Every date, sum and count it gives, with the words around each (see `Value`).
+    values: tuple[Value, ...] = ()
 
     @property
     def text(self) -> str:
@@ -84,12 +106,16 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
     texts = passage.sentence_texts()
     for i, (start, end) in enumerate(passage.sentences):
         text = texts[i]
-        mentions = find_dates(text)  # without a report date: absolute dates only
+        # Relative dates ("on Tuesday, March 12", "last month") resolved against the
+        # passage's date are values to compare; `dates` keeps the absolute ones.
+        mentions = find_dates(text, reported=passage.date)
         figures = tuple(dict.fromkeys(money_value(m.group()) for m in MONEY.finditer(text)))
         all_terms = frozenset(index.analyzer.terms(text))
         terms = frozenset(t for t in all_terms if not _is_value(t))
-        dates = tuple(dict.fromkeys(m.label for m in mentions))
+        dates = tuple(dict.fromkeys(m.label for m in mentions if not m.relative))
         following = texts[i + 1] if i + 1 < len(texts) else ""
+        counts = _counts(index, text)
+        values = _values(index, text, mentions, counts) if mentions or figures or counts else ()
         referents = frozenset()
         if i and vocab.REFERS_BACK.search(text):
             names = [m.group() for m in _CAPITALISED.finditer(texts[i - 1])]
@@ -101,7 +127,8 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
                 step=developments.step(text),
                 other_case=developments.about_other_case(text, following, first_report=index.first_report),
                 referents=referents,
-                counts=_counts(index, text),
+                counts=counts,
+                values=values,
             )
         )  # fmt: skip
     return out
@@ -111,6 +138,63 @@ def _analyse(index: Index, passage: Passage) -> list[Sentence]:
 # publisher", "… that Anthropic, the Amazon-backed OpenAI competitor"). Function words
 # open sentences too, and name nobody.
 _CAPITALISED = re.compile(r"\b(?!(?:%s)\b)[A-Z][\w’'-]*" % "|".join(w.capitalize() for w in sorted(vocab.STOP_WORDS)))
+
+
+# The words either side of a value that say what it is the value of.
+VALUE_WINDOW = 6
+_WORDS = re.compile(r"[\w$][\w$,.'’-]*")
+# A sum for each one: "$25 each", "$1,000 per violation", "$5 a month", "each person
+# should get about $428", "as per the claim".
+_PER_UNIT = re.compile(
+    r"[^.;:!?]{0,12}?\b(?:each|per|apiece|a\s+(?:head|person|claim|claimant|device|month|year|week|day))\b", re.I
+)
+_EACH_BEFORE = re.compile(r"\b(?:each|every|per)\b[^.;:!?$]*$", re.I)
+
+
+def _values(index: Index, text: str, mentions: list[DateMention], counts: tuple[str, ...]) -> tuple[Value, ...]:
+    found: list[Value] = []
+    spans = [(m.start(), m.end()) for m in _WORDS.finditer(text)]
+
+    def near(start: int, end: int) -> frozenset[str]:
+        at = [n for n, (a, b) in enumerate(spans) if b > start and a < end]
+        if not at:
+            return frozenset()
+        first, last = max(0, at[0] - VALUE_WINDOW), min(len(spans), at[-1] + VALUE_WINDOW + 1)
+        window = text[spans[first][0] : start] + " " + text[end : spans[last - 1][1]]
+        return frozenset(t for t in index.analyzer.terms(window) if not _is_value(t))
+
+    for m in mentions:
+        # "this week" dates the report, "last year" is too vague; a date after "would",
+        # "will" is of something foretold.
+        if m.text.casefold().endswith("week") or (m.relative and m.precision == "year"):
+            continue
+        if _MODAL_BEFORE.search(text, max(0, m.start - 40), m.start):
+            continue
+        first = m.date.toordinal()
+        if m.precision == "day":
+            last = first
+        elif m.precision == "month":
+            last = (date(m.date.year + (m.date.month == 12), m.date.month % 12 + 1, 1)).toordinal() - 1
+        else:
+            last = date(m.date.year, 12, 31).toordinal()
+        found.append(Value("date", m.label, first, last, False, near(m.start, m.end)))
+    sums = list(MONEY.finditer(text))
+    for n, m in enumerate(sums):
+        label = money_value(m.group())
+        amount = float(label[1:].replace(",", ""))
+        # "$25 each", "$1,000 per violation" just after the sum, or "each person should
+        # get about $428" before it (not across another sum).
+        before = text[max(sums[n - 1].end() if n else 0, m.start() - 100) : m.start()]
+        per_unit = bool(_PER_UNIT.match(text, m.end()) or _EACH_BEFORE.search(before))
+        found.append(Value("figure", label, amount, amount, per_unit, near(m.start(), m.end())))
+    for count in counts:
+        shown = count.partition("|")[0]
+        at = text.find(shown)
+        found.append(Value("count", shown, _number(shown), _number(shown), False, near(at, at + len(shown))))
+    return tuple(found)
+
+
+_MODAL_BEFORE = re.compile(rf"\b(?:{vocab.MODAL_WORDS})\b[^.;]*$", re.I)
 
 
 def _is_value(term: str) -> bool:
@@ -205,7 +289,190 @@ def disagreements(
             kind=kind,
         )
         found.append((conflict, dissenting))
+    others = list(others)
+    for conflict, dissenting in value_disagreements(index, sentence, others):
+        values = {v.value for v in conflict.values}
+        if all({v.value for v in c.values} != values for c, _ in found):
+            found.append((conflict, dissenting))
     return found
+
+
+# Two values are of the same thing when the words around them share this much (summed
+# idf, a synonym counting as the word, in units of the rarest word's idf: a little more
+# than one word that only one passage holds), are of one kind (a sum for each or a total), and
+# are near enough to be one value reported differently: sums within CLOSE_SUMS of each
+# other ("$25 each" and "around $65"; not "$1,000 per person" and the "$5,000 each" of the
+# named plaintiffs), counts within CLOSE_COUNTS, dates within DATE_SPAN days.
+SHARED_NEAR = 1.15
+# And the two sentences must share this much as a whole (the idf-weighted Jaccard of
+# `similarity`): the words near "a 2023 app update" (the couriers' agreement) and near
+# "changed its checkout language in April" share "add" and "update"/"change", the
+# sentences little else (0.05); "launched in 2010" and "introduced by Facebook in 2011"
+# share the tag suggestions feature (0.16). Set between the false alarms and the
+# disagreements measured on the development cases (tests/bench/disagreements.py).
+SAME_SUBJECT = 0.06
+CLOSE_SUMS = 4.0
+DATE_SPAN = 3 * 366
+# The passages searched for values of the same thing: those holding the value's rarest
+# nearby words, each in at most COUNTING_PASSAGES passages.
+NEAR_QUERY_TERMS = 3
+
+
+def value_disagreements(
+    index: Index, sentence: Sentence, others: Iterable[Sentence]
+) -> list[tuple[Conflict, tuple[Sentence, ...]]]:
+    """Where another source gives a different value of the same thing, read from the
+    words around each value (see `Value`): who says what, with the sentences of the
+    other side. A source that gives both values is no party to the disagreement."""
+    if not sentence.values or sentence.other_case:
+        return []
+    source_id = sentence.passage.source_id
+    found = []
+    for value in sentence.values:
+        pool = {(o.passage.id, o.start): o for o in [*others, *_near_value(index, sentence, value)]}
+        agreeing: list[Sentence] = []
+        differing: list[tuple[Sentence, Value]] = []
+        for other in pool.values():
+            if other.passage.source_id == source_id or other.other_case:
+                continue
+            if similarity(index, sentence, other) < SAME_SUBJECT:
+                continue
+            same = [w for w in other.values if _same_thing(index, value, w)]
+            if any(_agree(value, w) for w in same):
+                agreeing.append(other)
+                continue
+            # A value this sentence gives too is no other side ("$120 million, including
+            # an estimated $65 million" beside another's "$120 million").
+            differing.extend(
+                (other, w) for w in same if not any(_agree(mine, w) for mine in sentence.values if mine.kind == w.kind)
+            )
+        if not differing:
+            continue
+        by_value: dict[str, dict[str, Source]] = {}
+        for member, label in [(sentence, value.label), *((o, value.label) for o in agreeing), *((o, w.label) for o, w in differing)]:
+            source = index.sources[member.passage.source_id]
+            by_value.setdefault(label, {})[source.id] = source
+        conflict = Conflict(
+            about=f"the {value.kind} in “{_short(sentence.text)}”",
+            values=tuple(ConflictValue(v, tuple(srcs.values())) for v, srcs in by_value.items()),
+            kind=value.kind,
+        )
+        found.append((conflict, tuple(dict.fromkeys(o for o, _ in differing))))
+    return found
+
+
+def asked_conflicts(index: Index, sentences: Iterable[Sentence], kind: str) -> tuple[Conflict, ...]:
+    """Where the quoted sentences of different sources give different values of the kind
+    asked for (a sum for "how much", a date for "when", a count for "how many") *of the
+    same thing* (see `Value`): who says what. The settlement's total beside the sum each
+    claimant gets, or a fine beside a payout, answers one question in two values but is no
+    disagreement."""
+    given = [(s, v) for s in sentences for v in s.values if v.kind == kind and not s.other_case]
+    by_source: dict[str, list[Value]] = {}
+    for s, v in given:
+        by_source.setdefault(s.passage.source_id, []).append(v)
+    by_value: dict[str, dict[str, Source]] = {}
+    for n, (a, v) in enumerate(given):
+        for b, w in given[n + 1 :]:
+            if a.passage.source_id == b.passage.source_id or _agree(v, w):
+                continue
+            if not (_one_each(v, w) or similarity(index, a, b) >= SAME_SUBJECT and _same_thing(index, v, w)):
+                continue
+            # A source that gives both values ("$550 million" at first, "$650 million"
+            # once raised) is no party to the disagreement.
+            if _gives(index, by_source[a.passage.source_id], w) or _gives(index, by_source[b.passage.source_id], v):
+                continue
+            for member, value in ((a, v), (b, w)):
+                source = index.sources[member.passage.source_id]
+                by_value.setdefault(value.label, {})[source.id] = source
+    if len(by_value) < 2:
+        return ()
+    # Sources that give a value agreeing with one already listed are on that side too.
+    for s, v in given:
+        for label in by_value:
+            if v.label == label:
+                source = index.sources[s.passage.source_id]
+                by_value[label].setdefault(source.id, source)
+    noun = {"figure": "sum", "date": "date", "count": "count"}[kind]
+    values = tuple(ConflictValue(v, tuple(sources.values())) for v, sources in by_value.items())
+    return (Conflict(about=f"the {noun} asked about", values=values, kind=kind),)
+
+
+def _one_each(a: Value, b: Value) -> bool:
+    """Two close sums for each one ("$25 each", "$92.17 as per the claim") or two close
+    counts, quoted for one question of that kind: the question is the thing they share,
+    and their own words may share nothing."""
+    if a.kind == "figure":
+        return a.per_unit and b.per_unit and _ratio(a.low, b.low) <= CLOSE_SUMS
+    return a.kind == "count" and _ratio(a.low, b.low) <= CLOSE_COUNTS
+
+
+def _gives(index: Index, values: Iterable[Value], value: Value) -> bool:
+    """Whether one of `values` is `value` for the same thing (a source's "June 7, 2011"
+    of the class period does not give the "2011" another source launches a feature in)."""
+    return any(_agree(value, x) and _same_thing(index, x, value) for x in values)
+
+
+def _near_value(index: Index, sentence: Sentence, value: Value) -> list[Sentence]:
+    """Other sources' sentences that hold the value's rarest nearby words."""
+    telling = sorted(value.near, key=index.term_weight, reverse=True)[:NEAR_QUERY_TERMS]
+    found = []
+    for term in telling:
+        posting = index.postings.get(term)
+        if posting is None or len(posting.passages) > COUNTING_PASSAGES:
+            continue
+        for pid in posting.passages:
+            passage = index.passages[pid]
+            if passage.source_id != sentence.passage.source_id:
+                found.extend(s for s in sentences_of(index, passage) if s.values)
+    return found
+
+
+def _same_thing(index: Index, a: Value, b: Value) -> bool:
+    if a.kind != b.kind:
+        return False
+    if a.kind == "date":
+        close = max(a.low, b.low) - min(a.high, b.high) <= DATE_SPAN
+    elif a.kind == "figure":
+        close = a.per_unit == b.per_unit and _ratio(a.low, b.low) <= CLOSE_SUMS
+    else:
+        close = _ratio(a.low, b.low) <= CLOSE_COUNTS
+    # In idf units of the corpus's rarest word: idf grows with the corpus.
+    return close and _shared_weight(index, a.near, b.near) >= SHARED_NEAR * index.max_idf
+
+
+def _agree(a: Value, b: Value) -> bool:
+    """The same value, or dates one of which holds the other ("March 2024", "March 11")."""
+    if a.kind == "date":
+        return a.low <= b.high and b.low <= a.high
+    return a.low == b.low
+
+
+_SYNONYMS: weakref.WeakKeyDictionary[Analyzer, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+
+
+def _synonyms(analyzer: Analyzer) -> dict[str, frozenset[str]]:
+    """Each term's synonyms (retrieval/vocabulary.py's groups), as terms of this analyzer."""
+    found = _SYNONYMS.get(analyzer)
+    if found is None:
+        groups: dict[str, set[str]] = {}
+        for group in vocab.SYNONYMS:
+            terms = {analyzer.term(w) for w in group}
+            for term in terms:
+                groups.setdefault(term, set()).update(terms - {term})
+        found = _SYNONYMS[analyzer] = {t: frozenset(g) for t, g in groups.items()}
+    return found
+
+
+def _ratio(a: float, b: float) -> float:
+    return max(a, b) / min(a, b) if min(a, b) > 0 else float("inf")
+
+
+def _shared_weight(index: Index, a: frozenset[str], b: frozenset[str]) -> float:
+    """The summed idf of the words two values' surroundings share (a synonym counts)."""
+    synonyms = _synonyms(index.analyzer)
+    shared = {t for t in a if t in b or not synonyms.get(t, frozenset()).isdisjoint(b)}
+    return sum(index.idf.get(t, 0.0) for t in shared)
 
 
 def conflicts(index: Index, sentence: Sentence, others: Iterable[Sentence]) -> list[Conflict]:

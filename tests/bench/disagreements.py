@@ -48,7 +48,7 @@ def measure(case) -> CaseFigures:
     views = {"status": status(index).conflicts, "timeline": timeline(index).conflicts}
     every: list[Conflict] = []
     for conflicts in views.values():
-        every.extend(c for c in conflicts if c not in every)
+        every.extend(c for c in conflicts if all(_sides(c) != _sides(e) for e in every))
     details = []
     for d in listed:
         shown = {name: shown_by(d, conflicts) for name, conflicts in views.items()}
@@ -68,6 +68,10 @@ def measure(case) -> CaseFigures:
         unlisted=tuple(unlisted(listed, every)),
         details=tuple(details),
     )
+
+
+def _sides(conflict: Conflict) -> frozenset[str]:
+    return frozenset(v.value for v in conflict.values)
 
 
 HEADER = (

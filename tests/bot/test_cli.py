@@ -354,7 +354,7 @@ def test_unknown_log_level_is_a_settings_error(monkeypatch: pytest.MonkeyPatch) 
 
 def test_render_text_cites_quotes_and_lists_disagreements() -> None:
     register = Source(id="reg", outlet="The Register", title="Sued", url="https://r.example/1")
-    nova = Source(id="nova", outlet="Enterprise Nova")
+    nova = Source(id="nova", outlet="Enterprise Nova", published=date(2025, 1, 23))
     untitled = Source(id="x", title="Unattributed article 000")
     answer = Answer(
         kind="answer",
@@ -387,7 +387,7 @@ def test_render_text_cites_quotes_and_lists_disagreements() -> None:
         "Sources disagree:\n"
         "  on the filing date:\n"
         "    January 21 — The Register\n"
-        "    January 22 — Enterprise Nova, Unattributed article 000"
+        "    January 22 — Enterprise Nova (2025-01-23), Unattributed article 000"
     ) in text
     data = answer_to_json(answer)
     assert "label" not in data["quotes"][0] and data["quotes"][1]["label"] == "Filed"

@@ -57,3 +57,54 @@ def test_neighbours_cross_passage_breaks_within_an_article(make_corpus):
     index = build_index(load_corpus(directory))
     second = claims.sentences_of(index, index.passages[0])[1]
     assert [s.text for s in claims.neighbours(index, second, before=1, after=1)] == ["First one.", "Third one."]
+
+
+@pytest.fixture(scope="module")
+def values_index(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("values")
+    files = {
+        "a.md": article(outlet="Alpha", published="2024-03-12", paragraphs=[
+            "The photo tag suggestions feature was launched in 2010, the complaint says.",
+            "The settlement is worth $500 million. Most eligible iPhone owners will likely receive about $25 each.",
+        ]),
+        "b.md": article(outlet="Beta", published="2024-03-13", paragraphs=[
+            "Centering on the tag suggestions feature introduced by the company in 2011, the suit seeks damages.",
+            "Each eligible iPhone owner is likely to receive around $65.",
+        ]),
+        "c.md": article(outlet="Gamma", paragraphs=["Reporters ate lunch in 2011 near the park, where the feature was discussed."]),
+        "d.md": article(outlet="Delta", paragraphs=["The weather was mild for the season."]),
+    }
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return build_index(load_corpus(directory))
+
+
+def _holding(index, words):
+    return next(s for p in index.passages for s in claims.sentences_of(index, p) if words in s.text)
+
+
+def test_different_dates_of_one_thing_in_few_shared_words_are_a_disagreement(values_index):
+    a = _holding(values_index, "launched in 2010")
+    found = claims.value_disagreements(values_index, a, claims.candidates(values_index, a))
+    (conflict, others) = next((c, o) for c, o in found if c.kind == "date")
+    assert {v.value: [s.name for s in v.sources] for v in conflict.values} == {"2010": ["Alpha"], "2011": ["Beta"]}
+    assert [o.passage.source_id for o in others] == ["b"]  # not Gamma's lunch in 2011
+
+
+def test_a_sum_for_each_is_compared_with_sums_for_each_not_with_the_total(values_index):
+    a = _holding(values_index, "$25 each")
+    found = claims.value_disagreements(values_index, a, claims.candidates(values_index, a))
+    values = [{v.value for v in c.values} for c, _ in found if c.kind == "figure"]
+    assert {"$25", "$65"} in values
+    assert not any("$500,000,000" in v for v in values)
+
+
+def test_the_sums_quoted_for_one_question_disagree_only_when_they_are_of_one_thing(values_index):
+    each = _holding(values_index, "$25 each")
+    total = _holding(values_index, "worth $500 million")
+    other = _holding(values_index, "around $65")
+    (conflict,) = claims.asked_conflicts(values_index, [each, other], "figure")
+    assert {v.value: [s.name for s in v.sources] for v in conflict.values} == {"$25": ["Alpha"], "$65": ["Beta"]}
+    # The settlement's total beside what each owner gets is no disagreement.
+    assert claims.asked_conflicts(values_index, [total, other], "figure") == ()
+    assert claims.asked_conflicts(values_index, [each, total], "figure") == ()  # one source

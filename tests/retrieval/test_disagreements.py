@@ -19,11 +19,11 @@ from tests.bench.fit_answering import SHARED, development_cases
 FIGURES = {
     "seed (LinkedIn)": (1, 1, 0),
     "bartz-v-anthropic": (0, 0, 0),
-    "facebook-bipa": (5, 0, 0),
+    "facebook-bipa": (5, 1, 0),
     "nyt-v-openai": (2, 0, 0),
-    "apple-batterygate": (4, 0, 0),
+    "apple-batterygate": (4, 1, 0),
     "couriers-v-parcelo": (1, 1, 0),
-    "kessling-v-ardent": (2, 1, 0),
+    "kessling-v-ardent": (2, 2, 0),
 }
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} not present")
@@ -41,7 +41,7 @@ def test_each_case_views_show_its_disagreements(case):
 
 def test_value_tokens_read_sums_dates_and_counts_alike():
     assert value_tokens("$1.5 billion") == value_tokens("1,500,000,000") == {"1500000000"}
-    assert value_tokens("Oct. 6, 2020") == {"october", "6", "2020"}
+    assert value_tokens("Oct. 6, 2020") == value_tokens("2020-10-06") == {"october", "6", "2020"}
     assert value_tokens("More than 1.5 million") == {"1500000"}
     assert value_tokens("iPhone 6, 6 Plus") == frozenset()  # a model number is no value
     assert value_tokens("may have been shortchanged") == frozenset()

@@ -103,6 +103,8 @@ def test_disagreement_is_a_visible_warning() -> None:
     assert "**when the setting was introduced**" in warning.description
     assert "• August 2023 — Unattributed article 000" in warning.description
     assert "• August 2024 — [The Register](" in warning.description
+    # who says what, and when: a dated source's date beside its name
+    assert "(https://www.theregister.com/2025/01/22/linkedin/) (2025-01-22), " in warning.description
     assert warning.colour != quotes.colour
 
 

@@ -107,7 +107,7 @@ def test_disagreement_is_a_visible_warning_after_the_quotes() -> None:
     warning = message["blocks"][-1]["text"]["text"]
     assert warning == (
         ":warning: *Sources disagree on the filing date:*\n"
-        "• 2025-01-21 — The Register\n"
+        "• 2025-01-21 — The Register (2025-01-22)\n"
         "• 2025-01-22 — TechSpot, Unattributed article 000"
     )
 
