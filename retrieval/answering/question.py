@@ -638,8 +638,10 @@ def named_sources(index: Index, reading: str) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for start in range(len(words)):
         for size in range(1, min(longest, len(words) - start) + 1):
-            for source_id in names.get(" ".join(words[start : start + size]), ()):
-                found.setdefault(source_id)
+            spelling = " ".join(words[start : start + size])
+            if spelling in names and not _common_word(spelling):
+                for source_id in names[spelling]:
+                    found.setdefault(source_id)
     return tuple(found)
 
 
@@ -650,7 +652,12 @@ def _source_names(index: Index) -> dict[str, tuple[str, ...]]:
     """Each source's outlet, title and author as folded words (an author by surname too),
     and the names a question may call an outlet by: its first or last words ("dow jones" of "Dow Jones Newswires"), its
     initials ("ap" of "The Associated Press"), and a web address's first label
-    ("aireadshub" of "aireadshub.com", "mactech" of "… (via mactech.com)")."""
+    ("aireadshub" of "aireadshub.com", "mactech" of "… (via mactech.com)").
+
+    Names that are ordinary words ("news") are kept here and set aside where a question
+    says them (`_common_word`), so English word frequencies are loaded only for a question
+    that says one: most questions name no source, and a one-shot `casebot ask` should not
+    pay for the word list."""
     names: dict[str, list[str]] = {}
     for article in index.corpus.articles:
         source = article.source
@@ -669,7 +676,7 @@ def _source_names(index: Index) -> dict[str, tuple[str, ...]]:
                 if len(capitals) >= 2:
                     spellings.add("".join(w[0] for w in capitals).casefold())
             for spelling in spellings:
-                if len(spelling) >= 2 and not _common_word(spelling):
+                if len(spelling) >= 2:
                     names.setdefault(spelling, []).append(source.id)
     return {name: tuple(dict.fromkeys(ids)) for name, ids in names.items()}
 
@@ -679,7 +686,7 @@ def _names_a_source(index: Index, word: str) -> bool:
     mentions it, if no article does."""
     named_sources(index, "")  # fills the cache
     names, _ = index.cache.source_names
-    return any(word in name.split() for name in names)
+    return any(word in name.split() and not _common_word(name) for name in names)
 
 
 def _common_word(spelling: str) -> bool:

@@ -1,18 +1,24 @@
 """How long a one-shot `casebot ask` takes, beside a script that does only the work.
 
-    .venv/bin/python -m tests.bench.bench_startup [--runs 21]
+    .venv/bin/python -m tests.bench.bench_startup [--runs 21] [--against DIR]
 
 Not part of the test run. Each run is a fresh interpreter (start-up, imports, loading and
 indexing the seed corpus, one answer, rendering, shutdown), timed from outside; the two
 commands alternate so that machine noise hits both alike, and the medians are compared.
 The baseline script loads, builds, asks and renders, and nothing else: the target is
 `casebot ask` within 1.5x of it.
+
+`--against DIR` also runs `casebot ask` from another checkout (`git worktree add DIR REV`),
+alternating with the rest, to compare two versions of the code in one run. Each command's
+CPU time (user + system, from the operating system's account of the child) is printed
+beside the wall time: on a shared machine it moves far less with other people's load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,43 +44,53 @@ print(render_text(ask(build_index(load_corpus(BUNDLED_CORPUS_DIR)), sys.argv[1],
 """
 
 
-def _time_once(code: str, args: list[str], cwd: str, env: dict[str, str]) -> float:
+def _time_once(code: str, args: list[str], cwd: str, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of one fresh interpreter running `code`."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="runs of each command")
+    parser.add_argument("--question", default=QUESTION, help=f"what to ask (default: {QUESTION!r})")
+    parser.add_argument("--against", type=Path, help="another checkout whose `casebot ask` to time too")
     options = parser.parse_args()
 
     # An empty working directory (no .env) and none of casebot's settings: the defaults.
     ours = ("CASEBOT_", "SLACK_", "DISCORD_")
     env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
-    env["PYTHONPATH"] = str(REPO_ROOT)
+    ours_env = {**env, "PYTHONPATH": str(REPO_ROOT)}
     commands = {
-        "casebot ask": (CASEBOT_ASK, ["ask", QUESTION]),
-        "load+build+ask+render script": (BASELINE, [QUESTION]),
+        "casebot ask": (CASEBOT_ASK, ["ask", options.question], ours_env),
+        "load+build+ask+render script": (BASELINE, [options.question], ours_env),
     }
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    if options.against is not None:
+        other = {**env, "PYTHONPATH": str(options.against.resolve())}
+        commands[f"casebot ask of {options.against.name}"] = (CASEBOT_ASK, ["ask", options.question], other)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
     with tempfile.TemporaryDirectory() as cwd:
-        for name, (code, args) in commands.items():
-            _time_once(code, args, cwd, env)  # warm the file cache and the .pyc files
+        for name, (code, args, command_env) in commands.items():
+            _time_once(code, args, cwd, command_env)  # warm the file cache and the .pyc files
         for _ in range(options.runs):
-            for name, (code, args) in commands.items():
-                times[name].append(_time_once(code, args, cwd, env))
+            for name, (code, args, command_env) in commands.items():
+                times[name].append(_time_once(code, args, cwd, command_env))
 
-    print(f"{'command':<30} {'median ms':>10} {'min ms':>8} {'max ms':>8}  ({options.runs} runs)")
+    print(f"{'command':<34} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'CPU median ms':>14}  ({options.runs} runs)")
     for name, samples in times.items():
+        walls = [wall for wall, _ in samples]
         print(
-            f"{name:<30} {statistics.median(samples) * 1000:>10.0f} "
-            f"{min(samples) * 1000:>8.0f} {max(samples) * 1000:>8.0f}"
+            f"{name:<34} {statistics.median(walls) * 1000:>10.0f} {min(walls) * 1000:>8.0f} "
+            f"{max(walls) * 1000:>8.0f} {statistics.median(cpu for _, cpu in samples) * 1000:>14.0f}"
         )
-    cli, baseline = (statistics.median(samples) for samples in times.values())
+    cli, baseline = (statistics.median(wall for wall, _ in samples) for samples in list(times.values())[:2])
     ratio = cli / baseline
     verdict = "meets" if ratio <= TARGET_RATIO else "misses"
     print(f"\none-shot ask / script: {ratio:.2f}x ({verdict} the {TARGET_RATIO}x target)")
