@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 
 import Stemmer
@@ -76,6 +77,20 @@ class _Readings(dict[str, tuple[str, ...]]):
         return reading
 
 
+@cache
+def _synonym_stems() -> dict[str, set[str]]:
+    """Each stem of a synonym group -> the group's other stems. The same for every
+    analyzer, so built once per process and shared (read-only): a process serving fifty
+    cases holds fifty analyzers."""
+    stemmer = Stemmer.Stemmer("english", 0)
+    synonyms: dict[str, set[str]] = {}
+    for group in SYNONYMS:
+        stems = {stemmer.stemWord(w) for w in group}
+        for stem in stems:
+            synonyms.setdefault(stem, set()).update(stems - {stem})
+    return synonyms
+
+
 def _read(raw: str) -> tuple[str, ...]:
     """The tokens one raw token stands for: a word, "$" money, or a number."""
     if raw[0] == "$":
@@ -99,11 +114,7 @@ class Analyzer:
         self._readings = _Readings()
         # acronym term ("ucl") -> stemmed terms of its expansion, and back.
         self.acronyms: dict[str, tuple[str, ...]] = dict(acronyms or {})
-        self._synonyms: dict[str, set[str]] = {}
-        for group in SYNONYMS:
-            stems = {self.stem(w) for w in group}
-            for stem in stems:
-                self._synonyms.setdefault(stem, set()).update(stems - {stem})
+        self._synonyms = _synonym_stems()
 
     def stem(self, word: str) -> str:
         cached = self._stem_cache.get(word)

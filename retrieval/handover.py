@@ -11,8 +11,8 @@ none holds the loop for more than a millisecond or two, where one pickle of the 
 would hold it for ~70 ms per 10,000 passages.
 
 A frame is an 8-byte big-endian length, then a pickle of (kind, payload). The stream is
-"head", every "article", "terms" slices, "postings", "words" slices, "developments" slices,
-"end"; or a single "problems" (the corpus is invalid) or "failed" (the build raised).
+"head", every "article", "terms" slices, "postings", "words" slices, "word counts",
+"developments" slices, "end"; or a single "problems" (the corpus is invalid) or "failed" (the build raised).
 
 This module is the whole protocol: the child writes with `write_index`, `write_problems`
 or `write_failure`, and the parent reads with `read_index`. Starting, stopping and timing
@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import pickle
 import struct
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -33,6 +34,7 @@ from retrieval.corpus import CorpusError, Problem
 from retrieval.case.developments import Development
 from retrieval.errors import CasebotError
 from retrieval.index import Index, PostingTable, assemble
+from retrieval.terms import Terms, TermValues
 from retrieval.model import Article, Corpus, Passage
 
 HEADER = struct.Struct(">Q")
@@ -62,16 +64,25 @@ def frames(index: Index) -> Iterator[Frame]:
     }
     for article in corpus.articles:
         yield "article", article
-    terms = list(index.postings.rows)
-    for start in range(0, len(terms), TERMS_PER_FRAME):
-        chunk = terms[start : start + TERMS_PER_FRAME]
-        document_frequency = [index.document_frequency[term] for term in chunk]
-        yield "terms", (chunk, document_frequency, [index.idf[term] for term in chunk])
+    # Terms go as strings, which the serving process interns into the strings all its
+    # snapshots share (retrieval.terms); the tables by row go as arrays.
     table = index.postings
-    yield "postings", (table.starts, table.passages, table.scores)
-    words = list(index.words.items())
-    for start in range(0, len(words), TERMS_PER_FRAME):
-        yield "words", words[start : start + TERMS_PER_FRAME]
+    names = table.terms.names
+    for start in range(0, len(names), TERMS_PER_FRAME):
+        yield "terms", names[start : start + TERMS_PER_FRAME]
+    yield "postings", {
+        "order": table.terms.order,
+        "starts": table.starts,
+        "passages": table.passages,
+        "scores": table.scores,
+        "document_frequency": index.document_frequency.array(),
+        "idf": index.idf.array(),
+    }
+    words = index.words
+    names = words.terms.names
+    for start in range(0, len(names), TERMS_PER_FRAME):
+        yield "words", names[start : start + TERMS_PER_FRAME]
+    yield "word counts", {"order": words.terms.order, "counts": words.array()}
     developments = [(d.passage.id, d.sentence, d.step) for d in index.developments]
     for start in range(0, len(developments), DEVELOPMENTS_PER_FRAME):
         yield "developments", developments[start : start + DEVELOPMENTS_PER_FRAME]
@@ -84,13 +95,12 @@ class Assembler:
     def __init__(self) -> None:
         self._head: dict[str, Any] | None = None
         self._articles: list[Article] = []
-        self._rows: dict[str, int] = {}
-        self._document_frequency: dict[str, int] = {}
-        self._idf: dict[str, float] = {}
-        self._postings: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._terms: list[str] = []
+        self._postings: dict[str, np.ndarray] | None = None
         self._passages: tuple[Passage, ...] | None = None
         self._developments: list[Development] = []
-        self._words: dict[str, int] = {}
+        self._words: list[str] = []
+        self._word_counts: dict[str, np.ndarray] | None = None
         self.done = False
 
     def add(self, kind: str, payload: Any) -> None:
@@ -114,15 +124,14 @@ class Assembler:
             case "article":
                 self._articles.append(payload)
             case "terms":
-                terms, document_frequency, idf = payload
-                first = len(self._rows)
-                self._rows.update(zip(terms, range(first, first + len(terms)), strict=True))
-                self._document_frequency.update(zip(terms, document_frequency, strict=True))
-                self._idf.update(zip(terms, idf, strict=True))
+                # Into the strings every snapshot of this process shares (retrieval.terms).
+                self._terms.extend(map(sys.intern, payload))
             case "postings":
                 self._postings = payload
             case "words":
-                self._words.update(payload)
+                self._words.extend(map(sys.intern, payload))
+            case "word counts":
+                self._word_counts = payload
             case "developments":
                 passages = self._all_passages()
                 self._developments.extend(
@@ -136,7 +145,7 @@ class Assembler:
 
     def index(self) -> Index:
         """The index, once the "end" frame has come."""
-        if not self.done or self._head is None or self._postings is None:
+        if not self.done or self._head is None or self._postings is None or self._word_counts is None:
             raise HandoverError("the stream ended before the whole index came")
         head = self._head
         corpus = Corpus(
@@ -144,16 +153,22 @@ class Assembler:
             loaded_at=head["loaded_at"],
             directory=head["directory"],
         )
-        starts, passages, scores = self._postings
+        tables, words = self._postings, self._word_counts
+        terms = Terms(self._terms, tables["order"])
+        if not len(terms) == len(tables["idf"]) == len(tables["starts"]) - 1:
+            raise HandoverError("the term frames do not match the postings")
+        word_terms = Terms(self._words, words["order"])
+        if len(word_terms) != len(words["counts"]):
+            raise HandoverError("the word frames do not match their counts")
         return assemble(
             corpus=corpus,
             acronyms=head["acronyms"],
-            postings=PostingTable(self._rows, starts, passages, scores),
-            document_frequency=self._document_frequency,
-            idf=self._idf,
+            postings=PostingTable(terms, tables["starts"], tables["passages"], tables["scores"]),
+            document_frequency=tables["document_frequency"],
+            idf=tables["idf"],
             idf_floor=head["idf_floor"],
             developments=tuple(self._developments),
-            words=self._words,
+            words=TermValues.of(word_terms, words["counts"], "q"),
         )
 
     def _all_passages(self) -> tuple[Passage, ...]:

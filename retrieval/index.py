@@ -11,7 +11,10 @@ The postings of all terms live in three flat arrays (`PostingTable`), not in an 
 term. That keeps a snapshot almost invisible to Python's cyclic garbage collector: a full
 collection walks every tracked object while holding the GIL, so an index of tens of
 thousands of per-term objects made each one a stall of the event loop, during a reload
-most of all (then two indexes are alive).
+most of all (then two indexes are alive). The tables by term (document frequency, idf, the
+corpus's words) are arrays in the same way, over one sorted tuple of shared strings
+(retrieval/terms.py), so that many cases in one process cost memory by their passages,
+not by how many cases there are.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from retrieval.analyzer import Analyzer, QueryGroup, learn_acronyms
 from retrieval.case.developments import Development, find_developments, first_report, latest
 from retrieval.model import Corpus, Passage, Source
 from retrieval.spelling import Speller
+from retrieval.terms import Terms, TermValues
 from retrieval.vocabulary import STOP_WORDS
 
 K1 = 1.5
@@ -54,41 +58,50 @@ class Postings:
 class PostingTable(Mapping[str, Postings]):
     """Every term's postings, stored as compressed sparse rows: term -> `Postings`.
 
-    Row `r` (a term's number in `rows`) is `passages[starts[r]:starts[r + 1]]`, with the
-    matching `scores`. `rows` maps str to int, a dict the garbage collector does not track,
-    and `Postings` are made on lookup as views of the arrays, so the table costs a full
-    collection nothing whatever the corpus size. Treat every attribute as read-only.
+    Row `r` (a term's row in `terms`, retrieval.terms) is `passages[starts[r]:starts[r + 1]]`,
+    with the matching `scores`. `Postings` are made on lookup as views of the arrays, so the
+    table is a handful of objects whatever the corpus size. Treat every attribute as
+    read-only.
 
     Attributes:
-        rows: term -> row number, in row order.
+        terms: the terms, their rows and the order they iterate in.
         starts: where each row starts in the flat arrays, plus the total at the end.
         passages: passage ids, ascending within each row (int32).
         scores: the BM25 contribution of the row's term in each passage (float32).
     """
 
-    __slots__ = ("rows", "starts", "passages", "scores")
+    __slots__ = ("terms", "starts", "passages", "scores")
 
-    def __init__(
-        self, rows: dict[str, int], starts: np.ndarray, passages: np.ndarray, scores: np.ndarray
-    ) -> None:
-        self.rows = rows
+    def __init__(self, terms: Terms, starts: np.ndarray, passages: np.ndarray, scores: np.ndarray) -> None:
+        self.terms = terms
         self.starts = starts
         self.passages = passages
         self.scores = scores
 
     def __getitem__(self, term: str) -> Postings:
-        row = self.rows[term]
+        row = self.terms.row(term)
+        if row < 0:
+            raise KeyError(term)
+        return self.at(row)
+
+    def get(self, term: str, default: Postings | None = None) -> Postings | None:  # type: ignore[override]
+        # Looked up per query term of every search: one binary search, no exception.
+        row = self.terms.row(term)
+        return default if row < 0 else self.at(row)
+
+    def at(self, row: int) -> Postings:
+        """The postings of one row."""
         start, end = self.starts[row], self.starts[row + 1]
         return Postings(self.passages[start:end], self.scores[start:end])
 
     def __contains__(self, term: object) -> bool:
-        return term in self.rows
+        return isinstance(term, str) and self.terms.row(term) >= 0
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.rows)
+        return iter(self.terms)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.terms)
 
 
 @dataclass(slots=True)
@@ -156,12 +169,12 @@ class Index:
     passages: tuple[Passage, ...]
     sources: dict[str, Source]
     postings: PostingTable
-    document_frequency: dict[str, int]
-    idf: dict[str, float]
+    document_frequency: TermValues[int]  # term -> passages holding it
+    idf: TermValues[float]
     max_idf: float
     idf_floor: float  # rank-bm25's epsilon floor for terms in over half the passages
     developments: tuple[Development, ...]  # the case's procedural steps, for status
-    words: Mapping[str, int]  # every surface word of the passages (folded), with its count
+    words: TermValues[int]  # every surface word of the passages (folded), with its count
     cache: SnapshotCache = field(default_factory=lambda: SnapshotCache(), compare=False, repr=False)
 
     def __len__(self) -> int:
@@ -260,7 +273,8 @@ class Index:
             held = [(p, w) for p, w in ((self.postings.get(t), w) for t, w in group.terms.items()) if p is not None]
             if len(held) == 1:
                 posting, weight = held[0]
-                total[posting.passages] += posting.scores * weight
+                # The asked word itself weighs 1: no product to allocate (x * 1.0 is x).
+                total[posting.passages] += posting.scores if weight == 1.0 else posting.scores * weight
                 continue
             for posting, weight in held:
                 ids = posting.passages
@@ -320,8 +334,8 @@ def build_index(corpus: Corpus) -> Index:
     starts = np.zeros(1, dtype=np.int64)
     posting_passages = np.zeros(0, dtype=np.int32)
     posting_scores = np.zeros(0, dtype=np.float32)
-    document_frequency: dict[str, int] = {}
-    idf: dict[str, float] = {}
+    counts = np.zeros(0, dtype=np.int64)
+    row_idf = np.zeros(0, dtype=np.float64)
     idf_floor = 0.0
     if passages:
         count = len(passages)
@@ -341,8 +355,9 @@ def build_index(corpus: Corpus) -> Index:
         counts = np.bincount(posting_rows, minlength=len(rows))
         starts = np.concatenate(([0], np.cumsum(counts)))
         lengths = np.bincount(token_passages, minlength=count)
-        document_frequency = dict(zip(rows, counts.tolist(), strict=True))
-        statistics = dict(document_frequency)
+        # rank-bm25 sums the idf in this dict's order (first appearance): kept so, its
+        # average and so the floor are the same to the last bit.
+        statistics = dict(zip(rows, counts.tolist(), strict=True))
         # rank-bm25 divides by zero on an empty passage: such a passage counts as one
         # word "" (a term with no postings), as if it were given [""].
         empty = int(np.count_nonzero(lengths == 0))
@@ -359,17 +374,38 @@ def build_index(corpus: Corpus) -> Index:
         posting_scores = (
             term_idf * tf_array * np.float32(K1 + 1) / (tf_array + norm[posting_passages])
         ).astype(np.float32)
-        idf = dict(zip(rows, row_idf.tolist(), strict=True))
+    # The rows above are in order of first appearance; the table keeps them by name.
+    terms, rank = Terms.of(rows)
+    starts, posting_passages, posting_scores = _reordered(rank, starts, posting_passages, posting_scores)
+    by_row = np.empty_like(rank)
+    by_row[rank] = np.arange(len(rank), dtype=np.int32)  # new row -> old row
+    word_terms, word_rank = Terms.of(words)
+    word_counts = np.empty(len(words), dtype=np.int64)
+    word_counts[word_rank] = np.fromiter(words.values(), dtype=np.int64, count=len(words))
     return assemble(
         corpus=corpus,
         acronyms=acronyms,
-        postings=PostingTable(rows, starts, posting_passages, posting_scores),
-        document_frequency=document_frequency,
-        idf=idf,
+        postings=PostingTable(terms, starts, posting_passages, posting_scores),
+        document_frequency=counts[by_row],
+        idf=row_idf[by_row],
         idf_floor=idf_floor,
         developments=find_developments(passages, words=tokens_of),
-        words=dict(words),
+        words=TermValues.of(word_terms, word_counts, "q"),
     )
+
+
+def _reordered(
+    rank: np.ndarray, starts: np.ndarray, passages: np.ndarray, scores: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Compressed sparse rows with row `r` moved to row `rank[r]`, each row's contents kept
+    as they were (so passages stay ascending within it)."""
+    old_of_new = np.empty_like(rank)
+    old_of_new[rank] = np.arange(len(rank), dtype=rank.dtype)
+    lengths = np.diff(starts)[old_of_new]
+    new_starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    # Where each new position reads from: its old row's start, plus its place in the row.
+    source = np.repeat(starts[old_of_new] - new_starts[:-1], lengths) + np.arange(new_starts[-1])
+    return new_starts, passages[source], scores[source]
 
 
 def assemble(
@@ -377,23 +413,28 @@ def assemble(
     corpus: Corpus,
     acronyms: Mapping[str, tuple[str, ...]],
     postings: PostingTable,
-    document_frequency: dict[str, int],
-    idf: dict[str, float],
+    document_frequency: np.ndarray,
+    idf: np.ndarray,
     idf_floor: float,
     developments: tuple[Development, ...],
-    words: Mapping[str, int],
+    words: TermValues[int],
 ) -> Index:
     """An Index from its built parts: by build_index, and by the serving process from the
-    parts a builder process hands over (retrieval/handover.py)."""
+    parts a builder process hands over (retrieval/handover.py).
+
+    Args:
+        document_frequency, idf: by row of `postings.terms`.
+    """
+    terms = postings.terms
     return Index(
         corpus=corpus,
         analyzer=Analyzer(acronyms),
         passages=corpus.passages,
         sources={a.source.id: a.source for a in corpus.articles},
         postings=postings,
-        document_frequency=document_frequency,
-        idf=idf,
-        max_idf=max(idf.values(), default=1.0),
+        document_frequency=TermValues.of(terms, document_frequency, "q"),
+        idf=TermValues.of(terms, idf, "d"),
+        max_idf=float(idf.max()) if len(idf) else 1.0,
         idf_floor=idf_floor,
         developments=developments,
         words=words,

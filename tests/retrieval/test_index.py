@@ -67,7 +67,7 @@ def test_statistics_equal_rank_bm25_built_the_ordinary_way():
     reference = BM25Okapi(tokenized)
     assert index.idf_floor == pytest.approx(max(reference.epsilon * reference.average_idf, 0.01))
     assert set(index.idf) == set(reference.idf) - {""}
-    for term in index.postings.rows:
+    for term in index.postings:
         assert index.idf[term] == pytest.approx(max(reference.idf[term], 0.01))
         holding = [n for n, terms in enumerate(tokenized) if term in terms]
         assert index.postings[term].passages.tolist() == holding
