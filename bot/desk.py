@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from bot import builder, case_replies
@@ -460,9 +461,12 @@ class Desk:
             old = self._docket
             started = time.perf_counter()
             try:
-                docket, outcomes = await rebuild(
-                    old, Path(self._settings.corpus_dir), build=self._build, only=case
-                )
+                # One builder for the reload: its child builds every large case in turn.
+                async with builder.Builder() as builds:
+                    docket, outcomes = await rebuild(
+                        old, Path(self._settings.corpus_dir), build=partial(self._build, builds),
+                        only=case,
+                    )  # fmt: skip
             except NoCaseServed as error:
                 # Nothing left to serve: the old cases go on being served.
                 self.metrics.reloaded(ok=False, seconds=time.perf_counter() - started)
@@ -505,10 +509,10 @@ class Desk:
                 answer = replace(answer, case=docket.label(case))
             return answer
 
-    async def _build(self, directory: Path) -> Index:
-        # Off the event loop, in a thread or a child process, and stopped after
+    async def _build(self, builds: builder.Builder, directory: Path) -> Index:
+        # Off the event loop, in a thread or the builder's child process, and stopped after
         # CASEBOT_RELOAD_TIMEOUT (bot/builder.py).
-        return await builder.build(
+        return await builds.build(
             directory, time_limit=self._settings.reload_timeout, index_with=self._queries.build
         )
 

@@ -231,3 +231,64 @@ def test_the_child_dies_when_its_parent_is_killed(
             os.kill(child, signal.SIGKILL)
             pytest.fail("the builder child outlived its parent")
         time.sleep(0.05)
+
+
+# --- one child for every corpus of a reload (issue 22) -----------------------------------
+
+
+def _recording_spawns(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.subprocess.Process]:
+    started: list[asyncio.subprocess.Process] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def recording(*args: object, **kwargs: object) -> asyncio.subprocess.Process:
+        process = await spawn(*args, **kwargs)  # type: ignore[arg-type]
+        started.append(process)
+        return process
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", recording)
+    return started
+
+
+async def test_one_child_builds_each_corpus_in_turn_each_its_own(
+    seed_corpus_dir: Path,
+    make_corpus: Callable[..., Path],
+    article_text: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started = _recording_spawns(monkeypatch)
+    orchards = make_corpus(
+        {"pears.md": article_text(outlet="Orchard News", paragraphs=["Quincefield growers sued."])},
+        name="orchards",
+    )
+    broken = make_corpus({"bad.md": "no front matter here\n"}, name="broken")
+    async with builder.Builder() as builds:
+        first = await builds.build_in_child(seed_corpus_dir)
+        with pytest.raises(CorpusError):  # a corpus's problems do not end the child
+            await builds.build_in_child(broken)
+        second = await builds.build_in_child(orchards)
+        again = await builds.build_in_child(seed_corpus_dir)
+    assert len(started) == 1 and started[0].returncode == 0  # ended at the end of its input
+    _same_index(first, load_index(seed_corpus_dir))
+    _same_index(again, first)
+    _same_index(second, load_index(orchards))
+    # Nothing of the corpus built before is in the next one.
+    assert "quincefield" in second.words and "quincefield" not in first.words
+    assert "linkedin" in first.words and "linkedin" not in second.words
+    assert {p.source_id for p in second.passages} == {s for s in second.sources}
+
+
+async def test_after_a_failed_build_the_next_one_starts_a_new_child(
+    seed_corpus_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = _recording_spawns(monkeypatch)
+    async with builder.Builder() as builds:
+        building = asyncio.create_task(builds.build_in_child(seed_corpus_dir))
+        while not started:
+            await asyncio.sleep(0.01)
+        building.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await building
+        assert started[0].returncode is not None  # killed
+        rebuilt = await builds.build_in_child(seed_corpus_dir)
+    assert len(started) == 2
+    _same_index(rebuilt, load_index(seed_corpus_dir))

@@ -4,6 +4,7 @@ reloads that rebuild only the cases that changed."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot import builder
 from bot.choices import choice_value
 from bot.desk import Caller, Desk
 from bot.settings import Settings
@@ -308,6 +310,32 @@ async def test_reload_one_case_or_all_and_report_per_case_and_in_total(
     one_case = (await desk.handle("report parcelo 7", ADMIN)).answer
     assert one_case.text.startswith("Okafor v. Parcelo: Since ")
     assert "1 question answered" in one_case.text
+
+
+async def test_a_reload_builds_every_large_case_in_one_child_each_from_its_own_files(
+    desk: Desk, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(builder, "CHILD_PROCESS_BYTES", -1)  # every case is "large"
+    spawned: list[tuple[object, ...]] = []
+    spawn = asyncio.create_subprocess_exec
+
+    async def counting(*args: Any, **kwargs: Any) -> asyncio.subprocess.Process:
+        spawned.append(args)
+        return await spawn(*args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "create_subprocess_exec", counting)
+    for case in ("linkedin", "parcelo", "kessling"):
+        (corpus / case / "extra.md").write_text(WITHDRAWN["beta.md"])
+    (corpus / "kessling" / "broken.md").write_text("no front matter\n")
+    before = desk.docket.cases["kessling"].index
+    report = (await desk.handle("reload", ADMIN)).answer
+    assert report.text.startswith("Reload: 1 failed, 2 changed;"), report.text
+    assert len(spawned) == 1
+    assert desk.docket.cases["kessling"].index is before
+    for case in ("linkedin", "parcelo"):
+        assert "extra" in desk.docket.cases[case].index.sources
+        answer = (await desk.handle(f"ask {case}: {QUESTION}", MEMBER)).answer
+        assert_only_from(answer, corpus, case)
 
 
 async def test_a_new_case_folder_appears_and_a_removed_one_goes_with_its_follows_reported(
