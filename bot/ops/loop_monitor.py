@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import ctypes
 import gc
 import logging
 import time
@@ -144,9 +145,21 @@ def freeze_long_lived_objects() -> None:
     out of every later walk. Garbage already there is collected first. A frozen object is
     still freed by reference counting when it is dropped: the first index, replaced by a
     reload, holds no reference cycles. `unfreeze_long_lived_objects` undoes it.
+
+    The memory the start's builds freed is then handed back to the system: glibc keeps
+    freed heap for reuse, and indexing 100,000 passages at start left ~100 MB of it
+    resident for the life of the process (292 MB, 190 MB after `malloc_trim`).
     """
     gc.collect()
     gc.freeze()
+    _return_free_memory()
+
+
+def _return_free_memory() -> None:
+    """glibc's malloc_trim(0): free heap pages go back to the system. Elsewhere (musl,
+    macOS) there is no such call, and nothing to do."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def unfreeze_long_lived_objects() -> None:
