@@ -512,3 +512,7 @@ SOURCE_QUESTION = re.compile(
 
 
 _LAWSUIT_WORDS = frozenset(word for group in SYNONYMS for word in group) | PROCEDURE_WORDS
+
+# Nouns a sum before them is paid in, one to each ("$397 checks", "a $25 payment"): the
+# sum is for each one, not a total (retrieval/case/claims.py).
+PAYMENT_NOUNS = r"checks?|cheques?|payments?|payouts?|awards?|refunds?|rebates?|vouchers?"

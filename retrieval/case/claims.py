@@ -144,10 +144,11 @@ _CAPITALISED = re.compile(r"\b(?!(?:%s)\b)[A-Z][\w’'-]*" % "|".join(w.capitali
 VALUE_WINDOW = 6
 _WORDS = re.compile(r"[\w$][\w$,.'’-]*")
 # A sum for each one: "$25 each", "$1,000 per violation", "$5 a month", "each person
-# should get about $428", "as per the claim".
+# should get about $428", "as per the claim", "$397 checks".
 _PER_UNIT = re.compile(
     r"[^.;:!?]{0,12}?\b(?:each|per|apiece|a\s+(?:head|person|claim|claimant|device|month|year|week|day))\b", re.I
 )
+_PAID_IN = re.compile(rf"\s+(?:{vocab.PAYMENT_NOUNS})\b", re.I)
 _EACH_BEFORE = re.compile(r"\b(?:each|every|per)\b[^.;:!?$]*$", re.I)
 
 
@@ -185,7 +186,7 @@ def _values(index: Index, text: str, mentions: list[DateMention], counts: tuple[
         # "$25 each", "$1,000 per violation" just after the sum, or "each person should
         # get about $428" before it (not across another sum).
         before = text[max(sums[n - 1].end() if n else 0, m.start() - 100) : m.start()]
-        per_unit = bool(_PER_UNIT.match(text, m.end()) or _EACH_BEFORE.search(before))
+        per_unit = bool(_PER_UNIT.match(text, m.end()) or _PAID_IN.match(text, m.end()) or _EACH_BEFORE.search(before))
         found.append(Value("figure", label, amount, amount, per_unit, near(m.start(), m.end())))
     for count in counts:
         shown = count.partition("|")[0]
@@ -289,8 +290,7 @@ def disagreements(
             kind=kind,
         )
         found.append((conflict, dissenting))
-    others = list(others)
-    for conflict, dissenting in value_disagreements(index, sentence, others):
+    for conflict, dissenting in value_disagreements(index, sentence):
         values = {v.value for v in conflict.values}
         if all({v.value for v in c.values} != values for c, _ in found):
             found.append((conflict, dissenting))
@@ -318,14 +318,36 @@ DATE_SPAN = 3 * 366
 NEAR_QUERY_TERMS = 3
 
 
-def value_disagreements(
-    index: Index, sentence: Sentence, others: Iterable[Sentence]
-) -> list[tuple[Conflict, tuple[Sentence, ...]]]:
+def value_disagreements(index: Index, sentence: Sentence) -> list[tuple[Conflict, tuple[Sentence, ...]]]:
     """Where another source gives a different value of the same thing, read from the
     words around each value (see `Value`): who says what, with the sentences of the
-    other side. A source that gives both values is no party to the disagreement."""
+    other side. A source that gives both values is no party to the disagreement. (Once
+    per sentence and snapshot: a quote recurs across questions.)"""
     if not sentence.values or sentence.other_case:
         return []
+    cache = _snapshot_cache(index)
+    key = (sentence.passage.id, sentence.start)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = _value_disagreements(index, sentence)
+    return found
+
+
+# Per index snapshot (the index's own cache has no room for it; a reload builds a new
+# index, and the entry goes with the old one).
+_CACHES: dict[int, dict[tuple[int, int], list]] = {}
+
+
+def _snapshot_cache(index: Index) -> dict[tuple[int, int], list]:
+    found = _CACHES.get(id(index))
+    if found is None:
+        found = _CACHES[id(index)] = {}
+        weakref.finalize(index, _CACHES.pop, id(index), None)
+    return found
+
+
+def _value_disagreements(index: Index, sentence: Sentence) -> list[tuple[Conflict, tuple[Sentence, ...]]]:
+    others = candidates(index, sentence)
     source_id = sentence.passage.source_id
     found = []
     for value in sentence.values:

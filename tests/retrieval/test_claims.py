@@ -85,7 +85,7 @@ def _holding(index, words):
 
 def test_different_dates_of_one_thing_in_few_shared_words_are_a_disagreement(values_index):
     a = _holding(values_index, "launched in 2010")
-    found = claims.value_disagreements(values_index, a, claims.candidates(values_index, a))
+    found = claims.value_disagreements(values_index, a)
     (conflict, others) = next((c, o) for c, o in found if c.kind == "date")
     assert {v.value: [s.name for s in v.sources] for v in conflict.values} == {"2010": ["Alpha"], "2011": ["Beta"]}
     assert [o.passage.source_id for o in others] == ["b"]  # not Gamma's lunch in 2011
@@ -93,7 +93,7 @@ def test_different_dates_of_one_thing_in_few_shared_words_are_a_disagreement(val
 
 def test_a_sum_for_each_is_compared_with_sums_for_each_not_with_the_total(values_index):
     a = _holding(values_index, "$25 each")
-    found = claims.value_disagreements(values_index, a, claims.candidates(values_index, a))
+    found = claims.value_disagreements(values_index, a)
     values = [{v.value for v in c.values} for c, _ in found if c.kind == "figure"]
     assert {"$25", "$65"} in values
     assert not any("$500,000,000" in v for v in values)
@@ -108,3 +108,19 @@ def test_the_sums_quoted_for_one_question_disagree_only_when_they_are_of_one_thi
     # The settlement's total beside what each owner gets is no disagreement.
     assert claims.asked_conflicts(values_index, [total, other], "figure") == ()
     assert claims.asked_conflicts(values_index, [each, total], "figure") == ()  # one source
+
+
+def test_a_sum_paid_in_checks_is_a_sum_for_each(make_corpus):
+    directory = make_corpus(
+        {
+            "w.md": article(outlet="WTVO", paragraphs=["Users across the state have begun receiving $397 checks."]),
+            "a.md": article(outlet="ABC", paragraphs=["After all checks are issued, each person should get about $428."]),
+            "t.md": article(outlet="Times", paragraphs=["The fund totals $650 million after fees of $97 million."]),
+        }
+    )
+    index = build_index(load_corpus(directory))
+    checks, each, total = (_holding(index, words) for words in ("$397 checks", "about $428", "$650 million"))
+    assert [v.per_unit for v in checks.values] == [True] and [v.per_unit for v in total.values] == [False, False]
+    (conflict,) = claims.asked_conflicts(index, [checks, each], "figure")
+    assert {v.value for v in conflict.values} == {"$397", "$428"}
+    assert claims.asked_conflicts(index, [checks, total], "figure") == ()
