@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from bot.caller import Choice
     from bot.desk import Caller, Desk
     from bot.ops.server import Health, OpsServer
+    from bot.replicas.corpus_sync import CorpusSync
     from bot.settings import Settings
 
 EXIT_OK = 0
@@ -820,10 +821,18 @@ async def _serve(settings: Settings) -> int:
     health.loaded(desk)
     ops: OpsServer | None = None
     adapters: list[Adapter] = []
+    sync: CorpusSync | None = None
     try:
         try:
             # Before the adapters, so /healthz answers "starting" while they connect.
             ops = await _start_ops_server(desk, settings, health)
+            if settings.database_url is not None:
+                # Replicas: one corpus version everywhere, and ready only with the database.
+                from bot.replicas.corpus_sync import CorpusSync
+
+                sync = CorpusSync(desk, settings.database_url.get_secret_value())
+                await sync.start()
+                health.depends_on("database", sync.is_connected)
             adapters = await _start_adapters(desk, settings)
         except StartError as error:
             # The start errors name the setting to fix and never carry a token; anything
@@ -847,6 +856,8 @@ async def _serve(settings: Settings) -> int:
         # Adds being fetched end now: their previews could never be answered after a restart.
         desk.intake.stop()
         await _stop_adapters(adapters)
+        if sync is not None:
+            await sync.close()
         if ops is not None:
             # After the adapters: /healthz says "stopping" while answers finish.
             await ops.close()
@@ -919,7 +930,17 @@ async def _start_adapters(desk: Desk, settings: Settings) -> list[Adapter]:
         if settings.discord_configured:
             from bot.discord.adapter import start_discord
 
-            started.append(await start_discord(desk, settings))
+            if settings.database_url is not None:
+                # Replicas: Discord on the one replica elected to hold its gateway.
+                from bot.replicas.gateway import ElectedDiscord
+
+                elected = ElectedDiscord(
+                    desk, settings, settings.database_url.get_secret_value(), start_discord
+                )
+                await elected.start()
+                started.append(elected)
+            else:
+                started.append(await start_discord(desk, settings))
     except BaseException:
         await _stop_adapters(started)
         raise

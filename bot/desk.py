@@ -32,6 +32,9 @@ from bot.limits import Limits
 from bot.ops.logs import request_scope
 from bot.ops.metrics import Metrics
 from bot.queries import DEFAULT, Queries
+from bot.replicas.previews import SharedPreviews
+from bot.replicas.shared import shared_store, within_rate
+from bot.replicas.threads import SharedThreadContexts
 from bot.report import build_report, days_problem, report_answer, report_arguments
 from bot.routing import ROUTED, Route, fold, route
 from bot.settings import Settings
@@ -108,14 +111,21 @@ class Desk:
     ) -> None:
         self._settings = settings
         self._queries = queries
+        # Replicas on PostgreSQL share what the next request may need, whichever replica
+        # gets it (bot/replicas/); None: one process, all of it in memory.
+        self.shared = shared_store(store, settings)
         # add/remove in chat: previews waiting for the admin who asked (bot/intake/chat.py).
-        self.intake = ChatIntake(self)
+        self.intake = ChatIntake(
+            self, previews=SharedPreviews(self.shared) if self.shared is not None else None
+        )
         self._docket = docket
         # Each case's timeline, computed once per snapshot (see `_timeline`).
         self._timelines: dict[str, tuple[Index, asyncio.Future[Answer]]] = {}
         self._store = store
         self._reload_lock = asyncio.Lock()
         self.limits = Limits.from_settings(settings)
+        if (shared := self.shared) is not None:
+            self.limits.shared_rate = lambda who, per_minute: within_rate(shared, who, per_minute)
         self.metrics = metrics if metrics is not None else Metrics()
         self.metrics.serving(docket.corpora)
         # The platforms it will serve have every series from the start (at 0).
@@ -130,7 +140,9 @@ class Desk:
         self.alerts = Alerts(store=store, settings=settings, metrics=self.metrics)
         # Votes on answers (bot/feedback.py) and thread follow-ups (bot/threads.py).
         self.feedback = Feedback(store, settings)
-        self.threads = ThreadContexts()
+        self.threads = (
+            ThreadContexts() if self.shared is None else SharedThreadContexts(self.shared)
+        )
         # Questions waiting for their asker's choice of case (bot/choices.py).
         self.choices = PendingChoices()
         # Called with the new docket after each successful reload (Slack's Home tab); each
@@ -278,7 +290,8 @@ class Desk:
         # message (bot/limits.py). An admin's admin command is never limited; anyone
         # else's counts like any message, so refusals can't flood the audit log either.
         key = (caller.platform, caller.user_id)
-        refusal = self.limits.admit(key, command, exempt=spec.admin_only and caller.is_admin)
+        exempt = spec.admin_only and caller.is_admin
+        refusal = await self.limits.check(key, command, exempt=exempt)
         if refusal is not None:
             return Reply(answer=refusal, public=False)
         try:
@@ -314,6 +327,8 @@ class Desk:
         try:
             docket = self._docket
             if command.name in ROUTED:
+                # The thread's previous question may have been answered by another replica.
+                await self.threads.recall(caller)
                 routed = await self._route(docket, command, caller, named)
                 case_id = routed.case
                 if routed.unknown is not None:
@@ -399,6 +414,7 @@ class Desk:
         if previous is not None:
             answer = explain(answer, command.argument, previous)
         self.threads.remember(caller, asked, previous, case.id)
+        await self.threads.share(caller)
         feedback_id = await self._answered(caller, asked, answer, case)
         if docket.several:
             answer = replace(answer, case=case.info.name)
@@ -424,7 +440,7 @@ class Desk:
         key = (caller.platform, caller.user_id)
         with request_scope(new_request_id()) as request_id:
             # A click counts toward the person's limits like a message (bot/limits.py).
-            if (refusal := self.limits.admit_click(key)) is not None:
+            if (refusal := await self.limits.check(key)) is not None:
                 return Thanks(refusal)
             try:
                 click = parse_click(value)

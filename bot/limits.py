@@ -18,6 +18,12 @@ keyed by (platform, user id):
 Button clicks (a 👍, an Add) count as messages: `admit_click` checks them like one with no
 question in it, so 300 clicks in a few seconds cost what 300 messages would.
 
+Replicas on one PostgreSQL database count the rate there instead, so a person's limit holds
+whichever replicas their messages reach: at most CASEBOT_RATE_LIMIT messages in any 60
+seconds (the store's `count_hit`, a sliding window; bot/replicas/shared.py), checked by
+`check`; while the database can't say, the bucket here decides. In flight stays per
+replica: it guards each replica's own event loop.
+
 Zero turns a limit off. Admin commands run by an admin (reload) are exempt from the rate
 and in-flight checks, so an admin can reload in the middle of someone's flood; they still
 count as in flight. Help is not exempt: a flood of "help" is a flood of replies too.
@@ -29,7 +35,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from bot.commands import Command
 from bot.render.format import counted
@@ -39,6 +45,9 @@ from retrieval.model import Answer
 # Who a limit applies to: (platform, user id). The same id on two platforms is two people.
 UserKey = tuple[str, str]
 Clock = Callable[[], float]
+# Whether a person is within a rate per minute counted over every replica; None when that
+# can't be said now (the replica's own bucket decides).
+SharedRate = Callable[[UserKey, int], Awaitable[bool | None]]
 
 
 class RateLimiter:
@@ -151,6 +160,8 @@ class Limits:
         self.rate = RateLimiter(rate_per_minute, clock=clock) if rate_per_minute else None
         self.in_flight = InFlight(max_in_flight)
         self.max_question_chars = max_question_chars
+        # Set when replicas share a database (bot/desk.py); None: counted here only.
+        self.shared_rate: SharedRate | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = time.monotonic) -> Limits:
@@ -184,8 +195,24 @@ class Limits:
         a rate token and counts in flight. Same contract as `admit`."""
         return self._admit(key, 0, exempt=exempt)
 
-    def _admit(self, key: UserKey, length: int, *, exempt: bool) -> Answer | None:
-        if self.rate is not None and not exempt:
+    async def check(
+        self, key: UserKey, command: Command | None = None, *, exempt: bool = False
+    ) -> Answer | None:
+        """`admit` (with no `command`, `admit_click`), with the rate counted over every
+        replica when they share a database (`shared_rate`). Same contract as `admit`."""
+        length = len(command.argument.strip()) if command is not None and command.name == "ask" else 0
+        if self.shared_rate is not None and self.rate is not None and not exempt:
+            within = await self.shared_rate(key, self.rate.per_minute)
+            if within is False:
+                return _too_often(self.rate.per_minute, 60.0)
+            if within is True:
+                return self._admit(key, length, exempt=exempt, count_rate=False)
+        return self._admit(key, length, exempt=exempt)
+
+    def _admit(
+        self, key: UserKey, length: int, *, exempt: bool, count_rate: bool = True
+    ) -> Answer | None:
+        if self.rate is not None and not exempt and count_rate:
             wait = self.rate.take(key)
             if wait > 0:
                 return _too_often(self.rate.per_minute, wait)

@@ -8,9 +8,12 @@ names no case stays with it (bot/routing.py), and only a question about that sam
 read as its follow-up.
 
 The context is the last question *with content of its own* asked in the thread, so
-"when?" then "source?" both read the first question. It lives only in memory (never in
-the store, whatever CASEBOT_STORE_QUESTIONS says), for at most `MAX_THREADS` threads, and a
-thread's is forgotten `EXPIRY_SECONDS` after its last question; a restart forgets them all.
+"when?" then "source?" both read the first question. One process keeps it only in memory
+(never in the store, whatever CASEBOT_STORE_QUESTIONS says), for at most `MAX_THREADS`
+threads, and a thread's is forgotten `EXPIRY_SECONDS` after its last question; a restart
+forgets them all. Replicas on PostgreSQL keep it in the database for that long instead, so
+that a follow-up answered by another replica reads it (bot/replicas/threads.py): `recall`
+and `share` are where that happens, and do nothing here.
 """
 
 from __future__ import annotations
@@ -83,6 +86,14 @@ class ThreadContexts:
         self._questions.move_to_end(key)
         while len(self._questions) > MAX_THREADS:
             self._questions.popitem(last=False)
+
+    async def recall(self, caller: Caller) -> None:
+        """Bring the caller's thread context from wherever other replicas keep it (before
+        `case_of` and `resolve`). In memory, there is nowhere else."""
+
+    async def share(self, caller: Caller) -> None:
+        """Keep the caller's thread context where other replicas read it (after
+        `remember`). In memory, there is nowhere else."""
 
     def _kept(self, key: _Key) -> tuple[str, str | None, float] | None:
         kept = self._questions.get(key)

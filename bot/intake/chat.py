@@ -7,7 +7,9 @@ Each `add` runs in a child process of its own (bot/intake/worker.py), never on t
 that answer questions, and only so many at once: CASEBOT_INTAKE_JOBS in all and
 CASEBOT_INTAKE_JOBS_PER_ADMIN for one admin; one more is refused at once, not queued.
 Each preview gets its own token when it is made, bound to its own draft, so the Add under
-one preview can only ever write that preview's article.
+one preview can only ever write that preview's article. One process keeps the previews
+waiting in memory (`LocalPreviews`); replicas keep them in the database, so that the Add
+can reach any replica (bot/replicas/previews.py).
 """
 
 from __future__ import annotations
@@ -78,11 +80,49 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
-class _Pending:
+class Pending:
+    """A preview waiting for its admin's answer; `expires` on the intake's clock."""
+
     owner: Owner
     draft: Draft
     expires: float
     target: Target
+
+
+class Previews(Protocol):
+    """Where previews wait for their answer, by token."""
+
+    async def keep(self, token: str, pending: Pending, now: float) -> None:
+        """Keep `pending` under `token` (`now`: the intake's clock)."""
+        ...
+
+    async def take(self, token: str, owner: Owner, now: float) -> Pending | None:
+        """The preview `token` of `owner`, taken so that it is answered once; None if there
+        is none of theirs (someone else's, answered already, or forgotten)."""
+        ...
+
+
+class LocalPreviews:
+    """The previews waiting in this process, oldest first: expired ones and an admin's
+    beyond `PREVIEWS_PER_ADMIN` are dropped as new ones come."""
+
+    def __init__(self) -> None:
+        self._pending: dict[str, Pending] = {}
+
+    async def keep(self, token: str, pending: Pending, now: float) -> None:
+        for old in [t for t, p in self._pending.items() if p.expires < now]:
+            del self._pending[old]
+        theirs = [t for t, p in self._pending.items() if p.owner == pending.owner]
+        for old in theirs[: max(0, len(theirs) - PREVIEWS_PER_ADMIN + 1)]:
+            del self._pending[old]
+        self._pending[token] = pending
+
+    async def take(self, token: str, owner: Owner, now: float) -> Pending | None:
+        pending = self._pending.get(token)
+        if pending is None or pending.owner != owner:
+            return None  # someone else's buttons stay theirs
+        del self._pending[token]
+        return pending
 
 
 class ChatIntake:
@@ -93,6 +133,7 @@ class ChatIntake:
         clock: for preview expiry; tests pass a fake one.
         prepare: runs one job (`worker.prepare_in_child`; the hostile-adds benchmark
             passes the old way, a thread, to compare).
+        previews: where previews wait (in this process's memory unless given).
     """
 
     def __init__(
@@ -101,11 +142,12 @@ class ChatIntake:
         *,
         clock: Callable[[], float] = time.monotonic,
         prepare: Prepare = prepare_in_child,
+        previews: Previews | None = None,
     ) -> None:
         self._desk = desk
         self.clock = clock
         self._prepare = prepare
-        self._pending: dict[str, _Pending] = {}  # oldest first
+        self._previews: Previews = previews if previews is not None else LocalPreviews()
         self._jobs: dict[asyncio.Future[Draft], Owner] = {}
         self._stopping = False
         # Writes and removals, one at a time (so two Adds never race for a name), on a
@@ -159,7 +201,8 @@ class ChatIntake:
             del self._jobs[job]
         token = secrets.token_hex(8)
         expires = self.clock() + PREVIEW_SECONDS
-        self._keep(token, _Pending(owner=owner, draft=draft, expires=expires, target=target))
+        pending = Pending(owner=owner, draft=draft, expires=expires, target=target)
+        await self._previews.keep(token, pending, self.clock())
         minutes = int(PREVIEW_SECONDS // 60)
         return Preview(
             kind="preview",
@@ -187,15 +230,6 @@ class ChatIntake:
             )
         return None
 
-    def _keep(self, token: str, pending: _Pending) -> None:
-        now = self.clock()
-        for old in [t for t, p in self._pending.items() if p.expires < now]:
-            del self._pending[old]
-        theirs = [t for t, p in self._pending.items() if p.owner == pending.owner]
-        for old in theirs[: max(0, len(theirs) - PREVIEWS_PER_ADMIN + 1)]:
-            del self._pending[old]
-        self._pending[token] = pending
-
     async def confirm(self, caller: Caller, token: str | None, *, accept: bool) -> Answer:
         """The admin's Add (accept) or Cancel of their preview `token` (a button without
         one matches no preview).
@@ -204,7 +238,7 @@ class ChatIntake:
         exempt, as their admin commands are), so a flood of clicks can't flood the audit log.
         """
         key = (caller.platform, caller.user_id)
-        refusal = self._desk.limits.admit_click(key, exempt=caller.is_admin)
+        refusal = await self._desk.limits.check(key, exempt=caller.is_admin)
         if refusal is not None:
             return refusal
         try:
@@ -213,8 +247,9 @@ class ChatIntake:
             self._desk.limits.release(key)
 
     async def _confirm(self, caller: Caller, token: str | None, *, accept: bool) -> Answer:
-        pending = self._pending.get(token) if token else None
-        if pending is None or pending.owner != (caller.platform, caller.user_id):
+        owner = (caller.platform, caller.user_id)
+        pending = await self._previews.take(token, owner, self.clock()) if token else None
+        if pending is None:
             # Someone else's buttons, or a preview already answered or replaced.
             await self._desk.audit_intake(caller, allowed=False, result="no preview of theirs")
             return Answer(
@@ -222,7 +257,6 @@ class ChatIntake:
                 text="There is no preview of yours waiting (only the admin who asked can "
                 "answer it); nothing was written.",
             )
-        del self._pending[token]
         case = pending.target.case_id
 
         async def audit(*, allowed: bool, result: str) -> None:

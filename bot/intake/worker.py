@@ -97,10 +97,10 @@ def _reply(out: bytes, err: bytes, code: int | None) -> Draft:
         ) from None
     if "refused" in reply:
         raise IntakeError(reply["refused"])
-    return _draft_from_json(reply["draft"])
+    return draft_from_json(reply["draft"])
 
 
-def _draft_to_json(draft: Draft) -> dict[str, Any]:
+def draft_to_json(draft: Draft) -> dict[str, Any]:
     extracted = {
         key: value.isoformat() if isinstance(value, date) else value
         for key, value in dataclasses.asdict(draft.extracted).items()
@@ -108,7 +108,7 @@ def _draft_to_json(draft: Draft) -> dict[str, Any]:
     return {"extracted": extracted, "name": draft.name, "text": draft.text, "url": draft.url}
 
 
-def _draft_from_json(data: dict[str, Any]) -> Draft:
+def draft_from_json(data: dict[str, Any]) -> Draft:
     fields = dict(data["extracted"])
     for key in ("published", "updated"):
         fields[key] = date.fromisoformat(fields[key]) if fields[key] else None
@@ -141,7 +141,7 @@ def main() -> int:
     sys.stdout = sys.stderr
     try:
         draft = prepare(request["source"], Path(request["corpus_dir"]), options)
-        reply: dict[str, Any] = {"draft": _draft_to_json(draft)}
+        reply: dict[str, Any] = {"draft": draft_to_json(draft)}
     except IntakeError as error:
         reply = {"refused": str(error)}
     except MemoryError:

@@ -8,9 +8,10 @@ internal all the same.
 `/livez` answers 200 whenever the process answers at all: the event loop is turning. It
 is the liveness probe: a Slack outage must not get casebot restarted, which is what a
 readiness check used as a liveness probe does. `/readyz` answers 200
-`{"status": "ready", ...}` only while casebot is serving with its corpus loaded and
-every chat adapter it started connected; otherwise 503 with the status ("starting",
-"not_ready" or "stopping") and the problems. `/healthz` is the same as `/readyz`, for
+`{"status": "ready", ...}` only while casebot is serving with its corpus loaded, every
+chat adapter it started connected and (replicas) the database reachable; otherwise 503
+with the status ("starting", "not_ready" or "stopping") and the problems. It names the
+corpus version served (bot/replicas/version.py), the same on every replica. `/healthz` is the same as `/readyz`, for
 the checks written before it. `/metrics` is the Prometheus text format (or OpenMetrics,
 if the scraper asks for it).
 """
@@ -18,13 +19,14 @@ if the scraper asks for it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Literal, Protocol
 
 from aiohttp import web
 
 from bot.desk import Desk
 from bot.ops.metrics import Metrics
+from bot.replicas.version import corpus_version
 from bot.settings import Settings
 from retrieval.errors import StartError
 
@@ -63,6 +65,8 @@ class Health:
         self._phase: Phase = "starting"
         self._desk: Desk | None = None
         self._adapters: tuple[Connection, ...] = ()
+        # What else must answer for casebot to be ready (replicas: the database).
+        self._dependencies: dict[str, Callable[[], Awaitable[bool]]] = {}
 
     @property
     def phase(self) -> Phase:
@@ -76,6 +80,11 @@ class Health:
         """Mark casebot as serving through `adapters` (ready while they are connected)."""
         self._adapters = tuple(adapters)
         self._phase = "serving"
+
+    def depends_on(self, name: str, check: Callable[[], Awaitable[bool]]) -> None:
+        """Be ready only while `check()` says `name` answers (replicas: the database,
+        without which their previews, limits and alerts are not shared)."""
+        self._dependencies[name] = check
 
     def stopping(self) -> None:
         """Mark casebot as shutting down: never ready again."""
@@ -103,16 +112,26 @@ class Health:
                 # The index's tuple: Corpus.passages builds a new one on every call.
                 "passages": sum(len(case.index.passages) for case in cases),
                 "loaded_at": max(case.index.corpus.loaded_at for case in cases).isoformat(),
+                # The same on every replica serving the same files (bot/replicas/).
+                "version": corpus_version(self._desk.docket),
             }
             if self._desk.reloading:
                 # Still ready: the old corpus answers until the new one is swapped in.
                 report["reloading"] = True
         adapters: dict[str, str] = {}
-        for platform, connected in (await self.connections()).items():
-            adapters[platform] = "connected" if connected else "disconnected"
+        for adapter in self._adapters:
+            connected = await adapter.is_connected()
+            # A replica standing by for Discord's gateway says so (bot/replicas/gateway.py).
+            state = getattr(adapter, "state", "connected")
+            adapters[adapter.platform] = state if connected else "disconnected"
             if not connected:
-                problems.append(f"{platform}: not connected")
+                problems.append(f"{adapter.platform}: not connected")
         report["adapters"] = adapters
+        for name, answers in self._dependencies.items():
+            up = await answers()
+            report[name] = "connected" if up else "disconnected"
+            if not up:
+                problems.append(f"{name}: not connected")
         if self._phase != "serving":
             problems.insert(0, self._phase)
         ready = not problems

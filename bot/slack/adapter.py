@@ -42,6 +42,7 @@ from bot.alerts import PostFailed
 from bot.caller import Caller, Reply, apology, new_request_id
 from bot.desk import Desk, handle_safely
 from bot.ops.logs import request_scope
+from bot.replicas.shared import first_time
 from bot.render.pages import read_page
 from bot.slack import add_buttons, choose
 from bot.slack.add_buttons import with_add_buttons
@@ -366,20 +367,20 @@ class SlackAdapter:
         await ack()
         # A signed command can be replayed for 5 minutes: answer each trigger once.
         trigger = body.get("trigger_id")
-        if not trigger or self._first_time(("command", str(trigger))):
+        if not trigger or await self._first_time(("command", str(trigger))):
             self._spawn(self._answer_command(body))
 
     async def _on_feedback(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
         # Like a command, a click can arrive again: recorded and thanked once.
         trigger = body.get("trigger_id")
-        if not trigger or self._first_time(("action", str(trigger))):
+        if not trigger or await self._first_time(("action", str(trigger))):
             self._spawn(self._answer_feedback(body))
 
     async def _on_sources_page(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
         trigger = body.get("trigger_id")
-        if not trigger or self._first_time(("action", str(trigger))):
+        if not trigger or await self._first_time(("action", str(trigger))):
             self._spawn(self._answer_sources_page(body))
 
     async def _answer_sources_page(self, body: dict[str, Any]) -> None:
@@ -408,7 +409,7 @@ class SlackAdapter:
         await ack()
         # Like a command, a click can arrive again: answered once.
         trigger = body.get("trigger_id")
-        if not trigger or self._first_time(("action", str(trigger))):
+        if not trigger or await self._first_time(("action", str(trigger))):
             self._spawn(self._answer_case_choice(body))
 
     async def _on_add_button(self, ack: Any, body: dict[str, Any]) -> None:
@@ -451,17 +452,19 @@ class SlackAdapter:
     async def _on_mention(self, body: dict[str, Any], context: Any) -> None:
         event = body.get("event", {})
         # A mention in a DM also arrives as a message event: that one answers it.
-        if str(event.get("channel", "")).startswith("D") or not self._is_new_question(event):
+        if str(event.get("channel", "")).startswith("D"):
+            return
+        if not await self._is_new_question(event):
             return
         self._spawn(self._answer_event(event, context.get("bot_user_id"), in_dm=False))
 
     async def _on_message(self, body: dict[str, Any], context: Any) -> None:
         event = body.get("event", {})
-        if event.get("channel_type") != "im" or not self._is_new_question(event):
+        if event.get("channel_type") != "im" or not await self._is_new_question(event):
             return
         self._spawn(self._answer_event(event, context.get("bot_user_id"), in_dm=True))
 
-    def _is_new_question(self, event: dict[str, Any]) -> bool:
+    async def _is_new_question(self, event: dict[str, Any]) -> bool:
         """Whether `event` is a person's message that has not been answered yet."""
         if event.get("bot_id") or event.get("subtype") not in _PERSON_SUBTYPES:
             return False
@@ -469,16 +472,18 @@ class SlackAdapter:
         if not user or not channel or not ts or user == self._bot_user_id:
             return False
         # Slack redelivers an event it thinks was not acknowledged in time.
-        return self._first_time((str(channel), str(ts)))
+        return await self._first_time((str(channel), str(ts)))
 
-    def _first_time(self, key: tuple[str, str]) -> bool:
-        """Whether `key` (a message, or a command's trigger) is seen for the first time."""
+    async def _first_time(self, key: tuple[str, str]) -> bool:
+        """Whether `key` (a message, or a command's trigger) is seen for the first time, by
+        this replica and, when replicas share a database, by any (a redelivery may reach
+        another replica behind the load balancer)."""
         if key in self._seen:
             return False
         self._seen[key] = None
         if len(self._seen) > _SEEN_MESSAGES:
             self._seen.popitem(last=False)
-        return True
+        return await first_time(self._desk.shared, key)
 
     def _caller(self, user_id: str, channel_id: str, thread_id: str | None = None) -> Caller:
         return Caller(

@@ -1,0 +1,174 @@
+"""The Discord gateway once: of all the replicas, only the one holding a PostgreSQL advisory
+lock connects to Discord's gateway.
+
+Discord delivers every event of a bot's session to each connection that identifies for
+it, so two replicas connected would each answer every mention. Each replica tries for the
+lock (`pg_try_advisory_lock`) on a connection of its own every `RETRY_SECONDS`; the one
+that gets it logs in and connects, and holds the lock exactly as long as that connection
+lives. When the holder dies, its connection closes and the server lets go of the lock at
+once (a host that vanishes without closing: after the keepalives of bot/replicas/connect.py,
+about 11 s); another replica gets it within `RETRY_SECONDS` and connects, a few seconds
+more. A holder that loses its own connection (checked every `CHECK_SECONDS`) leaves the
+gateway at once, before the server could give the lock to another, so two replicas never
+hold the gateway together for long.
+
+Mentions sent while no replica is connected are not delivered again: Discord replays
+missed events only to a session that resumes, and the new holder starts its own (README,
+"Several replicas"). One replica carries every guild's events; past what one can (Discord
+requires sharding from 2,500 guilds), discord.py's `AutoShardedClient` or explicit shard
+ids would let each replica hold the lock of its own shard; not built yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.replicas.connect import CHECK_SECONDS, alive, close_quietly, connect, why
+
+if TYPE_CHECKING:
+    from bot.desk import Desk
+    from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# The advisory lock's key: "casebot1" as a 64-bit number, so it is no other program's.
+GATEWAY_LOCK = int.from_bytes(b"casebot1", "big")
+# How often a replica without the gateway tries for it.
+RETRY_SECONDS = 1.0
+
+Start = Callable[["Desk", "Settings"], Awaitable[Any]]
+
+
+class ElectedDiscord:
+    """Discord on whichever replica holds the gateway lock: an adapter for `casebot serve`
+    (`platform`, `is_connected`, `wait`, `close`) that is on standby until elected.
+
+    Args:
+        desk: the desk that answers.
+        settings: Discord's settings.
+        dsn: the database's URL (a secret: never logged).
+        start: connects Discord and returns its adapter (bot.discord.adapter.start_discord).
+    """
+
+    platform = "discord"
+
+    def __init__(self, desk: Desk, settings: Settings, dsn: str, start: Start) -> None:
+        self._desk = desk
+        self._settings = settings
+        self._dsn = dsn
+        self._start = start
+        self._adapter: Any = None
+        self._connection: Any = None
+        self._using = asyncio.Lock()
+        self._runner: asyncio.Task[None] | None = None
+        # Set with what ended Discord for good (a refused token): `wait` raises it.
+        self._ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.holding = asyncio.Event()
+
+    @property
+    def state(self) -> str:
+        """What `/readyz` says of Discord here: "connected" (holding the gateway),
+        "standby" (another replica holds it, or none yet) or "disconnected"."""
+        return "standby" if self._adapter is None else "connected"
+
+    async def start(self) -> None:
+        """Start trying for the gateway (in the background); returns at once."""
+        self._runner = asyncio.create_task(self._run(), name="casebot-discord-election")
+
+    async def is_connected(self) -> bool:
+        """For `/readyz`: on standby, whether this replica can reach the database (to take
+        over); holding the gateway, whether Discord is connected."""
+        if self._adapter is not None:
+            return bool(await self._adapter.is_connected())
+        return await alive(self._connection, self._using)
+
+    async def wait(self) -> None:
+        """Until Discord has ended for good on this replica (raises what ended it)."""
+        await asyncio.shield(self._ended)
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
+        await self._leave()
+        await close_quietly(self._connection)
+        self._connection = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                self._connection = await connect(self._dsn)
+                await self._until_elected()
+                await self._hold()
+            except asyncio.CancelledError:
+                raise
+            except _Ended:
+                return
+            except Exception as error:
+                logger.warning("the database connection for the Discord gateway failed (%s)",
+                               why(error))  # fmt: skip
+            await self._leave()
+            await close_quietly(self._connection)
+            self._connection = None
+            await asyncio.sleep(RETRY_SECONDS)
+
+    async def _until_elected(self) -> None:
+        announced = False
+        while True:
+            async with self._using:
+                got = await self._connection.fetchval(
+                    "SELECT pg_try_advisory_lock($1)", GATEWAY_LOCK, timeout=CHECK_SECONDS * 2
+                )
+            if got:
+                return
+            if not announced:
+                logger.info("Discord: another replica holds the gateway; standing by")
+                announced = True
+            await asyncio.sleep(RETRY_SECONDS)
+
+    async def _hold(self) -> None:
+        logger.info("Discord: this replica holds the gateway; connecting")
+        try:
+            self._adapter = await self._start(self._desk, self._settings)
+        except Exception as error:
+            # A refused token or an unreachable Discord: as without replicas, serve stops
+            # (and the lock goes with this process), so the operator hears of it.
+            if not self._ended.done():
+                self._ended.set_exception(error)
+            raise _Ended from error
+        self.holding.set()
+        ending = asyncio.ensure_future(self._adapter.wait())
+        try:
+            while True:
+                done, _ = await asyncio.wait({ending}, timeout=CHECK_SECONDS)
+                if done:
+                    error = ending.exception()
+                    if not self._ended.done():
+                        if error is not None:
+                            self._ended.set_exception(error)
+                        else:
+                            self._ended.set_result(None)
+                    raise _Ended
+                if not await alive(self._connection, self._using):
+                    # Another replica may get the lock now: leave the gateway first.
+                    logger.warning("Discord: lost the database connection that holds the "
+                                   "gateway; leaving it to another replica")  # fmt: skip
+                    return
+        finally:
+            ending.cancel()
+            self.holding.clear()
+
+    async def _leave(self) -> None:
+        adapter, self._adapter = self._adapter, None
+        if adapter is not None:
+            try:
+                await adapter.close()
+            except Exception:
+                logger.exception("Discord: could not close the gateway connection cleanly")
+
+
+class _Ended(Exception):
+    """Discord ended for good on this replica; `ElectedDiscord.wait` says why."""
