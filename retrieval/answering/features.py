@@ -23,7 +23,8 @@ import numpy as np
 
 from retrieval.case import claims, developments
 from retrieval import vocabulary as vocab
-from retrieval.analyzer import fold
+from retrieval.analyzer import MONEY, fold, money_value
+from retrieval.dates import find_dates
 from retrieval.answering.candidates import Candidate, embeddings_of
 from retrieval.embeddings import embedder
 from retrieval.index import Index
@@ -122,6 +123,7 @@ def sentence_features(index: Index, q: Question, found: Sequence[Candidate]) -> 
     numbers = {n.replace(",", "").rstrip(".") for n in _WORD_NUMBER.findall(q.reading)}
     key_names = set(q.key_names)
     newest = index.newest
+    asked_values = _values_in(q.text, numbers)
     rows = []
     for candidate in found:
         sentence = candidate.sentence
@@ -142,7 +144,7 @@ def sentence_features(index: Index, q: Question, found: Sequence[Candidate]) -> 
         elif kind == "identity":
             of_kind = _describes(q, sentence)
         else:
-            of_kind = kind is not None and marks.of_kind(kind, sentence)
+            of_kind = kind is not None and marks.of_kind(kind, sentence) and _gives_a_new(kind, sentence, asked_values)
         if focus is not None and focus.word not in held_words and marks.names_several:
             # "which companies …" answered by naming them ("OpenAI, Microsoft and Meta").
             held += weight[focus.word] * vocab.SYNONYM_WEIGHT
@@ -234,6 +236,36 @@ def traits(index: Index, sentence: claims.Sentence) -> Traits:
             kinds={},
         )
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """The values a question itself states: a sentence that gives only these does not
+    answer it ("how much do the lawyers get out of the $48 million" is not answered by
+    "a $48 million settlement")."""
+
+    figures: frozenset[str]
+    numbers: frozenset[str]
+    dates: frozenset[str]
+
+
+def _values_in(text: str, numbers: set[str]) -> _Asked:
+    return _Asked(
+        frozenset(money_value(m.group()) for m in MONEY.finditer(text)),
+        frozenset(numbers),
+        frozenset(m.label for m in find_dates(text) if not m.relative),
+    )
+
+
+def _gives_a_new(kind: str, sentence: claims.Sentence, asked: _Asked) -> bool:
+    """Whether a sentence of the kind asked gives a value of that kind the question does not."""
+    if kind == "money" and sentence.figures:
+        return not set(sentence.figures) <= asked.figures
+    if kind == "date" and sentence.dates:
+        return not set(sentence.dates) <= asked.dates
+    if kind == "count" and sentence.counts:
+        return any(count.split()[0].replace(",", "") not in asked.numbers for count in sentence.counts)
+    return True  # the kind shows in words ("millions", "last week"), not a value to compare
 
 
 def _similarities(index: Index, q: Question, found: Sequence[Candidate]) -> np.ndarray:
