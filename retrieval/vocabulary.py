@@ -334,6 +334,9 @@ KIND_NOUNS = {
 WHO_SUES = re.compile(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b|^who\s+(?:is|are|was|were)\s+behind\b")
 PLAINTIFF_WORD = "plaintiff"
 
+# A question about a sum for each one, not a total: "how much would each owner get",
+# "damages per person?", "what's the payout per claim".
+FOR_EACH = re.compile(r"\b(?:each|per|apiece|every|individual|individually)\b")
 # A sum of money, not just any number: the answer to "how much".
 CURRENCY = re.compile(r"[$€£¥]\s?\d|\b(?:dollars?|euros?|pounds?|cents?|usd|eur|gbp)\b", re.I)
 # A sentence about what may or would happen, not what did: no answer to "did the judge

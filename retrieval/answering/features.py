@@ -72,6 +72,8 @@ SENTENCE_FEATURES = (
     "latest_step",  # the case's latest step, when the question asks where it stands
     "newest",  # reported on the latest date of all, when the question asks where it stands
     "numbers",  # share of the question's numbers it says
+    "each_as_asked",  # "how much would each owner get": a sum for each one ("$25 each")
+    "each_unasked",  # only sums for each one, where the question does not ask for one
 )
 
 QUESTION_FEATURES = (
@@ -124,6 +126,7 @@ def sentence_features(index: Index, q: Question, found: Sequence[Candidate]) -> 
     key_names = set(q.key_names)
     newest = index.newest
     asked_values = _values_in(q.text, numbers)
+    asks_each = bool(vocab.FOR_EACH.search(q.reading))
     rows = []
     for candidate in found:
         sentence = candidate.sentence
@@ -155,6 +158,9 @@ def sentence_features(index: Index, q: Question, found: Sequence[Candidate]) -> 
             kinds[kind_at] = 1.0
             near = _near_focus(index, q, kind, sentence)
         coverage = min(1.0, held / total)
+        sums = [v for v in sentence.values if v.kind == "figure" and v.label not in asked_values.figures]
+        each = kind == "money" and any(v.per_unit for v in sums)  # a sum for each one
+        only_each = each and all(v.per_unit for v in sums)  # and no total beside it
         rows.append(
             [
                 candidate.passage_score,
@@ -182,6 +188,8 @@ def sentence_features(index: Index, q: Question, found: Sequence[Candidate]) -> 
                 status and candidate.latest_step,
                 status and newest is not None and sentence.passage.date == newest,
                 len(numbers & marks.numbers) / len(numbers) if numbers else 0.0,
+                asks_each and each,
+                not asks_each and only_each,
             ]
         )
     matrix = np.array(rows, dtype=np.float64)

@@ -24,12 +24,12 @@ from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR
 # at the commit that set them less one item of slack (more for misled), for arithmetic
 # that differs in the last place between machines. The note of issue 19 has the table.
 FLOORS = {
-    "seed (LinkedIn)": (87, 41, 3, 38),
-    "bartz-v-anthropic": (31, 18, 2, 13),
+    "seed (LinkedIn)": (88, 43, 3, 38),
+    "bartz-v-anthropic": (31, 17, 2, 13),
     "facebook-bipa": (32, 12, 6, 11),
-    "nyt-v-openai": (34, 9, 6, 11),
-    "apple-batterygate": (31, 5, 5, 13),
-    "couriers-v-parcelo": (25, 11, 2, 13),
+    "nyt-v-openai": (34, 10, 6, 11),
+    "apple-batterygate": (32, 5, 5, 13),
+    "couriers-v-parcelo": (25, 9, 2, 13),
     "kessling-v-ardent": (24, 19, 3, 13),
 }
 

@@ -40,3 +40,34 @@ def test_a_sum_the_question_states_is_not_an_answer_of_its_kind(tmp_path):
     # Asked without the sum, the settlement sentence is a sum of the kind asked.
     plain = _kind_column(index, "how much is the settlement worth", "money")
     assert next(v for text, v in plain.items() if text.startswith("The bakery agreed")) == 1.0
+
+
+def _column(index, question: str, name: str) -> dict[str, float]:
+    q = read_question(index, question)
+    found = candidates(index, q)
+    rows = sentence_features(index, q, found)
+    return {c.sentence.text[:30]: rows[i, SENTENCE_FEATURES.index(name)] for i, c in enumerate(found)}
+
+
+def test_a_sum_for_each_one_answers_a_question_about_each_one(tmp_path):
+    (tmp_path / "a.md").write_text(
+        article(
+            outlet="Example Times",
+            published="2025-03-01",
+            paragraphs=[
+                "The bakery will pay $500 million to settle the drivers' claims.",
+                "Eligible drivers will receive $25 each under the settlement.",
+                "In all the bakery will pay $500 million, or about $25 each, to settle.",
+            ],
+        ),
+        encoding="utf-8",
+    )
+    index = build_index(load_corpus(tmp_path))
+    each = _column(index, "how much will each driver get from the settlement", "each_as_asked")
+    assert each["Eligible drivers will receive "] == 1.0
+    assert each["The bakery will pay $500 milli"] == 0.0
+    total = _column(index, "how much will the bakery pay to settle", "each_unasked")
+    assert total["Eligible drivers will receive "] == 1.0  # only a sum for each one
+    assert total["The bakery will pay $500 milli"] == 0.0
+    assert total["In all the bakery will pay $50"] == 0.0  # a total beside it
+    assert each["In all the bakery will pay $50"] == 1.0
