@@ -24,12 +24,12 @@ from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR
 # at the commit that set them less one item of slack (more for misled), for arithmetic
 # that differs in the last place between machines. The note of issue 19 has the table.
 FLOORS = {
-    "seed (LinkedIn)": (88, 43, 3, 38),
+    "seed (LinkedIn)": (88, 45, 3, 38),
     "bartz-v-anthropic": (31, 17, 2, 13),
     "facebook-bipa": (32, 12, 6, 11),
     "nyt-v-openai": (34, 10, 6, 11),
     "apple-batterygate": (32, 5, 5, 13),
-    "couriers-v-parcelo": (25, 9, 2, 13),
+    "couriers-v-parcelo": (25, 10, 2, 13),
     "kessling-v-ardent": (24, 19, 3, 13),
 }
 
@@ -96,8 +96,12 @@ DISAGREEMENTS = {
 }
 # Answers that say the sources disagree on items no question file marks so, over all seven
 # cases: 8, each read by hand and true (the note of issue 19, point 5); 30 before values
-# were compared only with values of the same thing.
-MOST_UNMARKED_DISAGREEMENTS = 8
+# were compared only with values of the same thing. 12 since the per-unit features made
+# more of those sentences answers, again read by hand: 11 are two sources giving different
+# values of one thing ($29 / $20 battery replacements, 40,000 / 45,000 couriers, March 11 /
+# 12 filings, ...); one is doubtful (facebook "how much could people expect": up to $1,000
+# expected in 2020 against the $428 paid, a change over time more than a disagreement).
+MOST_UNMARKED_DISAGREEMENTS = 12
 
 
 @needs_shared
