@@ -39,7 +39,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Protocol
 
 from bot.ops.metrics import Metrics
@@ -64,6 +64,10 @@ CONCURRENT_POSTS = 4
 # The longest one try at posting may take (the adapters' HTTP timeouts are shorter), for
 # the lease on alerts being posted: see `Alerts._lease`.
 POST_SECONDS = 30.0
+# Added to that lease: the time to build the message and record it, with room to spare.
+LEASE_MARGIN_SECONDS = 60.0
+# How far replicas' clocks and the store's whole seconds may put two moments apart.
+_CLOCKS_APART = timedelta(seconds=2)
 STATUS_POINTER = "Where the case stands now: `/case status`"
 LABEL = "New development"
 # Who the audit log names for a change casebot made by itself.
@@ -232,7 +236,7 @@ class Alerts:
         # Seconds a claim on a channel's alerts lasts: every try and every wait between
         # them, and a margin; a replica still posting when it lapsed could repeat one.
         waits = sum(self._retry_seconds * 2 ** (n - 1) for n in range(1, self._attempts))
-        self._lease = waits + self._attempts * POST_SECONDS + 60.0
+        self._lease = waits + self._attempts * POST_SECONDS + LEASE_MARGIN_SECONDS
         # Wakes the runner when another replica's claim lapses (see `_run`).
         self._lapse: asyncio.TimerHandle | None = None
 
@@ -436,6 +440,14 @@ class Alerts:
         found = [known[key][0] for key in keys if key in known]
         # Queued, then gone from the corpus before it could be posted: nothing to quote.
         stale = [key for key in keys if key not in known]
+        ahead: list[str] = []
+        if stale and self._store.backend == "postgres":
+            # Or queued by a replica that read a newer corpus than this one has yet: news
+            # to this replica, not stale. Stale only if queued before this corpus was read.
+            read = index.corpus.loaded_at - _CLOCKS_APART
+            before = await self._store.queued_before(**where, developments=stale, moment=read)
+            ahead = [key for key in stale if key not in before]
+            stale = [key for key in stale if key in before]
         if found:
             wanted = frozenset(development_key(d) for d in found)
             if wanted not in answers:
@@ -461,6 +473,13 @@ class Alerts:
                 "could not record the alert posted to %s channel %s", platform, channel_id
             )
             return False
+        if ahead:
+            # Left owed, for this replica's next corpus (or another replica) to post; this
+            # channel rests meanwhile rather than claim them again and again, unless that
+            # next corpus came while this was being decided.
+            await self._store.release_alerts(**where)
+            served = self._served.get(case_id)
+            return served is not None and served[0] is not index
         return True
 
     async def _snapshot(

@@ -34,7 +34,9 @@ class Executor(Protocol):
 
 
 class Database(Executor, Protocol):
-    """An open database of one backend. Statements outside `transaction()` each stand alone."""
+    """An open database of one backend. Statements outside `transaction()` each stand alone:
+    `execute` commits its one statement by itself, and `write_one` is the same for one
+    that returns a row (`... RETURNING`)."""
 
     # "sqlite" or "postgres".
     backend: str
@@ -47,6 +49,10 @@ class Database(Executor, Protocol):
     # Within a transaction, waits for any other process's transaction holding the same
     # key (its one parameter): None where one process is all there is.
     key_lock_sql: str | None
+
+    async def write_one(self, sql: str, params: tuple[object, ...] = ()) -> Row | None:
+        """Run one writing statement, committed by itself; the first row it returns."""
+        ...
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         """One transaction: committed when the block ends, rolled back if it raises."""

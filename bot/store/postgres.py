@@ -75,6 +75,9 @@ def _unavailable_errors() -> tuple[type[BaseException], ...]:
             asyncpg.OperatorInterventionError,  # 57: shutting down, starting up
             asyncpg.InsufficientResourcesError,  # 53: too many connections, disk full
             asyncpg.InterfaceError,  # "connection is closed", a pool closing
+            # A connection the server cut while it was idle can be left mid-message
+            # ("cannot switch to state ...; another operation is in progress").
+            asyncpg.InternalClientError,
         )
     return errors
 
@@ -195,8 +198,10 @@ class PostgresDatabase:
         return await self._read(lambda c: c.fetchone(sql, params))
 
     async def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
-        async with self.transaction() as connection:
-            return await connection.execute(sql, params)
+        return await self._write(lambda c: c.execute(sql, params))
+
+    async def write_one(self, sql: str, params: tuple[object, ...] = ()) -> Row | None:
+        return await self._write(lambda c: c.fetchone(sql, params))
 
     async def commit(self) -> None:
         """Nothing to do: each statement outside a transaction commits by itself."""
@@ -206,6 +211,16 @@ class PostgresDatabase:
         try:
             async with self._pool.acquire() as connection, connection.transaction():
                 yield _Connection(connection)
+        except self._unavailable as error:
+            # Not tried again: a write cut short may or may not have committed.
+            await self._pool.expire_connections()
+            raise StoreUnavailable(_unreachable(self.where, error)) from None
+
+    async def _write(self, write: Callable[[_Connection], Awaitable[T]]) -> T:
+        # One statement commits by itself (no BEGIN and COMMIT: one round trip, not three).
+        try:
+            async with self._pool.acquire() as connection:
+                return await write(_Connection(connection))
         except self._unavailable as error:
             # Not tried again: a write cut short may or may not have committed.
             await self._pool.expire_connections()

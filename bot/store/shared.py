@@ -26,13 +26,12 @@ class SharedState:
 
     async def shared_put(self, kind: str, key: str, value: str, *, ttl: float) -> None:
         """Keep `value` (JSON text) under (kind, key) for `ttl` seconds, replacing any."""
-        async with self._db.transaction() as db:
-            await db.execute(
-                "INSERT INTO shared (kind, key, value, expires) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
-                " expires = excluded.expires",
-                (kind, key, value, self._clock() + ttl),
-            )
+        await self._db.execute(
+            "INSERT INTO shared (kind, key, value, expires) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
+            " expires = excluded.expires",
+            (kind, key, value, self._clock() + ttl),
+        )
 
     async def shared_get(self, kind: str, key: str) -> str | None:
         """The value under (kind, key), or None if there is none or it has expired."""
@@ -46,11 +45,9 @@ class SharedState:
         """Remove and return the value under (kind, key); None if absent or expired. Of two
         replicas taking the same key at once, one gets the value and the other None."""
         now = self._clock()
-        async with self._db.transaction() as db:
-            row = await db.fetchone(
-                "DELETE FROM shared WHERE kind = ? AND key = ? RETURNING value, expires",
-                (kind, key),
-            )
+        row = await self._db.write_one(
+            "DELETE FROM shared WHERE kind = ? AND key = ? RETURNING value, expires", (kind, key)
+        )
         if row is None or float(row[1]) <= now:
             return None
         return str(row[0])
@@ -59,13 +56,12 @@ class SharedState:
         """Claim (kind, key) for `ttl` seconds: True for the first caller, False for every
         other until the claim expires (Slack's retries of one event, on any replica)."""
         now = self._clock()
-        async with self._db.transaction() as db:
-            row = await db.fetchone(
-                "INSERT INTO shared (kind, key, value, expires) VALUES (?, ?, '', ?)"
-                " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
-                " expires = excluded.expires WHERE shared.expires <= ? RETURNING 1",
-                (kind, key, now + ttl, now),
-            )
+        row = await self._db.write_one(
+            "INSERT INTO shared (kind, key, value, expires) VALUES (?, ?, '', ?)"
+            " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value,"
+            " expires = excluded.expires WHERE shared.expires <= ? RETURNING 1",
+            (kind, key, now + ttl, now),
+        )
         return row is not None
 
     async def count_hit(self, kind: str, key: str, *, window: float, limit: int) -> bool:

@@ -73,27 +73,27 @@ class SqliteDatabase:
     # --- running statements ----------------------------------------------------------
 
     async def fetch(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
-        async with self.connection.execute(sql, params) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        return await _Transaction(self.connection).fetch(sql, params)
 
     async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> Row | None:
-        async with self.connection.execute(sql, params) as cursor:
-            row = await cursor.fetchone()
-        return tuple(row) if row is not None else None
+        return await _Transaction(self.connection).fetchone(sql, params)
 
     async def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
-        """Run `sql` in the connection's open transaction (`commit()` ends it)."""
-        cursor = await self.connection.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        async with self.transaction() as transaction:
+            return await transaction.execute(sql, params)
+
+    async def write_one(self, sql: str, params: tuple[object, ...] = ()) -> Row | None:
+        async with self.transaction() as transaction:
+            return await transaction.fetchone(sql, params)
 
     async def commit(self) -> None:
         await self.connection.commit()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqliteDatabase]:
+    async def transaction(self) -> AsyncIterator[_Transaction]:
         async with self._writing:
             try:
-                yield self
+                yield _Transaction(self.connection)
             except BaseException:
                 await self.connection.rollback()
                 raise
@@ -112,6 +112,27 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         await self.connection.close()
+
+
+class _Transaction:
+    """Statements on the connection, inside the transaction its owner commits."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def fetch(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
+        async with self._connection.execute(sql, params) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def fetchone(self, sql: str, params: tuple[object, ...] = ()) -> Row | None:
+        # Every row is stepped through: a statement's changes (DELETE ... RETURNING) are
+        # all made by the time its cursor closes.
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        cursor = await self._connection.execute(sql, params)
+        return max(cursor.rowcount, 0)
 
 
 async def _user_version(db: aiosqlite.Connection) -> int:

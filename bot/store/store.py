@@ -333,12 +333,11 @@ class Store(SharedState):
 
     async def follow(self, *, platform: str, channel_id: str, case_id: str, by_user: str) -> bool:
         """Make a channel follow a case. Returns False if it already did."""
-        async with self._db.transaction() as db:
-            added = await db.execute(
-                "INSERT INTO follows (platform, channel_id, case_id, at, by_user)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                (platform, channel_id, case_id, _now(), by_user),
-            )
+        added = await self._db.execute(
+            "INSERT INTO follows (platform, channel_id, case_id, at, by_user)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (platform, channel_id, case_id, _now(), by_user),
+        )
         return added > 0
 
     async def unfollow(self, *, platform: str, channel_id: str, case_id: str) -> bool:
@@ -461,6 +460,22 @@ class Store(SharedState):
                     (now + lease, *key, development),
                 )
         return [development for development, _ in rows]
+
+    async def queued_before(
+        self, *, platform: str, channel_id: str, case_id: str, developments: Iterable[str],
+        moment: datetime,
+    ) -> set[str]:  # fmt: skip
+        """Of `developments` owed to one channel of a case, those queued before `moment`."""
+        wanted = set(developments)
+        rows = await self._rows(
+            "SELECT development, queued_at FROM alerts WHERE platform = ? AND channel_id = ?"
+            " AND case_id = ? AND done_at IS NULL",
+            (platform, channel_id, case_id),
+        )
+        return {
+            development for development, queued_at in rows
+            if development in wanted and datetime.fromisoformat(queued_at) < moment
+        }  # fmt: skip
 
     async def release_alerts(self, *, platform: str, channel_id: str, case_id: str) -> None:
         """Give up the claim on a channel's alerts of a case that were not posted (they stay
@@ -677,8 +692,7 @@ class Store(SharedState):
         return await self._db.fetch(sql, params)
 
     async def _insert(self, sql: str, params: tuple[object, ...]) -> None:
-        async with self._db.transaction() as db:
-            await db.execute(sql, params)
+        await self._db.execute(sql, params)
 
 
 
@@ -695,8 +709,7 @@ def _iso(moment: datetime) -> str:
 async def _kept_salt(db: Database) -> bytes:
     """The salt of user hashes made at the first open and kept since (CASEBOT_USER_HASH_SALT
     unset): a salt made afresh at each start would count a person's votes twice."""
-    async with db.transaction() as writing:
-        await writing.execute(db.salt_sql, db.salt_params)
+    await db.execute(db.salt_sql, db.salt_params)
     row = await db.fetchone("SELECT value FROM kept WHERE key = 'user_salt'")
     assert row is not None
     return str(row[0]).encode()

@@ -139,11 +139,13 @@ async def test_nothing_recorded_is_lost_when_the_server_restarts_under_writes(
 
     try:
         await asyncio.gather(writes(), asyncio.to_thread(postgres_server.restart))
-        # Every write that returned is there; none that failed is (no half-writes).
-        assert recorded + refused == 300
-        assert len(await store.recent_audit(1000)) == recorded
+        # Every write that returned is there. (One cut off after its commit reached the
+        # server may be there too, though it failed: the client can't know.)
+        assert recorded + refused == 300 and recorded > 0
+        rows = len(await store.recent_audit(1000))
+        assert recorded <= rows <= recorded + refused
         await write(1000)
-        assert recorded + refused == 301 and len(await store.recent_audit(1000)) == recorded
+        assert len(await store.recent_audit(1000)) == rows + 1
     finally:
         await store.close()
 
