@@ -43,6 +43,9 @@ class Value:
     high: float  # dates: the last day of the period the date names; else `low`
     per_unit: bool  # a sum for each one ("$25 each", "$1,000 per violation"), not a total
     near: frozenset[str]  # the terms around it (its event, its subject, its unit)
+    # Counts: the words of what is counted ("1.5 million eligible Facebook users": eligible,
+    # facebook, user), the noun perhaps after an adjective or two.
+    counted: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +194,9 @@ def _values(index: Index, text: str, mentions: list[DateMention], counts: tuple[
     for count in counts:
         shown = count.partition("|")[0]
         at = text.find(shown)
-        found.append(Value("count", shown, _number(shown), _number(shown), False, near(at, at + len(shown))))
+        number = shown.rpartition(" ")[0]
+        counted = frozenset(index.analyzer.terms(" ".join(text[at + len(number) :].split()[:COUNTED_WORDS])))
+        found.append(Value("count", shown, _number(shown), _number(shown), False, near(at, at + len(shown)), counted))
     return tuple(found)
 
 
@@ -458,7 +463,11 @@ def _same_thing(index: Index, a: Value, b: Value) -> bool:
     elif a.kind == "figure":
         close = a.per_unit == b.per_unit and _ratio(a.low, b.low) <= CLOSE_SUMS
     else:
+        # Counts of the same things ("1.3 million people", "1.5 million eligible Facebook
+        # users", a synonym counting) need share nothing else around them.
         close = _ratio(a.low, b.low) <= CLOSE_COUNTS
+        if close and _shares(index, a.counted, b.counted):
+            return True
     # In idf units of the corpus's rarest word: idf grows with the corpus.
     return close and _shared_weight(index, a.near, b.near) >= SHARED_NEAR * index.max_idf
 
@@ -488,6 +497,12 @@ def _synonyms(analyzer: Analyzer) -> dict[str, frozenset[str]]:
 
 def _ratio(a: float, b: float) -> float:
     return max(a, b) / min(a, b) if min(a, b) > 0 else float("inf")
+
+
+def _shares(index: Index, a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two sets of terms share one, a synonym counting."""
+    synonyms = _synonyms(index.analyzer)
+    return any(t in b or not synonyms.get(t, frozenset()).isdisjoint(b) for t in a)
 
 
 def _shared_weight(index: Index, a: frozenset[str], b: frozenset[str]) -> float:
@@ -586,6 +601,7 @@ def _counting(index: Index, sentence: Sentence, nouns: set[str]) -> list[Sentenc
     return found
 
 
+COUNTED_WORDS = 3  # the words after a count's number that may name what it counts
 COUNTING_PASSAGES = 60  # a noun in more passages than this is too common to search by
 
 

@@ -130,6 +130,8 @@ def _status(index: Index) -> Answer:
         text = "Where the case stands, from the sources (none of them is dated):"
     else:
         text = f"Where the case stands, from the most recent dated reporting ({newest.date.isoformat()}):"
+    if conflicts:
+        text += " The sources disagree on some details: see below."
     return Answer(
         kind="status",
         text=text,

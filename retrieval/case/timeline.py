@@ -91,7 +91,14 @@ def _timeline(index: Index) -> Answer:
         else "The sources give no dated events."
     )
     if conflicts:
-        text += " Some dates differ between sources: see below."
+        # Say what differs: an event's sentence may give a count or a sum that another
+        # source gives differently, not a date.
+        kinds = {c.kind for c in conflicts}
+        text += (
+            " Some dates differ between sources: see below."
+            if kinds == {"date"}
+            else " The sources differ on some details: see below."
+        )
     return Answer(
         kind="timeline",
         text=text,

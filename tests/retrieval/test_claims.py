@@ -124,3 +124,20 @@ def test_a_sum_paid_in_checks_is_a_sum_for_each(make_corpus):
     (conflict,) = claims.asked_conflicts(index, [checks, each], "figure")
     assert {v.value for v in conflict.values} == {"$397", "$428"}
     assert claims.asked_conflicts(index, [checks, total], "figure") == ()
+
+
+def test_counts_of_the_same_people_differ_though_written_with_other_words(make_corpus):
+    directory = make_corpus(
+        {
+            "a.md": article(outlet="ABC", paragraphs=["Nearly 1.3 million people filed claims in the Illinois privacy settlement."]),
+            "w.md": article(outlet="WTVO", paragraphs=["More than 1.5 million eligible Facebook users in Illinois filed claims in the privacy settlement."]),
+            "c.md": article(outlet="Chem", paragraphs=["The plant makes 1.4 million tons of coatings a year."]),
+        }
+    )
+    index = build_index(load_corpus(directory))
+    people = _holding(index, "1.3 million people")
+    (conflict, others) = next((c, o) for c, o in claims.value_disagreements(index, people) if c.kind == "count")
+    assert {v.value: [s.name for s in v.sources] for v in conflict.values} == {
+        "1.3 million people": ["ABC"],
+        "1.5 million eligible": ["WTVO"],
+    }  # not the plant's 1.4 million tons

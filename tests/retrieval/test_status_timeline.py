@@ -11,7 +11,7 @@ from retrieval.case.developments import about_other_case, step
 from retrieval.index import build_index
 from retrieval.case.status import status
 from retrieval.case.timeline import timeline
-from tests.support.corpora import SEED_CORPUS_DIR, article
+from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR, article
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +86,15 @@ def test_timeline_flags_the_august_2023_and_2024_conflict(index):
     whens = {e.when for e in answer.events}
     assert {"August 2023", "August 2024"} <= whens
     assert any({"August 2023", "August 2024"} <= {v.value for v in c.values} for c in answer.conflicts)
+
+
+def test_the_lead_text_says_what_differs(index):
+    assert timeline(index).text.endswith("Some dates differ between sources: see below.")
+    couriers = build_index(load_corpus(REPO_ROOT / "tests" / "retrieval" / "cases" / "couriers-v-parcelo" / "corpus"))
+    answer = timeline(couriers)
+    assert {c.kind for c in answer.conflicts} == {"count"}  # 40,000 or 45,000 couriers
+    assert answer.text.endswith("The sources differ on some details: see below.")
+    assert status(couriers).text.endswith("The sources disagree on some details: see below.")
 
 
 def test_one_event_reported_by_several_sources_appears_once(index):
