@@ -16,9 +16,9 @@ thresholds are set for questions the models have not seen:
   MISLED_BUDGET (most confident answers for that risk);
 - `also`: the least sentence probability at which a further quote holds an answer at
   least half the time;
-- `off_topic`, `off_topic_similarity`: the least best-coverage and best-similarity of any
-  answerable development question (OFF_TOPIC_SHARE of them may fall below), so that only
-  a question further from the sources than every answerable one is not covered.
+- `off_topic_similarity`: the least best-similarity of any answerable development
+  question (OFF_TOPIC_SHARE of them may fall below), so that only a question further in
+  meaning from the sources than every answerable one is not covered.
 """
 
 from __future__ import annotations
@@ -135,7 +135,6 @@ class _Judged:
     probabilities: np.ndarray
     features: np.ndarray  # QUESTION_FEATURES
     best_answers: bool  # the best candidate holds an expected string
-    best_coverage: float
     best_similarity: float
     confidence: float = 0.0
 
@@ -144,9 +143,8 @@ def _judge(example: Example, sentence: Logistic) -> _Judged:
     p = sentence.probabilities(example.rows)
     features = question_features(example.question, example.index, example.rows, p, example.candidates)
     best = int(np.argmax(p)) if len(p) else -1
-    coverage = float(example.rows[:, SENTENCE_FEATURES.index("coverage")].max()) if len(p) else 0.0
     similarity = float(example.rows[:, SENTENCE_FEATURES.index("similarity")].max()) if len(p) else 0.0
-    return _Judged(example, p, features, best >= 0 and bool(example.answers[best]), coverage, similarity)
+    return _Judged(example, p, features, best >= 0 and bool(example.answers[best]), similarity)
 
 
 def fit(prepared: Mapping[str, Prepared]) -> Model:
@@ -171,7 +169,7 @@ def fit(prepared: Mapping[str, Prepared]) -> Model:
         for j in judged[name]:
             confidence = float(held_out.probabilities(j.features[None, :])[0])
             out_of_fold.append(replace(j, confidence=confidence))
-    bounds = Model(sentence, question, 1.0, 1.0, _floor(out_of_fold, "best_coverage"), _floor(out_of_fold, "best_similarity"))
+    bounds = Model(sentence, question, 1.0, 1.0, _floor(out_of_fold, "best_similarity"))
     confident = _confident(out_of_fold, bounds)
     also = _also([j for j in out_of_fold if j.confidence >= confident])
     return replace(bounds, confident=confident, also=also)
@@ -194,7 +192,7 @@ def _covered(j: _Judged, model: Model) -> bool:
     """Whether the rules leave the question to the fitted confidence (tiers.by_rule)."""
     rows = j.example.rows
     best = rows[int(np.argmax(j.probabilities))] if len(rows) else None
-    return by_rule(j.example.question, best, j.best_coverage, j.best_similarity, model) is None
+    return by_rule(j.example.question, best, j.best_similarity, model) is None
 
 
 def _confident(judged: Sequence[_Judged], model: Model) -> float:

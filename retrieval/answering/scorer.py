@@ -5,9 +5,8 @@
   the sentence model is and how much of the question the sources know;
 - `confident`: from this probability up, the answer is given as an answer (tier i);
 - `also`: a further sentence joins a confident answer from this sentence probability up;
-- `off_topic` and `off_topic_similarity`: below this share of the question's weight held
-  by any candidate, or this cosine of any candidate's embedding with the question's,
-  nothing of the question is near the sources (tier iii).
+- `off_topic_similarity`: below this cosine of every candidate's embedding with the
+  question's, nothing of the question is near the sources (tier iii).
 
 All of it is fitted by one command (retrieval/answering/fitting.py, run as
 `python -m tests.bench.fit_answering --write`) and ships as model.json beside this file.
@@ -72,7 +71,6 @@ class Model:
     question: Logistic
     confident: float
     also: float
-    off_topic: float
     off_topic_similarity: float
 
     def to_json(self) -> dict:
@@ -82,7 +80,6 @@ class Model:
             "thresholds": {
                 "confident": round(self.confident, 6),
                 "also": round(self.also, 6),
-                "off_topic": round(self.off_topic, 6),
                 "off_topic_similarity": round(self.off_topic_similarity, 6),
             },
         }
@@ -95,7 +92,6 @@ class Model:
             Logistic.from_json(data["question"], QUESTION_FEATURES),
             float(thresholds["confident"]),
             float(thresholds["also"]),
-            float(thresholds["off_topic"]),
             float(thresholds["off_topic_similarity"]),
         )
 

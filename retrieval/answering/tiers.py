@@ -56,10 +56,6 @@ class Scored:
     order: np.ndarray  # candidate positions, most probable first
 
     @property
-    def best_coverage(self) -> float:
-        return float(self.rows[:, _COVERAGE].max()) if len(self.rows) else 0.0
-
-    @property
     def best_similarity(self) -> float:
         return float(self.rows[:, _SIMILARITY].max()) if len(self.rows) else 0.0
 
@@ -86,18 +82,18 @@ def ask(index: Index, question: str, *, max_quotes: int = 3, model: Model | None
 def tier(scored: Scored, model: Model) -> str:
     """"confident", "closest" or "not covered"."""
     best = scored.rows[scored.order[0]] if scored.candidates else None
-    ruled = by_rule(scored.question, best, scored.best_coverage, scored.best_similarity, model)
+    ruled = by_rule(scored.question, best, scored.best_similarity, model)
     if ruled is not None:
         return ruled
     return "confident" if scored.confidence >= model.confident else "closest"
 
 
-def by_rule(q: Question, best: np.ndarray | None, coverage: float, similarity: float, model: Model) -> str | None:
+def by_rule(q: Question, best: np.ndarray | None, similarity: float, model: Model) -> str | None:
     """The tier the rules outside the fit decide ("not covered" or "closest"), or None to
     leave it to the fitted confidence. `best` is the best candidate's feature row (None
     when there is no candidate). The fit sets its thresholds on the questions these rules
     leave to it (retrieval/answering/fitting.py), so there is one place for each rule."""
-    if best is None or missing_names(q) or off_topic(q, coverage, similarity, model):
+    if best is None or missing_names(q) or off_topic(q, similarity, model):
         return "not covered"
     if misses_the_kind(q, best):
         return "closest"
@@ -123,13 +119,17 @@ def misses_the_kind(q: Question, best: np.ndarray) -> bool:
     return wants and not best[_KINDS].any()
 
 
-def off_topic(q: Question, coverage: float, similarity: float, model: Model) -> bool:
-    """Nothing of the question is near any sentence: the best holds too little of it, or
-    means too little like it ("whats the best way to cook rice"). A question of where the
-    case stands, or of what a named source says, needs no words of its own."""
+def off_topic(q: Question, similarity: float, model: Model) -> bool:
+    """Nothing of the question is near any sentence: none means anything like it ("whats
+    the best way to cook rice"), by the cosine of their embeddings. Words alone do not
+    decide it: "cook rice" shares "best" with the sources (60 % of its weight), and "how
+    much is that per driver" none of its words with sources that say "couriers", yet the
+    first is off the topic and the second is not; a word no source uses lowers a match in
+    the fitted scorer instead. A question of where the case stands, or of what a named
+    source says, needs no words of its own."""
     if needs_no_words(q):
         return False
-    return coverage < model.off_topic or similarity < model.off_topic_similarity
+    return similarity < model.off_topic_similarity
 
 
 def needs_no_words(q: Question) -> bool:
@@ -140,7 +140,6 @@ def needs_no_words(q: Question) -> bool:
 
 _OTHER_CASE = SENTENCE_FEATURES.index("other_case")
 _KINDS = [SENTENCE_FEATURES.index(f"kind_{k}") for k in KINDS]
-_COVERAGE = SENTENCE_FEATURES.index("coverage")
 _SIMILARITY = SENTENCE_FEATURES.index("similarity")
 
 
