@@ -76,7 +76,6 @@ def frames(index: Index) -> Iterator[Frame]:
         "starts": table.starts,
         "passages": table.passages,
         "scores": table.scores,
-        "document_frequency": index.document_frequency.array(),
         "idf": index.idf.array(),
     }
     words = index.words
@@ -165,11 +164,10 @@ class Assembler:
             corpus=corpus,
             acronyms=head["acronyms"],
             postings=PostingTable(terms, tables["starts"], tables["passages"], tables["scores"]),
-            document_frequency=tables["document_frequency"],
             idf=tables["idf"],
             idf_floor=head["idf_floor"],
             developments=tuple(self._developments),
-            words=TermValues.of(word_terms, words["counts"], "q"),
+            words=TermValues.of(word_terms, words["counts"], "i"),
         )
 
     def _all_passages(self) -> tuple[Passage, ...]:

@@ -169,7 +169,6 @@ class Index:
     passages: tuple[Passage, ...]
     sources: dict[str, Source]
     postings: PostingTable
-    document_frequency: TermValues[int]  # term -> passages holding it
     idf: TermValues[float]
     max_idf: float
     idf_floor: float  # rank-bm25's epsilon floor for terms in over half the passages
@@ -179,6 +178,12 @@ class Index:
 
     def __len__(self) -> int:
         return len(self.passages)
+
+    @cached_property
+    def document_frequency(self) -> TermValues[int]:
+        """Term -> how many passages hold it: its row's length in the postings, so nothing
+        is kept for it until a question reads it."""
+        return TermValues.of(self.postings.terms, np.diff(self.postings.starts), "i")
 
     @cached_property
     def latest_development(self) -> Development | None:
@@ -334,7 +339,6 @@ def build_index(corpus: Corpus) -> Index:
     starts = np.zeros(1, dtype=np.int64)
     posting_passages = np.zeros(0, dtype=np.int32)
     posting_scores = np.zeros(0, dtype=np.float32)
-    counts = np.zeros(0, dtype=np.int64)
     row_idf = np.zeros(0, dtype=np.float64)
     idf_floor = 0.0
     if passages:
@@ -386,11 +390,10 @@ def build_index(corpus: Corpus) -> Index:
         corpus=corpus,
         acronyms=acronyms,
         postings=PostingTable(terms, starts, posting_passages, posting_scores),
-        document_frequency=counts[by_row],
         idf=row_idf[by_row],
         idf_floor=idf_floor,
         developments=find_developments(passages, words=tokens_of),
-        words=TermValues.of(word_terms, word_counts, "q"),
+        words=TermValues.of(word_terms, word_counts, "i"),
     )
 
 
@@ -402,7 +405,9 @@ def _reordered(
     old_of_new = np.empty_like(rank)
     old_of_new[rank] = np.arange(len(rank), dtype=rank.dtype)
     lengths = np.diff(starts)[old_of_new]
-    new_starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    # Row starts in 32 bits (half the memory per term and case) unless the postings need more.
+    wide = starts[-1] > np.iinfo(np.int32).max
+    new_starts = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64 if wide else np.int32)
     # Where each new position reads from: its old row's start, plus its place in the row.
     source = np.repeat(starts[old_of_new] - new_starts[:-1], lengths) + np.arange(new_starts[-1])
     return new_starts, passages[source], scores[source]
@@ -413,7 +418,6 @@ def assemble(
     corpus: Corpus,
     acronyms: Mapping[str, tuple[str, ...]],
     postings: PostingTable,
-    document_frequency: np.ndarray,
     idf: np.ndarray,
     idf_floor: float,
     developments: tuple[Development, ...],
@@ -423,7 +427,7 @@ def assemble(
     parts a builder process hands over (retrieval/handover.py).
 
     Args:
-        document_frequency, idf: by row of `postings.terms`.
+        idf: by row of `postings.terms`.
     """
     terms = postings.terms
     return Index(
@@ -432,7 +436,6 @@ def assemble(
         passages=corpus.passages,
         sources={a.source.id: a.source for a in corpus.articles},
         postings=postings,
-        document_frequency=TermValues.of(terms, document_frequency, "q"),
         idf=TermValues.of(terms, idf, "d"),
         max_idf=float(idf.max()) if len(idf) else 1.0,
         idf_floor=idf_floor,
