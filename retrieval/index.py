@@ -269,11 +269,17 @@ class Index:
         return max(self.idf_floor, math.log(n - df + 0.5) - math.log(df + 0.5))
 
     def score(self, groups: Sequence[QueryGroup]) -> np.ndarray:
-        """BM25 score of every passage; each group counts once, by its best-matching term."""
-        total = np.zeros(len(self.passages), dtype=np.float32)
+        """BM25 score of every passage; each group counts once, by its best-matching term.
+
+        Every shortcut below gives the same float32 values, bit for bit, as adding each
+        group's best term in turn (a test checks it): a BM25 contribution is positive, so
+        max(0, x) is x and x + 0 is x.
+        """
+        n = len(self.passages)
+        total = np.zeros(n, dtype=np.float32)
         # One scratch array for every group's best term, cleared where it was written:
         # allocating and adding a corpus-sized array per group cost more than the scoring.
-        best = np.zeros(len(self.passages), dtype=np.float32)
+        best: np.ndarray | None = None
         for group in groups:
             held = [(p, w) for p, w in ((self.postings.get(t), w) for t, w in group.terms.items()) if p is not None]
             if len(held) == 1:
@@ -281,24 +287,43 @@ class Index:
                 # The asked word itself weighs 1: no product to allocate (x * 1.0 is x).
                 total[posting.passages] += posting.scores if weight == 1.0 else posting.scores * weight
                 continue
-            for posting, weight in held:
-                ids = posting.passages
-                best[ids] = np.maximum(best[ids], posting.scores * weight)
-            if held:
-                touched = np.concatenate([posting.passages for posting, _ in held])
-                total[touched] += best[touched]  # a repeated id is written once, not summed
-                best[touched] = 0.0
+            if not held:
+                continue
+            if best is None:
+                best = np.zeros(n, dtype=np.float32)
+            for number, (posting, weight) in enumerate(held):
+                ids, scores = posting.passages, posting.scores
+                scores = scores if weight == 1.0 else scores * weight
+                # The group's first term meets zeros only: its scores are the maximum.
+                best[ids] = scores if number == 0 else np.maximum(best[ids], scores)
+            touched = sum(len(posting.passages) for posting, _ in held)
+            if touched * _DENSE_SHARE > n:
+                # Most of the corpus touched: a pass over whole arrays beats indexing them.
+                total += best  # untouched passages add 0
+                best.fill(0.0)
+            else:
+                ids = np.concatenate([posting.passages for posting, _ in held])
+                total[ids] += best[ids]  # a repeated id is written once, not summed
+                best[ids] = 0.0
         return total
 
     def search(self, groups: Sequence[QueryGroup], *, limit: int = 10) -> list[tuple[Passage, float]]:
         """The best passages for query groups, best first, with their scores (> 0 only)."""
         if not self.passages or not groups:
             return []
-        scores = self.score(groups)
-        limit = min(limit, len(scores))
-        top = np.argpartition(-scores, limit - 1)[:limit]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.passages[i], float(scores[i])) for i in top if scores[i] > 0]
+        # Negated in place (the scores are this call's own): the selection below is made on
+        # the same values as ever, so ties are broken as ever, without a copy of the corpus.
+        negated = self.score(groups)
+        np.negative(negated, out=negated)
+        limit = min(limit, len(negated))
+        top = np.argpartition(negated, limit - 1)[:limit]
+        top = top[np.argsort(negated[top], kind="stable")]
+        return [(self.passages[i], -float(negated[i])) for i in top if negated[i] < 0]
+
+
+# A multi-term group's scratch is added whole once its postings hold more than a quarter
+# of the corpus (fancy indexing costs ~4 passes per id, a whole-array add ~1 per passage).
+_DENSE_SHARE = 4
 
 
 class _Okapi(BM25Okapi):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
+from retrieval.analyzer import QueryGroup
 from retrieval.corpus import load_corpus
 from retrieval.index import build_index
 from retrieval.model import Article, Corpus, Passage, Source
@@ -97,3 +98,46 @@ def test_empty_corpus_builds_and_finds_nothing():
     index = build_index(Corpus(articles=(), loaded_at=datetime.now(UTC), directory="none"))
     assert len(index) == 0
     assert index.search(index.analyzer.query("anything"), limit=3) == []
+
+
+def _score_term_by_term(index, groups):  # type: ignore[no-untyped-def]
+    """The scoring as first written, one fancy-indexed step per term: the reference that
+    the index's shortcuts must match bit for bit."""
+    total = np.zeros(len(index.passages), dtype=np.float32)
+    best = np.zeros(len(index.passages), dtype=np.float32)
+    for group in groups:
+        held = [(index.postings[t], w) for t, w in group.terms.items() if t in index.postings]
+        for posting, weight in held:
+            ids = posting.passages
+            best[ids] = np.maximum(best[ids], posting.scores * weight)
+        if held:
+            touched = np.concatenate([posting.passages for posting, _ in held])
+            total[touched] += best[touched]
+            best[touched] = 0.0
+    return total
+
+
+def _search_by_reference(index, groups, limit):  # type: ignore[no-untyped-def]
+    scores = _score_term_by_term(index, groups)
+    top = np.argpartition(-scores, limit - 1)[:limit]
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def test_scores_and_rankings_are_those_of_term_by_term_scoring_ties_included(seed_corpus_dir):
+    # Every passage twice (syndicated copies score alike, so the ranking has ties), groups
+    # of one and of several weighted terms, touching few passages and most of them.
+    seed = load_corpus(seed_corpus_dir)
+    texts = [p.text for p in seed.passages] * 2 + ["lawsuit suit complaint"] * 40
+    index = build_index(corpus_of(*texts))
+    questions = [
+        "Who is suing LinkedIn?", "What is the UCL?", "lawsuit filed complaint case",
+        "How much are plaintiffs asking per user?", "private InMail messages AI training",
+        "withdrawn dismissed", "zzzz",
+    ]  # fmt: skip
+    weighted = [QueryGroup("mix", {"lawsuit": 1.0, "suit": 0.6, "complaint": 0.3}),
+                QueryGroup("linkedin", {"linkedin": 1.0}), QueryGroup("ai", {"ai": 0.5})]  # fmt: skip
+    for groups in [index.analyzer.query(q) for q in questions] + [weighted]:
+        assert np.array_equal(index.score(groups), _score_term_by_term(index, groups))
+        for limit in (1, 5, 20, len(texts)):
+            assert index.search(groups, limit=limit) == _search_by_reference(index, groups, limit)
