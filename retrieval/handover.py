@@ -12,8 +12,9 @@ would hold it for ~70 ms per 10,000 passages.
 
 A frame is an 8-byte big-endian length, then a pickle of (kind, payload). The stream is
 "head", every "article", "terms" slices, "postings", "words" slices, "word counts",
-"developments" slices, "end"; or a single "problems" (the corpus is invalid) or "failed" (the build raised). One
-child may write several such streams in turn, one per corpus it is asked for.
+"developments" slices, "end"; or a single "problems" (the corpus is invalid) or "failed"
+(the build raised). One child may write several such streams in turn, one per corpus it
+is asked for.
 
 This module is the whole protocol: the child writes with `write_index`, `write_problems`
 or `write_failure`, and the parent reads with `read_index`. Starting, stopping and timing
