@@ -5,8 +5,10 @@ command here under a random token and replies with the candidates; each platform
 them as its people expect (Slack: buttons, or a menu for many; Discord: a select menu;
 the console: a numbered list). A choice carries the token and the case id
 (`choice_value`); `take` gives the command back once, to the person who asked, within
-`CHOICE_SECONDS`. Kept in memory only: a restart forgets the questions (a choice made
-after one gets a polite "ask again").
+`CHOICE_SECONDS`. One process keeps them in memory only: a restart forgets the questions
+(a choice made after one gets a polite "ask again"). Replicas keep them in the database
+too, so that the choice can reach any replica (bot/replicas/choices.py): `share` and
+`recall` are where that happens, and do nothing here.
 """
 
 from __future__ import annotations
@@ -68,6 +70,14 @@ class PendingChoices:
         while len(self._waiting) > MAX_PENDING:
             self._waiting.popitem(last=False)
         return token
+
+    async def share(self, token: str) -> None:
+        """Keep the question `token` where other replicas find it (after `ask`). In
+        memory, there is nowhere else."""
+
+    async def recall(self, token: str, clicker: Caller) -> None:
+        """Bring the question `token` from wherever other replicas keep it, if it is
+        `clicker`'s (before `take`). In memory, there is nowhere else."""
 
     def take(self, clicker: Caller, token: str, case_id: str) -> Waiting | str:
         """The waiting command the choice answers, given up once; or why there is none."""

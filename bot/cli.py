@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from bot.desk import Caller, Desk
     from bot.ops.server import Health, OpsServer
     from bot.replicas.corpus_sync import CorpusSync
+    from bot.replicas.housekeeping import Housekeeping
     from bot.settings import Settings
 
 EXIT_OK = 0
@@ -822,6 +823,7 @@ async def _serve(settings: Settings) -> int:
     ops: OpsServer | None = None
     adapters: list[Adapter] = []
     sync: CorpusSync | None = None
+    housekeeping: Housekeeping | None = None
     try:
         try:
             # Before the adapters, so /healthz answers "starting" while they connect.
@@ -829,10 +831,14 @@ async def _serve(settings: Settings) -> int:
             if settings.database_url is not None:
                 # Replicas: one corpus version everywhere, and ready only with the database.
                 from bot.replicas.corpus_sync import CorpusSync
+                from bot.replicas.housekeeping import Housekeeping
 
                 sync = CorpusSync(desk, settings.database_url.get_secret_value())
                 await sync.start()
                 health.depends_on("database", sync.is_connected)
+                # Expired previews, thread contexts and rate counts leave the database.
+                housekeeping = Housekeeping(desk.store)
+                housekeeping.start()
             adapters = await _start_adapters(desk, settings)
         except StartError as error:
             # The start errors name the setting to fix and never carry a token; anything
@@ -858,6 +864,8 @@ async def _serve(settings: Settings) -> int:
         await _stop_adapters(adapters)
         if sync is not None:
             await sync.close()
+        if housekeeping is not None:
+            await housekeeping.close()
         if ops is not None:
             # After the adapters: /healthz says "stopping" while answers finish.
             await ops.close()

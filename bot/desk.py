@@ -32,6 +32,7 @@ from bot.limits import Limits
 from bot.ops.logs import request_scope
 from bot.ops.metrics import Metrics
 from bot.queries import DEFAULT, Queries
+from bot.replicas.choices import SharedChoices
 from bot.replicas.previews import SharedPreviews
 from bot.replicas.shared import shared_store, within_rate
 from bot.replicas.threads import SharedThreadContexts
@@ -144,7 +145,9 @@ class Desk:
             ThreadContexts() if self.shared is None else SharedThreadContexts(self.shared)
         )
         # Questions waiting for their asker's choice of case (bot/choices.py).
-        self.choices = PendingChoices()
+        self.choices = (
+            PendingChoices() if self.shared is None else SharedChoices(self.shared)
+        )
         # Called with the new docket after each successful reload (Slack's Home tab); each
         # must return at once (a failing one is logged, and the reload stands).
         self.reload_listeners: list[Callable[[Docket], None]] = []
@@ -242,6 +245,8 @@ class Desk:
             if parsed is None:
                 refusal = Answer(kind="refused", text="Sorry, I can't read that choice.")
                 return Reply(answer=refusal, public=False)
+            # The question may have been asked on another replica.
+            await self.choices.recall(parsed[0], clicker)
             waiting = self.choices.take(clicker, *parsed)
             if isinstance(waiting, str):
                 return Reply(answer=Answer(kind="refused", text=waiting), public=False)
@@ -334,7 +339,7 @@ class Desk:
                 if routed.unknown is not None:
                     answer = case_replies.unknown_case(routed.unknown, docket)
                 elif routed.case is None:
-                    answer, choice = self._ask_which(docket, routed, caller)
+                    answer, choice = await self._ask_which(docket, routed, caller)
                 else:
                     answer, feedback_id = await self._answer_case(
                         docket, docket.cases[routed.case], routed.command, caller
@@ -394,12 +399,13 @@ class Desk:
             thread=self.threads.case_of(caller), channel=channel,
         )  # fmt: skip
 
-    def _ask_which(
+    async def _ask_which(
         self, docket: Docket, routed: Route, caller: Caller
     ) -> tuple[Answer, Choice]:
         """The reply asking which case `routed.command` is about; the command waits."""
         candidates = routed.candidates
         token = self.choices.ask(caller, routed.command, candidates)
+        await self.choices.share(token)
         console = caller.platform == "console"
         answer = case_replies.choose_answer(docket, candidates, console=console)
         return answer, Choice(token, case_replies.options(docket, candidates))

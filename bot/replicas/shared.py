@@ -8,7 +8,8 @@ Every entry has a kind, a key and an expiry; the store forgets expired ones. Wha
 | `preview` | token, platform, user | the draft, its case, its deadline | an add preview's Add on any replica (bot/replicas/previews.py) |
 | `slack` | what Slack sent twice | nothing | each Slack event, command and click handled once (`first_time`) |
 | `rate` | platform, user | a count per window | CASEBOT_RATE_LIMIT across replicas (`within_rate`) |
-| `corpus` | `version` | the corpus version served last | a replica that missed a reload catches up (bot/replicas/corpus_sync.py) |
+| `choice` | token, platform, user | the question waiting for its case | "Which case?" answered on any replica (bot/replicas/choices.py) |
+| `slack-thread` | a choice's token | the thread its answer goes to | the Slack adapter (`keep`, `take`) |
 
 The database is a help here, not a gate: when it can't be reached, each check falls back to
 what one replica knows (a redelivery may then be answered twice, a rate counted per
@@ -71,6 +72,29 @@ async def first_time(shared: SharedStore | None, what: tuple[str, str]) -> bool:
     except Exception:
         logger.warning("could not check a Slack redelivery in the database; answering it")
         return True
+
+
+async def keep(
+    shared: SharedStore | None, kind: str, key: str, value: str, *, ttl: float
+) -> None:
+    """`shared_put`, for what only helps other replicas: a failure is logged, not raised."""
+    if shared is None:
+        return
+    try:
+        await shared.shared_put(kind, key, value, ttl=ttl)
+    except Exception:
+        logger.warning("could not keep %s state in the database", kind)
+
+
+async def take(shared: SharedStore | None, kind: str, key: str) -> str | None:
+    """`shared_take`, or None when there is nothing or the database can't say."""
+    if shared is None:
+        return None
+    try:
+        return await shared.shared_take(kind, key)
+    except Exception:
+        logger.warning("could not read %s state from the database", kind)
+        return None
 
 
 async def within_rate(shared: SharedStore, who: tuple[str, str], per_minute: int) -> bool | None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import logging
 import re
 import time
@@ -42,6 +43,8 @@ from bot.alerts import PostFailed
 from bot.caller import Caller, Reply, apology, new_request_id
 from bot.desk import Desk, handle_safely
 from bot.ops.logs import request_scope
+from bot.choices import CHOICE_SECONDS
+from bot.replicas import shared as replicas
 from bot.replicas.shared import first_time
 from bot.render.pages import read_page
 from bot.slack import add_buttons, choose
@@ -560,15 +563,24 @@ class SlackAdapter:
         if reply.answer.case:
             note = f"You chose {reply.answer.case}."
             await self._post_to_response_url(url, {"text": note, "replace_original": True})
-        if token in self._choosing:
+        asked_in = await self._thread_of_choice(token)
+        if asked_in is not None:
             # Asked by a mention or in a DM: answered in its thread.
-            thread_ts = self._choosing.pop(token)
+            thread_ts = asked_in[0]
             await self._post(
                 _message(reply), channel=channel, thread_ts=thread_ts,
                 only_to=None if reply.public or channel.startswith("D") else user_id,
             )  # fmt: skip
         else:
             await self._post_to_response_url(url, {**_payload(reply), "replace_original": False})
+
+    async def _thread_of_choice(self, token: str) -> tuple[str | None] | None:
+        """(the thread) where the question a choice answers was asked by a mention or in a
+        DM, on this replica or (replicas) another; None for a slash command's."""
+        kept = await replicas.take(self._desk.shared, "slack-thread", token)
+        if token in self._choosing:
+            return (self._choosing.pop(token),)
+        return (json.loads(kept),) if kept is not None else None
 
     async def _answer_add_button(self, body: dict[str, Any]) -> None:
         """Add or Cancel under an `add` preview: the preview is replaced by the outcome."""
@@ -613,6 +625,11 @@ class SlackAdapter:
             self._choosing[reply.choice.token] = thread_ts
             while len(self._choosing) > _SEEN_MESSAGES:
                 self._choosing.popitem(last=False)
+            # Replicas: the choice may be clicked on another one.
+            await replicas.keep(
+                self._desk.shared, "slack-thread", reply.choice.token, json.dumps(thread_ts),
+                ttl=CHOICE_SECONDS,
+            )  # fmt: skip
         await self._post(
             _message(reply),
             channel=channel,

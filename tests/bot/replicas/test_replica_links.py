@@ -174,3 +174,63 @@ async def test_one_process_on_sqlite_keeps_its_state_in_memory(make_settings) ->
         assert desk.limits.shared_rate is None
     finally:
         await desk.close()
+
+
+async def test_expired_shared_state_leaves_the_database(make_settings, postgres_url: str) -> None:
+    import asyncpg
+
+    from bot.replicas.housekeeping import Housekeeping
+    from bot.store import Store
+
+    store = await Store.from_settings(make_settings(database_url=postgres_url))
+    housekeeping = Housekeeping(store, every=0.2)
+    try:
+        await store.shared_put("thread", "slack\x1fC1:1.0", '["who is suing?", null, 0]', ttl=0.5)
+        await store.shared_put("thread", "slack\x1fC1:2.0", '["who sued?", null, 0]', ttl=600)
+        housekeeping.start()
+        connection = await asyncpg.connect(postgres_url)
+        try:
+            async def kept() -> int:
+                return int(await connection.fetchval("SELECT count(*) FROM shared"))
+
+            deadline = time.monotonic() + WAIT
+            while await kept() != 1:
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.1)
+            assert await store.shared_get("thread", "slack\x1fC1:2.0") is not None
+        finally:
+            await connection.close()
+    finally:
+        await housekeeping.close()
+        await store.close()
+
+
+async def test_which_case_asked_on_one_replica_is_chosen_on_another(
+    tmp_path: Path, make_settings, postgres_url: str
+) -> None:
+    from bot.choices import choice_value
+    from tests.support.cases import write_cases
+
+    corpus = write_cases(tmp_path / "cases", ("linkedin", "parcelo"))
+    member = Caller("slack", "UMEMBER", is_admin=False, channel_id="C1")
+    stranger = Caller("slack", "USTRANGER", is_admin=False, channel_id="C1")
+    desks = [
+        await Desk.open(make_settings(corpus_dir=corpus, database_url=postgres_url))
+        for _ in range(2)
+    ]
+    try:
+        reply = await desks[0].handle("who is suing?", member)
+        assert reply.answer.kind == "choose" and reply.choice is not None
+        value = choice_value(reply.choice.token, "parcelo")
+        # Someone else's choice, on the other replica, finds nothing of theirs.
+        refused = await desks[1].choose(stranger, value)
+        assert refused.answer.kind == "refused"
+        answered = await desks[1].choose(member, value)
+        assert answered.answer.kind == "answer" and answered.answer.question == "who is suing?"
+        assert answered.answer.case == "Okafor v. Parcelo"
+        # Chosen again on the replica that asked: it was answered once.
+        again = await desks[0].choose(member, value)
+        assert again.answer.kind == "refused" and "no longer have" in again.answer.text
+    finally:
+        for desk in desks:
+            await desk.close()

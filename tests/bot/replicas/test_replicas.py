@@ -246,6 +246,7 @@ async def test_alerts_survive_a_replica_killed_while_posting(cluster: Cluster) -
     # Once each; twice at most where the killed replica's post reached Slack before it
     # could record it (the single-process duplicate).
     assert all(1 <= n <= 2 for n in new.values()), new
+    print(f"alerts per channel after a replica was killed mid-post: {new}")
     # A replica started late serves the same corpus version as the others.
     late = await cluster.start("replica-late")
     await late.ready()
