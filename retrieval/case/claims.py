@@ -38,7 +38,7 @@ class Value:
     """
 
     kind: str  # "date", "figure" (a sum) or "count"
-    label: str  # as a conflict shows it: "March 11, 2024", "$25", "40,000 couriers"
+    label: str  # as a conflict shows it: "2024-03-11", "March 2024", "$25", "40,000 couriers"
     low: float  # sums and counts: the number; dates: the first day's ordinal
     high: float  # dates: the last day of the period the date names; else `low`
     per_unit: bool  # a sum for each one ("$25 each", "$1,000 per violation"), not a total
@@ -195,7 +195,7 @@ def _values(index: Index, text: str, mentions: list[DateMention], counts: tuple[
         shown = count.partition("|")[0]
         at = text.find(shown)
         number = shown.rpartition(" ")[0]
-        counted = frozenset(index.analyzer.terms(" ".join(text[at + len(number) :].split()[:COUNTED_WORDS])))
+        counted = frozenset(index.analyzer.terms(" ".join(_counted_words(text[at + len(number) :]))))
         found.append(Value("count", shown, _number(shown), _number(shown), False, near(at, at + len(shown)), counted))
     return tuple(found)
 
@@ -602,6 +602,30 @@ def _counting(index: Index, sentence: Sentence, nouns: set[str]) -> list[Sentenc
 
 
 COUNTED_WORDS = 3  # the words after a count's number that may name what it counts
+
+
+def _counted_words(after: str) -> list[str]:
+    """The words after a count's number that name what it counts: up to COUNTED_WORDS, to
+    the first function word or the first word that reads as a verb or an adverb, past any
+    at the start ("1.3 million people successfully filed": people; "1.5 million eligible
+    Facebook users in Illinois": eligible Facebook users; "2,000 affected owners": owners)."""
+    words: list[str] = []
+    for word in after.split()[: COUNTED_WORDS + 2]:
+        word = word.strip(".,;:!?()\"“”'’")
+        if not word or word.casefold() in vocab.STOP_WORDS:
+            break
+        if _NOT_COUNTED_WORD.search(word):
+            if words:
+                break
+            continue  # "2,000 affected owners": past the participle
+        words.append(word)
+        if len(words) == COUNTED_WORDS:
+            break
+    return words
+
+
+_NOT_COUNTED_WORD = re.compile(r"(?:ly|ed|ing)$", re.I)
+
 COUNTING_PASSAGES = 60  # a noun in more passages than this is too common to search by
 
 

@@ -141,3 +141,16 @@ def test_counts_of_the_same_people_differ_though_written_with_other_words(make_c
         "1.3 million people": ["ABC"],
         "1.5 million eligible": ["WTVO"],
     }  # not the plant's 1.4 million tons
+
+
+@pytest.mark.parametrize(
+    ("after", "counted"),
+    [
+        (" people successfully filed claims", ["people"]),
+        (" eligible Facebook users in Illinois", ["eligible", "Facebook", "users"]),
+        (" affected owners were paid", ["owners"]),
+        (" couriers.", ["couriers"]),
+    ],
+)
+def test_what_a_count_counts_stops_at_a_function_word_a_verb_or_an_adverb(after, counted):
+    assert claims._counted_words(after) == counted
