@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 GATEWAY_LOCK = int.from_bytes(b"casebot1", "big")
 # How often a replica without the gateway tries for it.
 RETRY_SECONDS = 1.0
+# How long a replica that got the gateway but could not connect to Discord waits before
+# trying for it again.
+FAILED_START_SECONDS = 10.0
 
 Start = Callable[["Desk", "Settings"], Awaitable[Any]]
 
@@ -134,11 +137,19 @@ class ElectedDiscord:
         try:
             self._adapter = await self._start(self._desk, self._settings)
         except Exception as error:
-            # A refused token or an unreachable Discord: as without replicas, serve stops
-            # (and the lock goes with this process), so the operator hears of it.
-            if not self._ended.done():
-                self._ended.set_exception(error)
-            raise _Ended from error
+            if _refused_token(error):
+                # As without replicas, serve stops (the lock goes with it), so the operator
+                # hears of it: every replica would be refused the same.
+                if not self._ended.done():
+                    self._ended.set_exception(error)
+                raise _Ended from error
+            # Discord unreachable or slow now: let go of the gateway (another replica may
+            # fare better) and try again later, still serving Slack meanwhile.
+            logger.error("Discord: could not connect (%s); trying again in %g s", error,
+                         FAILED_START_SECONDS)  # fmt: skip
+            await close_quietly(self._connection)
+            await asyncio.sleep(FAILED_START_SECONDS)
+            return
         self.holding.set()
         ending = asyncio.ensure_future(self._adapter.wait())
         try:
@@ -168,6 +179,14 @@ class ElectedDiscord:
                 await adapter.close()
             except Exception:
                 logger.exception("Discord: could not close the gateway connection cleanly")
+
+
+def _refused_token(error: BaseException) -> bool:
+    """Whether Discord refused the token or an intent it asks for (bot.discord.adapter
+    raises its DiscordStartError from discord.py's error): no retry can help."""
+    import discord  # the discord extra: installed wherever Discord is served
+
+    return isinstance(error.__cause__, (discord.LoginFailure, discord.PrivilegedIntentsRequired))
 
 
 class _Ended(Exception):

@@ -234,3 +234,40 @@ async def test_which_case_asked_on_one_replica_is_chosen_on_another(
     finally:
         for desk in desks:
             await desk.close()
+
+
+async def test_a_holder_that_cannot_reach_discord_lets_go_and_tries_again(
+    make_settings, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import discord
+
+    from bot.discord.adapter import DiscordStartError
+    from bot.replicas import gateway
+
+    monkeypatch.setattr(gateway, "FAILED_START_SECONDS", 0.5)
+    tries: list[str] = []
+
+    async def flaky(desk: Any, settings: Any) -> _FakeAdapter:
+        tries.append("try")
+        if len(tries) == 1:
+            raise DiscordStartError("could not connect to Discord's gateway") from OSError()
+        return _FakeAdapter()
+
+    replica = ElectedDiscord(None, make_settings(), postgres_url, flaky)  # type: ignore[arg-type]
+    await replica.start()
+    try:
+        await _until(lambda: replica.state == "connected")
+        assert len(tries) == 2
+    finally:
+        await replica.close()
+
+    async def refused(desk: Any, settings: Any) -> _FakeAdapter:
+        raise DiscordStartError("Discord refused the bot token") from discord.LoginFailure()
+
+    replica = ElectedDiscord(None, make_settings(), postgres_url, refused)  # type: ignore[arg-type]
+    await replica.start()
+    try:
+        with pytest.raises(DiscordStartError):
+            await asyncio.wait_for(replica.wait(), WAIT)  # serve stops, as without replicas
+    finally:
+        await replica.close()
