@@ -11,6 +11,7 @@ from rank_bm25 import BM25Okapi
 
 from retrieval.analyzer import QueryGroup
 from retrieval.corpus import load_corpus
+import retrieval.index as index_module
 from retrieval.index import build_index
 from retrieval.model import Article, Corpus, Passage, Source
 
@@ -124,9 +125,14 @@ def _search_by_reference(index, groups, limit):  # type: ignore[no-untyped-def]
     return [(index.passages[i], float(scores[i])) for i in top if scores[i] > 0]
 
 
-def test_scores_and_rankings_are_those_of_term_by_term_scoring_ties_included(seed_corpus_dir):
+@pytest.mark.parametrize("dense_share", [0, index_module._DENSE_SHARE, 10**9])
+def test_scores_and_rankings_are_those_of_term_by_term_scoring_ties_included(
+    seed_corpus_dir, monkeypatch, dense_share
+):
     # Every passage twice (syndicated copies score alike, so the ranking has ties), groups
-    # of one and of several weighted terms, touching few passages and most of them.
+    # of one and of several weighted terms; a several-term group's scratch added by index
+    # (0), as shipped, and whole (10**9).
+    monkeypatch.setattr(index_module, "_DENSE_SHARE", dense_share)
     seed = load_corpus(seed_corpus_dir)
     texts = [p.text for p in seed.passages] * 2 + ["lawsuit suit complaint"] * 40
     index = build_index(corpus_of(*texts))
