@@ -39,7 +39,7 @@ from bot.replicas.threads import SharedThreadContexts
 from bot.report import build_report, days_problem, report_answer, report_arguments
 from bot.routing import ROUTED, Route, fold, route
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, StoreUnavailable
 from bot.threads import ThreadContexts, explain
 from retrieval.corpus import CorpusError
 from retrieval.index import Index
@@ -435,9 +435,9 @@ class Desk:
                 case_id=case.id, platform=caller.platform, command=command.name,
                 answer=answer, question=command.argument, corpus=case.index.corpus,
             )  # fmt: skip
-        except Exception:
+        except Exception as error:
             # A record, not a gate (see `_record`): the answer goes out without buttons.
-            logger.exception("could not write to the store")
+            _not_written(error)
             return None
 
     async def vote(self, caller: Caller, value: str) -> Thanks:
@@ -727,8 +727,17 @@ class Desk:
         # The store is a record, not a gate: a full disk must not stop casebot answering.
         try:
             await write
-        except Exception:
-            logger.exception("could not write to the store")
+        except Exception as error:
+            _not_written(error)
+
+
+def _not_written(error: Exception) -> None:
+    """Log a record the store could not write: one line while the database is away (every
+    request would say it), the traceback for anything else."""
+    if isinstance(error, StoreUnavailable):
+        logger.warning("could not write to the store: %s", error)
+    else:
+        logger.exception("could not write to the store")
 
 
 def _nothing_served(old: Docket, error: CorpusError) -> Answer:

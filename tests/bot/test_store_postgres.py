@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import asyncpg
 import pytest
@@ -226,3 +227,27 @@ def test_a_command_whose_database_is_unreachable_says_so_without_the_password(
     err = capsys.readouterr().err
     assert err.startswith(f"casebot report: PostgreSQL at 127.0.0.1:{port}, database casebot")
     assert "Traceback" not in err and "pw-9f8e7d" not in err
+
+
+async def test_a_question_while_the_database_is_away_is_answered_and_logged_in_one_line(
+    make_settings: Callable[..., Settings], postgres_server: PostgresServer, postgres_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    from bot.desk import Caller, Desk
+
+    desk = await Desk.open(make_settings(database_url=postgres_url))
+    asker = Caller("slack", "U1", is_admin=False, channel_id="C1")
+    try:
+        await asyncio.to_thread(postgres_server.stop)
+        try:
+            caplog.clear()
+            reply = await desk.handle("ask who is suing LinkedIn?", asker)
+        finally:
+            await asyncio.to_thread(postgres_server.start)
+        assert reply.answer.kind == "answer" and reply.answer.quotes
+        warnings = [r for r in caplog.records if "could not write to the store" in r.message]
+        assert warnings and all(r.exc_info is None for r in warnings)
+        assert "can't be reached" in warnings[0].getMessage()
+        assert postgres_server.password not in caplog.text
+    finally:
+        await desk.close()
