@@ -13,16 +13,9 @@ a claim made twice succeeds once, and hits are counted under a lock on their key
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from bot.store.database import Database
-
-logger = logging.getLogger(__name__)
-
-# Expired values and hits are deleted by the store itself, by the first write after this
-# many seconds since the last sweep (each Store sweeps; a sweep is one indexed DELETE).
-SWEEP_SECONDS = 300.0
 
 
 class SharedState:
@@ -30,8 +23,6 @@ class SharedState:
 
     _db: Database
     _clock: Callable[[], float]
-    # When this Store last deleted what had expired (its clock); 0: never.
-    _swept: float = 0.0
 
     async def shared_put(self, kind: str, key: str, value: str, *, ttl: float) -> None:
         """Keep `value` (JSON text) under (kind, key) for `ttl` seconds, replacing any."""
@@ -41,7 +32,6 @@ class SharedState:
             " expires = excluded.expires",
             (kind, key, value, self._clock() + ttl),
         )
-        await self._sweep()
 
     async def shared_get(self, kind: str, key: str) -> str | None:
         """The value under (kind, key), or None if there is none or it has expired."""
@@ -72,7 +62,6 @@ class SharedState:
             " expires = excluded.expires WHERE shared.expires <= ? RETURNING 1",
             (kind, key, now + ttl, now),
         )
-        await self._sweep()
         return row is not None
 
     async def count_hit(self, kind: str, key: str, *, window: float, limit: int) -> bool:
@@ -107,28 +96,13 @@ class SharedState:
                 "INSERT INTO hits (kind, key, at, expires) VALUES (?, ?, ?, ?)",
                 (kind, key, now, now + window),
             )
-        await self._sweep()
         return True
 
     async def forget_expired(self) -> int:
-        """Delete every expired shared value and every hit past its window; how many."""
+        """Delete every expired shared value and every hit past its window; how many.
+        (Each replica runs it every few minutes: bot/replicas/housekeeping.py.)"""
         now = self._clock()
         async with self._db.transaction() as db:
             values = await db.execute("DELETE FROM shared WHERE expires <= ?", (now,))
             hits = await db.execute("DELETE FROM hits WHERE expires <= ?", (now,))
         return values + hits
-
-    async def _sweep(self) -> None:
-        """`forget_expired`, at most every SWEEP_SECONDS: Slack retry ids and rate hits are
-        written on every message, and must not pile up. A failed sweep is left to the next
-        one; the write that called it has succeeded."""
-        now = self._clock()
-        if now - self._swept < SWEEP_SECONDS:
-            return
-        self._swept = now
-        try:
-            forgotten = await self.forget_expired()
-        except Exception as error:
-            logger.warning("could not delete the expired shared state: %s", error)
-            return
-        logger.debug("deleted %d expired shared values and hits", forgotten)

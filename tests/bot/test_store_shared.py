@@ -249,21 +249,3 @@ async def test_the_user_salt_is_made_once_and_kept(database_target: str | Path) 
     finally:
         await salted.close()
 
-
-async def test_expired_state_is_swept_by_the_writes_themselves(
-    two: tuple[Store, Store], clock: Clock
-) -> None:
-    one, _ = two
-    await one.shared_put("thread", "first", '"a"', ttl=10)  # the first write sweeps: nothing
-    for n in range(20):
-        await one.shared_claim("slack", f"Ev{n}", ttl=60)
-        await one.count_hit("rate", f"slack:U{n}", window=60, limit=5)
-    clock.now += 299  # all expired, but the last sweep was under 300 s ago
-    await one.shared_put("thread", "second", '"b"', ttl=1000)
-    assert len(await one._rows("SELECT key FROM shared", ())) == 22
-    clock.now += 1
-    await one.shared_put("thread", "third", '"c"', ttl=1000)
-    assert await one._rows("SELECT key FROM shared ORDER BY key", ()) == [
-        ("second",), ("third",)
-    ]
-    assert await one._rows("SELECT key FROM hits", ()) == []
