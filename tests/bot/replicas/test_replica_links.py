@@ -157,6 +157,14 @@ async def test_one_replica_holds_the_gateway_and_another_takes_it_when_it_goes(
         assert taken_after < 15.0
         await asyncio.sleep(3.0)
         assert len([r for r in elected if r.state == "connected"]) == 1
+
+        # A rolling restart: the new holder stops (SIGTERM closes it) and one of the
+        # others (the first, back on standby since, or the third) takes the gateway.
+        second = started[1][0]
+        await elected[second].close()
+        assert started[1][1].closed.is_set()
+        await _until(lambda: len(started) == 3, timeout=15.0)
+        assert started[2][0] != second
     finally:
         for replica in elected:
             await replica.close()
