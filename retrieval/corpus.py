@@ -35,7 +35,7 @@ from pathlib import Path
 
 from retrieval.errors import CorpusError
 from retrieval.model import Article, Corpus, Passage, Source
-from retrieval.sentences import split_sentences
+from retrieval.language.sentences import split_sentences
 from retrieval.updates import NoticeDateError, parse_notice, resolve_notice_date
 
 MAX_FILE_BYTES = 2 * 1024 * 1024

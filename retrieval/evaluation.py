@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.dates import MONTHS
+from retrieval.language.dates import MONTHS
 from retrieval.errors import CasebotError
 from retrieval.model import Answer, Conflict
 

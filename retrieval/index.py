@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import Analyzer, QueryGroup, learn_acronyms
+from retrieval.language.analyzer import Analyzer, QueryGroup, learn_acronyms
 from retrieval.case.developments import Development, find_developments, first_report, latest
 from retrieval.model import Corpus, Passage, Source
-from retrieval.spelling import Speller
+from retrieval.language.spelling import Speller
 from retrieval.terms import Terms, TermValues
-from retrieval.vocabulary import STOP_WORDS
+from retrieval.language.vocabulary import STOP_WORDS
 
 K1 = 1.5
 B = 0.75
@@ -131,7 +131,7 @@ class SnapshotCache:
     # a term -> whether the sources write it as a name (retrieval.answering.question.is_name)
     names: dict[str, bool] = field(default_factory=dict)
     defendant: str | None = None  # the defendant's term (retrieval.answering.question.defendant)
-    # first letter -> lemma -> corpus words (retrieval.inflection)
+    # first letter -> lemma -> corpus words (retrieval.language.inflection)
     lemmas: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     outlet_only: dict[str, bool] = field(default_factory=dict)  # a term only in outlets' names
     # a sentence (passage id, start) -> its unit embedding (retrieval.answering.features)
@@ -140,7 +140,7 @@ class SnapshotCache:
     traits: dict[tuple[int, int], Any] = field(default_factory=dict)
     # a kind of value -> the passages holding one (Index.passages_with)
     kinds: dict[str, Any] = field(default_factory=dict)
-    # the first letters of a word -> the corpus words that begin so (retrieval.inflection)
+    # the first letters of a word -> the corpus words that begin so (retrieval.language.inflection)
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     outlet_terms: dict[str, list[str]] | None = None  # a term -> the outlets whose names hold it
 

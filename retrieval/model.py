@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
-from retrieval.dates import date_label
+from retrieval.language.dates import date_label
 
 
 @dataclass(frozen=True, slots=True)

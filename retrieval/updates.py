@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from retrieval.dates import MONTHS as _MONTHS
+from retrieval.language.dates import MONTHS as _MONTHS
 
 
 # Longest names first so "sept" is not read as "sep" + "t".

@@ -31,8 +31,8 @@ def warm() -> None:
     embeddings, the fitted model: ~0.5 s) now, rather than on the first question, where
     it would hold the interpreter while other requests wait."""
     from retrieval.answering.scorer import shipped
-    from retrieval.embeddings import embedder
-    from retrieval.spelling import warm as warm_spelling
+    from retrieval.language.embeddings import embedder
+    from retrieval.language.spelling import warm as warm_spelling
 
     warm_spelling()
     embedder()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.case import claims
-from retrieval.embeddings import embedder
+from retrieval.language.embeddings import embedder
 from retrieval.index import Index
 from retrieval.answering.question import Question
 

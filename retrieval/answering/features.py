@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.case import claims, developments
-from retrieval import vocabulary as vocab
-from retrieval.analyzer import MONEY, fold, money_value
-from retrieval.dates import find_dates
+from retrieval.language import vocabulary as vocab
+from retrieval.language.analyzer import MONEY, fold, money_value
+from retrieval.language.dates import find_dates
 from retrieval.answering.candidates import Candidate, embeddings_of
-from retrieval.embeddings import embedder
+from retrieval.language.embeddings import embedder
 from retrieval.index import Index
 from retrieval.answering.question import Question
 from retrieval.answering.ranking import (

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from retrieval import vocabulary as vocab
-from retrieval.analyzer import QueryGroup, fold
-from retrieval.inflection import corpus_forms, derived_forms
-from retrieval.places import is_place
-from retrieval.spelling import is_ordinary, zipf
+from retrieval.language import vocabulary as vocab
+from retrieval.language.analyzer import QueryGroup, fold
+from retrieval.language.inflection import corpus_forms, derived_forms
+from retrieval.language.places import is_place
+from retrieval.language.spelling import is_ordinary, zipf
 
 if TYPE_CHECKING:
     from retrieval.index import Index

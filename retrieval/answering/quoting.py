@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.case import claims
-from retrieval.analyzer import QueryGroup
+from retrieval.language.analyzer import QueryGroup
 from retrieval.index import Index
 from retrieval.model import Quote, Source
 

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval.case import claims, developments
-from retrieval import vocabulary as vocab
-from retrieval.analyzer import QueryGroup
-from retrieval.dates import MONTHS, find_dates
+from retrieval.language import vocabulary as vocab
+from retrieval.language.analyzer import QueryGroup
+from retrieval.language.dates import MONTHS, find_dates
 from retrieval.index import Index
 from retrieval.answering.question import (
     AnswerType,

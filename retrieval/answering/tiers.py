@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.analyzer import fold
+from retrieval.language.analyzer import fold
 from retrieval.answering.candidates import Candidate, candidates
 from retrieval.answering.features import (
     KINDS,

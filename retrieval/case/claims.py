@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from retrieval.case import developments
-from retrieval import vocabulary as vocab
-from retrieval.analyzer import MONEY, Analyzer, QueryGroup, money_value
-from retrieval.dates import MONTHS, DateMention, find_dates
+from retrieval.language import vocabulary as vocab
+from retrieval.language.analyzer import MONEY, Analyzer, QueryGroup, money_value
+from retrieval.language.dates import MONTHS, DateMention, find_dates
 from retrieval.index import Index
 from retrieval.model import Conflict, ConflictValue, Passage, Source
 
@@ -483,7 +483,7 @@ _SYNONYMS: weakref.WeakKeyDictionary[Analyzer, dict[str, frozenset[str]]] = weak
 
 
 def _synonyms(analyzer: Analyzer) -> dict[str, frozenset[str]]:
-    """Each term's synonyms (retrieval/vocabulary.py's groups), as terms of this analyzer."""
+    """Each term's synonyms (retrieval/language/vocabulary.py's groups), as terms of this analyzer."""
     found = _SYNONYMS.get(analyzer)
     if found is None:
         groups: dict[str, set[str]] = {}

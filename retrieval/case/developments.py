@@ -12,9 +12,9 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from retrieval.dates import find_dates
+from retrieval.language.dates import find_dates
 from retrieval.model import Passage
-from retrieval.vocabulary import (
+from retrieval.language.vocabulary import (
     CASE_WORDS,
     MODAL_WORDS,
     OTHER_CASE_WORDS,

@@ -19,7 +19,7 @@ from retrieval.model import Answer, Conflict, Quote
 from retrieval.answering.question import defendant, read_question
 from retrieval.answering.quoting import make_quote
 from retrieval.answering.ranking import answer_test, rank, spoken_by
-from retrieval.vocabulary import LAW_FIRM
+from retrieval.language.vocabulary import LAW_FIRM
 
 # A slot's sentence must hold at least this share of its question.
 MIN_SLOT_COVERAGE = 0.15

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 
 from retrieval.case import claims
 from retrieval.answering.quoting import make_quote
-from retrieval.dates import DateMention, find_dates
+from retrieval.language.dates import DateMention, find_dates
 from retrieval.case.developments import step
-from retrieval.vocabulary import BACKGROUND_WORDS, FIGURE_WORDS, MODAL_WORDS
+from retrieval.language.vocabulary import BACKGROUND_WORDS, FIGURE_WORDS, MODAL_WORDS
 from retrieval.index import Index
 from retrieval.model import Answer, Conflict, Event
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.analyzer import SYNONYM_WEIGHT, Analyzer, find_acronyms, learn_acronyms
+from retrieval.language.analyzer import SYNONYM_WEIGHT, Analyzer, find_acronyms, learn_acronyms
 
 
 def test_case_and_unicode_are_folded():

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from retrieval.dates import date_label, find_dates
+from retrieval.language.dates import date_label, find_dates
 
 REPORTED = date(2025, 1, 22)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.corpus import load_corpus
-from retrieval.embeddings import embedder
+from retrieval.language.embeddings import embedder
 from tests.support.corpora import SEED_CORPUS_DIR
 
 
@@ -20,7 +20,7 @@ def test_the_embeddings_load_with_the_network_off():
         "def refuse(*a, **k): raise OSError('network is off')\n"
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
-        "from retrieval.embeddings import embedder\n"
+        "from retrieval.language.embeddings import embedder\n"
         "v = embedder().embed(['The lawsuit was filed in federal court.', 'who is suing'])\n"
         "assert v.shape == (2, 256) and abs(float((v[0] ** 2).sum()) - 1) < 1e-3\n"
     )
@@ -28,7 +28,7 @@ def test_the_embeddings_load_with_the_network_off():
 
 
 def test_our_reading_gives_wordllamas_own_tokens_and_vectors():
-    """retrieval/embeddings.py reads the package's files itself (not importing wordllama
+    """retrieval/language/embeddings.py reads the package's files itself (not importing wordllama
     on the answering path): on the seed corpus it must tokenize and embed exactly as
     wordllama does, loaded from the same files."""
     root = logging.getLogger()

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import QueryGroup
+from retrieval.language.analyzer import QueryGroup
 from retrieval.corpus import load_corpus
 import retrieval.index as index_module
 from retrieval.index import build_index

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from retrieval.spelling import Speller, is_ordinary
+from retrieval.language.spelling import Speller, is_ordinary
 
 WORDS = {"plaintiff": 4, "lawsuit": 9, "july": 2, "exempted": 1, "settings": 3, "setting": 5}
 
@@ -45,12 +45,12 @@ def test_word_frequencies_load_with_the_network_off():
         "def refuse(*a, **k): raise OSError('network is off')\n"
         "socket.socket.connect = refuse\n"
         "socket.create_connection = refuse\n"
-        "from retrieval.spelling import zipf, Speller\n"
+        "from retrieval.language.spelling import zipf, Speller\n"
         "assert zipf('lawsuit') > 3\n"
         "assert Speller({'x': 1}).correct('exlcuded') == 'excluded'\n"
-        "from retrieval.inflection import lemma\n"
+        "from retrieval.language.inflection import lemma\n"
         "assert lemma('lost') == 'lose' and lemma('thrown') == 'throw'\n"
-        "from retrieval.places import is_place\n"
+        "from retrieval.language.places import is_place\n"
         "assert is_place('ohio') and not is_place('bay')\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

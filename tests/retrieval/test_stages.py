@@ -1,6 +1,6 @@
 """The composer's stages on a corpus that is not the seed: a made-up lawsuit over a recipe.
 
-Nothing in retrieval/vocabulary.py may be fitted to the seed corpus; these tests run the
+Nothing in retrieval/language/vocabulary.py may be fitted to the seed corpus; these tests run the
 same vocabulary, coverage, ranking and status rules on another case.
 """
 
@@ -157,7 +157,7 @@ def test_a_corpus_of_one_short_article_answers(make_corpus):
 def test_a_month_without_a_year_is_the_latest_one_before_the_report():
     from datetime import date
 
-    from retrieval.dates import find_dates
+    from retrieval.language.dates import find_dates
 
     (june,) = find_dates("The judge ruled in June that it was fair use.", reported=date(2025, 9, 8))
     assert (june.date, june.precision, june.relative) == (date(2025, 6, 1), "month", True)

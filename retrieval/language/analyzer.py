@@ -6,7 +6,7 @@ numbers, stop words removed, Snowball (Porter2) stemming from PyStemmer.
 Querying adds two expansions where the words people ask with differ from the corpus's:
 - acronyms the corpus itself defines, e.g. "Unfair Competition Law (UCL)", learned when
   the index is built (`learn_acronyms`), so "UCL" also finds the spelled-out name and back;
-- the synonym groups of retrieval/vocabulary.py, e.g. "sue" also finds "lawsuit".
+- the synonym groups of retrieval/language/vocabulary.py, e.g. "sue" also finds "lawsuit".
 Expansions weigh less than the asked word itself and never add up with it: a query term
 and its alternatives form one group that counts once.
 """
@@ -22,8 +22,8 @@ from itertools import chain
 
 import Stemmer
 
-from retrieval.dates import MONTH_ABBREVIATIONS
-from retrieval.vocabulary import FILLER_WORDS, STOP_WORDS, SYNONYM_WEIGHT, SYNONYMS
+from retrieval.language.dates import MONTH_ABBREVIATIONS
+from retrieval.language.vocabulary import FILLER_WORDS, STOP_WORDS, SYNONYM_WEIGHT, SYNONYMS
 
 ACRONYM_WEIGHT = 0.8
 # The spelled-out words of an asked acronym only tip the balance toward the sentence that

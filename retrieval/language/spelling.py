@@ -98,11 +98,11 @@ class Speller:
 
 def warm() -> None:
     """Load the English word lists now (~0.5 s) rather than on the first question, and
-    the lemmas and place names retrieval/inflection.py and retrieval/places.py read."""
+    the lemmas and place names retrieval/language/inflection.py and retrieval/language/places.py read."""
     zipf("the")
     _english()
-    from retrieval.inflection import lemma
-    from retrieval.places import is_place
+    from retrieval.language.inflection import lemma
+    from retrieval.language.places import is_place
 
     lemma("lost")
     is_place("ohio")
