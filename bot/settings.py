@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     discord_admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, validation_alias="DISCORD_ADMIN_IDS"
     )
+    # Past what one gateway connection may carry (Discord requires shards from 2,500
+    # servers), each replica holds one shard's gateway (bot/replicas/gateway.py).
+    discord_shard_count: int = Field(default=1, ge=1, le=1024, validation_alias="DISCORD_SHARD_COUNT")
     # Servers whose Manage Server holders are admins (a reload is global, so Manage Server
     # in any other server that added the bot must not be).
     discord_admin_guild_ids: Annotated[list[int], NoDecode] = Field(

@@ -14,9 +14,14 @@ hold the gateway together for long.
 
 Mentions sent while no replica is connected are not delivered again: Discord replays
 missed events only to a session that resumes, and the new holder starts its own (README,
-"Several replicas"). One replica carries every guild's events; past what one can (Discord
-requires sharding from 2,500 guilds), discord.py's `AutoShardedClient` or explicit shard
-ids would let each replica hold the lock of its own shard; not built yet.
+"Several replicas").
+
+Shards: past what one connection may carry (Discord requires sharding from 2,500 guilds),
+`DISCORD_SHARD_COUNT` = N splits the guilds into N shards, and each shard has a lock of its
+own (`GATEWAY_LOCK + shard id`): a replica holds at most one shard, the first free one it
+finds, and connects with discord.py's explicit `shard_id`/`shard_count`, so Discord sends
+it only that shard's guilds (and shard 0 the DMs). Run at least N replicas; the others
+stand by for whichever shard's holder dies. With N = 1 there is one lock, as before.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# The advisory lock's key: "casebot1" as a 64-bit number, so it is no other program's.
+# The advisory lock's key: "casebot1" as a 64-bit number, so it is no other program's;
+# shard k's is this plus k.
 GATEWAY_LOCK = int.from_bytes(b"casebot1", "big")
 # How often a replica without the gateway tries for it.
 RETRY_SECONDS = 1.0
@@ -42,7 +48,7 @@ RETRY_SECONDS = 1.0
 # trying for it again.
 FAILED_START_SECONDS = 10.0
 
-Start = Callable[["Desk", "Settings"], Awaitable[Any]]
+Start = Callable[..., Awaitable[Any]]  # (desk, settings, **shard options) -> adapter
 
 
 class ElectedDiscord:
@@ -70,6 +76,8 @@ class ElectedDiscord:
         # Set with what ended Discord for good (a refused token): `wait` raises it.
         self._ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.holding = asyncio.Event()
+        self.shards = settings.discord_shard_count
+        self.shard: int | None = None  # the shard this replica holds, if any
 
     @property
     def state(self) -> str:
@@ -121,21 +129,25 @@ class ElectedDiscord:
     async def _until_elected(self) -> None:
         announced = False
         while True:
-            async with self._using:
-                got = await self._connection.fetchval(
-                    "SELECT pg_try_advisory_lock($1)", GATEWAY_LOCK, timeout=CHECK_SECONDS * 2
-                )
-            if got:
-                return
+            for shard in range(self.shards):
+                async with self._using:
+                    got = await self._connection.fetchval(
+                        "SELECT pg_try_advisory_lock($1)", GATEWAY_LOCK + shard, timeout=CHECK_SECONDS * 2
+                    )
+                if got:
+                    self.shard = shard
+                    return
             if not announced:
-                logger.info("Discord: another replica holds the gateway; standing by")
+                logger.info("Discord: other replicas hold the gateway (%d shard(s)); standing by", self.shards)
                 announced = True
             await asyncio.sleep(RETRY_SECONDS)
 
     async def _hold(self) -> None:
-        logger.info("Discord: this replica holds the gateway; connecting")
+        sharding = {"shard_id": self.shard, "shard_count": self.shards} if self.shards > 1 else {}
+        logger.info("Discord: this replica holds the gateway%s; connecting",
+                    f" (shard {self.shard} of {self.shards})" if sharding else "")  # fmt: skip
         try:
-            self._adapter = await self._start(self._desk, self._settings)
+            self._adapter = await self._start(self._desk, self._settings, **sharding)
         except Exception as error:
             if _refused_token(error):
                 # As without replicas, serve stops (the lock goes with it), so the operator
@@ -174,6 +186,7 @@ class ElectedDiscord:
 
     async def _leave(self) -> None:
         adapter, self._adapter = self._adapter, None
+        self.shard = None
         if adapter is not None:
             try:
                 await adapter.close()

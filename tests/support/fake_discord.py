@@ -328,6 +328,7 @@ class FakeDiscord:
         self.messages: dict[int, dict[str, Any]] = {}
         self._originals: dict[str, dict[str, Any]] = {}  # interaction token -> message
         self._sockets: list[_GatewayConnection] = []
+        self.identified_shards: list[tuple[int, int] | None] = []  # per IDENTIFY, in order
         self._sequence = 0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -361,9 +362,9 @@ class FakeDiscord:
 
     # --- building the world ---
 
-    def add_guild(self, name: str = "Test server") -> FakeGuild:
+    def add_guild(self, name: str = "Test server", *, guild_id: int | None = None) -> FakeGuild:
         """A guild with @everyone (member permissions), an owner, the bot and #general."""
-        guild_id = snowflake()
+        guild_id = snowflake() if guild_id is None else guild_id
         guild = FakeGuild(id=guild_id, name=name, owner_id=int(self.owner_user["id"]))
         guild.roles[guild_id] = FakeRole(guild_id, "@everyone", MEMBER_PERMISSIONS)
         bot_role = guild.add_role("casebot", BOT_PERMISSIONS)
@@ -451,9 +452,13 @@ class FakeDiscord:
     # --- driving the bot ---
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway dispatch (op 0) to every connected client."""
+        """Send a gateway dispatch (op 0) to every connected client whose shard carries it
+        (Discord's rule: a guild's events go to shard (guild_id >> 22) % shard_count; DMs
+        to shard 0)."""
+        guild_id = data.get("guild_id")
         for connection in list(self._sockets):
-            await connection.send({"op": 0, "t": event, "s": self._next_sequence(), "d": data})
+            if connection.carries(int(guild_id) if guild_id else None):
+                await connection.send({"op": 0, "t": event, "s": self._next_sequence(), "d": data})
 
     def _next_sequence(self) -> int:
         self._sequence += 1
@@ -875,6 +880,11 @@ class FakeDiscord:
             if message["d"].get("token") != self.token:
                 await connection.ws.close(code=4004, message=b"Authentication failed.")
                 return
+            shard = message["d"].get("shard")
+            if shard:
+                connection.shard = (int(shard[0]), int(shard[1]))
+            self.identified_shards.append(connection.shard)
+            guilds = [g for g in self.guilds.values() if connection.carries(g.id)]
             await connection.send(
                 {
                     "op": 0,
@@ -883,7 +893,7 @@ class FakeDiscord:
                     "d": {
                         "v": 10,
                         "user": self.bot_user,
-                        "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+                        "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
                         "session_id": "fake-session",
                         "resume_gateway_url": self.gateway_url,
                         "application": {"id": str(self.application_id), "flags": 0},
@@ -893,7 +903,7 @@ class FakeDiscord:
                     },
                 }
             )
-            for guild in self.guilds.values():
+            for guild in guilds:
                 await connection.send(
                     {"op": 0, "t": "GUILD_CREATE", "s": self._next_sequence(), "d": guild.payload()}
                 )
@@ -905,6 +915,14 @@ class FakeDiscord:
 class _GatewayConnection:
     ws: web.WebSocketResponse
     compressor: Any  # zlib compressobj, or None for plain JSON text frames
+    shard: tuple[int, int] | None = None  # (shard id, shard count) from IDENTIFY
+
+    def carries(self, guild_id: int | None) -> bool:
+        """Whether this connection's shard gets the events of a guild (None: a DM)."""
+        if self.shard is None:
+            return True
+        shard_id, count = self.shard
+        return (0 if guild_id is None else (guild_id >> 22) % count) == shard_id
 
     async def send(self, message: dict[str, Any]) -> None:
         if self.ws.closed:
