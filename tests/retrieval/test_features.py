@@ -10,64 +10,52 @@ from retrieval.index import build_index
 from tests.support.corpora import article
 
 
-def _kind_column(index, question: str, kind: str) -> dict[str, float]:
-    q = read_question(index, question)
-    found = candidates(index, q)
-    rows = sentence_features(index, q, found)
-    column = SENTENCE_FEATURES.index(f"kind_{kind}")
-    return {c.sentence.text: rows[i, column] for i, c in enumerate(found)}
-
-
-def test_a_sum_the_question_states_is_not_an_answer_of_its_kind(tmp_path):
+def _index(tmp_path, paragraphs: list[str]):
     (tmp_path / "a.md").write_text(
-        article(
-            outlet="Example Times",
-            published="2025-03-01",
-            paragraphs=[
-                "The bakery agreed to a $48 million settlement with its former drivers.",
-                "The drivers' lawyers will receive $12 million of the settlement in fees.",
-                "A judge in Ohio must still approve the settlement.",
-            ],
-        ),
-        encoding="utf-8",
+        article(outlet="Example Times", published="2025-03-01", paragraphs=paragraphs), encoding="utf-8"
     )
-    index = build_index(load_corpus(tmp_path))
-    kinds = _kind_column(index, "how much do the lawyers get out of the $48 million", "money")
-    stated = next(v for text, v in kinds.items() if text.startswith("The bakery agreed"))
-    new = next(v for text, v in kinds.items() if text.startswith("The drivers' lawyers"))
-    assert stated == 0.0  # gives only the sum the question already says
-    assert new == 1.0
-    # Asked without the sum, the settlement sentence is a sum of the kind asked.
-    plain = _kind_column(index, "how much is the settlement worth", "money")
-    assert next(v for text, v in plain.items() if text.startswith("The bakery agreed")) == 1.0
+    return build_index(load_corpus(tmp_path))
 
 
 def _column(index, question: str, name: str) -> dict[str, float]:
+    """Each candidate's value of one feature, by the sentence's first 30 characters."""
     q = read_question(index, question)
     found = candidates(index, q)
     rows = sentence_features(index, q, found)
     return {c.sentence.text[:30]: rows[i, SENTENCE_FEATURES.index(name)] for i, c in enumerate(found)}
 
 
-def test_a_sum_for_each_one_answers_a_question_about_each_one(tmp_path):
-    (tmp_path / "a.md").write_text(
-        article(
-            outlet="Example Times",
-            published="2025-03-01",
-            paragraphs=[
-                "The bakery will pay $500 million to settle the drivers' claims.",
-                "Eligible drivers will receive $25 each under the settlement.",
-                "In all the bakery will pay $500 million, or about $25 each, to settle.",
-            ],
-        ),
-        encoding="utf-8",
+def test_a_sum_the_question_states_is_not_an_answer_of_its_kind(tmp_path):
+    index = _index(
+        tmp_path,
+        [
+            "The bakery agreed to a $48 million settlement with its former drivers.",
+            "The drivers' lawyers will receive $12 million of the settlement in fees.",
+            "A judge in Ohio must still approve the settlement.",
+        ],
     )
-    index = build_index(load_corpus(tmp_path))
+    kinds = _column(index, "how much do the lawyers get out of the $48 million", "kind_money")
+    assert kinds["The bakery agreed to a $48 mil"] == 0.0  # gives only the sum the question says
+    assert kinds["The drivers' lawyers will rece"] == 1.0
+    # Asked without the sum, the settlement sentence is a sum of the kind asked.
+    plain = _column(index, "how much is the settlement worth", "kind_money")
+    assert plain["The bakery agreed to a $48 mil"] == 1.0
+
+
+def test_a_sum_for_each_one_answers_a_question_about_each_one(tmp_path):
+    index = _index(
+        tmp_path,
+        [
+            "The bakery will pay $500 million to settle the drivers' claims.",
+            "Eligible drivers will receive $25 each under the settlement.",
+            "In all the bakery will pay $500 million, or about $25 each, to settle.",
+        ],
+    )
     each = _column(index, "how much will each driver get from the settlement", "each_as_asked")
     assert each["Eligible drivers will receive "] == 1.0
     assert each["The bakery will pay $500 milli"] == 0.0
+    assert each["In all the bakery will pay $50"] == 1.0
     total = _column(index, "how much will the bakery pay to settle", "each_unasked")
     assert total["Eligible drivers will receive "] == 1.0  # only a sum for each one
     assert total["The bakery will pay $500 milli"] == 0.0
     assert total["In all the bakery will pay $50"] == 0.0  # a total beside it
-    assert each["In all the bakery will pay $50"] == 1.0
