@@ -122,10 +122,10 @@ def misses_the_kind(q: Question, best: np.ndarray) -> bool:
 def off_topic(q: Question, similarity: float, model: Model) -> bool:
     """Nothing of the question is near any sentence: none means anything like it ("whats
     the best way to cook rice"), by the cosine of their embeddings. Words alone do not
-    decide it: "cook rice" shares "best" with the sources (60 % of its weight), and "how
-    much is that per driver" none of its words with sources that say "couriers", yet the
-    first is off the topic and the second is not; a word no source uses lowers a match in
-    the fitted scorer instead. A question of where the case stands, or of what a named
+    decide it: "cook rice" may share "best" with the sources, and "how much is that per
+    member" none of its words with sources that say "users", yet the first is off the topic
+    and the second is not; a word no source uses lowers a match in the fitted scorer
+    instead. A question of where the case stands, or of what a named
     source says, needs no words of its own."""
     if needs_no_words(q):
         return False
