@@ -36,7 +36,7 @@ from retrieval.language.analyzer import Analyzer, QueryGroup, learn_acronyms
 from retrieval.case.developments import Development, find_developments, first_report, latest
 from retrieval.model import Corpus, Passage, Source
 from retrieval.language.spelling import Speller
-from retrieval.terms import Terms, TermValues
+from retrieval.terms import ByTerm, Terms, TermValues
 from retrieval.language.vocabulary import STOP_WORDS
 
 K1 = 1.5
@@ -55,7 +55,7 @@ class Postings:
     scores: np.ndarray  # the term's BM25 contribution in each of them (float32)
 
 
-class PostingTable(Mapping[str, Postings]):
+class PostingTable(ByTerm[Postings]):
     """Every term's postings, stored as compressed sparse rows: term -> `Postings`.
 
     Row `r` (a term's row in `terms`, retrieval.terms) is `passages[starts[r]:starts[r + 1]]`,
@@ -70,38 +70,18 @@ class PostingTable(Mapping[str, Postings]):
         scores: the BM25 contribution of the row's term in each passage (float32).
     """
 
-    __slots__ = ("terms", "starts", "passages", "scores")
+    __slots__ = ("starts", "passages", "scores")
 
     def __init__(self, terms: Terms, starts: np.ndarray, passages: np.ndarray, scores: np.ndarray) -> None:
-        self.terms = terms
+        super().__init__(terms)
         self.starts = starts
         self.passages = passages
         self.scores = scores
-
-    def __getitem__(self, term: str) -> Postings:
-        row = self.terms.row(term)
-        if row < 0:
-            raise KeyError(term)
-        return self.at(row)
-
-    def get(self, term: str, default: Postings | None = None) -> Postings | None:  # type: ignore[override]
-        # Looked up per query term of every search: one binary search, no exception.
-        row = self.terms.row(term)
-        return default if row < 0 else self.at(row)
 
     def at(self, row: int) -> Postings:
         """The postings of one row."""
         start, end = self.starts[row], self.starts[row + 1]
         return Postings(self.passages[start:end], self.scores[start:end])
-
-    def __contains__(self, term: object) -> bool:
-        return isinstance(term, str) and self.terms.row(term) >= 0
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.terms)
-
-    def __len__(self) -> int:
-        return len(self.terms)
 
 
 @dataclass(slots=True)

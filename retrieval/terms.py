@@ -66,34 +66,32 @@ class Terms:
         return len(self.names)
 
 
-class TermValues(Mapping[str, V]):
-    """A read-only mapping term -> value, one value per row of `terms` in an array.
+K = TypeVar("K")
 
-    `values` is an `array.array`: reading one item gives a plain Python int or float, as
-    the dict this replaces did (numpy scalars would leak into arithmetic and JSON).
-    """
 
-    __slots__ = ("terms", "values_by_row")
+class ByTerm(Mapping[str, K]):
+    """A read-only mapping from the terms of `terms` to one item per row: a subclass says
+    how to read a row (`at`); lookup, membership, iteration and size are the terms'."""
 
-    def __init__(self, terms: Terms, values_by_row: array) -> None:
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: Terms) -> None:
         self.terms = terms
-        self.values_by_row = values_by_row
 
-    @classmethod
-    def of(cls, terms: Terms, values_by_row: np.ndarray, typecode: str) -> TermValues:
-        """From a numpy array in row order, stored as an `array.array` of `typecode`."""
-        return cls(terms, array(typecode, values_by_row.astype(np.dtype(typecode)).tobytes()))
+    def at(self, row: int) -> K:
+        raise NotImplementedError
 
-    def __getitem__(self, term: str) -> V:
+    def __getitem__(self, term: str) -> K:
         row = self.terms.row(term)
         if row < 0:
             raise KeyError(term)
-        return self.values_by_row[row]
+        return self.at(row)
 
     def get(self, term: str, default=None):  # type: ignore[no-untyped-def,override]
-        # Called per term of every sentence an answer weighs: one lookup, no exception.
+        # Called per term of every sentence an answer weighs and every query term of a
+        # search: one binary search, no exception.
         row = self.terms.row(term)
-        return default if row < 0 else self.values_by_row[row]
+        return default if row < 0 else self.at(row)
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self.terms.row(term) >= 0
@@ -103,6 +101,28 @@ class TermValues(Mapping[str, V]):
 
     def __len__(self) -> int:
         return len(self.terms)
+
+
+class TermValues(ByTerm[V]):
+    """A read-only mapping term -> value, one value per row of `terms` in an array.
+
+    `values` is an `array.array`: reading one item gives a plain Python int or float, as
+    the dict this replaces did (numpy scalars would leak into arithmetic and JSON).
+    """
+
+    __slots__ = ("values_by_row",)
+
+    def __init__(self, terms: Terms, values_by_row: array) -> None:
+        super().__init__(terms)
+        self.values_by_row = values_by_row
+
+    @classmethod
+    def of(cls, terms: Terms, values_by_row: np.ndarray, typecode: str) -> TermValues:
+        """From a numpy array in row order, stored as an `array.array` of `typecode`."""
+        return cls(terms, array(typecode, values_by_row.astype(np.dtype(typecode)).tobytes()))
+
+    def at(self, row: int) -> V:
+        return self.values_by_row[row]
 
     def values(self) -> list[V]:  # type: ignore[override]
         """The values in iteration order (a list: callers read them once, in bulk)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -443,16 +443,7 @@ def _gives(index: Index, values: Iterable[Value], value: Value) -> bool:
 def _near_value(index: Index, sentence: Sentence, value: Value) -> list[Sentence]:
     """Other sources' sentences that hold the value's rarest nearby words."""
     telling = sorted(value.near, key=index.term_weight, reverse=True)[:NEAR_QUERY_TERMS]
-    found = []
-    for term in telling:
-        posting = index.postings.get(term)
-        if posting is None or len(posting.passages) > COUNTING_PASSAGES:
-            continue
-        for pid in posting.passages:
-            passage = index.passages[pid]
-            if passage.source_id != sentence.passage.source_id:
-                found.extend(s for s in sentences_of(index, passage) if s.values)
-    return found
+    return [s for s in _elsewhere(index, sentence, telling) if s.values]
 
 
 def _same_thing(index: Index, a: Value, b: Value) -> bool:
@@ -589,16 +580,20 @@ def _close(a: int | None, b: int) -> bool:
 def _counting(index: Index, sentence: Sentence, nouns: set[str]) -> list[Sentence]:
     """Other sources' sentences that count the same things (a count may be worded too
     differently for the claim search to find it)."""
-    found = []
-    for noun in nouns:
-        posting = index.postings.get(noun)
+    return [s for s in _elsewhere(index, sentence, nouns) if s.counts]
+
+
+def _elsewhere(index: Index, sentence: Sentence, terms: Iterable[str]) -> Iterator[Sentence]:
+    """The sentences of other sources' passages that hold any of `terms`, each term taken
+    only where it is rare enough to point at one thing (COUNTING_PASSAGES passages)."""
+    for term in terms:
+        posting = index.postings.get(term)
         if posting is None or len(posting.passages) > COUNTING_PASSAGES:
             continue
         for pid in posting.passages:
             passage = index.passages[pid]
             if passage.source_id != sentence.passage.source_id:
-                found.extend(s for s in sentences_of(index, passage) if s.counts)
-    return found
+                yield from sentences_of(index, passage)
 
 
 COUNTED_WORDS = 3  # the words after a count's number that may name what it counts

@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import sys
@@ -28,7 +29,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
-from tests.support.corpora import REPO_ROOT
+from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR
 from tests.support.fake_discord import FakeDiscord, FakeGuild, RecordedRequest
 from tests.support.fake_slack import APP_ID, BOT_USER_ID, TEAM_ID, Call, FakeSlack, signed_headers
 
@@ -363,3 +364,34 @@ async def fakes() -> Any:
     finally:
         await discord.close()
         await slack.close()
+
+
+@contextlib.asynccontextmanager
+async def running_cluster(
+    work: Path, postgres_server: Any, *, servers: Any, settings: dict[str, str], replicas: int = 3
+) -> Any:
+    """`replicas` ready `casebot serve` processes on a fresh database of `postgres_server`,
+    serving a copy of the seed corpus in `work`, against the fakes. `servers(discord)`
+    makes the Discord servers and returns (the guild and channel the cluster addresses,
+    anything more the test wants); yields (cluster, that more)."""
+    corpus = shutil.copytree(SEED_CORPUS_DIR, work / "corpus")
+    if not postgres_server.running:
+        postgres_server.start()
+    database = postgres_server.create_database()
+    async with fakes() as (slack, discord):
+        guild, channel_id, more = servers(discord)
+        cluster = Cluster(
+            work=work, corpus=corpus, database_url=postgres_server.url(database),
+            slack=slack, discord=discord, guild=guild, channel_id=channel_id, settings=settings,
+        )  # fmt: skip
+        try:
+            for number in range(replicas):
+                await cluster.start(f"replica-{number}")
+            for replica in cluster.replicas:
+                await replica.ready()
+            yield cluster, more
+        finally:
+            await cluster.close()
+            if not postgres_server.running:
+                postgres_server.start()
+            postgres_server.drop_database(database)

@@ -6,16 +6,14 @@ killed is taken by the replica standing by (bot/replicas/gateway.py)."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from tests.support.corpora import SEED_CORPUS_DIR
 from tests.support.fake_discord import snowflake, user_payload
-from tests.support.replicas import Cluster, Replica, fakes, until
+from tests.support.replicas import Cluster, Replica, running_cluster, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -29,12 +27,7 @@ def _shard_of(guild_id: int) -> int:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def sharded(tmp_path_factory: pytest.TempPathFactory, postgres_server: Any):
-    work = tmp_path_factory.mktemp("shards")
-    corpus = shutil.copytree(SEED_CORPUS_DIR, work / "corpus")
-    if not postgres_server.running:
-        postgres_server.start()
-    database = postgres_server.create_database()
-    async with fakes() as (slack, discord):
+    def servers(discord: Any) -> tuple[Any, int, tuple[dict[int, Any], dict[int, int]]]:
         # One server on each shard (ids a shard apart: the fake's snowflakes count up in
         # their low bits, which the shard rule shifts away).
         first = snowflake()
@@ -42,20 +35,13 @@ async def sharded(tmp_path_factory: pytest.TempPathFactory, postgres_server: Any
         guilds = {_shard_of(i): discord.add_guild(f"Server {n}", guild_id=i) for n, i in enumerate(ids)}
         assert sorted(guilds) == list(range(SHARDS))
         channels = {shard: guild.add_channel("general").id for shard, guild in guilds.items()}
-        cluster = Cluster(
-            work=work, corpus=corpus, database_url=postgres_server.url(database),
-            slack=slack, discord=discord, guild=guilds[0], channel_id=channels[0],
-            settings={"DISCORD_SHARD_COUNT": str(SHARDS)},
-        )  # fmt: skip
-        try:
-            for number in range(3):
-                await cluster.start(f"shard-replica-{number}")
-            for replica in cluster.replicas:
-                await replica.ready()
-            yield cluster, guilds, channels
-        finally:
-            await cluster.close()
-            postgres_server.drop_database(database)
+        return guilds[0], channels[0], (guilds, channels)
+
+    work = tmp_path_factory.mktemp("shards")
+    settings = {"DISCORD_SHARD_COUNT": str(SHARDS)}
+    async with running_cluster(work, postgres_server, servers=servers, settings=settings) as (cluster, more):
+        guilds, channels = more
+        yield cluster, guilds, channels
 
 
 async def _holders(cluster: Cluster, count: int, timeout: float) -> list[Replica]:

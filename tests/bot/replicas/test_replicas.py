@@ -10,7 +10,6 @@ are in tests/bench/bench_replicas.py; here, fewer of each.
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from collections import Counter
 from typing import Any
@@ -19,10 +18,10 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from tests.support.corpora import SEED_CORPUS_DIR, article
+from tests.support.corpora import article
 from tests.support.fake_discord import snowflake, user_payload
 from tests.support.intake_server import Route, serve
-from tests.support.replicas import ADMIN, Cluster, fakes, until
+from tests.support.replicas import ADMIN, Cluster, running_cluster, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
@@ -45,32 +44,16 @@ def news(day: str) -> str:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_server: Any):
-    work = tmp_path_factory.mktemp("replicas")
-    corpus = shutil.copytree(SEED_CORPUS_DIR, work / "corpus")
-    if not postgres_server.running:
-        postgres_server.start()
-    database = postgres_server.create_database()
-    async with fakes() as (slack, discord):
+    def servers(discord: Any) -> tuple[Any, int, None]:
         guild = discord.add_guild()
-        channel = guild.add_channel("general")
-        found = Cluster(
-            work=work, corpus=corpus, database_url=postgres_server.url(database),
-            slack=slack, discord=discord, guild=guild, channel_id=channel.id,
-            # One try per alert, so a claim of a killed replica lapses within 20 s.
-            settings={"CASEBOT_ALERT_ATTEMPTS": "1", "CASEBOT_LOG_LEVEL": "INFO"},
-        )  # fmt: skip
-        try:
-            for number in range(3):
-                await found.start(f"replica-{number}")
-            for replica in found.replicas:
-                await replica.ready()
-            await found.holder()
-            yield found
-        finally:
-            await found.close()
-            if not postgres_server.running:
-                postgres_server.start()
-            postgres_server.drop_database(database)
+        return guild, guild.add_channel("general").id, None
+
+    # One try per alert, so a claim of a killed replica lapses within 20 s.
+    settings = {"CASEBOT_ALERT_ATTEMPTS": "1", "CASEBOT_LOG_LEVEL": "INFO"}
+    work = tmp_path_factory.mktemp("replicas")
+    async with running_cluster(work, postgres_server, servers=servers, settings=settings) as (found, _):
+        await found.holder()
+        yield found
 
 
 def _members(cluster: Cluster, count: int) -> list[dict[str, Any]]:
