@@ -106,6 +106,8 @@ class SnapshotCache:
     candidates: dict[tuple[int, int, int], list[Any]] = field(default_factory=dict)
     timeline: Any = None
     status: Any = None  # the status answer (retrieval.case.status), once computed
+    # the case's disagreements, most central first (retrieval.case.claims.case_disagreements)
+    differences: Any = None
     # (a name as folded words -> source ids, the most words in a name)
     source_names: tuple[dict[str, tuple[str, ...]], int] | None = None
     # a term -> whether the sources write it as a name (retrieval.answering.question.is_name)

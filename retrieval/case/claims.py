@@ -46,6 +46,11 @@ class Value:
     # Counts: the words of what is counted ("1.5 million eligible Facebook users": eligible,
     # facebook, user), the noun perhaps after an adjective or two.
     counted: frozenset[str] = frozenset()
+    # What the value is of in the case itself, where the words say so plainly (see
+    # `_date_role`, `_sum_role`): "filed" (the date the suit was brought), "settlement" (the
+    # settlement's total), "each" (the sum each one receives). Two values in one role are
+    # of the same thing whatever other words they have: the case ties them.
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +186,7 @@ def _values(index: Index, text: str, mentions: list[DateMention], counts: tuple[
             last = (date(m.date.year + (m.date.month == 12), m.date.month % 12 + 1, 1)).toordinal() - 1
         else:
             last = date(m.date.year, 12, 31).toordinal()
-        found.append(Value("date", m.label, first, last, False, near(m.start, m.end)))
+        found.append(Value("date", m.label, first, last, False, near(m.start, m.end), role=_date_role(text, m.start, m.end)))
     sums = list(MONEY.finditer(text))
     for n, m in enumerate(sums):
         label = money_value(m.group())
@@ -190,7 +195,8 @@ def _values(index: Index, text: str, mentions: list[DateMention], counts: tuple[
         # get about $428" before it (not across another sum).
         before = text[max(sums[n - 1].end() if n else 0, m.start() - 100) : m.start()]
         per_unit = bool(_PER_UNIT.match(text, m.end()) or _PAID_IN.match(text, m.end()) or _EACH_BEFORE.search(before))
-        found.append(Value("figure", label, amount, amount, per_unit, near(m.start(), m.end())))
+        role = _sum_role(text, m.start(), m.end(), before, per_unit)
+        found.append(Value("figure", label, amount, amount, per_unit, near(m.start(), m.end()), role=role))
     for count in counts:
         shown = count.partition("|")[0]
         at = text.find(shown)
@@ -201,6 +207,74 @@ def _values(index: Index, text: str, mentions: list[DateMention], counts: tuple[
 
 
 _MODAL_BEFORE = re.compile(rf"\b(?:{vocab.MODAL_WORDS})\b[^.;]*$", re.I)
+
+# A suit, as news names it.
+_SUIT = r"(?:lawsuit|suit|complaint|class[- ]action(?:\s+(?:lawsuit|suit|complaint))?)"
+# The date a suit was brought: "the 2018 lawsuit", "a 2015 class action" (a date as the
+# suit's modifier); "the lawsuit was opened in 2017", "the lawsuit, filed in December 2023",
+# "filed its lawsuit in late 2023", "sued OpenAI and Microsoft on Wednesday".
+_SUIT_AFTER = re.compile(rf"\s+{_SUIT}\b", re.I)
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an|its|their|this|that)\s+$", re.I)
+_BROUGHT_BEFORE = re.compile(
+    rf"(?:\b{_SUIT}\b[^.;:]{{0,25}}?\b(?:(?:was|were|been|is)\s+)?(?:filed|opened|brought|lodged|launched|initiated)"
+    rf"|\b(?:filed|brought|lodged|launched)\s+(?:(?:a|an|the|its|their|his|her)\s+)?(?:[\w-]+\s+){{0,3}}?{_SUIT}"
+    r"|\bsued\b[^.;:]{0,60}?)\s+(?:(?:back\s+)?in|on)?\s*(?:(?:late|early|mid-?)\s*)?$",
+    re.I,
+)
+
+
+def _date_role(text: str, start: int, end: int) -> str | None:
+    """ "filed" when the date is that of the suit's filing, as the words around it say."""
+    before = text[max(0, start - 100) : start]
+    if _ARTICLE_BEFORE.search(before) and _SUIT_AFTER.match(text, end):
+        return "filed"
+    if _BROUGHT_BEFORE.search(before):
+        return "filed"
+    return None
+
+
+# A sum each one receives: a sum for each one ("$25 each", "$397 checks") with a word of
+# receiving in its clause ("will receive $345 each", "each person should get about $428",
+# "pay eligible iPhone owners $25 each"); not a fine or statutory damages ("fines of up to
+# $5,000 per person", "damages of at least $1,000 per violation"), which no one receives yet.
+_RECEIVING = re.compile(
+    r"\b(?:receiv\w*|gets?|got|getting|paid|pays?|paying|payments?|payouts?|checks?|cheques?|refund\w*|compensat\w*)\b", re.I
+)
+# A settlement's total: "a $650 million settlement", "a maximum $500 million class action
+# settlement", "pay up to $500 million to settle", "settled a $550 million lawsuit",
+# "settle the case for $48 million", "a settlement worth $1.5 billion".
+_SETTLEMENT_AFTER = re.compile(r"\s+(?:[\w-]+\s+){0,2}?settlement\b|\s+to\s+settle\b", re.I)
+_SETTLEMENT_BEFORE = re.compile(
+    r"\bsettle(?:d|s|ment)?\b(?:[^.;:$]{0,40}\b(?:for|worth|of|at|totall?ing|valued\s+at)|\s+(?:a|an|the|its))"
+    r"\s+(?:(?:up\s+to|about|nearly|roughly|around|almost|more\s+than|over|a|an|maximum|total\s+of)\s+)*$",
+    re.I,
+)
+
+
+# What a sum for each one is per, when a word says so: someone ("$400 per person", "each
+# affected iPhone user", "as per the claim"), or a thing, which makes it a rate ("$8 per
+# delivery", "$3,000 for each of the estimated 500,000 books").
+_PER_WHAT = re.compile(r"\b(?:each|every|per|a)\b(?:\s+of(?:\s+the)?)?(?=\s*([^.;:!?$]*))", re.I)
+_SOMEONE = re.compile(
+    r"\b(?:persons?|people|individuals?|members?|users?|customers?|consumers?|owners?|claimants?|claims?"
+    r"|plaintiffs?|households?|residents?|accounts?|heads?|recipients?|victims?|employees?|workers?"
+    r"|subscribers?|holders?|families|family|patients?|students?)\b",
+    re.I,
+)
+
+
+def _sum_role(text: str, start: int, end: int, before: str, per_unit: bool) -> str | None:
+    """ "each" or "settlement" when the words around a sum say it is one of those."""
+    if per_unit:
+        after = re.split(r"[.$]", text[end : end + 40])[0]
+        clause = re.split(r"[;:]|\band\b", before)[-1] + after
+        units = [words for m in _PER_WHAT.finditer(clause) if (words := " ".join(_counted_words(m.group(1))))]
+        # "$25 each" names no unit; "each person … $428" and "$400 per person" name someone.
+        for_someone = not units or any(_SOMEONE.search(u) for u in units) or bool(_PAID_IN.match(text, end))
+        return "each" if for_someone and _RECEIVING.search(clause) else None
+    if _SETTLEMENT_AFTER.match(text, end) or _SETTLEMENT_BEFORE.search(before):
+        return "settlement"
+    return None
 
 
 def _is_value(term: str) -> bool:
@@ -514,6 +588,125 @@ def merge_conflicts(into: list[Conflict], new: Iterable[Conflict]) -> None:
         values = {v.value for v in conflict.values}
         if all({v.value for v in c.values} != values for c in into):
             into.append(conflict)
+
+
+# The passages a case-wide search for disagreements reads, at most: every passage of a
+# case's usual coverage (the development cases have 38 to 67), and on a larger corpus the
+# opening passages of the newest sources first (a news report puts what matters most
+# first). Each passage read costs about a millisecond (its sentences analysed).
+SWEPT_PASSAGES = 300
+
+
+def case_disagreements(index: Index) -> tuple[Conflict, ...]:
+    """Where the sources give different values of the same thing anywhere in the case,
+    not only in the sentences a view quotes: most central first (told by the most
+    sources, then the earliest in an article). Once per snapshot."""
+    if index.cache.differences is None:
+        index.cache.differences = _case_disagreements(index)
+    return index.cache.differences
+
+
+def _case_disagreements(index: Index) -> tuple[Conflict, ...]:
+    found: list[tuple[Conflict, int]] = []  # with the earliest article position telling it
+    in_role: dict[tuple[str, str], list[tuple[Sentence, Value]]] = {}
+    for passage in swept_passages(index):
+        for sentence in sentences_of(index, passage):
+            if not sentence.values or sentence.other_case:
+                continue
+            for conflict, _ in disagreements(index, sentence, candidates(index, sentence)):
+                _merge_case_conflict(found, conflict, passage.position)
+            for value in sentence.values:
+                if value.role is not None:
+                    in_role.setdefault((value.kind, value.role), []).append((sentence, value))
+    for (kind, role), given in in_role.items():
+        conflict = _role_conflict(index, kind, role, given)
+        if conflict is not None:
+            position = min(s.passage.position for s, _ in given)
+            _merge_case_conflict(found, conflict, position)
+    ranked = sorted(found, key=lambda pair: (-len(_sources_of(pair[0])), pair[1]))
+    return tuple(conflict for conflict, _ in ranked)
+
+
+_ROLE_NAMES = {"filed": "date the suit was filed", "settlement": "settlement's total", "each": "sum each one receives"}
+
+
+def _role_conflict(index: Index, kind: str, role: str, given: list[tuple[Sentence, Value]]) -> Conflict | None:
+    """Where sources give different values in one role (see `Value.role`): who says what.
+    Two values are set against each other when they are close enough to be one value told
+    differently (`_close_values`) and no source gives both: a source that tells both ("its
+    initial $550 million settlement" beside "the new $650 million settlement") shows the
+    value changed, not that the sources disagree."""
+    by_source: dict[str, list[Value]] = {}
+    for sentence, value in given:
+        by_source.setdefault(sentence.passage.source_id, []).append(value)
+    by_value: dict[str, dict[str, Source]] = {}
+    for n, (a, v) in enumerate(given):
+        for b, w in given[n + 1 :]:
+            if a.passage.source_id == b.passage.source_id or _agree(v, w) or not _close_values(v, w):
+                continue
+            if any(any(_agree(v, x) for x in xs) and any(_agree(w, x) for x in xs) for xs in by_source.values()):
+                continue
+            for member, value in ((a, v), (b, w)):
+                source = index.sources[member.passage.source_id]
+                by_value.setdefault(value.label, {})[source.id] = source
+    if len(by_value) < 2:
+        return None
+    # Sources that give a value agreeing with one listed are on that side too.
+    for sentence, value in given:
+        if value.label in by_value:
+            source = index.sources[sentence.passage.source_id]
+            by_value[value.label].setdefault(source.id, source)
+    values = tuple(ConflictValue(v, tuple(sources.values())) for v, sources in by_value.items())
+    return Conflict(about=f"the {_ROLE_NAMES[role]}", values=values, kind=kind)
+
+
+def _close_values(a: Value, b: Value) -> bool:
+    """Whether two values of one kind are near enough to be one value told differently."""
+    if a.kind == "date":
+        return max(a.low, b.low) - min(a.high, b.high) <= DATE_SPAN
+    if a.kind == "figure":
+        return a.per_unit == b.per_unit and _ratio(a.low, b.low) <= CLOSE_SUMS
+    return _ratio(a.low, b.low) <= CLOSE_COUNTS
+
+
+def swept_passages(index: Index) -> list[Passage]:
+    """The passages `case_disagreements` reads (SWEPT_PASSAGES at most), in corpus order."""
+    if len(index.passages) <= SWEPT_PASSAGES:
+        return list(index.passages)
+    by_source: dict[str, list[Passage]] = {}
+    for passage in index.passages:
+        by_source.setdefault(passage.source_id, []).append(passage)
+    newest = sorted(by_source, key=lambda s: index.sources[s].published or date.min, reverse=True)
+    chosen: list[Passage] = []
+    for position in range(max(len(p) for p in by_source.values())):
+        for source_id in newest:
+            if position < len(by_source[source_id]):
+                chosen.append(by_source[source_id][position])
+                if len(chosen) == SWEPT_PASSAGES:
+                    return sorted(chosen, key=lambda p: p.id)
+    return sorted(chosen, key=lambda p: p.id)
+
+
+def _merge_case_conflict(found: list[tuple[Conflict, int]], new: Conflict, position: int) -> None:
+    """Adds a conflict to the case's list, as one with a listed conflict of its kind that
+    sets two of the same values against each other (the same disagreement, found again
+    from another side's sentence): their values and sources are joined."""
+    labels = {v.value for v in new.values}
+    for n, (known, first) in enumerate(found):
+        if known.kind != new.kind or len(labels & {v.value for v in known.values}) < 2:
+            continue
+        sources = {v.value: dict((s.id, s) for s in v.sources) for v in known.values}
+        for value in new.values:
+            for source in value.sources:
+                sources.setdefault(value.value, {}).setdefault(source.id, source)
+        values = tuple(ConflictValue(v, tuple(by_id.values())) for v, by_id in sources.items())
+        found[n] = (Conflict(about=known.about, values=values, kind=known.kind), min(first, position))
+        return
+    found.append((new, position))
+
+
+def _sources_of(conflict: Conflict) -> set[str]:
+    return {s.id for v in conflict.values for s in v.sources}
 
 
 def _dates(sentence: Sentence) -> tuple[str, ...]:

@@ -23,6 +23,9 @@ from retrieval.language.vocabulary import LAW_FIRM
 
 # A slot's sentence must hold at least this share of its question.
 MIN_SLOT_COVERAGE = 0.15
+# The most disagreements status lists: those about its quotes, then the case's most
+# central ones (a chat message has room for a few; the timeline lists every date's).
+MAX_DISAGREEMENTS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,12 @@ def _status(index: Index) -> Answer:
                 continue
             add(sentence, slot.label, question.groups)
             break
+
+    # Then the case's other disagreements, wherever the sources tell them (not only in the
+    # sentences quoted above), most central first: a reader asking where the case stands
+    # should know where its sources differ on a date, a sum or a count.
+    claims.merge_conflicts(conflicts, claims.case_disagreements(index))
+    del conflicts[MAX_DISAGREEMENTS:]
 
     if newest is None:
         text = "The sources report no procedural step of the case yet."

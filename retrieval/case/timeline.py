@@ -83,6 +83,10 @@ def _timeline(index: Index) -> Answer:
         )
         claims.merge_conflicts(conflicts, claims.conflicts(index, sentence, claims.candidates(index, sentence)))
 
+    # The case's other disagreements on a date, wherever the sources tell them: an event
+    # the timeline dates one way may be dated otherwise by a source it does not quote.
+    claims.merge_conflicts(conflicts, (c for c in claims.case_disagreements(index) if c.kind == "date"))
+
     ordered = sorted(events, key=lambda pair: (pair[0].date, pair[0].quote.passage_id or 0))
     count = len(ordered)
     text = (

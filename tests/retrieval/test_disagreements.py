@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import pytest
 
+from retrieval.case import claims
+from retrieval.case.status import status
+from retrieval.case.timeline import timeline
+from retrieval.corpus import load_corpus
 from retrieval.evaluation import Item, listed_disagreements, shown_by, unlisted, value_tokens
+from retrieval.index import build_index
+from retrieval.language.analyzer import MONEY, money_value
+from retrieval.language.dates import find_dates
 from retrieval.model import Conflict, ConflictValue, Source
 from tests.bench.disagreements import measure
 from tests.bench.fit_answering import SHARED, development_cases
+from tests.support.corpora import article
 
 # case: (listed disagreements with values, shown by status or timeline, most unlisted).
 FIGURES = {
     "seed (LinkedIn)": (1, 1, 0),
     "bartz-v-anthropic": (0, 0, 0),
-    "facebook-bipa": (5, 1, 0),
+    "facebook-bipa": (5, 3, 0),
     "nyt-v-openai": (2, 0, 0),
-    "apple-batterygate": (4, 1, 0),
+    "apple-batterygate": (4, 3, 0),
     "couriers-v-parcelo": (1, 1, 0),
     "kessling-v-ardent": (2, 2, 0),
 }
@@ -73,3 +81,111 @@ def test_a_more_exact_date_is_the_same_side():
     (d,), _ = listed_disagreements([Item(ask="when?", expect=("filed March 11", "Tuesday, March 12"), conflict=True)])
     assert shown_by(d, [_conflict("March 11, 2024", "March 12, 2024")]) is not None
     assert shown_by(d, [_conflict("March 11, 2024", "March 13, 2024")]) is None
+
+
+# --- the case's disagreements, wherever the sources tell them ---------------------------
+# Made-up articles: each tells one value of a thing in words the others do not share, deep
+# in an article that status does not quote (after filler a view has no reason to read).
+
+_FILLER = [
+    "Residents gathered at the library on a rainy evening to talk about the river.",
+    "The council has not said when it will next meet about the budget for the parks.",
+]
+
+
+def _sides(conflict: Conflict) -> dict[str, list[str]]:
+    return {v.value: [s.name for s in v.sources] for v in conflict.values}
+
+
+@pytest.fixture(scope="module")
+def case_index(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("differences")
+    files = {
+        "a.md": article(outlet="Alpha", published="2024-05-02", paragraphs=[
+            "Harbor Freight Lines was sued by dockworkers over unpaid overtime.", *_FILLER,
+            "The lawsuit was opened in 2021 after a union audit.",
+            "The company will pay eligible dockworkers $40 each.",
+        ]),
+        "b.md": article(outlet="Beta", published="2024-06-10", paragraphs=[
+            "A judge approved the deal between Harbor Freight Lines and its dockworkers.", *_FILLER,
+            "According to the 2022 lawsuit, shifts ran past midnight without extra pay.",
+            "Each worker who filed a claim will receive around $55.",
+        ]),
+        "c.md": article(outlet="Gamma", published="2024-07-01", paragraphs=[
+            "Harbor Freight Lines began mailing checks this summer.", *_FILLER,
+            "Workers have begun receiving $51 checks in the mail.",
+            "The union dues are $30 per month for each member.",
+        ]),
+    }
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+    return build_index(load_corpus(directory))
+
+
+def test_a_year_before_the_suit_and_a_year_it_was_opened_are_its_filing_date():
+    # Why: "the 2022 lawsuit" and "was opened in 2021" share no word but the suit; what ties
+    # them is that each dates the suit itself. A year before another noun is no such date.
+    def roles(text):
+        return [claims._date_role(text, m.start, m.end) for m in find_dates(text)]
+
+    assert roles("According to the 2022 lawsuit, shifts ran long.") == ["filed"]
+    assert roles("The lawsuit was opened in 2021 after an audit.") == ["filed"]
+    assert roles("The lawsuit, filed in December 2023, alleges theft.") == ["filed"]
+    assert roles("The union sued the port on March 3, 2024.") == ["filed"]
+    assert roles("According to the 2022 report, shifts ran long.") == [None]
+    assert roles("The lawsuit dates back to 2015.") == [None]
+
+
+def test_what_a_sum_is_of_is_read_from_its_words():
+    def roles(text):
+        # As claims._values reads each sum: its words before (back to the sum before it).
+        sums = list(MONEY.finditer(text))
+        found = []
+        for n, m in enumerate(sums):
+            before = text[sums[n - 1].end() if n else 0 : m.start()]
+            per_unit = bool(claims._PER_UNIT.match(text, m.end()) or claims._PAID_IN.match(text, m.end())
+                            or claims._EACH_BEFORE.search(before))
+            found.append((money_value(m.group()), claims._sum_role(text, m.start(), m.end(), before, per_unit)))
+        return found
+
+    assert roles("The three named plaintiffs will receive $5,000 each and others will receive $345 each.") == [
+        ("$5,000", "each"), ("$345", "each")
+    ]
+    assert roles("Each person should get about $428.") == [("$428", "each")]
+    assert roles("Users have begun receiving $397 checks.") == [("$397", "each")]
+    # A fine, statutory damages or a rate per thing is not a sum anyone receives.
+    assert roles("The law calls for fines of up to $5,000 per person.") == [("$5,000", None)]
+    assert roles("Couriers were promised pay of $8 per delivery.") == [("$8", None)]
+    assert roles("Authors would receive $3,000 for each of the 500,000 books.") == [("$3,000", None)]
+    assert roles("Apple agreed to pay up to $500 million to settle claims.") == [("$500,000,000", "settlement")]
+    assert roles("A judge approved a $650 million class action settlement.") == [("$650,000,000", "settlement")]
+    assert roles("Facebook settled a $550 million lawsuit.") == [("$550,000,000", "settlement")]
+    assert roles("Lawyers asked for $90 million in fees.") == [("$90,000,000", None)]
+
+
+def test_status_lists_the_cases_disagreements_that_its_quotes_do_not_hold(case_index):
+    # Why: status quotes a handful of sentences; a reader of it should still learn that
+    # the sources differ on when the suit was filed and on what each one receives.
+    about = {c.about: _sides(c) for c in status(case_index).conflicts}
+    assert about["the date the suit was filed"] == {"2021": ["Alpha"], "2022": ["Beta"]}
+    assert about["the sum each one receives"] == {"$40": ["Alpha"], "$55": ["Beta"], "$51": ["Gamma"]}
+    # The union's dues ($30 per month) are a sum for each, but no one receives them.
+    assert all("$30" not in sides for sides in about.values())
+    # The timeline shows the date disagreement, not the sums.
+    assert [c.about for c in timeline(case_index).conflicts] == ["the date the suit was filed"]
+
+
+def test_a_source_that_gives_both_values_tells_a_change_not_a_disagreement(make_corpus):
+    directory = make_corpus({
+        "a.md": article(outlet="Alpha", paragraphs=["Meta settled a $550 million lawsuit over face scans."]),
+        "b.md": article(outlet="Beta", paragraphs=["A judge approved a $650 million settlement on Friday."]),
+        "c.md": article(outlet="Gamma", paragraphs=[
+            "Meta added $100 million to its initial $550 million settlement.",
+            "The new $650 million settlement was approved.",
+        ]),
+    })
+    assert claims.case_disagreements(build_index(load_corpus(directory))) == ()
+    # Without the source that tells the change, the two reports disagree.
+    (directory / "c.md").unlink()
+    (conflict,) = claims.case_disagreements(build_index(load_corpus(directory)))
+    assert _sides(conflict) == {"$550,000,000": ["Alpha"], "$650,000,000": ["Beta"]}
