@@ -58,13 +58,24 @@ class Embedder:
             # Byte-pair merges of a word that is one token end in that token.
             return (whole,)
         if self._ranks is None:
-            # "a b" -> rank: string keys, as the file writes them.
-            self._ranks = {m if isinstance(m, str) else " ".join(m): i for i, m in enumerate(self._merges)}
+            # "a b" -> rank: string keys, as this file writes them (newer tokenizer files
+            # write pairs). dict(zip()) builds the 61,000 entries in C rather than in a
+            # Python loop; a pair listed twice keeps its last rank, as a loop would.
+            merges = self._merges
+            if merges and not isinstance(merges[0], str):
+                merges = [" ".join(m) for m in merges]
+            self._ranks = dict(zip(merges, range(len(merges))))
+        ranks = self._ranks
         symbols = list(_PIECE_MARK + word)
         while len(symbols) > 1:
-            pairs = [(self._ranks.get(f"{a} {b}"), i) for i, (a, b) in enumerate(zip(symbols, symbols[1:]))]
-            rank, at = min(((r, i) for r, i in pairs if r is not None), default=(None, -1))
-            if rank is None:
+            # The pair of lowest rank merges first, the leftmost of equals (a plain loop:
+            # half the time of building the pairs as tuples, on a question's ~600 words).
+            best, at = None, -1
+            for i in range(len(symbols) - 1):
+                rank = ranks.get(symbols[i] + " " + symbols[i + 1])
+                if rank is not None and (best is None or rank < best):
+                    best, at = rank, i
+            if best is None:
                 break
             symbols[at : at + 2] = [symbols[at] + symbols[at + 1]]
         ids: list[int] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from retrieval.language.spelling import Speller, is_ordinary
+from retrieval.language.spelling import ENGLISH_WORDS, Speller, _english, is_ordinary, zipf
 
 WORDS = {"plaintiff": 4, "lawsuit": 9, "july": 2, "exempted": 1, "settings": 3, "setting": 5}
 
@@ -59,3 +59,27 @@ def test_word_frequencies_load_with_the_network_off():
 def test_ordinary_is_by_general_english_frequency():
     assert is_ordinary("toggle") and is_ordinary("judge")
     assert not is_ordinary("plantiff")
+
+
+def test_frequencies_are_wordfreqs_own():
+    """spelling.py reads wordfreq's packaged list itself: every number must be the one
+    wordfreq's zipf_frequency gives, found or not, plain or not (a word wordfreq's tokenizer
+    would change goes through wordfreq)."""
+    from wordfreq import iter_wordlist, zipf_frequency
+
+    listed = list(iter_wordlist("en"))
+    sample = listed[::211] + listed[-50:] + [
+        "suing", "plantiff", "lawsiut", "exlcuded", "linkedin", "refile", "toggle", "xqzvbk",
+        "café", "naïve", "don't", "Lawsuit", "covid-19", "2024", "a", "zz" * 40,
+    ]  # fmt: skip
+    assert [zipf(word) for word in sample] == [zipf_frequency(word, "en") for word in sample]
+
+
+def test_the_english_pool_is_wordfreqs_top_list():
+    from wordfreq import top_n_list
+
+    theirs: dict[str, list[str]] = {}
+    for word in top_n_list("en", ENGLISH_WORDS):
+        if word.isalpha():
+            theirs.setdefault(word[0], []).append(word)
+    assert _english() == theirs
