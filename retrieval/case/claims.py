@@ -254,7 +254,8 @@ _SETTLEMENT_BEFORE = re.compile(
 # What a sum for each one is per, when a word says so: someone ("$400 per person", "each
 # affected iPhone user", "as per the claim"), or a thing, which makes it a rate ("$8 per
 # delivery", "$3,000 for each of the estimated 500,000 books").
-_PER_WHAT = re.compile(r"\b(?:each|every|per|a)\b(?:\s+of(?:\s+the)?)?(?=\s*([^.;:!?$]*))", re.I)
+_PER_WHAT = re.compile(r"\b(?:each|every|per)\b(?:\s+of)?(?:\s+(?:the|a|an)\b)?(?=\s*([^.;:!?$]*))", re.I)
+_A_WHAT = re.compile(r"\s+an?\s+([^.;:!?$]*)", re.I)  # "$5 a month", just after the sum
 _SOMEONE = re.compile(
     r"\b(?:persons?|people|individuals?|members?|users?|customers?|consumers?|owners?|claimants?|claims?"
     r"|plaintiffs?|households?|residents?|accounts?|heads?|recipients?|victims?|employees?|workers?"
@@ -268,7 +269,8 @@ def _sum_role(text: str, start: int, end: int, before: str, per_unit: bool) -> s
     if per_unit:
         after = re.split(r"[.$]", text[end : end + 40])[0]
         clause = re.split(r"[;:]|\band\b", before)[-1] + after
-        units = [words for m in _PER_WHAT.finditer(clause) if (words := " ".join(_counted_words(m.group(1))))]
+        named = [m.group(1) for m in _PER_WHAT.finditer(clause)] + [m.group(1) for m in [_A_WHAT.match(after)] if m]
+        units = [words for unit in named if (words := " ".join(_counted_words(unit)))]
         # "$25 each" names no unit; "each person … $428" and "$400 per person" name someone.
         for_someone = not units or any(_SOMEONE.search(u) for u in units) or bool(_PAID_IN.match(text, end))
         return "each" if for_someone and _RECEIVING.search(clause) else None
@@ -439,6 +441,11 @@ def _value_disagreements(index: Index, sentence: Sentence) -> list[tuple[Conflic
             if similarity(index, sentence, other) < SAME_SUBJECT:
                 continue
             same = [w for w in other.values if _same_thing(index, value, w)]
+            if value.kind == "date" and sentence.step and other.step and sentence.step != other.step:
+                # Dates of two steps are of two events ("filed the lawsuit Tuesday, March
+                # 12" and "a federal judge on Monday refused to throw out" the same suit),
+                # whatever words (the court's city) their sentences share.
+                same = []
             if any(_agree(value, w) for w in same):
                 agreeing.append(other)
                 continue

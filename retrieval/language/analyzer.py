@@ -189,13 +189,19 @@ def _money_tokens(raw: str) -> list[str]:
 
 
 def _money_parts(raw: str) -> tuple[str, str | None]:
-    m = re.match(r"\$\s?([\d,]+(?:\.\d+)?)\s?([a-z]+)?", raw.casefold())
+    m = re.match(r"(?:us)?\$?\s?([\d,]+(?:\.\d+)?)\s?([a-z]+)?", raw.casefold())
     assert m is not None  # MONEY guarantees the shape
     return m.group(1).replace(",", ""), _MONEY_UNITS.get(m.group(2) or "", m.group(2))
 
 
-# A sum of money as written: "$1,000", "$26.1bn", "$6.625 million".
-MONEY = re.compile(r"\$\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|million|mn|m|k|thousand)\b)?", re.I)
+# A sum of money as written: "$1,000", "$26.1bn", "$6.625 million", "US$310 million"; and
+# "US310 million", as outlets that drop the "$" of "US$" write it (with a scale word, so
+# that a model number is not a sum).
+MONEY = re.compile(
+    r"(?:\$|\bUS\$|\bUS(?=\d[\d,]*(?:\.\d+)?\s?(?:bn|billion|million|mn)\b))"
+    r"\s?\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|million|mn|m|k|thousand)\b)?",
+    re.I,
+)
 
 
 _SCALE = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}

@@ -36,6 +36,11 @@ _YEAR = r"(?:19|20)\d\d"
 # Month names that date something without a year ("in June", "on January 30"): only the
 # full names, "May" only after a preposition (the m6 form), so the verb is not a month.
 _NAMED = "|".join(m for m in MONTHS if len(m) > 3 and m != "sept")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = "|".join(w.capitalize() for w in _WEEKDAYS)
+# A full month name after an article, before a lowercase word, names its event's month
+# ("a June ruling", "the May data preservation order"): "May" there is no verb.
+_CAPITALISED_MONTH = "|".join(m.capitalize() for m in MONTHS if len(m) > 4 or m in {"may", "june", "july"})
 _MENTION = re.compile(
     rf"""
     (?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y1>{_YEAR})\b
@@ -45,6 +50,8 @@ _MENTION = re.compile(
   | (?P<m5>{_NAMED})\s+(?P<d5>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d)
   | \b(?:in|since|by|until|through|during|last|this|early|late|mid|mid-)\s*(?P<m6>{_NAMED})\b(?!\s*,?\s*(?:of\s+)?\d)
   | \b(?P<rel>today|yesterday|this\s+week|last\s+year|this\s+year|earlier\s+today|last\s+month)\b
+  | (?<!every\s)(?<!next\s)(?<!this\s)\b(?P<last>last\s+)?(?P<wd>(?-i:{_WEEKDAY}))\b(?!,?\s+(?:{_MONTH}|\d))
+  | \b(?:a|an|the|its|his|her|their|this|that)\s+(?P<m7>(?-i:{_CAPITALISED_MONTH}))(?=\s+(?-i:[a-z]))
     """,
     re.IGNORECASE | re.VERBOSE,
 )
@@ -54,6 +61,7 @@ _MENTION = re.compile(
 # of a relative date. A cheap first look before _MENTION.
 _MAYBE_A_DATE = re.compile(
     r"(?:19|20)\d\d|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|today|yesterday|this\s+week|last\s+(?:year|month)|this\s+year))"
+    rf"|\b(?:{_WEEKDAY})\b"
 )
 
 
@@ -115,14 +123,19 @@ def find_dates(text: str, *, reported: date | None = None) -> list[DateMention]:
                 if m.group("m5").casefold() == "may":
                     continue  # "may 5" reads as the verb as often as the month
                 when, precision, relative = _in_year_before(reported, _month(m.group("m5")), int(m.group("d5"))), "day", True
-            elif m.group("m6"):
-                when, precision, relative = _in_year_before(reported, _month(m.group("m6")), 1), "month", True
+            elif m.group("m6") or m.group("m7"):
+                # "in June"; "a June ruling", "the May order" (a month naming its event).
+                month = _month(m.group("m6") or m.group("m7"))
+                when, precision, relative = _in_year_before(reported, month, 1), "month", True
+            elif m.group("wd"):
+                when, precision, relative = _weekday_before(reported, m.group("wd"), last=bool(m.group("last"))), "day", True
             else:
                 when, precision, relative = _relative(m.group("rel"), reported)
         except ValueError:  # "February 30, 2025": not a date, so not a mention
             continue
         if when is not None:
-            found.append(DateMention(m.group(), m.start(), m.end(), when, precision, relative))
+            start = m.start("m7") if m.group("m7") else m.start()  # "A June ruling": from "June"
+            found.append(DateMention(text[start : m.end()], start, m.end(), when, precision, relative))
     return found
 
 
@@ -131,6 +144,16 @@ def _in_year_before(reported: date, month: int, day: int) -> date:
     ("in June", reported in September 2025, is June 2025; reported in March, June 2024)."""
     candidate = date(reported.year, month, day)
     return candidate if candidate <= reported else date(reported.year - 1, month, day)
+
+
+def _weekday_before(reported: date, name: str, *, last: bool) -> date:
+    """A weekday named without a date, as news copy dates what it reports ("sued … on
+    Wednesday"): the latest such day on or before the report, the report's own day if it
+    is one; "last Tuesday" said on a Tuesday is the one a week before."""
+    back = (reported.weekday() - _WEEKDAYS.index(name.casefold())) % 7
+    if last and back == 0:
+        back = 7
+    return date.fromordinal(reported.toordinal() - back)
 
 
 def _relative(phrase: str, reported: date) -> tuple[date, Precision, bool]:

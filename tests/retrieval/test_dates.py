@@ -35,6 +35,14 @@ def test_absolute_dates_at_their_precision(text, label, precision):
         ("It changed last month.", date(2024, 12, 1), "month"),
         ("A hearing came on January 3.", date(2025, 1, 3), "day"),
         ("The judge ruled in March.", date(2024, 3, 1), "month"),  # no March yet in 2025
+        # A weekday without a date is the latest one on or before the report (a Wednesday).
+        ("The Times sued OpenAI on Wednesday.", date(2025, 1, 22), "day"),
+        ("The court ruled 3-0 Thursday.", date(2025, 1, 16), "day"),
+        ("It was filed last Friday.", date(2025, 1, 17), "day"),
+        ("It was filed last Wednesday.", date(2025, 1, 15), "day"),  # not the report's day
+        # A month naming its event ("a June ruling") is the latest such month.
+        ("A June ruling had ordered it.", date(2024, 6, 1), "month"),
+        ("It vacated the May data preservation order.", date(2024, 5, 1), "month"),
     ],
 )
 def test_relative_dates_resolve_against_the_report(text, when, precision):
@@ -48,7 +56,12 @@ def test_relative_dates_need_a_report_date():
 
 @pytest.mark.parametrize(
     "text",
-    ["You may file a claim.", "The $1,000.50 figure.", "Section 3.2 applies."],
+    [
+        "You may file a claim.", "The $1,000.50 figure.", "Section 3.2 applies.",
+        # A weekday that recurs or is still to come dates nothing reported; a weekday with a
+        # date is that date (one mention, read above); a month before a capital is a name.
+        "Meetings are held every Monday.", "The judge will rule next Tuesday.", "The May Company sued.",
+    ],
 )
 def test_words_and_numbers_that_are_not_dates(text):
     assert find_dates(text, reported=REPORTED) == []
@@ -62,3 +75,10 @@ def test_date_label():
     assert date_label(date(2024, 8, 1), "month") == "August 2024"
     assert date_label(date(2016, 1, 1), "year") == "2016"
     assert date_label(date(2025, 1, 30), "day") == "2025-01-30"
+
+
+def test_a_weekday_before_its_date_is_one_mention():
+    (mention,) = find_dates("They filed the lawsuit Tuesday, March 12, in Grand Rapids.", reported=date(2024, 3, 12))
+    assert (mention.text, mention.date) == ("March 12", date(2024, 3, 12))
+    (mention,) = find_dates("It was decided in an April court opinion.", reported=REPORTED)
+    assert mention.text == "April"  # from the month: "an" is no part of the date

@@ -29,7 +29,7 @@ FIGURES = {
     "bartz-v-anthropic": (0, 0, 0),
     "facebook-bipa": (5, 3, 0),
     "nyt-v-openai": (2, 0, 0),
-    "apple-batterygate": (4, 3, 0),
+    "apple-batterygate": (4, 4, 0),
     "couriers-v-parcelo": (1, 1, 0),
     "kessling-v-ardent": (2, 2, 0),
 }
@@ -153,6 +153,8 @@ def test_what_a_sum_is_of_is_read_from_its_words():
     ]
     assert roles("Each person should get about $428.") == [("$428", "each")]
     assert roles("Users have begun receiving $397 checks.") == [("$397", "each")]
+    assert roles("Payments went out, with some receiving a sum of $92.17 as per the claim.") == [("$92.17", "each")]
+    assert roles("Subscribers who paid $5 a month get nothing back.") == [("$5", None)]  # a rate
     # A fine, statutory damages or a rate per thing is not a sum anyone receives.
     assert roles("The law calls for fines of up to $5,000 per person.") == [("$5,000", None)]
     assert roles("Couriers were promised pay of $8 per delivery.") == [("$8", None)]
@@ -161,6 +163,11 @@ def test_what_a_sum_is_of_is_read_from_its_words():
     assert roles("A judge approved a $650 million class action settlement.") == [("$650,000,000", "settlement")]
     assert roles("Facebook settled a $550 million lawsuit.") == [("$550,000,000", "settlement")]
     assert roles("Lawyers asked for $90 million in fees.") == [("$90,000,000", None)]
+    # "US$310 million", and "US310 million" as some outlets print it, are sums; a model
+    # number is not.
+    assert roles("A court rejected Apple’s US310 million settlement.") == [("$310,000,000", "settlement")]
+    assert roles("A court rejected Apple’s US$310 million settlement.") == [("$310,000,000", "settlement")]
+    assert roles("The US310 router was recalled.") == []
 
 
 def test_status_lists_the_cases_disagreements_that_its_quotes_do_not_hold(case_index):
@@ -189,3 +196,17 @@ def test_a_source_that_gives_both_values_tells_a_change_not_a_disagreement(make_
     (directory / "c.md").unlink()
     (conflict,) = claims.case_disagreements(build_index(load_corpus(directory)))
     assert _sides(conflict) == {"$550,000,000": ["Alpha"], "$650,000,000": ["Beta"]}
+
+
+def test_dates_of_two_steps_are_two_events_whatever_words_they_share(make_corpus):
+    # Why: the filing and a ruling on the same suit share the court's city and "federal";
+    # read by their words alone, the ruling's Monday and the filing's Tuesday disagreed.
+    directory = make_corpus({
+        "a.md": article(outlet="Alpha", published="2024-03-12", paragraphs=[
+            "Residents filed the lawsuit Tuesday, March 12, in federal court in Grand Rapids.",
+        ]),
+        "b.md": article(outlet="Beta", published="2024-09-24", paragraphs=[
+            "GRAND RAPIDS — A federal judge on Monday refused to throw out the residents' lawsuit.",
+        ]),
+    })
+    assert claims.case_disagreements(build_index(load_corpus(directory))) == ()
