@@ -17,6 +17,7 @@ from retrieval.case import claims, developments
 from retrieval.language import vocabulary as vocab
 from retrieval.language.analyzer import QueryGroup
 from retrieval.language.dates import MONTHS, find_dates
+from retrieval.language.patterns import lazy
 from retrieval.index import Index
 from retrieval.answering.question import (
     AnswerType,
@@ -177,7 +178,7 @@ def rank(index: Index, question: Question) -> list[Scored]:
     return scored
 
 
-_STEP_WORD = re.compile(rf"^(?:{'|'.join(pattern for _, pattern in vocab.STEPS)}|file|sue|withdraw|dismiss|settl|drop)", re.I)
+_STEP_WORD = lazy(rf"^(?:{'|'.join(pattern for _, pattern in vocab.STEPS)}|file|sue|withdraw|dismiss|settl|drop)", re.I)
 
 
 def _with_steps(index: Index, question: Question, passages: list) -> list:
@@ -398,9 +399,10 @@ def _dated_near_step(question: Question, sentence: claims.Sentence) -> bool:
     )
 
 
-_STEP_VERB = {name: re.compile(rf"\b(?:{pattern})\b", re.I) for name, pattern in vocab.STEPS}
+# Compiled on first use (retrieval/language/patterns.py): most questions need few of them.
+_STEP_VERB = {name: lazy(rf"\b(?:{pattern})\b", re.I) for name, pattern in vocab.STEPS}
 _SENTENCE_WORD = re.compile(r"[^\W_][\w'’.-]*|\$?\d[\d,.]*")
-_SAYING_VERB = re.compile(
+_SAYING_VERB = lazy(
     r"said|says|say|stated|states|state|stating|reads|told|tells|commented|declined|respond|responded|denied|denies|"
     r"insisted|insists|added|noted|argued|called|spokesperson|spokesman|spokeswoman|statement|"
     r"alleges?|alleged|claims?|claimed|accuses?|accused|contends?|according|notes|explains|explained|"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from retrieval.language.dates import find_dates
+from retrieval.language.patterns import lazy
 from retrieval.model import Passage
 from retrieval.language.vocabulary import (
     CASE_WORDS,
@@ -32,10 +33,12 @@ _CASE = CASE_WORDS
 # complaint alleges LinkedIn amended its terms" the amending is LinkedIn's, not the case's.
 # (A "." inside a sentence is a decimal or an abbreviation: "$1.5 billion" is words too.)
 _NEAR = rf"(?:(?!\b(?:{REPORTING_VERBS})\b)[^\s;:!?]+\s+){{0,8}}?"
+# Compiled on first use (retrieval/language/patterns.py): a sentence runs only the patterns
+# of the steps its words name, and these are slow to compile (~1 ms each).
 _STEP_PATTERNS = tuple(
     (
         name,
-        re.compile(
+        lazy(
             rf"\b{_CASE}\b[,]?\s+{_NEAR}(?:{pattern})\b|\b(?:{pattern})\s+{_NEAR}{_CASE}\b",
             re.I,
         ),
@@ -143,7 +146,7 @@ def about_other_case(sentence: str, following: str = "", *, first_report: date |
 OLD_STEP_YEARS = 2
 # A step's verb with or without a case word near it ("paid a penalty to settle EPA
 # allegations").
-_NAMES_A_STEP = re.compile(
+_NAMES_A_STEP = lazy(
     rf"\b(?:{'|'.join(pattern for _, pattern in STEPS)}|{'|'.join(STEP_QUESTION_FORMS.values())})\b", re.I
 )
 

@@ -28,11 +28,18 @@ Lists:
 - Procedure words: the steps of a lawsuit (filed, dismissed, settled, …), words that
   name a case, words that ask where a case stands, and words that point at another case
   (OTHER_CASE_WORDS, EARLIER_CASE_QUESTION).
+
+The regular expressions here are compiled on first use (`lazy`, retrieval/language/
+patterns.py): a question needs only some of them, and compiling them all on import cost a
+one-shot `casebot ask` milliseconds it did not use. They match exactly what `re.compile`
+would.
 """
 
 from __future__ import annotations
 
 import re
+
+from retrieval.language.patterns import lazy
 
 # --- words without a topic ------------------------------------------------------------------
 
@@ -116,7 +123,7 @@ SLASHED = {"w/o": "without", "w/": "with", "b/c": "because", "a/k/a": "also know
 # and verb) says whose view is asked; the sources attribute every claim anyway, so only
 # the clause after it has to be covered. ("What did X say" and "what does X think of Y"
 # ask for X's words, and "did the judge think it fair" for the judge's view: no frames.)
-CLAIM_FRAME = re.compile(
+CLAIM_FRAME = lazy(
     r"^(?:why|how|what)\s+(?:do|does|did)\s+((?:the\s+)?\w+\s+"
     r"(?:think|thinks|believe|believes|feel|feels|claim|claims|allege|alleges|argue|argues|"
     r"contend|contends|suggest|suggests))\b(?=\s+(?!of\b|about\b)\w)"
@@ -331,25 +338,25 @@ KIND_NOUNS = {
 
 # "who is suing?": the asker wants the plaintiff, whom reporting names as "plaintiff" or
 # "filed on behalf of".
-WHO_SUES = re.compile(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b|^who\s+(?:is|are|was|were)\s+behind\b")
+WHO_SUES = lazy(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b|^who\s+(?:is|are|was|were)\s+behind\b")
 PLAINTIFF_WORD = "plaintiff"
 
 # A question about a sum for each one, not a total: "how much would each owner get",
 # "damages per person?", "what's the payout per claim".
-FOR_EACH = re.compile(r"\b(?:each|per|apiece|every|individual|individually)\b")
+FOR_EACH = lazy(r"\b(?:each|per|apiece|every|individual|individually)\b")
 # A sum of money, not just any number: the answer to "how much".
-CURRENCY = re.compile(r"[$€£¥]\s?\d|\b(?:dollars?|euros?|pounds?|cents?|usd|eur|gbp)\b", re.I)
+CURRENCY = lazy(r"[$€£¥]\s?\d|\b(?:dollars?|euros?|pounds?|cents?|usd|eur|gbp)\b", re.I)
 # A sentence about what may or would happen, not what did: no answer to "did the judge
 # approve it?".
 # A step asked for, not taken: "denied the motion to dismiss", "a bid to settle".
-REQUESTED = re.compile(
+REQUESTED = lazy(
     r"\b(?:motion|motions|move|moves|moved|moving|bid|bids|request|requests|requested|petition|"
     r"petitioned|asks?|asked|asking|urged|sought|seeks?)\s+(?:\w+\s+){0,3}?to\s+\w+",
     re.I,
 )
-HYPOTHETICAL = re.compile(r"^(?:if|should|unless|once)\b|\b(?:would|could|might|will)\s+(?:have\s+|be\s+)?\w+", re.I)
+HYPOTHETICAL = lazy(r"^(?:if|should|unless|once)\b|\b(?:would|could|might|will)\s+(?:have\s+|be\s+)?\w+", re.I)
 # Sentences that give a reason: the answer to a "why" question.
-REASON_MARKERS = re.compile(
+REASON_MARKERS = lazy(
     r"\b(?:because|since|due\s+to|owing\s+to|as\s+a\s+result|in\s+order\s+to|so\s+that|"
     r"reason|reasons|given\s+that|citing|cited|led\s+to|following|amid|in\s+response\s+to|"
     r"in\s+light\s+of|thanks\s+to|to\s+avoid|to\s+protect|"
@@ -358,7 +365,7 @@ REASON_MARKERS = re.compile(
     re.I,
 )
 # Verbs that report someone's words: the answer to "what did X say".
-SAYING = re.compile(
+SAYING = lazy(
     r"[\"“”]|\b(?:said|says|stated|stating|states|told|commented|comment|declined|respond|responded|denied|"
     r"statement|spokesperson|spokesman|spokeswoman|insists?|called|"
     # a judge's words are a ruling and its opinion: "Alsup wrote", "the judge ruled"
@@ -366,7 +373,7 @@ SAYING = re.compile(
     re.I,
 )
 # Counts in words as well as figures ("hundreds of thousands").
-QUANTITY_WORDS = re.compile(
+QUANTITY_WORDS = lazy(
     r"\d|\b(?:hundreds|thousands|millions|billions|dozens|one|two|three|four|five|six|"
     r"seven|eight|nine|ten|twelve|twenty|trio|pair|half|quarter)\b",
     re.I,
@@ -385,19 +392,19 @@ NOT_A_PERSON_ENDINGS = frozenset(
 # A definite description that refers back to a party named just before: "It alleges that
 # *the company* downloaded …" after a sentence naming it. (Pronouns are left out: "it"
 # as often means the lawsuit or the filing as the party.)
-REFERS_BACK = re.compile(
+REFERS_BACK = lazy(
     r"\b(?:the|this|that)\s+(?:[\w-]+\s+)?(?:company|companies|firm|startup|business|giant|platform|"
     r"network|service|defendant|defendants|plaintiff|plaintiffs|group|judge)\b",
     re.I,
 )
 # A law firm by its legal form ("Brenner Hale LLP", "Edelson PC"): who represents a party,
 # never the party.
-LAW_FIRM = re.compile(r"\b[A-Z]\w+,? (?:PC|P\.C\.|LLP|PLLC|LLC)(?!\w)")
+LAW_FIRM = lazy(r"\b[A-Z]\w+,? (?:PC|P\.C\.|LLP|PLLC|LLC)(?!\w)")
 # Organisations named with a legal form: "Edelson PC", "Acme, Inc.".
-ORGANISATION = re.compile(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.?|Corp\.?|Ltd\.?|PBC|plc|GmbH|SA|AG)(?!\w)")
+ORGANISATION = lazy(r"\b[A-Z]\w+,? (?:PC|LLP|LLC|Inc\.?|Corp\.?|Ltd\.?|PBC|plc|GmbH|SA|AG)(?!\w)")
 # A sentence that names a place or a court: "in San Jose", "in a California federal court",
 # "the U.S. District Court", "Northern District of California". ("in court" names none.)
-PLACE_MARKERS = re.compile(
+PLACE_MARKERS = lazy(
     r"\b(?:in|at|from)\s+(?:a\s+|an\s+|the\s+)?[A-Z][a-z]+"
     r"|\b[A-Z][\w.]*\s+(?:Court|District|County|State|Circuit)\b"
     r"|\b(?:District|Court|County|State)\s+of\s+[A-Z]"
@@ -452,7 +459,7 @@ STEP_QUESTION_FORMS = {
 # Words of a company's history rather than of a case: "Founded in 2016 by …", "acquired
 # Parcelo in 2022", "was named entrepreneur of the year in 2019". A dated sentence with one
 # and no procedural step is background, not an event of the case.
-BACKGROUND_WORDS = re.compile(
+BACKGROUND_WORDS = lazy(
     r"\b(?:founded|founder|co-?founded|acquired|acquisition|bought|merger|merged|headquartered|"
     r"headquarters|employs|employees|named|award|awarded|went\s+public|listed|opened|established)\b",
     re.I,
@@ -465,7 +472,7 @@ NOT_COUNTED = frozenset(
 )
 # Words of a business figure: "$1.7 billion in revenue in 2023" dates a figure, not an event
 # of the case.
-FIGURE_WORDS = re.compile(
+FIGURE_WORDS = lazy(
     r"\b(?:revenue|revenues|profit|profits|earnings|sales|income|turnover|valued|valuation|"
     r"worth|market\s+share|users|subscribers|members)\b",
     re.I,
@@ -489,10 +496,10 @@ OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|anoth
 # A question about another case than this one ("What previous class action did LinkedIn
 # settle?", "did Reddit sue them too?") may be answered from sentences about other cases.
 # ("The first time" reads as "before" by PHRASES.)
-OTHER_CASE_QUESTION = re.compile(rf"\b(?:{OTHER_CASE_WORDS}|before|ever|again|too|as\s+well)\b")
+OTHER_CASE_QUESTION = lazy(rf"\b(?:{OTHER_CASE_WORDS}|before|ever|again|too|as\s+well)\b")
 # A question about the cases before this one: "has it been sued before?", "was it ever
 # sued?", "any previous lawsuits?".
-EARLIER_CASE_QUESTION = re.compile(
+EARLIER_CASE_QUESTION = lazy(
     r"\bbefore\W*$|\b(?:previous|prior|earlier|past|former)\s+(?:\w+\s+)?(?:lawsuits?|suits?|cases?|settlements?|fines?)\b"
     r"|\b(?:ever|again)\b"
 )
@@ -502,13 +509,13 @@ def is_lawsuit_word(word: str) -> bool:
     return word in _LAWSUIT_WORDS or bool(_STEP_OR_CASE.fullmatch(word))
 
 
-_STEP_OR_CASE = re.compile(
+_STEP_OR_CASE = lazy(
     rf"(?:{'|'.join(pattern for _, pattern in STEPS)}|{'|'.join(STEP_QUESTION_FORMS.values())}|{CASE_WORDS})", re.I
 )
 
 
 # Questions about the sources themselves, answered from their front matter.
-SOURCE_QUESTION = re.compile(
+SOURCE_QUESTION = lazy(
     r"\b(?:your|these|the|which|what)\s+(?:sources?|outlets?|articles?|publications?|news\s+outlets?)\b"
     r"|\b(?:link|url|links|urls)\b|\bwho\s+(?:wrote|reported|authored)\b|\bwhat\s+(?:outlets?|sites?)\b",
 )
