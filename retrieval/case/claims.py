@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from typing import Any
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -223,12 +224,21 @@ _BROUGHT_BEFORE = re.compile(
 )
 
 
+# Or the date opens the clause that tells the filing: "Today the first class action lawsuit
+# was filed in Chicago", "In 2015, a lawsuit was brought".
+_BROUGHT_AFTER = re.compile(
+    rf",?\s+(?:the|a|an|its|their)\s+(?:[\w-]+\s+){{0,3}}?{_SUIT}\s+(?:(?:was|were|has\s+been|have\s+been)\s+)"
+    r"(?:filed|opened|brought|lodged|launched|initiated)\b",
+    re.I,
+)
+
+
 def _date_role(text: str, start: int, end: int) -> str | None:
     """ "filed" when the date is that of the suit's filing, as the words around it say."""
     before = text[max(0, start - 100) : start]
     if _ARTICLE_BEFORE.search(before) and _SUIT_AFTER.match(text, end):
         return "filed"
-    if _BROUGHT_BEFORE.search(before):
+    if _BROUGHT_BEFORE.search(before) or _BROUGHT_AFTER.match(text, end):
         return "filed"
     return None
 
@@ -371,7 +381,7 @@ def disagreements(
             kind=kind,
         )
         found.append((conflict, dissenting))
-    for conflict, dissenting in value_disagreements(index, sentence):
+    for conflict, dissenting in [*value_disagreements(index, sentence), *_in_roles(index, sentence)]:
         values = {v.value for v in conflict.values}
         if all({v.value for v in c.values} != values for c, _ in found):
             found.append((conflict, dissenting))
@@ -416,10 +426,10 @@ def value_disagreements(index: Index, sentence: Sentence) -> list[tuple[Conflict
 
 # Per index snapshot (the index's own cache has no room for it; a reload builds a new
 # index, and the entry goes with the old one).
-_CACHES: dict[int, dict[tuple[int, int], list]] = {}
+_CACHES: dict[int, dict[tuple[int, int], Any]] = {}
 
 
-def _snapshot_cache(index: Index) -> dict[tuple[int, int], list]:
+def _snapshot_cache(index: Index) -> dict[tuple[int, int], Any]:
     found = _CACHES.get(id(index))
     if found is None:
         found = _CACHES[id(index)] = {}
@@ -484,7 +494,11 @@ def asked_conflicts(index: Index, sentences: Iterable[Sentence], kind: str) -> t
         for b, w in given[n + 1 :]:
             if a.passage.source_id == b.passage.source_id or _agree(v, w):
                 continue
-            if not (_one_each(v, w) or similarity(index, a, b) >= SAME_SUBJECT and _same_thing(index, v, w)):
+            if not (
+                _one_each(v, w)
+                or _set_apart_in_role(index, v, w)
+                or similarity(index, a, b) >= SAME_SUBJECT and _same_thing(index, v, w)
+            ):
                 continue
             # A source that gives both values ("$550 million" at first, "$650 million"
             # once raised) is no party to the disagreement.
@@ -504,6 +518,16 @@ def asked_conflicts(index: Index, sentences: Iterable[Sentence], kind: str) -> t
     noun = {"figure": "sum", "date": "date", "count": "count"}[kind]
     values = tuple(ConflictValue(v, tuple(sources.values())) for v, sources in by_value.items())
     return (Conflict(about=f"the {noun} asked about", values=values, kind=kind),)
+
+
+def _set_apart_in_role(index: Index, a: Value, b: Value) -> bool:
+    """Two values in one role that the case's disagreement in that role sets against each
+    other ("the 2018 lawsuit", "the lawsuit was opened in 2017"); not two a source gives
+    both of ("its initial $550 million settlement", "the new $650 million settlement")."""
+    if a.role is None or a.role != b.role:
+        return False
+    conflict = role_disagreements(index).get((a.kind, a.role))
+    return conflict is not None and {a.label, b.label} <= {v.value for v in conflict.values}
 
 
 def _one_each(a: Value, b: Value) -> bool:
@@ -615,26 +639,62 @@ def case_disagreements(index: Index) -> tuple[Conflict, ...]:
 
 def _case_disagreements(index: Index) -> tuple[Conflict, ...]:
     found: list[tuple[Conflict, int]] = []  # with the earliest article position telling it
-    in_role: dict[tuple[str, str], list[tuple[Sentence, Value]]] = {}
     for passage in swept_passages(index):
         for sentence in sentences_of(index, passage):
             if not sentence.values or sentence.other_case:
                 continue
+            # (With the role disagreements its values take part in: see `disagreements`.)
             for conflict, _ in disagreements(index, sentence, candidates(index, sentence)):
                 _merge_case_conflict(found, conflict, passage.position)
-            for value in sentence.values:
-                if value.role is not None:
-                    in_role.setdefault((value.kind, value.role), []).append((sentence, value))
-    for (kind, role), given in in_role.items():
-        conflict = _role_conflict(index, kind, role, given)
-        if conflict is not None:
-            position = min(s.passage.position for s, _ in given)
-            _merge_case_conflict(found, conflict, position)
     ranked = sorted(found, key=lambda pair: (-len(_sources_of(pair[0])), pair[1]))
     return tuple(conflict for conflict, _ in ranked)
 
 
 _ROLE_NAMES = {"filed": "date the suit was filed", "settlement": "settlement's total", "each": "sum each one receives"}
+
+
+def role_disagreements(index: Index) -> dict[tuple[str, str], Conflict]:
+    """The case's disagreements in each role (see `Value.role`), by (kind, role), read over
+    the passages `case_disagreements` reads. Once per snapshot (kept beside the sentence
+    disagreements of `value_disagreements`, under a key no sentence has)."""
+    cache = _snapshot_cache(index)
+    found = cache.get(_ROLES_KEY)
+    if found is None:
+        in_role: dict[tuple[str, str], list[tuple[Sentence, Value]]] = {}
+        for passage in swept_passages(index):
+            for sentence in sentences_of(index, passage):
+                if sentence.other_case:
+                    continue
+                for value in sentence.values:
+                    if value.role is not None:
+                        in_role.setdefault((value.kind, value.role), []).append((sentence, value))
+        found = {}
+        for (kind, role), given in in_role.items():
+            conflict = _role_conflict(index, kind, role, given)
+            if conflict is not None:
+                found[(kind, role)] = conflict
+        cache[_ROLES_KEY] = found
+    return found
+
+
+_ROLES_KEY = (-1, -1)
+
+
+def _in_roles(index: Index, sentence: Sentence) -> list[tuple[Conflict, tuple[Sentence, ...]]]:
+    """The role disagreements a sentence's values take part in: a quote that gives "$25
+    each" shows that others say $65 and $92.17. Without the other sides' sentences: the
+    conflict names who says what, and a quote of each would crowd out what was asked
+    ("how much do the named plaintiffs get", answered by "$5,000 each and others … $345
+    each", is not asking what the others get)."""
+    if sentence.other_case or not any(v.role for v in sentence.values):
+        return []
+    roles = role_disagreements(index)
+    found = []
+    for value in sentence.values:
+        conflict = roles.get((value.kind, value.role)) if value.role else None
+        if conflict is not None and any(v.value == value.label for v in conflict.values):
+            found.append((conflict, ()))
+    return found
 
 
 def _role_conflict(index: Index, kind: str, role: str, given: list[tuple[Sentence, Value]]) -> Conflict | None:

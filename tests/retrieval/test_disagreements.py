@@ -132,6 +132,8 @@ def test_a_year_before_the_suit_and_a_year_it_was_opened_are_its_filing_date():
     assert roles("The lawsuit was opened in 2021 after an audit.") == ["filed"]
     assert roles("The lawsuit, filed in December 2023, alleges theft.") == ["filed"]
     assert roles("The union sued the port on March 3, 2024.") == ["filed"]
+    assert roles("In 2015, a class action lawsuit was filed in Chicago.") == ["filed"]
+    assert roles("In 2015, a judge was appointed.") == [None]
     assert roles("According to the 2022 report, shifts ran long.") == [None]
     assert roles("The lawsuit dates back to 2015.") == [None]
 
@@ -210,3 +212,25 @@ def test_dates_of_two_steps_are_two_events_whatever_words_they_share(make_corpus
         ]),
     })
     assert claims.case_disagreements(build_index(load_corpus(directory))) == ()
+
+
+def _sentence(index, source_id, needle):
+    return next(
+        s
+        for p in index.passages
+        if p.source_id == source_id
+        for s in claims.sentences_of(index, p)
+        if needle in s.text
+    )
+
+
+def test_an_answer_quoting_a_value_in_a_role_shows_the_cases_disagreement_on_it(case_index):
+    # Why: an answer quoting "$40 each" must say that others report $55 and $51, though
+    # the three sentences share no word but the sum's; and two quoted sentences giving the
+    # filing year differently disagree on what "when" asked.
+    paid = _sentence(case_index, "a", "$40 each")
+    (conflict,) = [c for c, _ in claims.disagreements(case_index, paid, []) if c.about == "the sum each one receives"]
+    assert set(_sides(conflict)) == {"$40", "$55", "$51"}
+    opened, year = _sentence(case_index, "a", "opened in 2021"), _sentence(case_index, "b", "2022 lawsuit")
+    (asked,) = claims.asked_conflicts(case_index, [opened, year], "date")
+    assert _sides(asked) == {"2021": ["Alpha"], "2022": ["Beta"]}
