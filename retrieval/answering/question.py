@@ -96,6 +96,7 @@ _SIZE_QUESTION = re.compile(r"^how\s+(big|large|small)\b")
 _FOCUS = re.compile(
     r"^(?:which|what)\s+(?:(?:is|are|was|were)\s+)?(?:the\s+|a\s+|an\s+)?(?:names?\s+of\s+(?:the\s+)?)?"
     r"|^(?:who|whom)\s+(?:is|are|was|were)\s+(?:the|a|an)\s+"
+    r"|^(?:who|whom)\s+(?:the|a|an)\s+(?=\w+\s+(?:is|are|was|were)\b)"  # asked inside another: "… who the judge is"
     r"|^how\s+(?:many|much)\s+"
 )
 _WHO_IS = re.compile(r"^who\s+(?:is|was|are|were)\s+(?!the\b|a\b|an\b)")
@@ -135,7 +136,25 @@ def _strip_filler(reading: str) -> str:
     words = reading.split()
     while words and (words[0] in vocab.FILLER_WORDS or words[0] in {"so", "and", "but", "also", "then"}):
         words.pop(0)
+    # A question asked inside another ("can you tell me when …", "roughly how many …"):
+    # read from its question word, where nothing before it says what about.
+    at = next((i for i, w in enumerate(words) if w in _QUESTION_WORDS), 0)
+    if at and all(_frames(w) for w in words[:at]):
+        words = words[at:]
     return " ".join(words)
+
+
+def _frames(word: str) -> bool:
+    """A word that may stand before the question word of an embedded question ("i'm",
+    "wondering", "roughly"): each piece of it a function, filler or embedding word."""
+    return all(
+        piece in vocab.STOP_WORDS or piece in vocab.FILLER_WORDS or piece in vocab.EMBEDDING_WORDS
+        for piece in re.split(r"['’]", word)
+        if piece
+    )
+
+
+_QUESTION_WORDS = frozenset("who whom whose what when where which why how".split())
 
 
 def read_question(index: Index, text: str) -> Question:

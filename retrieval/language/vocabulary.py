@@ -79,6 +79,18 @@ FILLER_WORDS = frozenset(
     """.split()
 )
 
+# What may stand before the question word of a question asked inside another ("i'm
+# wondering who the judge is", "any idea which court", "roughly how many people"): verbs
+# of knowing and asking, and the hedges of an estimate. Before the question word, with
+# function and filler words only, they are read away so the question is read from there.
+EMBEDDING_WORDS = frozenset(
+    """
+    know knows tell wonder wondering wondered ask asking asked guess remind remember recall
+    sure idea clue find figure trying try want wanna need needs check confirm
+    roughly approximately approx around about nearly almost exactly precisely circa
+    """.split()
+)
+
 # Apostrophes people leave out in chat. (With the apostrophe the tokenizer already splits
 # "what's" into "what" + "s".) Only forms that are not also ordinary words: "its", "were",
 # "well", "ill", "hell", "shed" and "wed" are left alone.

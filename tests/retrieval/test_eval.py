@@ -24,12 +24,12 @@ from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR
 # at the commit that set them less one item of slack (more for misled), for arithmetic
 # that differs in the last place between machines. The note of issue 19 has the table.
 FLOORS = {
-    "seed (LinkedIn)": (88, 47, 5, 38),
+    "seed (LinkedIn)": (88, 45, 5, 38),
     "bartz-v-anthropic": (31, 19, 2, 13),
     "facebook-bipa": (32, 11, 5, 12),
     "nyt-v-openai": (34, 11, 6, 11),
-    "apple-batterygate": (32, 6, 5, 12),
-    "couriers-v-parcelo": (26, 10, 2, 13),
+    "apple-batterygate": (33, 6, 5, 12),
+    "couriers-v-parcelo": (26, 11, 2, 13),
     "kessling-v-ardent": (24, 21, 3, 13),
 }
 

@@ -98,6 +98,25 @@ def test_answer_type_and_focus(seed_index, question, answer_type, focus):
     assert q.focus == focus
 
 
+@pytest.mark.parametrize(
+    ("question", "answer_type", "focus"),
+    [
+        ("roughly how many people are in the class", "count", "peopl"),
+        ("about how much could i get", "money", None),
+        ("i'm wondering who the judge is", "person", "judg"),
+        ("do you happen to know when it was filed", "date", None),
+    ],
+)
+def test_a_question_asked_inside_another_is_read_from_its_question_word(seed_index, question, answer_type, focus):
+    q = read_question(seed_index, question)
+    assert (q.answer_type, q.focus) == (answer_type, focus)
+
+
+def test_a_question_word_after_words_of_a_topic_is_no_embedded_question(seed_index):
+    # "the judge who approved it": a relative clause, not "who" asked.
+    assert read_question(seed_index, "did the judge who approved it say anything").answer_type != "person"
+
+
 def test_questions_about_the_sources_are_told_apart(seed_index):
     assert read_question(seed_index, "which outlets are your sources?").about_sources == "list"
     assert read_question(seed_index, "got a link to the register story?").about_sources == "link"
