@@ -113,6 +113,8 @@ def normalise(text: str) -> str:
     for short, long in vocab.SLASHED.items():
         reading = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", f" {long} ", reading)
     reading = _SCALED.sub(_unscale, reading)
+    # "what % of the logs": the sign asked on its own is the word ("5%" stays a number).
+    reading = re.sub(r"(?<![\d.])\s*%", " percent ", reading)
 
     def word(match: re.Match[str]) -> str:
         w = match.group()
@@ -360,6 +362,11 @@ def _answer_type(reading: str) -> AnswerType | None:
         found = next((name for name, pattern in _ANSWER_TYPES if pattern.search(segment)), None)
         if found:
             return found
+    amount = _AMOUNT_ANYWHERE.search(reading)
+    if amount:
+        # "the facebook is must pay how much money": asked as people write who learnt
+        # English elsewhere, the amount asked stands where the answer would.
+        return "money" if amount.group(1) == "much" else "count"
     if not _ANY_QUESTION_WORD.search(reading) and not _YES_NO.match(reading):
         # ("did the judge approve it?" asks yes or no, whatever nouns it has.)
         return next((kind for w in re.findall(r"[a-z]+", reading) if (kind := _noun_kind(w))), None)
@@ -376,6 +383,8 @@ def _clauses(reading: str) -> list[str]:
 _CLAUSE_BREAK = re.compile(r"[.?!;:,]+\s+|\s+[-–—]+\s+")
 _LEADING_PREPOSITION = re.compile(r"^(?:on|in|at|by|from|for|until|to|of|since)\s+(?=(?:what|which|whom|whose|how)\b)")
 _YES_NO = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|might|must|am)\b")
+# ("no matter how much", "regardless of how many" concede; they don't ask.)
+_AMOUNT_ANYWHERE = re.compile(r"(?<!\bmatter\s)(?<!\bof\s)\bhow\s+(much|many)\b")
 _ANY_QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b")
 
 

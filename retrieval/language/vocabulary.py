@@ -300,7 +300,8 @@ ANSWER_TYPES: tuple[tuple[str, str], ...] = (
     ("money", r"^(?:how\s+much|what\s+(?:amount|figure|sum|price))\b"
               r"|^what\s+(?:is|are|was|were)\s+the\s+(?:max|maximum|minimum|total|average|amount|size|value|cost|price)\b"),
     # "how big is the company": its figures (staff, revenue, markets) answer.
-    ("count", r"^(?:how\s+many|what\s+(?:number|percentage|share)|how\s+(?:big|large|small))\b"),
+    # "how long can they keep it": a duration is a count of days, months or years.
+    ("count", r"^(?:how\s+many|what\s+(?:number|percentage|percent|share)|how\s+(?:big|large|small)|how\s+long(?!\s+ago))\b"),
     # "what book did she write" asks for a title, as "what is the name of" does.
     ("name", r"^what\s+(?:is|was|are)\s+(?:the\s+)?names?\s+of\b|\b(?:called|titled|named)\s*\??$"
              r"|^(?:what|which)\s+(?:books?|novels?|titles?|films?|movies?|songs?|albums?|poems?|plays?)\b"

@@ -90,6 +90,11 @@ def test_words_always_seen_together_are_one_concept(seed_index):
         ("what law did linkedin break", "name", "law"),
         ("what did de la torre think of the deal", "words", None),
         ("how big is linkedin", "count", None),
+        ("what % of members opted out", "count", "percent"),
+        ("how long can linkedin keep the messages", "count", None),
+        ("how long ago was it filed", "date", None),
+        ("the linkedin is must pay how much money for this", "money", None),
+        ("no matter how much they pay, did they admit it", None, None),
     ],
 )
 def test_answer_type_and_focus(seed_index, question, answer_type, focus):
