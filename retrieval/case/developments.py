@@ -131,24 +131,32 @@ def about_other_case(sentence: str, following: str = "", *, first_report: date |
 
     The sentence after it counts too: "This case follows LinkedIn's settlement of a class
     action lawsuit in 2024. The previous lawsuit accused …" names the other case only in
-    the second sentence. And a step dated OLD_STEP_YEARS or more before the first report
-    of this case ("In 2021, the company paid $2.5 million to settle a lawsuit", in coverage
-    that starts in 2025) is another case's: this one's steps are news when reported.
+    the second sentence. And a case that ended OLD_STEP_YEARS or more before the first report
+    of this one ("In 2021, the company paid $2.5 million to settle a lawsuit", in coverage
+    that starts in 2025) is another case: this one was still news later. Only an ending
+    counts: a case is often first reported years after it was filed ("Facebook was sued
+    … in 2015", in coverage from 2020), and a date that bounds a period ("users … after
+    June 7, 2011") says when nothing happened.
     """
     if _OTHER_CASE.search(sentence) or _OTHER_CASE.search(following):
         return True
-    if first_report is None or not _NAMES_A_STEP.search(sentence):
+    if first_report is None or not _ENDS_A_CASE.search(sentence):
         return False
-    years = [m.date.year for m in find_dates(sentence)]
+    years = [m.date.year for m in find_dates(sentence) if not _BOUND.search(sentence, 0, m.start)]
     return bool(years) and max(years) <= first_report.year - OLD_STEP_YEARS
 
 
 OLD_STEP_YEARS = 2
-# A step's verb with or without a case word near it ("paid a penalty to settle EPA
-# allegations").
-_NAMES_A_STEP = lazy(
-    rf"\b(?:{'|'.join(pattern for _, pattern in STEPS)}|{'|'.join(STEP_QUESTION_FORMS.values())})\b", re.I
+# The steps that end a case, with or without a case word near them ("paid a penalty to
+# settle EPA allegations").
+_ENDINGS = ("settled", "dismissed", "withdrawn")
+_ENDS_A_CASE = lazy(
+    rf"\b(?:{'|'.join(pattern for name, pattern in STEPS if name in _ENDINGS)}"
+    rf"|{'|'.join(STEP_QUESTION_FORMS[name] for name in _ENDINGS)})\b",
+    re.I,
 )
+# A date right after one of these bounds a period ("after June 7, 2011", "since 2015").
+_BOUND = lazy(r"\b(?:after|before|since|until|till|between|from|through)\s+$", re.I)
 
 
 def first_report(passages: Iterable[Passage]) -> date | None:

@@ -66,3 +66,15 @@ def test_a_sentence_about_this_case_is_not_about_another():
 )
 def test_status_questions(question, expected):
     assert asks_for_status(question) is expected
+
+
+def test_an_old_filing_is_this_case_begun_before_its_coverage_but_an_old_ending_is_another():
+    from datetime import date
+
+    first = date(2020, 7, 23)  # coverage begins years after the suit was filed
+    assert not about_other_case("Facebook was sued by a Chicago attorney in Cook County in 2015.", first_report=first)
+    assert not about_other_case("An initial complaint was filed by three users in 2015.", first_report=first)
+    # A date that bounds a period says when nothing happened.
+    assert not about_other_case("Those covered by the settlement include users seen after June 7, 2011.", first_report=first)
+    assert about_other_case("In 2016, the company paid $2 million to settle a suit by the state.", first_report=first)
+    assert about_other_case("A similar suit was dismissed in 2017.", first_report=first)
