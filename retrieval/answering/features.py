@@ -302,7 +302,7 @@ def question_features(
     if len(probabilities):
         order = np.argsort(-probabilities, kind="stable")
         best = probabilities[order[0]]
-        second = probabilities[order[1]] if len(order) > 1 else 0.0
+        second = _rival(q, index, probabilities, order, found)
         out[column["best"]] = _logit(best)
         out[column["margin"]] = best - second
         top = rows[order[0]]
@@ -324,6 +324,35 @@ def question_features(
         out[column["best"]] = _logit(0.0)
     out[column["message_words"]] = math.log(1 + len(q.text.split()))
     return out
+
+
+def _rival(q: Question, index: Index, probabilities: np.ndarray, order: np.ndarray, found: Sequence[Candidate]) -> float:
+    """The probability of the best candidate that does not say what the best one says:
+    two sources giving the same sum are no doubt about it ("agreed to pay up to $500
+    million" twice), a different sum or a different claim is."""
+    if not found:
+        return probabilities[order[1]] if len(order) > 1 else 0.0
+    best = found[order[0]].sentence
+    read = _ASKED_VALUES.get(q.answer_type or "")
+    given = set(read(best)) if read else set()
+    names = traits(index, best).names if q.answer_type == "person" else frozenset()
+    for i in order[1:]:
+        other = found[i].sentence
+        if given and given & set(read(other)):
+            continue
+        if names and names & traits(index, other).names:
+            continue
+        if claims.similarity(index, best, other) >= claims.SAME_CLAIM:
+            continue
+        return float(probabilities[i])
+    return 0.0
+
+
+_ASKED_VALUES = {
+    "money": lambda s: s.figures,
+    "date": lambda s: s.dates,
+    "count": lambda s: tuple(c.partition("|")[0] for c in s.counts),
+}
 
 
 # The best sentence is compared with the next ones, up to this place, for agreement.

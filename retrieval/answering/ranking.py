@@ -178,7 +178,13 @@ def rank(index: Index, question: Question) -> list[Scored]:
     return scored
 
 
-_STEP_WORD = lazy(rf"^(?:{'|'.join(pattern for _, pattern in vocab.STEPS)}|file|sue|withdraw|dismiss|settl|drop)", re.I)
+# A word of the question that names a step, in any form a question uses ("suing" as well
+# as "sued", "settling" as well as "settled").
+_STEP_WORD = lazy(
+    rf"^(?:{'|'.join(pattern for _, pattern in vocab.STEPS)}|{'|'.join(vocab.STEP_QUESTION_FORMS.values())}"
+    r"|file|sue|withdraw|dismiss|settl|drop)",
+    re.I,
+)
 
 
 def _with_steps(index: Index, question: Question, passages: list) -> list:

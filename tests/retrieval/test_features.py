@@ -59,3 +59,39 @@ def test_a_sum_for_each_one_answers_a_question_about_each_one(tmp_path):
     assert total["Eligible drivers will receive "] == 1.0  # only a sum for each one
     assert total["The bakery will pay $500 milli"] == 0.0
     assert total["In all the bakery will pay $50"] == 0.0  # a total beside it
+
+
+def test_a_step_asked_in_any_form_is_held_by_the_sentence_that_reports_it(tmp_path):
+    index = _index(
+        tmp_path,
+        [
+            "The suit, brought by couriers Ann Reyes and Tom Hale, seeks $9 million.",
+            "The company sells groceries in four states.",
+        ],
+    )
+    reported = "The suit, brought by couriers "
+    assert _column(index, "who is suing?", "coverage")[reported] == _column(index, "who sued?", "coverage")[reported] == 1.0
+
+
+def test_the_margin_is_over_a_sentence_that_says_something_else(tmp_path):
+    from retrieval.answering.features import QUESTION_FEATURES, question_features
+
+    index = _index(
+        tmp_path,
+        [
+            "The bakery agreed to pay $48 million to settle the drivers' claims.",
+            "Under the deal, the bakery will pay $48 million to the drivers.",
+            "The drivers' lawyers asked for $12 million in fees.",
+        ],
+    )
+    q = read_question(index, "how much is the bakery paying")
+    found = candidates(index, q)
+    rows = sentence_features(index, q, found)
+    sums = ["$48 million" in c.sentence.text for c in found]
+    # The two $48 million sentences most probable, the $12 million one behind them.
+    probabilities = [0.8 if has else 0.1 for has in sums]
+    probabilities[sums.index(True, sums.index(True) + 1)] = 0.75
+    import numpy as np
+
+    margin = question_features(q, index, rows, np.array(probabilities), found)[QUESTION_FEATURES.index("margin")]
+    assert margin == 0.8 - 0.1  # not 0.8 - 0.75: the second tells the same sum
