@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,13 +158,21 @@ def compose(index: Index, scored: Scored, model: Model, *, max_quotes: int = 3) 
         return _answer(index, q, _with_rivals(index, scored, chosen, model, limit=max_quotes), max_quotes=max_quotes)
     limit = max(CLOSEST_QUOTES, max_quotes)
     chosen = _with_rivals(index, scored, _distinct(index, scored, limit=limit, floor=0.0), model, limit=limit)
-    quotes = tuple(make_quote(index, c.sentence, q.groups, label=CLOSEST_LABEL) for c in chosen)
+    # The closest sentences are near the question, not its answer: only a disagreement on
+    # what it asks for, or on a value it states itself ("so it started in 2023 right"), is
+    # the reader's business; the rest would be noise beside a "doesn't say".
+    quotes, conflicts = _quotes_and_other_sides(
+        index, q, chosen, max_quotes=limit, label=CLOSEST_LABEL, relevant=lambda c: _on_the_question(q, c)
+    )
+    text = CLOSEST
+    if conflicts:
+        text += " They disagree on some details: see below."
     return Answer(
         kind="no_answer",
-        text=CLOSEST,
+        text=text,
         question=q.text,
         quotes=quotes,
-        conflicts=_value_conflicts(index, q, chosen),
+        conflicts=conflicts,
         notes=(*_unused_words(q), *_reading_notes(q)),
         loaded_at=index.corpus.loaded_at,
         closest=True,
@@ -255,18 +263,50 @@ def missing_names(q: Question) -> tuple[str, ...]:
 
 
 def _answer(index: Index, q: Question, chosen: Sequence[Candidate], *, max_quotes: int) -> Answer:
+    quotes, conflicts = _quotes_and_other_sides(index, q, chosen, max_quotes=max_quotes)
+    text = ANSWERED
+    if q.answer_type == "date" and not any(gives_a_date(item.sentence) for item in chosen):
+        # "recently filed", "on Friday" in an undated article: an answer, but no date.
+        text = "The sources give no exact date. Here is what they say."
+    if conflicts:
+        text += " They disagree on some details: see below."
+    return Answer(
+        kind="answer",
+        text=text,
+        question=q.text,
+        quotes=quotes,
+        conflicts=conflicts,
+        notes=_reading_notes(q),
+        loaded_at=index.corpus.loaded_at,
+    )
+
+
+def _quotes_and_other_sides(
+    index: Index,
+    q: Question,
+    chosen: Sequence[Candidate],
+    *,
+    max_quotes: int,
+    label: str | None = None,
+    relevant: Callable[[Conflict], bool] = lambda conflict: True,
+) -> tuple[tuple[Quote, ...], tuple[Conflict, ...]]:
+    """The chosen sentences as quotes, each with the other sources that tell it too, and
+    the `relevant` disagreements among the sources on what they say (confident or closest
+    alike: a reader must see that the sources differ whatever the tier)."""
     quotes: list[Quote] = []
     found_conflicts: list[Conflict] = []
     dissent: list[claims.Sentence] = []
     for item in chosen:
         others = claims.candidates(index, item.sentence)
         also = tuple(claims.corroborating(index, item.sentence, others))
-        quotes.append(make_quote(index, item.sentence, q.groups, also_in=also))
+        quotes.append(make_quote(index, item.sentence, q.groups, also_in=also, label=label))
         for conflict, sentences in claims.disagreements(index, item.sentence, others):
+            if not relevant(conflict):
+                continue
             claims.merge_conflicts(found_conflicts, [conflict])
             if _asks_about(q, conflict.kind):
                 dissent.extend(sentences)
-    claims.merge_conflicts(found_conflicts, _value_conflicts(index, q, chosen))
+    claims.merge_conflicts(found_conflicts, [c for c in _value_conflicts(index, q, chosen) if relevant(c)])
     # Where sources disagree on what was asked, quote the other side too, in place of the
     # weakest quotes, so the reader sees each source's own words.
     quoted = {(item.sentence.passage.id, item.sentence.start) for item in chosen}
@@ -277,23 +317,22 @@ def _answer(index: Index, q: Question, chosen: Sequence[Candidate], *, max_quote
             other_side.setdefault(key, sentence)
     if other_side:
         keep = max(1, min(len(quotes), max_quotes - len(other_side)))
-        extra = [make_quote(index, s, q.groups) for s in other_side.values()]
+        extra = [make_quote(index, s, q.groups, label=label) for s in other_side.values()]
         quotes = quotes[:keep] + extra[: max(0, max_quotes - keep)]
-    text = ANSWERED
-    if q.answer_type == "date" and not any(gives_a_date(item.sentence) for item in chosen):
-        # "recently filed", "on Friday" in an undated article: an answer, but no date.
-        text = "The sources give no exact date. Here is what they say."
-    if found_conflicts:
-        text += " They disagree on some details: see below."
-    return Answer(
-        kind="answer",
-        text=text,
-        question=q.text,
-        quotes=tuple(quotes),
-        conflicts=tuple(found_conflicts),
-        notes=_reading_notes(q),
-        loaded_at=index.corpus.loaded_at,
-    )
+    return tuple(quotes), tuple(found_conflicts)
+
+
+_CONFLICT_KIND = {"date": "date", "money": "figure", "count": "count"}
+_DIGITS = re.compile(r"\d+")
+
+
+def _on_the_question(q: Question, conflict: Conflict) -> bool:
+    """Whether a disagreement is on the kind of value the question asks for, or on a value
+    the question states."""
+    if _CONFLICT_KIND.get(q.answer_type or "") == conflict.kind:
+        return True
+    stated = set(_DIGITS.findall(q.text))
+    return any(stated & set(_DIGITS.findall(v.value.replace(",", ""))) for v in conflict.values)
 
 
 # The disagreements whose other side is quoted in full: on what the question asks for,

@@ -1,0 +1,64 @@
+"""The tiers of an answer (retrieval/answering/tiers.py): what each shows beside its quotes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from retrieval.answering import ask
+from retrieval.answering.scorer import shipped
+from retrieval.corpus import load_corpus
+from retrieval.index import build_index
+from tests.support.corpora import article
+
+# Never confident: the closest tier is what these tests read.
+CLOSEST_ONLY = replace(shipped(), confident=1.01)
+
+
+def _index(tmp_path):
+    (tmp_path / "a.md").write_text(
+        article(
+            outlet="Example Times",
+            published="2025-01-23",
+            paragraphs=[
+                "The company introduced the AI training privacy setting in August 2023, the complaint says.",
+                "The setting lets members keep their messages out of AI training.",
+            ],
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "b.md").write_text(
+        article(
+            outlet="Daily Ledger",
+            published="2025-01-24",
+            paragraphs=[
+                "The company introduced the AI training privacy setting in August 2024, the lawsuit says.",
+                "Members were opted in by default, the lawsuit says.",
+            ],
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "c.md").write_text(
+        article(
+            outlet="Wire Service",
+            published="2025-01-25",
+            paragraphs=[
+                "A federal judge in San Jose will hear the case.",
+                "The company's shares fell two percent on Friday.",
+            ],
+        ),
+        encoding="utf-8",
+    )
+    return build_index(load_corpus(tmp_path))
+
+
+def test_a_closest_answer_shows_the_sources_differ_on_a_value_the_question_states(tmp_path):
+    answer = ask(_index(tmp_path), "so the privacy setting started in 2023 right", model=CLOSEST_ONLY)
+    assert answer.closest
+    assert any({"August 2023", "August 2024"} <= {v.value for v in c.values} for c in answer.conflicts)
+    assert "disagree" in answer.text
+
+
+def test_a_closest_answer_leaves_out_disagreements_on_what_is_not_asked(tmp_path):
+    answer = ask(_index(tmp_path), "can members keep their messages out of the training", model=CLOSEST_ONLY)
+    assert answer.closest and answer.quotes
+    assert not answer.conflicts and "disagree" not in answer.text
