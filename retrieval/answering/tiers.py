@@ -158,11 +158,13 @@ def compose(index: Index, scored: Scored, model: Model, *, max_quotes: int = 3) 
         return _answer(index, q, _with_rivals(index, scored, chosen, model, limit=max_quotes), max_quotes=max_quotes)
     limit = max(CLOSEST_QUOTES, max_quotes)
     chosen = _with_rivals(index, scored, _distinct(index, scored, limit=limit, floor=0.0), model, limit=limit)
-    # The closest sentences are near the question, not its answer: only a disagreement on
-    # what it asks for, or on a value it states itself ("so it started in 2023 right"), is
-    # the reader's business; the rest would be noise beside a "doesn't say".
+    # The closest sentences are near the question, not its answer: beside the values of the
+    # kind asked that they give, only a disagreement on a value the question states itself
+    # ("so it started in 2023 right", "2010 or 2011?") is the reader's business; others
+    # (the checks each claimant got, beside "how much did they agree to pay") are noise
+    # beside a "doesn't say".
     quotes, conflicts = _quotes_and_other_sides(
-        index, q, chosen, max_quotes=limit, label=CLOSEST_LABEL, relevant=lambda c: _on_the_question(q, c)
+        index, q, chosen, max_quotes=limit, label=CLOSEST_LABEL, relevant=lambda c: _states_a_value_of(q, c)
     )
     text = CLOSEST
     if conflicts:
@@ -291,8 +293,9 @@ def _quotes_and_other_sides(
     relevant: Callable[[Conflict], bool] = lambda conflict: True,
 ) -> tuple[tuple[Quote, ...], tuple[Conflict, ...]]:
     """The chosen sentences as quotes, each with the other sources that tell it too, and
-    the `relevant` disagreements among the sources on what they say (confident or closest
-    alike: a reader must see that the sources differ whatever the tier)."""
+    the disagreements among the sources: on the values of the kind asked that the quotes
+    give, and the `relevant` ones on anything else they say (confident or closest alike:
+    a reader must see that the sources differ whatever the tier)."""
     quotes: list[Quote] = []
     found_conflicts: list[Conflict] = []
     dissent: list[claims.Sentence] = []
@@ -306,7 +309,7 @@ def _quotes_and_other_sides(
             claims.merge_conflicts(found_conflicts, [conflict])
             if _asks_about(q, conflict.kind):
                 dissent.extend(sentences)
-    claims.merge_conflicts(found_conflicts, [c for c in _value_conflicts(index, q, chosen) if relevant(c)])
+    claims.merge_conflicts(found_conflicts, _value_conflicts(index, q, chosen))
     # Where sources disagree on what was asked, quote the other side too, in place of the
     # weakest quotes, so the reader sees each source's own words.
     quoted = {(item.sentence.passage.id, item.sentence.start) for item in chosen}
@@ -322,15 +325,11 @@ def _quotes_and_other_sides(
     return tuple(quotes), tuple(found_conflicts)
 
 
-_CONFLICT_KIND = {"date": "date", "money": "figure", "count": "count"}
 _DIGITS = re.compile(r"\d+")
 
 
-def _on_the_question(q: Question, conflict: Conflict) -> bool:
-    """Whether a disagreement is on the kind of value the question asks for, or on a value
-    the question states."""
-    if _CONFLICT_KIND.get(q.answer_type or "") == conflict.kind:
-        return True
+def _states_a_value_of(q: Question, conflict: Conflict) -> bool:
+    """Whether the question states one of the values a disagreement sets apart."""
     stated = set(_DIGITS.findall(q.text))
     return any(stated & set(_DIGITS.findall(v.value.replace(",", ""))) for v in conflict.values)
 

@@ -107,12 +107,11 @@ DISAGREEMENTS = {
 # the $500 million / US310 million settlement beside "up to what amount"; facebook's
 # $345 / $397 / $428 checks beside the named plaintiffs' "$5,000 each and others … $345").
 # One more since "who is suing" reads as "who sued" does: "who sued and where" (couriers)
-# now answers with the filing, whose sources give 40,000 and 45,000 couriers — true. And
-# since closest answers show disagreements on what is asked too: "how many couriers reached
-# out to the lawyers" (40,000 / 45,000 couriers), "What time is the trial?" and "when was it
-# dropped" (seed: their closest quotes date the privacy setting August 2023 and 2024) — true
-# of the quoted sentences, though the last two quote sentences beside the question.
-MOST_UNMARKED_DISAGREEMENTS = 20
+# now answers with the filing, whose sources give 40,000 and 45,000 couriers — true. Two
+# more since a closest answer shows the disagreement on a value the question states: "My
+# mom just got a random $92 deposit" ($92.17 / $65 per claim) and "which outlet said each
+# person would end up with about $428" ($428 / $345 / $397 checks) — both true.
+MOST_UNMARKED_DISAGREEMENTS = 19
 
 
 @needs_shared
