@@ -238,7 +238,7 @@ def names_a_person(text: str, *, asked: Callable[[str], bool] = lambda word: Fal
 
 
 # "CHICAGO (Metro Wire) -", "KESSLING, Mich. (WKZN) —", "SAN FRANCISCO (AP) —".
-_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]+(?:,\s*[A-Z][\w.]{1,12})?\s*\([^)]{1,40}\)\s*[-—–]+\s*")
+_DATELINE = lazy(r"^[A-Z][A-Z .'’-]+(?:,\s*[A-Z][\w.]{1,12})?\s*\([^)]{1,40}\)\s*[-—–]+\s*")
 
 
 def _dated(sentence: claims.Sentence) -> bool:
@@ -259,15 +259,16 @@ def gives_a_date(sentence: claims.Sentence) -> bool:
 
 
 # Time words that date an event in news copy even without a year: "in December", "on
-# Thursday", "last month".
-_WHEN = re.compile(
+# Thursday", "last month". (This, _NO_DATE and _DATELINE are compiled on first use: only
+# questions about dates and some sentence kinds run them.)
+_WHEN = lazy(
     rf"\b(?:(?:last|this|next|late|early)\s+(?:week|month|year)|monday|tuesday|wednesday|thursday|friday|"
     rf"saturday|sunday|{'|'.join(m for m in MONTHS if len(m) > 3)})\b",
     re.I,
 )
 _LATELY = re.compile(r"\b(?:recently|lately|newly)\b", re.I)
 # "No trial date has been set": the answer to "when does the trial start" is that none is.
-_NO_DATE = re.compile(
+_NO_DATE = lazy(
     r"\bno\s+(?:\w+\s+){0,2}dates?\s+(?:has|have|had)\s+(?:yet\s+)?been\s+(?:set|scheduled|announced)"
     r"|\b(?:has|have)\s+not\s+(?:yet\s+)?been\s+(?:set|scheduled)\b",
     re.I,

@@ -12,13 +12,21 @@ The baseline script loads, builds, asks and renders, and nothing else: the targe
 alternating with the rest, to compare two versions of the code in one run. Each command's
 CPU time (user + system, from the operating system's account of the child) is printed
 beside the wall time: on a shared machine it moves far less with other people's load.
+
+`--instructions` also counts the instructions each command executes, once each, under
+valgrind (cachegrind without its cache simulation; PYTHONHASHSEED fixed): a count that
+other people's load does not move at all, for telling two versions apart on a busy
+machine where even CPU medians drift by tens of milliseconds between runs. It is a proxy:
+an instruction is not a fixed time.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -57,12 +65,29 @@ def _time_once(code: str, args: list[str], cwd: str, env: dict[str, str]) -> tup
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def _instructions(code: str, args: list[str], cwd: str, env: dict[str, str]) -> int:
+    """Instructions one fresh interpreter running `code` executes, counted by valgrind."""
+    done = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+         sys.executable, "-c", code, *args],
+        cwd=cwd, env={**env, "PYTHONHASHSEED": "0"}, check=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+    if found is None:
+        raise RuntimeError(f"valgrind printed no instruction count:\n{done.stderr[-500:]}")
+    return int(found.group(1).replace(",", ""))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21, help="runs of each command")
     parser.add_argument("--question", default=QUESTION, help=f"what to ask (default: {QUESTION!r})")
     parser.add_argument("--against", type=Path, help="another checkout whose `casebot ask` to time too")
+    parser.add_argument("--instructions", action="store_true", help="also count each command's instructions (valgrind)")
     options = parser.parse_args()
+    if options.instructions and shutil.which("valgrind") is None:
+        parser.error("--instructions needs valgrind (apt-get install valgrind)")
 
     # An empty working directory (no .env) and none of casebot's settings: the defaults.
     # Bytecode is written (PYTHONDONTWRITEBYTECODE dropped) so that the warm-up run leaves
@@ -86,13 +111,19 @@ def main() -> int:
         for _ in range(options.runs):
             for name, (code, args, command_env) in commands.items():
                 times[name].append(_time_once(code, args, cwd, command_env))
+        counted: dict[str, int] = {}
+        if options.instructions:  # after the timed runs, which it would slow down
+            for name, (code, args, command_env) in commands.items():
+                counted[name] = _instructions(code, args, cwd, command_env)
 
-    print(f"{'command':<34} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'CPU median ms':>14}  ({options.runs} runs)")
+    counts_head = f" {'instructions (M)':>17}" if counted else ""
+    print(f"{'command':<34} {'median ms':>10} {'min ms':>8} {'max ms':>8} {'CPU median ms':>14}{counts_head}  ({options.runs} runs)")
     for name, samples in times.items():
         walls = [wall for wall, _ in samples]
+        count = f" {counted[name] / 1e6:>17,.0f}" if counted else ""
         print(
             f"{name:<34} {statistics.median(walls) * 1000:>10.0f} {min(walls) * 1000:>8.0f} "
-            f"{max(walls) * 1000:>8.0f} {statistics.median(cpu for _, cpu in samples) * 1000:>14.0f}"
+            f"{max(walls) * 1000:>8.0f} {statistics.median(cpu for _, cpu in samples) * 1000:>14.0f}{count}"
         )
     cli, baseline = (statistics.median(wall for wall, _ in samples) for samples in list(times.values())[:2])
     ratio = cli / baseline
