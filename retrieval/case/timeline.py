@@ -72,6 +72,9 @@ def _timeline(index: Index) -> Answer:
             if source != event.quote.source and source not in event.quote.also_in:
                 quote = replace(event.quote, also_in=event.quote.also_in + (source,))
                 events[duplicate] = (replace(event, quote=quote), other)
+            # Another telling of the event: where the sources disagree on what it gives
+            # (a count, a sum), they disagree about this event.
+            claims.merge_conflicts(conflicts, claims.conflicts(index, sentence, claims.candidates(index, sentence)))
             continue
         groups = index.analyzer.query(sentence.text)
         same_date.append(len(events))

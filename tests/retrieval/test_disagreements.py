@@ -182,6 +182,10 @@ def test_status_lists_the_cases_disagreements_that_its_quotes_do_not_hold(case_i
     assert all("$30" not in sides for sides in about.values())
     # The timeline shows the date disagreement, not the sums.
     assert [c.about for c in timeline(case_index).conflicts] == ["the date the suit was filed"]
+    # Most central first: the sum three sources give before the date two give.
+    assert [c.about for c in claims.case_disagreements(case_index)] == [
+        "the sum each one receives", "the date the suit was filed"
+    ]
 
 
 def test_a_source_that_gives_both_values_tells_a_change_not_a_disagreement(make_corpus):
@@ -234,3 +238,21 @@ def test_an_answer_quoting_a_value_in_a_role_shows_the_cases_disagreement_on_it(
     opened, year = _sentence(case_index, "a", "opened in 2021"), _sentence(case_index, "b", "2022 lawsuit")
     (asked,) = claims.asked_conflicts(case_index, [opened, year], "date")
     assert _sides(asked) == {"2021": ["Alpha"], "2022": ["Beta"]}
+
+
+def test_the_timeline_shows_a_disagreement_told_in_another_telling_of_an_event(make_corpus):
+    # Why: an event told twice by one source ("sued … on Monday", "The complaint, filed
+    # March 11, …") is listed once; the disagreement the second telling holds (1,200
+    # households against another source's 1,500) is about that event all the same.
+    directory = make_corpus({
+        "a.md": article(outlet="Alpha", published="2024-03-12", paragraphs=[
+            "The town of Brill sued Harbor Lines on Monday over its wells.",
+            "The complaint, filed March 11, says about 1,200 households rely on private wells.",
+        ]),
+        "b.md": article(outlet="Beta", published="2024-03-14", paragraphs=[
+            "Roughly 1,500 households that rely on private wells could be affected, the town said.",
+        ]),
+    })
+    view = timeline(build_index(load_corpus(directory)))
+    assert [e.when for e in view.events] == ["2024-03-11"]
+    assert [_sides(c) for c in view.conflicts] == [{"1,200 households": ["Alpha"], "1,500 households": ["Beta"]}]
