@@ -554,16 +554,11 @@ def _near_value(index: Index, sentence: Sentence, value: Value) -> list[Sentence
 def _same_thing(index: Index, a: Value, b: Value) -> bool:
     if a.kind != b.kind:
         return False
-    if a.kind == "date":
-        close = max(a.low, b.low) - min(a.high, b.high) <= DATE_SPAN
-    elif a.kind == "figure":
-        close = a.per_unit == b.per_unit and _ratio(a.low, b.low) <= CLOSE_SUMS
-    else:
-        # Counts of the same things ("1.3 million people", "1.5 million eligible Facebook
-        # users", a synonym counting) need share nothing else around them.
-        close = _ratio(a.low, b.low) <= CLOSE_COUNTS
-        if close and _shares(index, a.counted, b.counted):
-            return True
+    close = _close_values(a, b)
+    # Counts of the same things ("1.3 million people", "1.5 million eligible Facebook
+    # users", a synonym counting) need share nothing else around them.
+    if close and a.kind == "count" and _shares(index, a.counted, b.counted):
+        return True
     # In idf units of the corpus's rarest word: idf grows with the corpus.
     return close and _shared_weight(index, a.near, b.near) >= SHARED_NEAR * index.max_idf
 
