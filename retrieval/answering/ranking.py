@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from retrieval.case import claims, developments
 from retrieval.language import vocabulary as vocab
-from retrieval.language.analyzer import QueryGroup
+from retrieval.language.analyzer import MONEY, QueryGroup
 from retrieval.language.dates import MONTHS, find_dates
 from retrieval.language.patterns import lazy
 from retrieval.index import Index
@@ -279,12 +279,24 @@ _NO_DATE = lazy(
 _NAMES_SEVERAL = re.compile(r"\b[A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*,\s+(?:the\s+|and\s+|or\s+)*[A-Z][\w.-]*")
 _NAMED_THING = re.compile(r"[\"“][^\"”]{3,80}[\"”]|\b[A-Z][\w-]*(?:\s+(?:for|of|and|the|[A-Z][\w-]*))*\s+[A-Z][\w-]*")
 
+def _counts_something(sentence: claims.Sentence) -> bool:
+    """A number of things, or words of quantity ("millions of subscribers"): the digits of
+    a date or a sum ("in September 2024", "$1,000") count nothing."""
+    if sentence.counts:
+        return True
+    text = sentence.text
+    spans = [(m.start, m.end) for m in find_dates(text)] + [(m.start(), m.end()) for m in MONEY.finditer(text)]
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " + text[end:]
+    return bool(vocab.QUANTITY_WORDS.search(text))
+
+
 _TESTS: dict[str, Callable[[claims.Sentence], bool]] = {
     "person": lambda s: names_a_person(s.text) or bool(vocab.ORGANISATION.search(s.text)),
     "words": lambda s: bool(vocab.SAYING.search(s.text)),
     "date": _dated,
     "money": lambda s: bool(s.figures) or bool(vocab.CURRENCY.search(s.text)),
-    "count": lambda s: bool(vocab.QUANTITY_WORDS.search(s.text)),
+    "count": _counts_something,
     "place": lambda s: bool(vocab.PLACE_MARKERS.search(s.text)),
     "reason": lambda s: bool(vocab.REASON_MARKERS.search(s.text)),
     "name": lambda s: bool(_NAMED_THING.search(s.text)),

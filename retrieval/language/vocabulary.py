@@ -467,7 +467,10 @@ STEP_QUESTION_FORMS = {
     "transferred": "transfer|consolidate|stay", "certified": "certify|certifies",
     "ruled": "rule|rules|decide|decided|decides", "appealed": "appeals",
     "settled": "settle|settles|settling", "approved": "approve|approves|approving",
-    "dismissed": "dismiss|dismisses|drop|drops|dropping", "withdrawn": "withdraw|withdraws|withdrawing",
+    "dismissed": "dismiss|dismisses|drop|drops|dropping",
+    # "was the lawsuit dropped?": a plaintiff drops a suit by withdrawing it as often as a
+    # judge's dismissal drops it; the question names either step.
+    "withdrawn": "withdraw|withdraws|withdrawing|drop|drops|dropping|dropped",
 }  # fmt: skip
 # Words of a company's history rather than of a case: "Founded in 2016 by …", "acquired
 # Parcelo in 2022", "was named entrepreneur of the year in 2019". A dated sentence with one

@@ -24,12 +24,12 @@ from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR
 # at the commit that set them less one item of slack (more for misled), for arithmetic
 # that differs in the last place between machines. The note of issue 19 has the table.
 FLOORS = {
-    "seed (LinkedIn)": (88, 46, 5, 38),
-    "bartz-v-anthropic": (31, 18, 2, 13),
-    "facebook-bipa": (35, 10, 3, 14),
-    "nyt-v-openai": (35, 10, 4, 12),
+    "seed (LinkedIn)": (88, 47, 5, 38),
+    "bartz-v-anthropic": (31, 19, 2, 13),
+    "facebook-bipa": (35, 11, 5, 12),
+    "nyt-v-openai": (35, 9, 4, 12),
     "apple-batterygate": (33, 7, 5, 12),
-    "couriers-v-parcelo": (26, 15, 1, 13),
+    "couriers-v-parcelo": (25, 14, 2, 13),
     "kessling-v-ardent": (24, 21, 3, 13),
 }
 
@@ -110,8 +110,10 @@ DISAGREEMENTS = {
 # now answers with the filing, whose sources give 40,000 and 45,000 couriers — true. Two
 # more since a closest answer shows the disagreement on a value the question states: "My
 # mom just got a random $92 deposit" ($92.17 / $65 per claim) and "which outlet said each
-# person would end up with about $428" ($428 / $345 / $397 checks) — both true.
-MOST_UNMARKED_DISAGREEMENTS = 19
+# person would end up with about $428" ($428 / $345 / $397 checks) — both true. One more
+# since a year is no count: "how many couriers reached out to the lawyers" quotes the
+# 40,000 / 45,000 couriers — true.
+MOST_UNMARKED_DISAGREEMENTS = 20
 
 
 @needs_shared

@@ -95,3 +95,20 @@ def test_the_margin_is_over_a_sentence_that_says_something_else(tmp_path):
 
     margin = question_features(q, index, rows, np.array(probabilities), found)[QUESTION_FEATURES.index("margin")]
     assert margin == 0.8 - 0.1  # not 0.8 - 0.75: the second tells the same sum
+
+
+def test_the_digits_of_a_date_or_a_sum_are_no_count(tmp_path):
+    index = _index(
+        tmp_path,
+        [
+            "The company updated its privacy policy in September 2024.",
+            "The suit seeks $1,000 for each member of the class.",
+            "The class includes millions of Premium subscribers.",
+            "About 1,200 households joined the suit.",
+        ],
+    )
+    counts = _column(index, "how many people are in the class", "kind_count")
+    assert counts["The company updated its privac"] == 0.0
+    assert counts["The suit seeks $1,000 for each"] == 0.0
+    assert counts["The class includes millions of"] == 1.0
+    assert counts["About 1,200 households joined "] == 1.0

@@ -176,3 +176,7 @@ def test_over_asks_for_status_only_as_in_is_it_over():
 
     assert asks_only_for_news("is it over?") and asks_for_status("is the case over yet")
     assert not asks_for_status("did they get sued over copyright")
+
+
+def test_dropped_names_a_withdrawal_as_well_as_a_dismissal(seed_index):
+    assert {"dismissed", "withdrawn"} <= read_question(seed_index, "was the lawsuit dropped").steps
