@@ -122,6 +122,8 @@ class Desk:
         self._docket = docket
         # Each case's timeline, computed once per snapshot (see `_timeline`).
         self._timelines: dict[str, tuple[Index, asyncio.Future[Answer]]] = {}
+        # Each served snapshot's status, worked out in the background (see `_prepare`).
+        self._preparing: set[asyncio.Task[None]] = set()
         self._store = store
         self._reload_lock = asyncio.Lock()
         self.limits = Limits.from_settings(settings)
@@ -546,6 +548,7 @@ class Desk:
             if outcome.change in ("added", "rebuilt"):
                 case = docket.cases[outcome.case]
                 self._timelines.pop(case.id, None)  # the old snapshot's, if any
+                self._prepare(case.index)
                 await self._record(_record_ok_load(self._store, case, platform, user))
                 await self._record(
                     self.alerts.served(case.id, case.index, name=docket.label(case.id))
@@ -560,9 +563,28 @@ class Desk:
                 self._timelines.pop(outcome.case, None)
                 self.alerts.withdrawn(outcome.case)
 
+    def _prepare(self, index: Index) -> None:
+        """Work out a newly served snapshot's status now, in a worker thread, rather than
+        on its first `/case status`: it reads every passage of the case for the sources'
+        disagreements (about a second on a large case), once per snapshot, and the answer
+        is kept in the snapshot (retrieval/case/status.py)."""
+
+        async def prepare() -> None:
+            try:
+                await asyncio.to_thread(self._queries.status, index)
+            except Exception:  # the request will try again, and say what went wrong
+                logger.exception("working out a case's status in advance failed")
+
+        task = asyncio.get_running_loop().create_task(prepare())
+        self._preparing.add(task)
+        task.add_done_callback(self._preparing.discard)
+
     async def close(self) -> None:
         """Close the store, after any reload in progress has finished (add jobs still
         running are stopped: bot/intake/chat.py)."""
+        for task in list(self._preparing):
+            task.cancel()
+        await asyncio.gather(*self._preparing, return_exceptions=True)
         await self.intake.close()
         async with self._reload_lock:
             # Alerts not yet posted stay queued in the store for the next start.

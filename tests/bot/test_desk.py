@@ -315,3 +315,29 @@ async def test_timeline_is_computed_once_per_snapshot_off_the_loop(
     assert {r.answer.kind for r in replies} == {"timeline"}
     assert len({r.answer for r in replies}) == 1
     assert len(calls) == 1 and calls[0] != threading.main_thread().name
+
+
+async def test_a_served_snapshot_has_its_status_worked_out_before_anyone_asks(
+    desk_with: Callable[..., Desk], make_corpus: Callable[..., Path], article_text: Callable[..., str]
+) -> None:
+    worked_out: list[object] = []
+    status = DEFAULT.status
+
+    def recording_status(index: object) -> object:
+        worked_out.append(index)
+        return status(index)
+
+    desk = await desk_with(status=recording_status)
+    deadline = asyncio.get_running_loop().time() + 30
+    while not worked_out:
+        assert asyncio.get_running_loop().time() < deadline, "the status was never worked out"
+        await asyncio.sleep(0.05)
+    assert worked_out == [desk.index]
+    assert desk.index.cache.status is not None  # kept in the snapshot for the first request
+    # A reload serves a new snapshot, and its status is worked out in turn.
+    make_corpus({"beta.md": article_text(outlet="Beta Daily", published="2025-01-24", paragraphs=["LinkedIn denies the claims."])})
+    await desk.handle("/case reload", ADMIN)
+    while len(worked_out) < 2:
+        assert asyncio.get_running_loop().time() < deadline, "the new snapshot's status was never worked out"
+        await asyncio.sleep(0.05)
+    assert worked_out[-1] is desk.index
