@@ -195,6 +195,17 @@ class SlackAdapter:
         if self.home_outdated in self._desk.reload_listeners:
             self._desk.reload_listeners.remove(self.home_outdated)
         if self._socket is not None:
+            # Requests already taken are acknowledged to Slack after their listener returns,
+            # in tasks slack_sdk does not keep (process_message's ensure_future): let those
+            # finish before the socket closes, or the acknowledgement of a command answered
+            # a moment ago fails on the closing connection.
+            acknowledging = [
+                task
+                for task in asyncio.all_tasks()
+                if getattr(task.get_coro(), "__qualname__", "").endswith("run_message_listeners")
+            ]
+            if acknowledging:
+                await asyncio.wait(acknowledging, timeout=_DRAIN_SECONDS)
             await self._socket.close_async()
             # close_async cancels the client's tasks without waiting for them.
             client = self._socket.client
