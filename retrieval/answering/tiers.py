@@ -38,6 +38,7 @@ ANSWERED = "Here is what the sources say."
 CLOSEST = "The sources don't say that directly. The closest they come:"
 NOT_COVERED = "The sources don't cover that."
 SOURCES_HINT = "See `/case sources` for what the sources are."
+DISAGREE = " They disagree on some details: see below."  # after the lead, either tier
 # Quotes shown in the closest tier, at least (more when more are asked for): two, so a
 # reader sees the sources come near it in more than one place.
 CLOSEST_QUOTES = 2
@@ -168,7 +169,7 @@ def compose(index: Index, scored: Scored, model: Model, *, max_quotes: int = 3) 
     )
     text = CLOSEST
     if conflicts:
-        text += " They disagree on some details: see below."
+        text += DISAGREE
     return Answer(
         kind="no_answer",
         text=text,
@@ -271,7 +272,7 @@ def _answer(index: Index, q: Question, chosen: Sequence[Candidate], *, max_quote
         # "recently filed", "on Friday" in an undated article: an answer, but no date.
         text = "The sources give no exact date. Here is what they say."
     if conflicts:
-        text += " They disagree on some details: see below."
+        text += DISAGREE
     return Answer(
         kind="answer",
         text=text,

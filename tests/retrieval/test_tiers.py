@@ -14,40 +14,24 @@ from tests.support.corpora import article
 CLOSEST_ONLY = replace(shipped(), confident=1.01)
 
 
+def _write(directory, name: str, outlet: str, published: str, paragraphs: list[str]) -> None:
+    text = article(outlet=outlet, published=published, paragraphs=paragraphs)
+    (directory / name).write_text(text, encoding="utf-8")
+
+
 def _index(tmp_path):
-    (tmp_path / "a.md").write_text(
-        article(
-            outlet="Example Times",
-            published="2025-01-23",
-            paragraphs=[
-                "The company introduced the AI training privacy setting in August 2023, the complaint says.",
-                "The setting lets members keep their messages out of AI training.",
-            ],
-        ),
-        encoding="utf-8",
-    )
-    (tmp_path / "b.md").write_text(
-        article(
-            outlet="Daily Ledger",
-            published="2025-01-24",
-            paragraphs=[
-                "The company introduced the AI training privacy setting in August 2024, the lawsuit says.",
-                "Members were opted in by default, the lawsuit says.",
-            ],
-        ),
-        encoding="utf-8",
-    )
-    (tmp_path / "c.md").write_text(
-        article(
-            outlet="Wire Service",
-            published="2025-01-25",
-            paragraphs=[
-                "A federal judge in San Jose will hear the case.",
-                "The company's shares fell two percent on Friday.",
-            ],
-        ),
-        encoding="utf-8",
-    )
+    _write(tmp_path, "a.md", "Example Times", "2025-01-23", [
+        "The company introduced the AI training privacy setting in August 2023, the complaint says.",
+        "The setting lets members keep their messages out of AI training.",
+    ])  # fmt: skip
+    _write(tmp_path, "b.md", "Daily Ledger", "2025-01-24", [
+        "The company introduced the AI training privacy setting in August 2024, the lawsuit says.",
+        "Members were opted in by default, the lawsuit says.",
+    ])  # fmt: skip
+    _write(tmp_path, "c.md", "Wire Service", "2025-01-25", [
+        "A federal judge in San Jose will hear the case.",
+        "The company's shares fell two percent on Friday.",
+    ])  # fmt: skip
     return build_index(load_corpus(tmp_path))
 
 
