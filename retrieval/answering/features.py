@@ -333,7 +333,7 @@ def _rival(q: Question, index: Index, probabilities: np.ndarray, order: np.ndarr
     if not found:
         return probabilities[order[1]] if len(order) > 1 else 0.0
     best = found[order[0]].sentence
-    read = _ASKED_VALUES.get(q.answer_type or "")
+    read = VALUES_GIVEN.get(q.answer_type or "")
     given = set(read(best)) if read else set()
     names = traits(index, best).names if q.answer_type == "person" else frozenset()
     for i in order[1:]:
@@ -348,7 +348,8 @@ def _rival(q: Question, index: Index, probabilities: np.ndarray, order: np.ndarr
     return 0.0
 
 
-_ASKED_VALUES = {
+# The values a sentence gives of a kind of answer a question asks for: sums, dates, counts.
+VALUES_GIVEN = {
     "money": lambda s: s.figures,
     "date": lambda s: s.dates,
     "count": lambda s: tuple(c.partition("|")[0] for c in s.counts),

@@ -22,6 +22,7 @@ from retrieval.answering.candidates import Candidate, candidates
 from retrieval.answering.features import (
     KINDS,
     SENTENCE_FEATURES,
+    VALUES_GIVEN,
     asks_where_it_stands,
     question_features,
     sentence_features,
@@ -192,7 +193,7 @@ def _with_rivals(index: Index, scored: Scored, chosen: list[Candidate], model: M
     """`chosen`, with another source's likely answer that gives a different value of the
     kind asked for ("$345 each" beside "$397 checks") in place of the weakest other quote:
     each side of a disagreement in its own words."""
-    read = _VALUES.get(scored.question.answer_type or "")
+    read = VALUES_GIVEN.get(scored.question.answer_type or "")
     if read is None or not chosen:
         return chosen
     given = {v for c in chosen for v in read(c.sentence)}
@@ -344,12 +345,6 @@ def _asks_about(q: Question, kind: str) -> bool:
     return kind in _KIND_ASKED.get(q.answer_type or "", {"date", "figure"})
 
 
-# The values a sentence gives of a kind of answer: sums, dates, counts.
-_VALUES = {
-    "money": lambda s: s.figures,
-    "date": lambda s: s.dates,
-    "count": lambda s: tuple(c.partition("|")[0] for c in s.counts),
-}
 _VALUE_NAMES = {"money": ("sum", "figure"), "date": ("date", "date"), "count": ("count", "count")}
 
 
