@@ -385,7 +385,7 @@ _LEADING_PREPOSITION = re.compile(r"^(?:on|in|at|by|from|for|until|to|of|since)\
 _YES_NO = re.compile(r"^(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|should|may|might|must|am)\b")
 # ("no matter how much", "regardless of how many" concede; they don't ask.)
 _AMOUNT_ANYWHERE = re.compile(r"(?<!\bmatter\s)(?<!\bof\s)\bhow\s+(much|many)\b")
-_ANY_QUESTION_WORD = re.compile(r"\b(?:who|whom|whose|what|when|where|which|why|how)\b")
+_ANY_QUESTION_WORD = re.compile(rf"\b(?:{'|'.join(sorted(_QUESTION_WORDS))})\b")
 
 
 def _noun_kind(word: str) -> AnswerType | None:
