@@ -16,6 +16,7 @@ own terms, so no case can find another's.
 from __future__ import annotations
 
 import sys
+from abc import abstractmethod
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -78,8 +79,9 @@ class ByTerm(Mapping[str, K]):
     def __init__(self, terms: Terms) -> None:
         self.terms = terms
 
+    @abstractmethod
     def at(self, row: int) -> K:
-        raise NotImplementedError
+        """The item of one row (TermValues: a value; index.PostingTable: a posting list)."""
 
     def __getitem__(self, term: str) -> K:
         row = self.terms.row(term)
