@@ -10,6 +10,7 @@ than filled badly.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -50,10 +51,21 @@ def _defendant_word(index: Index) -> str:
     """The defendant as the sources write it most often (the question words are read
     through the analyzer again)."""
     term = defendant(index)
-    # A word stems to its term only if it starts with the term's first letters: the cheap
-    # test first, so the stemmer sees a few words, not the whole vocabulary.
+    # A word stems to its term only if it starts with the term's first letters: only the
+    # words that do are read (the vocabulary is sorted: they are one run of it), so the
+    # stemmer sees a few words, not the whole vocabulary.
+    if not term:
+        return "defendant"
     start = term[:3]
-    words = [(n, w) for w, n in index.words.items() if term and w.startswith(start) and index.analyzer.term(w) == term]
+    table = index.words
+    names = table.terms.names
+    words = []
+    for row in range(bisect_left(names, start), len(names)):
+        word = names[row]
+        if not word.startswith(start):
+            break
+        if index.analyzer.term(word) == term:
+            words.append((table.at(row), word))
     return max(words)[1] if words else "defendant"
 
 

@@ -13,6 +13,13 @@ fresh snapshot (its caches cold). The two searches take turns, question by quest
 their ratio is the median of the rounds' ratios: on a shared machine, load that comes and
 goes then slows both alike. Target: at 100,000 passages, search within 1.2x of bm25s.
 
+`status` is timed twice: first on a fresh snapshot before any ask (its first computation,
+which reads the case's disagreements wherever the sources tell them; `casebot serve` pays
+it in a worker thread as it serves a snapshot, a one-shot `casebot status` in full), and
+again once the asks have filled the snapshot's caches. A status request to a serving bot
+is neither: it reads the answer kept in the snapshot. Target: the first computation at
+100,000 passages under 100 ms.
+
 Each corpus is measured in its own subprocess so that peak memory (ru_maxrss) belongs to
 that corpus alone. Synthetic corpora are written to a temporary directory in the corpus
 format, from the seed articles' sentences recombined with random extra vocabulary, so the
@@ -22,6 +29,7 @@ loader, the sentence splitter and the analyzer all do their real work.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import random
@@ -54,6 +62,7 @@ QUESTIONS = [
 ]
 TARGET_SEED_P99_MS = 20.0
 TARGET_SEARCH_RATIO = 1.2  # bare search at 100,000 passages, over bm25s's
+TARGET_STATUS_FIRST_MS = 100.0  # status's first computation at 100,000 passages
 # Rounds of the two searches taking turns (at least: `--rounds` if more).
 SEARCH_ROUNDS = 15
 PASSAGES_PER_FILE = 100
@@ -88,8 +97,8 @@ def measure(directory: Path, rounds: int) -> dict:
     """Loads and indexes a corpus, then times every question `rounds` times."""
     from retrieval.answering import ask
     from retrieval.corpus import load_corpus
-    from retrieval.index import build_index
     from retrieval.case.status import status
+    from retrieval.index import SnapshotCache, build_index
 
     started = time.perf_counter()
     corpus = load_corpus(directory)
@@ -106,6 +115,15 @@ def measure(directory: Path, rounds: int) -> dict:
     from bot.ops.loop_monitor import freeze_long_lived_objects
 
     freeze_long_lived_objects()
+    # `status` on a fresh snapshot, before any ask has filled its caches: the first
+    # computation, which `casebot serve` pays in a worker thread as it serves a snapshot and
+    # a one-shot `casebot status` pays in full. A copy of the snapshot with caches of its
+    # own (the passages and postings shared), so the asks below still find theirs cold.
+    fresh = dataclasses.replace(index, cache=SnapshotCache())
+    t0 = time.perf_counter()
+    status(fresh)
+    status_first_ms = (time.perf_counter() - t0) * 1000
+    del fresh
     cold = []  # first asks fill per-snapshot caches (analysed sentences, developments)
     for question in QUESTIONS:
         t0 = time.perf_counter()
@@ -117,6 +135,9 @@ def measure(directory: Path, rounds: int) -> dict:
             t0 = time.perf_counter()
             ask(index, question)
             timings.append((time.perf_counter() - t0) * 1000)
+    # And once the asks have filled the snapshot's caches (analysed sentences, claim
+    # searches, the speller): the computation a bot working status out on demand, after
+    # serving questions, would pay (the figure this benchmark printed before 2026-12-08).
     t0 = time.perf_counter()
     status(index)
     status_ms = (time.perf_counter() - t0) * 1000
@@ -133,6 +154,7 @@ def measure(directory: Path, rounds: int) -> dict:
         "ask_samples": len(timings),
         "cold_max_ms": round(max(cold), 1),
         "cold_p50_ms": round(statistics.median(cold), 2),
+        "status_first_ms": round(status_first_ms, 1),
         "status_ms": round(status_ms, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -225,12 +247,15 @@ def main(argv: list[str] | None = None) -> int:
             ).stdout
             rows.append((name, json.loads(out)))
 
-    header = f"{'corpus':<18}{'passages':>9}{'load s':>8}{'build s':>8}{'ask p50 ms':>11}{'ask p99 ms':>11}{'cold max':>9}{'status ms':>10}{'peak MB':>9}"
+    header = (
+        f"{'corpus':<18}{'passages':>9}{'load s':>8}{'build s':>8}{'ask p50 ms':>11}{'ask p99 ms':>11}"
+        f"{'cold max':>9}{'status 1st':>11}{'after asks':>11}{'peak MB':>9}"
+    )
     print(header)
     for name, r in rows:
         print(
             f"{name:<18}{r['passages']:>9,}{r['load_s']:>8}{r['build_s']:>8}{r['ask_median_ms']:>11}"
-            f"{r['ask_p99_ms']:>11}{r['cold_max_ms']:>9}{r['status_ms']:>10}{r['peak_rss_mb']:>9}"
+            f"{r['ask_p99_ms']:>11}{r['cold_max_ms']:>9}{r['status_first_ms']:>11}{r['status_ms']:>11}{r['peak_rss_mb']:>9}"
         )
     print(
         f"\n{'corpus':<18}{'build':>8}{'bm25s':>8}{'ratio':>7}{'search ms':>10}{'bm25s ms':>9}"
@@ -261,6 +286,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{TARGET_SEARCH_RATIO:g}x target; load average {os.getloadavg()[0]:.1f} at the end"
         )
         ok = ok and fast
+    if largest["passages"] >= 100_000:
+        quick = largest["status_first_ms"] < TARGET_STATUS_FIRST_MS
+        print(
+            f"status's first computation at {largest['passages']:,} passages {largest['status_first_ms']} ms "
+            f"{'meets' if quick else 'MISSES'} the {TARGET_STATUS_FIRST_MS:.0f} ms target"
+        )
+        ok = ok and quick
     return 0 if ok else 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from retrieval.case import claims
@@ -154,3 +156,41 @@ def test_counts_of_the_same_people_differ_though_written_with_other_words(make_c
 )
 def test_what_a_count_counts_stops_at_a_function_word_a_verb_or_an_adverb(after, counted):
     assert claims._counted_words(after) == counted
+
+
+SEED = Path(__file__).resolve().parents[2] / "corpus"
+
+
+@pytest.mark.parametrize("valued_first", [True, False])
+def test_the_sentences_giving_values_are_those_of_the_whole_analysis(valued_first):
+    """The case-wide search for disagreements analyses only the sentences that give a
+    value; they must be the very sentences the whole analysis gives, whichever ran first."""
+    index = build_index(load_corpus(SEED))
+    whole = {}
+    for passage in index.passages:
+        if valued_first:
+            valued = claims.valued_sentences(index, passage)
+            whole[passage.id] = claims.sentences_of(index, passage)
+        else:
+            whole[passage.id] = claims.sentences_of(index, passage)
+            valued = claims.valued_sentences(index, passage)
+        assert valued == [s for s in whole[passage.id] if claims.gives_value(s)]
+    given = [s for sentences in whole.values() for s in sentences if claims.gives_value(s)]
+    # The seed articles give dates, sums and counts, and not in every sentence.
+    assert 0 < len(given) < sum(len(s) for s in whole.values())
+    assert any(s.values and not s.figures for s in given) and any(s.figures for s in given)
+    # And on a snapshot where nothing else was analysed first.
+    fresh = build_index(load_corpus(SEED))
+    assert [s for p in fresh.passages for s in claims.valued_sentences(fresh, p)] == given
+
+
+def test_a_sentence_giving_only_a_date_of_its_claim_counts_as_giving_a_value(make_corpus):
+    directory = make_corpus(
+        {"m.md": article(outlet="M", paragraphs=["A hearing would be held in March 2026. Nothing else here."])}
+    )
+    index = build_index(load_corpus(directory))
+    (passage,) = index.passages
+    first, second = claims.sentences_of(index, passage)
+    assert first.dates == ("March 2026",) and first.values == ()  # foretold: no value to compare
+    assert claims.valued_sentences(build_index(load_corpus(directory)), passage) == [first]
+    assert not claims.gives_value(second)
