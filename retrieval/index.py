@@ -106,8 +106,8 @@ class SnapshotCache:
     candidates: dict[tuple[int, int, int], list[Any]] = field(default_factory=dict)
     # passage id -> its analysed sentences that give a value (retrieval.case.claims.valued_sentences)
     valued: dict[int, list[Any]] = field(default_factory=dict)
-    # the same keys as `candidates` -> the passages their search found (claims._retelling_passages)
-    retellings: dict[tuple[int, int, int], list[Any]] = field(default_factory=dict)
+    # a claim search's words and limit -> the passages it found (claims._retelling_passages)
+    retellings: dict[tuple[tuple[str, ...], int], list[Any]] = field(default_factory=dict)
     idf: Any = None  # the idf of the terms sentences are weighed by (retrieval.case.claims._idf)
     timeline: Any = None
     status: Any = None  # the status answer (retrieval.case.status), once computed

@@ -82,3 +82,46 @@ def test_a_weekday_before_its_date_is_one_mention():
     assert (mention.text, mention.date) == ("March 12", date(2024, 3, 12))
     (mention,) = find_dates("It was decided in an April court opinion.", reported=REPORTED)
     assert mention.text == "April"  # from the month: "an" is no part of the date
+
+
+def _every_mention(text, reported):  # type: ignore[no-untyped-def]
+    """find_dates without its cheap first look: what the look must never hide."""
+    from unittest import mock
+
+    from retrieval.language import dates
+
+    with mock.patch.object(dates, "_maybe_a_date", lambda text: True):
+        return find_dates(text, reported=reported)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "in aprıl the court ruled",  # a dotless i: IGNORECASE reads it as "i"
+        "It was filed on ſeptember 5.",  # a long s
+        "sued this  week and again last\nmonth",
+        "TODAY the suit was filed; YESTERDAY it was not.",
+        "the May ruling came Friday",
+        "Dec. 5, 2024 and decided nothing",
+        "nothing dated here, $5 and 40,000 couriers",
+    ],
+)
+def test_the_cheap_first_look_hides_no_mention(text):
+    assert find_dates(text, reported=REPORTED) == _every_mention(text, REPORTED)
+
+
+def test_the_cheap_first_look_hides_no_mention_in_any_development_article(seed_corpus_dir):
+    from pathlib import Path
+
+    from retrieval.corpus import load_corpus
+
+    shared = Path(__file__).resolve().parents[3] / "shared" / "eval" / "cases"
+    directories = [seed_corpus_dir, *sorted(shared.glob("*/corpus")), *sorted((Path(__file__).parent / "cases").glob("*/corpus"))]
+    seen = found = 0
+    for directory in directories:
+        for passage in load_corpus(directory).passages:
+            for text in passage.sentence_texts():
+                mentions = find_dates(text, reported=passage.date)
+                assert mentions == _every_mention(text, passage.date), text
+                seen, found = seen + 1, found + bool(mentions)
+    assert seen > 500 and 0 < found < seen
