@@ -18,6 +18,7 @@ import importlib.util
 import json
 import mmap
 import struct
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +27,17 @@ import numpy as np
 CONFIG = "l2_supercat"
 DIMENSIONS = 256
 _PIECE_MARK = "▁"  # SentencePiece's mark of a word's start
+
+# The tokenizer file (its size and CRC-32) whose merges' ranks are derived, not read. It
+# was converted from SentencePiece by Hugging Face's converter, which lists a merge for
+# each way to split each piece into two pieces, ordered by the piece's id (its score in
+# the SentencePiece model) and then by the two halves' ids. So a pair merges when the two
+# and their concatenation are all pieces, and ranks by (id of the whole, ids of the
+# halves), except for the merges of runs of "▁" alone, which the file lists last in its
+# own order. tests/retrieval/test_embeddings.py checks all of that on this file; any other
+# file's merges are read from it.
+DERIVED_RANKS_FILE = (1_842_796, 0x3FAF5800)
+_NO_MERGE = 1 << 62  # above every derived rank
 
 
 class EmbeddingsMissing(RuntimeError):
@@ -44,32 +56,82 @@ class Embedder:
 
     def __init__(self, directory: Path) -> None:
         self.vectors = _read_safetensors(directory / "weights" / f"{CONFIG}_{DIMENSIONS}.safetensors")
-        # Bytes decoded at once: read_text's newline-translating text layer takes twice as
-        # long over these 1.7 MB (JSON has no raw line breaks inside its strings anyway).
-        config = (directory / "tokenizers" / f"{CONFIG}_tokenizer_config.json").read_bytes().decode("utf-8")
-        model = json.loads(config)["model"]
-        self._vocab: dict[str, int] = model["vocab"]
-        self._merges: list = model["merges"]
-        self._ranks: dict[str, int] | None = None  # made on the first word that needs them
-        self._byte_ids = {b: self._vocab.get(f"<0x{b:02X}>") for b in range(256)}
+        self._tokenizer = directory / "tokenizers" / f"{CONFIG}_tokenizer_config.json"
+        raw = self._tokenizer.read_bytes()
+        # The merges' ranks: derived from the vocabulary for the file that rule was checked
+        # on (a third of the load time: the 61,000 merges are neither parsed nor indexed),
+        # else read from the file, made on the first word that needs them.
+        self._derived = (len(raw), zlib.crc32(raw)) == DERIVED_RANKS_FILE
+        self._vocab: dict[str, int] = _vocabulary(raw) if self._derived else _model(raw)["vocab"]
+        self._ranks: dict[str, int] | None = None
 
     @lru_cache(maxsize=200_000)  # noqa: B019 - one embedder per process, words recur
     def word_ids(self, word: str) -> tuple[int, ...]:
         """The token ids of one whitespace-free word, as it stands after a space."""
-        whole = self._vocab.get(_PIECE_MARK + word)
+        vocab = self._vocab
+        whole = vocab.get(_PIECE_MARK + word)
         if whole is not None:
             # Byte-pair merges of a word that is one token end in that token.
             return (whole,)
+        symbols = list(_PIECE_MARK + word)
+        # A word holding the mark itself could meet the merges of runs of marks, the one
+        # part of the file the derived order does not give (see DERIVED_RANKS_FILE).
+        if self._derived and _PIECE_MARK not in word:
+            ids = self._merge_by_ids(symbols)
+        else:
+            self._merge_by_listed_ranks(symbols)
+            ids = [vocab.get(symbol) for symbol in symbols]
+        out: list[int] = []
+        for symbol, known in zip(symbols, ids, strict=True):
+            if known is not None:
+                out.append(known)
+            else:  # byte fallback, as the tokenizer does
+                byte_ids = (vocab.get(f"<0x{b:02X}>") for b in symbol.encode("utf-8"))
+                out.extend(i for i in byte_ids if i is not None)
+        return tuple(out)
+
+    def _merge_by_ids(self, symbols: list[str]) -> list[int | None]:
+        """Merges `symbols` in place, ranking a pair by (its merged piece's id, its left
+        and right pieces' ids): the file's order of merges. Returns the symbols' ids."""
+        vocab = self._vocab
+        ids = [vocab.get(symbol) for symbol in symbols]
+
+        def rank(i: int) -> int:
+            # One int ordered as the triple (ids are < 2**15), no tuple built per pair.
+            left, right = ids[i], ids[i + 1]
+            if left is None or right is None:
+                return _NO_MERGE
+            merged = vocab.get(symbols[i] + symbols[i + 1])
+            return _NO_MERGE if merged is None else (merged << 30) | (left << 15) | right
+
+        # Each pair's rank, kept as pairs merge: only the merged symbol's two neighbours
+        # change, and min() and index() find the lowest, leftmost of equals, in C.
+        ranks = [rank(i) for i in range(len(symbols) - 1)]
+        while ranks:
+            best = min(ranks)
+            if best == _NO_MERGE:
+                break
+            at = ranks.index(best)
+            symbols[at : at + 2] = [symbols[at] + symbols[at + 1]]
+            ids[at : at + 2] = [best >> 30]
+            del ranks[at]
+            if at > 0:
+                ranks[at - 1] = rank(at - 1)
+            if at < len(ranks):
+                ranks[at] = rank(at)
+        return ids
+
+    def _merge_by_listed_ranks(self, symbols: list[str]) -> None:
+        """Merges `symbols` in place by the ranks the file lists (parsed once, when needed)."""
         if self._ranks is None:
             # "a b" -> rank: string keys, as this file writes them (newer tokenizer files
             # write pairs). dict(zip()) builds the 61,000 entries in C rather than in a
             # Python loop; a pair listed twice keeps its last rank, as a loop would.
-            merges = self._merges
+            merges = _model(self._tokenizer.read_bytes())["merges"]
             if merges and not isinstance(merges[0], str):
                 merges = [" ".join(m) for m in merges]
             self._ranks = dict(zip(merges, range(len(merges))))
         ranks = self._ranks
-        symbols = list(_PIECE_MARK + word)
         while len(symbols) > 1:
             # The pair of lowest rank merges first, the leftmost of equals (a plain loop:
             # half the time of building the pairs as tuples, on a question's ~600 words).
@@ -81,14 +143,6 @@ class Embedder:
             if best is None:
                 break
             symbols[at : at + 2] = [symbols[at] + symbols[at + 1]]
-        ids: list[int] = []
-        for symbol in symbols:
-            known = self._vocab.get(symbol)
-            if known is not None:
-                ids.append(known)
-            else:  # byte fallback, as the tokenizer does
-                ids.extend(i for i in (self._byte_ids[b] for b in symbol.encode("utf-8")) if i is not None)
-        return tuple(ids)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text (a text without tokens gets zeros)."""
@@ -101,6 +155,21 @@ class Embedder:
                 if norm > 0:
                     out[row] = vector / norm
         return out
+
+
+def _model(raw: bytes) -> dict:
+    """The tokenizer file's "model" object (its vocabulary and merges), parsed in full."""
+    # Bytes decoded at once: read_text's newline-translating text layer takes twice as
+    # long over these 1.7 MB (JSON has no raw line breaks inside its strings anyway).
+    return json.loads(raw.decode("utf-8"))["model"]
+
+
+def _vocabulary(raw: bytes) -> dict[str, int]:
+    """The vocabulary of the DERIVED_RANKS_FILE, parsing it alone: in that file the
+    model's "vocab" object is the first text of that name, and its "merges" follow it."""
+    start = raw.index(b"{", raw.index(b'"vocab":'))
+    vocab, _ = json.JSONDecoder().raw_decode(raw[start : raw.index(b'"merges":', start)].decode("utf-8"))
+    return vocab
 
 
 def _read_safetensors(path: Path) -> np.ndarray:
