@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 from bot import __version__
 from bot.cases import CaseInfo, Layout, read_layout
 from bot.commands import EXAMPLE_QUESTION, Command, for_console
-from bot.queries import load_index, query
 from bot.query_settings import QuerySettings, env_file_problems, read_query_settings
 from bot.render.format import counted
 from bot.render.json import answer_to_json, error_to_json
@@ -42,6 +41,8 @@ from retrieval.model import Answer
 
 # The serving machinery (asyncio, pydantic, the store, metrics) is imported where it is
 # used, so a one-shot `casebot ask` costs little more than the answer (README: Benchmark).
+# So is the answering (bot.queries, and numpy with it): after the command is known, so
+# `_one_blas_thread` can act before numpy loads.
 if TYPE_CHECKING:
     import asyncio
 
@@ -84,6 +85,8 @@ PROMPT = "casebot> "
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit", ":q", ":q!", ":quit"})
 NOT_A_CHOICE = "That is not one of the cases listed; the question was not asked."
 _QUERIES = ("ask", "status", "timeline", "sources")
+# The commands that keep running (the rest answer and exit).
+_LONG_RUNNING = ("serve", "chat", "run")
 
 NO_CREDENTIALS = (
     "casebot serve: no chat platform is configured. Set SLACK_BOT_TOKEN plus "
@@ -134,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     args.command = args.command or "run"
+    if args.command not in _LONG_RUNNING:
+        _one_blas_thread()
     try:
         try:
             return _dispatch(args)
@@ -153,6 +158,17 @@ def _run(argv: Sequence[str] | None) -> int:
             data = error_to_json(failure.message, failure.problems)
             print(json.dumps(data, ensure_ascii=False))
         return failure.code
+
+
+def _one_blas_thread() -> None:
+    """Numpy's OpenBLAS, unless told otherwise, starts a thread per core when numpy loads,
+    and each spins for a while waiting for work. A command that answers and exits never
+    gives them any (its products are a question against a few hundred sentences), so on
+    two cores they cost a one-shot `casebot ask` ~75 ms of CPU, 20% of it (README:
+    Benchmark). One thread, unless the environment says otherwise; it must be set before
+    numpy loads, and is read once then (so a test calling `main` in-process, with numpy
+    loaded already, changes nothing)."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -400,6 +416,8 @@ def _query(settings: QuerySettings, args: argparse.Namespace) -> int:
         question = " ".join(sys.stdin.read().split())
     if args.command == "ask" and not question.strip():
         raise Failure("casebot ask: the question is empty.")
+    from bot.queries import load_index, query
+
     command = Command(name=args.command, argument=question)
     # Of a corpus of several cases, only the case asked about is loaded.
     layout = read_layout(settings.corpus_dir)
@@ -451,6 +469,7 @@ def _cases(directory: Path) -> int:
     """`casebot cases`: each case as `/case cases` lists it, and any that can't be read."""
     from bot.case_replies import case_line
     from bot.docket import LiveCase
+    from bot.queries import load_index
 
     layout = read_layout(directory)
     code = EXIT_OK
@@ -619,6 +638,8 @@ def _validate(directory: Path, *, as_json: bool) -> int:
 
 def _validate_case(directory: Path) -> dict[str, Any]:
     """One case's articles checked: its summary, or Failure with every problem."""
+    from bot.queries import load_index
+
     try:
         index = load_index(directory)
     except CorpusError as error:

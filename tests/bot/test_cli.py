@@ -113,6 +113,31 @@ def test_corpus_option_overrides_the_setting(
     assert sorted(source["id"] for source in data["sources"]) == ["alpha", "beta", "gamma"]
 
 
+def test_a_one_shot_query_runs_numpys_blas_on_one_thread(tmp_path: Path) -> None:
+    """Its BLAS threads would only spin (README: Benchmark); a value the user sets stays."""
+    code = (
+        "import os, sys\n"
+        "from bot.cli import main\n"
+        "assert main(['ask', 'Who is suing LinkedIn?']) == 0\n"
+        "threads = len(os.listdir('/proc/self/task'))\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'), threads, file=sys.stderr)\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    for given in (None, "2"):
+        env = {**environment, "PYTHONPATH": str(REPO_ROOT)}
+        if given is not None:
+            env["OPENBLAS_NUM_THREADS"] = given
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        value, threads = result.stderr.split()[-2:]
+        assert value == (given or "1")
+        if given is None:
+            assert threads == "1"  # numpy loaded, and no thread besides the main one
+
+
 def test_text_output_is_the_rendering(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sources"]) == 0
     assert "Corpus loaded" in capsys.readouterr().out
