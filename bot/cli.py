@@ -297,38 +297,41 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="casebot",
         description="Answers questions about lawsuits by quoting their sources.",
-        parents=[_corpus_option()],
         epilog=f"{EXIT_CODES}\n\n`casebot COMMAND --help` describes each command.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    _add_corpus_options(parser)
     parser.add_argument("--version", action="version", version=f"casebot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, *parents: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    def add(name: str, *, json: bool = False) -> argparse.ArgumentParser:
         summary, description, examples = _HELP[name]
-        return commands.add_parser(
-            name, parents=[_corpus_option(), *parents], help=summary,
-            description=textwrap.fill(description, 80),
+        command = commands.add_parser(
+            name, help=summary, description=textwrap.fill(description, 80),
             epilog="examples:\n" + "\n".join(f"  {line}" for line in examples.splitlines()),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )  # fmt: skip
+        _add_corpus_options(command)
+        if json:
+            _add_json_option(command)
+        return command
 
-    add("ask", _json_option()).add_argument(
+    add("ask", json=True).add_argument(
         "question", help='the question, in quotes; "-" reads it from standard input'
     )
     for name in ("status", "timeline", "sources"):
-        add(name, _json_option())
+        add(name, json=True)
     add("cases")
-    add("validate", _json_option()).add_argument("directory", metavar="DIR")
-    add("eval", _json_option()).add_argument("file", metavar="FILE.toml")
+    add("validate", json=True).add_argument("directory", metavar="DIR")
+    add("eval", json=True).add_argument("file", metavar="FILE.toml")
     add("chat").add_argument(
         "--no-admin", action="store_true",
         help="chat as a user who is not an admin (admin commands are refused and audited)",
     )  # fmt: skip
-    adding = add("add", _json_option())
+    adding = add("add", json=True)
     adding.add_argument("source", metavar="SOURCE", help="an http(s):// URL or a local file")
     adding.add_argument("--yes", action="store_true", help="write it without asking")
-    add("report", _json_option()).add_argument(
+    add("report", json=True).add_argument(
         "--since", metavar="DAYS", type=_days, default=30, help="the last DAYS days (default 30)"
     )
     add("serve")
@@ -349,27 +352,25 @@ def _days(text: str) -> int:
 
 # --corpus and --case are accepted before or after the subcommand. Each parser gets its own
 # option objects with a SUPPRESS default, so a subcommand's default never overwrites a
-# value given before it (argparse shares option objects between parent and child parsers).
-def _corpus_option() -> argparse.ArgumentParser:
-    option = argparse.ArgumentParser(add_help=False)
-    option.add_argument(
+# value given before it. They are added to each parser directly rather than through
+# `parents=`: a parent is a whole ArgumentParser, and making 20 of them was a third of
+# building the command line (argparse's help strings go through gettext's file lookups).
+def _add_corpus_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--corpus", metavar="DIR", default=argparse.SUPPRESS,
         help="the corpus directory (overrides CASEBOT_CORPUS_DIR)",
     )  # fmt: skip
-    option.add_argument(
+    parser.add_argument(
         "--case", metavar="ID", default=argparse.SUPPRESS,
         help="the case, in a corpus directory of several (casebot cases lists them)",
     )  # fmt: skip
-    return option
 
 
-def _json_option() -> argparse.ArgumentParser:
-    option = argparse.ArgumentParser(add_help=False)
-    option.add_argument(
+def _add_json_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "--json", action="store_true",
         help="print one JSON object on stdout, not text (an error too: {\"kind\": \"error\", …})",
     )  # fmt: skip
-    return option
 
 
 def _settings() -> Settings:
