@@ -14,7 +14,8 @@ CPU time (user + system, from the operating system's account of the child) is pr
 beside the wall time: on a shared machine it moves far less with other people's load.
 
 `--instructions` also counts the instructions each command executes, once each, under
-valgrind (cachegrind without its cache simulation; PYTHONHASHSEED fixed): a count that
+valgrind (cachegrind without its cache simulation; PYTHONHASHSEED fixed, numpy's BLAS on
+one thread, whose idle threads' spinning otherwise varies from run to run): a count that
 other people's load does not move at all, for telling two versions apart on a busy
 machine where even CPU medians drift by tens of milliseconds between runs. It is a proxy:
 an instruction is not a fixed time.
@@ -70,7 +71,10 @@ def _instructions(code: str, args: list[str], cwd: str, env: dict[str, str]) -> 
     done = subprocess.run(
         ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
          sys.executable, "-c", code, *args],
-        cwd=cwd, env={**env, "PYTHONHASHSEED": "0"}, check=True, stdout=subprocess.DEVNULL,
+        # OpenBLAS's threads spin for as long as the machine lets them (casebot's one-shot
+        # commands run one; an older checkout may not): one thread keeps the count exact.
+        cwd=cwd, env={**env, "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1"},
+        check=True, stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
