@@ -35,7 +35,6 @@ from bot.query_settings import QuerySettings, env_file_problems, read_query_sett
 from bot.render.format import counted
 from bot.render.json import answer_to_json, error_to_json
 from bot.render.text import render_text
-from bot.routing import Names
 from retrieval.errors import CasebotError, CorpusError, StartError
 from retrieval.model import Answer
 
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
     from bot.ops.server import Health, OpsServer
     from bot.replicas.corpus_sync import CorpusSync
     from bot.replicas.housekeeping import Housekeeping
+    from bot.routing import Names
     from bot.settings import Settings
 
 EXIT_OK = 0
@@ -441,13 +441,12 @@ def _case_for(layout: Layout, typed: str | None, command: Command | None = None)
     Raises:
         Failure: there is none of those, or the question names several.
     """
-    names = Names(layout.cases)
     if typed is not None:
-        found = names.resolve(typed)
+        found = _names(layout).resolve(typed)
     elif len(layout.cases) == 1 or not layout.several:
         found = tuple(case.id for case in layout.cases)
     elif command is not None and command.name == "ask":
-        found = names.mentioned(command.argument)
+        found = _names(layout).mentioned(command.argument)
     else:
         found = ()
     if len(found) == 1:
@@ -464,6 +463,14 @@ def _case_for(layout: Layout, typed: str | None, command: Command | None = None)
         raise Failure(f"casebot: there is no case {typed!r}. {known}")
     which = "several cases match" if found else f"{layout.directory} holds several cases"
     raise Failure(f"casebot: {which}: name one with --case ID. {known}")
+
+
+def _names(layout: Layout) -> Names:
+    """The matcher of the cases' names: made (a pattern of every name) only when a
+    one-shot command must choose, so the one case of most corpora costs nothing."""
+    from bot.routing import Names
+
+    return Names(layout.cases)
 
 
 def _cases(directory: Path) -> int:
