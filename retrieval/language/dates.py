@@ -57,14 +57,15 @@ _MENTION = re.compile(
 )
 
 
-# Something every mention holds: a year (a month's abbreviation comes with one), a month's
-# full name (any case), a word of a relative date, or a capitalised weekday. A cheap first
-# look before _MENTION, as plain substring tests: a regex alternation tried at every
-# character cost ~13 µs a sentence, and the case-wide search for disagreements reads
-# hundreds of sentences.
+# Something every mention holds: a year (a month's abbreviation, and "may" in any case,
+# come with one), a month's full name (any case), "May" capitalised (after an article: "the
+# May order"), "today" or "yesterday", "week", "year" or "month" beside "this" or "last", or
+# a capitalised weekday. A cheap first look before _MENTION, as plain substring tests: a
+# regex alternation tried at every character cost ~13 µs a sentence, and the case-wide
+# search for disagreements reads hundreds of sentences.
 _YEAR_DIGITS = re.compile(_YEAR)
-_DATE_WORDS = (*_FULL.split("|"), "today", "yesterday", "week", "year", "month")
-_WEEKDAY_NAMES = tuple(w.capitalize() for w in _WEEKDAYS)
+_DATE_WORDS = (*_NAMED.split("|"), "today", "yesterday")
+_CASED_DATE_WORDS = (*(w.capitalize() for w in _WEEKDAYS), "May")
 
 
 def _maybe_a_date(text: str) -> bool:
@@ -72,7 +73,10 @@ def _maybe_a_date(text: str) -> bool:
         return True
     # Folded as IGNORECASE matches ("ſ" is an "s", "K" a "k"; the dotless "ı" an "i").
     folded = text.casefold().replace("ı", "i")
-    return any(w in folded for w in _DATE_WORDS) or any(w in text for w in _WEEKDAY_NAMES)
+    if any(w in folded for w in _DATE_WORDS) or any(w in text for w in _CASED_DATE_WORDS):
+        return True
+    # "this week", "last year", "this year", "last month"
+    return ("this" in folded or "last" in folded) and ("week" in folded or "year" in folded or "month" in folded)
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,6 +104,9 @@ def _every_mention(text, reported):  # type: ignore[no-untyped-def]
         "the May ruling came Friday",
         "Dec. 5, 2024 and decided nothing",
         "nothing dated here, $5 and 40,000 couriers",
+        "it may settle; years passed; in may, nothing",
+        "THIS   WEEK the may ruling; the May ruling; since March",
+        "Last\tyear and this year, last month",
     ],
 )
 def test_the_cheap_first_look_hides_no_mention(text):
