@@ -111,14 +111,24 @@ def step(sentence: str) -> str | None:
 _STATUS_WORDS = re.compile(rf"\b(?:{STATUS_WORDS})\b", re.I)
 
 
+# A clause that sets a question's scene rather than asking it ("where was it filed, *before
+# it ended up in California*?", "*if I turn it off now*, does that undo …"), to the next
+# comma or the end.
+_SUBORDINATE = re.compile(r"\b(?:before|after|since|until|once|because|although|though|unless|if)\b[^,;?!]*", re.I)
+
+
+def _asked_status_word(question: str) -> re.Match[str] | None:
+    return _STATUS_WORDS.search(_SUBORDINATE.sub(" ", question))
+
+
 def asks_for_status(question: str) -> bool:
     """Whether a question asks where the case stands ("Is the lawsuit still going on?")."""
-    return bool(_STATUS_WORDS.search(question) and re.search(rf"\b(?:{_CASE}|sued|suing)\b", question, re.I))
+    return bool(_asked_status_word(question) and re.search(rf"\b(?:{_CASE}|sued|suing)\b", question, re.I))
 
 
 def asks_only_for_news(question: str) -> bool:
     """Whether a question is only a status word ("what's the status?", "any updates?")."""
-    return bool(_STATUS_WORDS.search(question))
+    return bool(_asked_status_word(question))
 
 
 def names_case_or_status(word: str) -> bool:

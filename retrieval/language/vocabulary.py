@@ -501,11 +501,20 @@ CASE_WORDS = r"(?:lawsuit|lawsuits|suit|suits|case|cases|complaint|class[- ]acti
 # Reporting verbs: a step after one of these is what the complaint says someone did, not
 # a step of the case ("the complaint alleges LinkedIn amended its terms").
 REPORTING_VERBS = r"alleg\w*|claim\w*|say\w*|said|state\w*|argu\w*|accus\w*|contend\w*"
-# Words that ask where a case stands ("is it still going on?").
+# Words that ask where a case stands ("is it still going on?"). Some only in that sense:
+# "stand" not as "stand for" (an acronym), "over" not as "hand over", "new" only alone or of
+# news ("anything new?", not "new chats"), "news" and "update(s)" as a noun of their own
+# ("any news", "an update on the case", not "BBC News" or "the policy update").
+_NEWS_BEFORE = "".join(
+    rf"(?<=\b{w}\s)|" for w in ("any", "an", "the", "latest", "recent", "new", "more", "further", "some", "no")
+)
 STATUS_WORDS = (
-    r"status|still|stand|stands|standing|ongoing|going\s+on|pending|over(?=\W*$|\s+yet\b)|outcome|latest|"
-    r"currently|now|yet|new|happened|happening|resolved|ended|active|alive|continuing|news|update|"
-    r"updates|where\s+(?:is|are|does)\s+(?:it|things|this|the\s+case)"
+    r"status|still|stands?(?!\s+for\b)|standing|ongoing|going\s+on|pending|"
+    r"(?<!hand\s)(?<!handed\s)(?<!turn\s)(?<!turned\s)(?<!take\s)(?<!taken\s)over(?=\W*$|\s+yet\b)|outcome|latest|"
+    r"currently|now|yet|new(?=\s*(?:$|[?!.,]|developments?\b|updates?\b|news\b|(?:on|with|in)\s+(?:the|this|it)\b))|"
+    r"happened|happening|resolved|ended|active|alive|continuing|"
+    rf"(?:{_NEWS_BEFORE}(?<![\w,]\s)(?<!\w))(?:news|updates?)|(?:news|updates?)(?=\s+(?:on|about|re|regarding|with)\b)|"
+    r"where\s+(?:is|are|does)\s+(?:it|things|this|the\s+case)"
 )
 # Words that point at another case than the one the corpus is about.
 OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|another|other|second|similar|several|numerous|multiple"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.case.developments import about_other_case, asks_for_status, step
+from retrieval.case.developments import about_other_case, asks_for_status, asks_only_for_news, step
 
 
 @pytest.mark.parametrize(
@@ -66,6 +66,33 @@ def test_a_sentence_about_this_case_is_not_about_another():
 )
 def test_status_questions(question, expected):
     assert asks_for_status(question) is expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["any updates?", "an update on the case?", "whats new", "anything new with the case?", "any news on the lawsuit",
+     "where does the case stand", "is it over yet"],
+)
+def test_news_words_ask_for_news(question):
+    assert asks_only_for_news(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what does bipa stand for",  # an acronym, not where it stands
+        "what did linkedin tell bbc news?",  # an outlet's name
+        "is the times the first big news outlet to sue",
+        "from what date could openai stop saving new chats",  # new as an adjective
+        "what did the september privacy policy update say?",  # the update of a policy
+        "did linkedin update their privacy policy",  # the verb
+        "how many logs does openai have to hand over",
+        "where was the suit filed, before it ended up in california?",  # a clause setting the scene
+        "if i turn it off now does that undo the training",
+    ],
+)
+def test_status_words_in_another_sense_ask_no_news(question):
+    assert not asks_only_for_news(question) and not asks_for_status(question)
 
 
 def test_an_old_filing_is_this_case_begun_before_its_coverage_but_an_old_ending_is_another():
