@@ -170,8 +170,8 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"\bhow\s+come\b", "why"),
     # "what are they asking for": what they seek (not whom they asked).
     (r"\bask(?:s|ed|ing)?\s+for\b", "seeking"),
-    # "is this the first time …": has it happened before (an earlier case), not a time.
-    (r"\b(?:the\s+)?first\s+time\b", "before"),
+    # "is this the first time …": has it ever happened (an earlier case), not a time.
+    (r"\b(?:the\s+)?first\s+time\b", "ever"),
     (r"\bpa(?:y|ys|id|ying)\s+up\b", "paid to settle"),
     (r"\bwork(?:s|ed|ing)?\s+(?:at|for)\b", "employed by"),
     (r"\bcourt\s+dates?\b", "hearing"),
@@ -520,8 +520,15 @@ STATUS_WORDS = (
 OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|another|other|second|similar|several|numerous|multiple"
 # A question about another case than this one ("What previous class action did LinkedIn
 # settle?", "did Reddit sue them too?") may be answered from sentences about other cases.
-# ("The first time" reads as "before" by PHRASES.)
-OTHER_CASE_QUESTION = lazy(rf"\b(?:{OTHER_CASE_WORDS}|before|ever|again|too|as\s+well)\b")
+# ("The first time" reads as "ever" by PHRASES.)
+# Only where the question is about a case or suing at all ("did reddit sue them too?", not
+# "does the money go to publishers too"), "before" at its end (not "before they collect
+# data"), and "too" as "also" (not "waited too long").
+OTHER_CASE_QUESTION = lazy(
+    rf"(?=.*\b(?:{CASE_WORDS}|sue|sues|sued|suing)\b)"
+    rf".*\b(?:{OTHER_CASE_WORDS}|before(?=\W*$)|ever|again|too(?!\s+(?:long|much|many|late|early|soon|far|little|few)\b)|as\s+well)\b",
+    re.S,
+)
 # A question about the cases before this one: "has it been sued before?", "was it ever
 # sued?", "any previous lawsuits?".
 EARLIER_CASE_QUESTION = lazy(

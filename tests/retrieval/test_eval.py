@@ -24,7 +24,7 @@ from tests.support.corpora import REPO_ROOT, SEED_CORPUS_DIR
 # at the commit that set them less one item of slack (more for misled), for arithmetic
 # that differs in the last place between machines. The note of issue 19 has the table.
 FLOORS = {
-    "seed (LinkedIn)": (88, 47, 5, 38),
+    "seed (LinkedIn)": (88, 41, 5, 38),
     "bartz-v-anthropic": (31, 19, 2, 13),
     "facebook-bipa": (35, 11, 5, 12),
     "nyt-v-openai": (35, 9, 4, 12),

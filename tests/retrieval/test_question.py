@@ -36,7 +36,7 @@ from retrieval.answering.question import normalise, read_question
         ("whens the next court date", "when is the next hearing"),
         ("has it gotten in trouble before", "has it penalized before"),
         ("what were the authors asking for", "what were the authors seeking"),
-        ("is this the first time they got sued", "is this before they got sued"),
+        ("is this the first time they got sued", "is this ever they got sued"),
     ],
 )
 def test_normalise_reads_chat_as_plain_words(typed, read):
