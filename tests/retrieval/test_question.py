@@ -32,6 +32,7 @@ from retrieval.answering.question import normalise, read_question
         ("is it 40k or 45k? seems like the articles dont agree", "is it 40,000 or 45,000?"),
         ("how many homes, i keep seeing diff numbers", "how many homes,"),
         ("did they pay up", "did they paid to settle"),
+        ("did the settlement go up", "did the settlement increased"),
         ("how many ppl work at the plant", "how many people employed by the plant"),
         ("whens the next court date", "when is the next hearing"),
         ("has it gotten in trouble before", "has it penalized before"),
