@@ -384,10 +384,19 @@ def _spoken_by(index: Index, terms: set[str] | frozenset[str], text: str) -> boo
     ]
     marks = [i for i, w in enumerate(words) if _SAYING_VERB.fullmatch(w)]
     return any(
-        0 <= j - i <= NEAR_FOCUS or (0 < i - j <= 2 and "that" not in (w.casefold() for w in words[j:i]))
+        0 <= j - i <= NEAR_FOCUS
+        or (0 < i - j <= 2 and _SPEAKER_AFTER.fullmatch(words[j]) and "that" not in (w.casefold() for w in words[j:i]))
         for i in at_focus
         for j in marks
     )
+
+
+# The verbs whose speaker may follow them ("said Wight", "according to OpenAI"); after the
+# others a name is whom they concern ("alleges OpenAI …", "accused LinkedIn", "denied it").
+_SPEAKER_AFTER = lazy(
+    r"said|says|stated|states|added|noted|notes|insisted|insists|explained|explains|wrote|writes|commented|according",
+    re.I,
+)
 
 
 # ", author of “The Feather Thief” and other books," between a speaker and the verb.

@@ -112,3 +112,18 @@ def test_the_digits_of_a_date_or_a_sum_are_no_count(tmp_path):
     assert counts["The suit seeks $1,000 for each"] == 0.0
     assert counts["The class includes millions of"] == 1.0
     assert counts["About 1,200 households joined "] == 1.0
+
+
+def test_the_speaker_of_what_someone_said_is_before_the_verb_or_inverted(tmp_path):
+    index = _index(
+        tmp_path,
+        [
+            "The complaint alleges Northwind Bakery and its owner made “unlawful use of the recipes.”",
+            "Northwind Bakery has not commented on the recipes.",
+            "The case has no merit, said Northwind Bakery.",
+        ],
+    )
+    near = _column(index, "what did northwind bakery say about the recipes", "near_focus")
+    assert near["The complaint alleges Northwin"] == 0.0  # the company is what is alleged about
+    assert near["Northwind Bakery has not comme"] == 1.0
+    assert near["The case has no merit, said No"] == 1.0
