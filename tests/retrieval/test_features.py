@@ -114,6 +114,19 @@ def test_the_digits_of_a_date_or_a_sum_are_no_count(tmp_path):
     assert counts["About 1,200 households joined "] == 1.0
 
 
+def test_whose_words_are_asked_is_who_stands_before_the_verb(tmp_path):
+    index = _index(
+        tmp_path,
+        [
+            "The complaint alleges Northwind Bakery took “every recipe we ever wrote.”",
+            "Northwind Bakery said in a statement that the lawsuit has no merit.",
+        ],
+    )
+    near = _column(index, "what did northwind bakery say about the lawsuit", "near_focus")
+    assert near["The complaint alleges Northwin"] == 0.0  # the complaint ("lawsuit") speaks here
+    assert near["Northwind Bakery said in a sta"] == 1.0
+
+
 def test_the_speaker_of_what_someone_said_is_before_the_verb_or_inverted(tmp_path):
     index = _index(
         tmp_path,
