@@ -90,6 +90,13 @@ _SCALE_WORDS = {"m": "million", "mn": "million", "b": "billion", "bn": "billion"
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][\w’'-]*)")
 # Words that only say what kind of answer is wanted ("what *year*"), not what about.
 _TYPE_WORDS = frozenset("year years date dates day days month months time reason amount figure sum number".split())
+# ... and the kind each asks for, where it heads the phrase asked about ("what was the
+# settlement *amount*", "what is the filing *date*").
+_TYPE_WORD_KINDS = {
+    **dict.fromkeys("year years date dates day days month months time".split(), "date"),
+    **dict.fromkeys("amount figure sum".split(), "money"),
+    "reason": "reason",
+}  # ("the case number", "the serial number" name no count)
 # "how big is the company": the size words ask for figures, as "how many" does.
 _SIZE_QUESTION = re.compile(r"^how\s+(big|large|small)\b")
 # The thing asked for: "which judge", "what is the docket number", "who's the attorney".
@@ -203,6 +210,8 @@ def read_question(index: Index, text: str) -> Question:
         # the person ("Lindqvist, a part-time courier and nursing student").
         answer_type = "identity"
     focus = _focus(index, reading)
+    if answer_type is None:
+        answer_type = _headed_by_type_word(reading)
     if answer_type is None and focus is not None:
         # "what *deadline* …", "which *statute* …": the noun says what kind answers.
         answer_type = _noun_kind(_focus_word(reading) or "")
@@ -450,6 +459,22 @@ def _focus_word(reading: str) -> str | None:
         return None
     kinds = [w for w in run if _noun_kind(w)]
     return (kinds or run)[-1]
+
+
+def _headed_by_type_word(reading: str) -> AnswerType | None:
+    """The kind a type word asks for where it heads the phrase asked about ("what was the
+    settlement *amount*", "what's the filing *date*"): the head of an English noun phrase
+    is its last word."""
+    match = _FOCUS.match(reading)
+    if not match or match.end() == 0 or match.group().startswith("how"):
+        return None
+    words = [w.strip("?,.!;:'\"") for w in reading[match.end() :].split()[:3]]
+    run = []
+    for word in words:
+        if not word or word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
+            break
+        run.append(word)
+    return _TYPE_WORD_KINDS.get(run[-1]) if len(run) > 1 else None
 
 
 def _focus_run(rest: str) -> list[str]:

@@ -96,6 +96,10 @@ def test_words_always_seen_together_are_one_concept(seed_index):
         ("how long ago was it filed", "date", None),
         ("the linkedin is must pay how much money for this", "money", None),
         ("no matter how much they pay, did they admit it", None, None),
+        # a type word heading the phrase asked about gives its kind; "number" names no count
+        ("what was the settlement amount", "money", "settlement"),
+        ("what is the filing date", "date", "file"),
+        ("what is the case number", None, "docket"),
     ],
 )
 def test_answer_type_and_focus(seed_index, question, answer_type, focus):
