@@ -397,6 +397,12 @@ _AMOUNT_ANYWHERE = re.compile(r"(?<!\bmatter\s)(?<!\bof\s)\bhow\s+(much|many)\b"
 _ANY_QUESTION_WORD = re.compile(rf"\b(?:{'|'.join(sorted(_QUESTION_WORDS))})\b")
 
 
+def asks_something(reading: str) -> bool:
+    """Whether a message has a question word ("when did this happen", "who?"), not only a
+    greeting or a remark."""
+    return bool(_ANY_QUESTION_WORD.search(reading))
+
+
 def _noun_kind(word: str) -> AnswerType | None:
     """The kind of answer a noun asks for ("judge": a person, "deadline": a date)."""
     if word in vocab.PERSON_NOUNS:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from retrieval.answering.features import (
     question_features,
     sentence_features,
 )
-from retrieval.answering.question import Question, is_topic, read_question
+from retrieval.answering.question import Question, asks_something, is_topic, read_question, with_context
 from retrieval.answering.quoting import make_quote
 from retrieval.answering.ranking import gives_a_date
 from retrieval.answering.scorer import Model, shipped
@@ -78,7 +78,24 @@ def ask(index: Index, question: str, *, max_quotes: int = 3, model: Model | None
     if q.about_sources is not None:
         return about_sources(index, q)
     model = model or shipped()
+    if names_nothing(q):
+        # "when did this happen?", "who?": asked with no thread before it (bot/threads.py
+        # gives a follow-up its previous question), it asks about the case its sources
+        # are about.
+        about_case = read_question(index, with_context(question, CASE_WORD))
+        answer = compose(index, score(index, about_case, model), model, max_quotes=max_quotes)
+        return replace(answer, question=q.text)
     return compose(index, score(index, q, model), model, max_quotes=max_quotes)
+
+
+# What a question that names nothing of its own is asked about.
+CASE_WORD = "lawsuit"
+
+
+def names_nothing(q: Question) -> bool:
+    """A question ("when did this happen?") with no word of its own to look for, that is
+    neither about where the case stands nor about a named source."""
+    return not q.content and not needs_no_words(q) and asks_something(q.reading)
 
 
 def tier(scored: Scored, model: Model) -> str:

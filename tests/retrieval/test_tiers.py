@@ -46,3 +46,11 @@ def test_a_closest_answer_leaves_out_disagreements_on_what_is_not_asked(tmp_path
     answer = ask(_index(tmp_path), "can members keep their messages out of the training", model=CLOSEST_ONLY)
     assert answer.closest and answer.quotes
     assert not answer.conflicts and "disagree" not in answer.text
+
+
+def test_a_question_naming_nothing_of_its_own_is_asked_about_the_case(seed_index):
+    answer = ask(seed_index, "when did this happen")
+    assert answer.question == "when did this happen"
+    assert answer.quotes and "lawsuit" in answer.quotes[0].text.casefold()
+    # A greeting asks nothing: no quotes.
+    assert not ask(seed_index, "hi").quotes
