@@ -295,7 +295,7 @@ def read_question(index: Index, text: str) -> Question:
         names_wanted=names_wanted,
         named_sources=named,
         key_names=_key_names(index, reading, focus, groups),
-        about_other_cases=bool(vocab.OTHER_CASE_QUESTION.search(reading)),
+        about_other_cases=bool(vocab.OTHER_CASE_QUESTION.search(reading) and vocab.SPEAKS_OF_A_CASE.search(reading)),
         names=tuple(g.word for g in groups if written_as_name(index, g)),
     )
 

@@ -531,11 +531,12 @@ OTHER_CASE_WORDS = r"previous|prior|earlier|past|former|separate|unrelated|anoth
 # Only where the question is about a case or suing at all ("did reddit sue them too?", not
 # "does the money go to publishers too"), "before" at its end (not "before they collect
 # data"), and "too" as "also" (not "waited too long").
+# (Two patterns, both to be found: one joined by lookaheads would scan a long message once
+# per character.)
 OTHER_CASE_QUESTION = lazy(
-    rf"(?=.*\b(?:{CASE_WORDS}|sue|sues|sued|suing)\b)"
-    rf".*\b(?:{OTHER_CASE_WORDS}|before(?=\W*$)|ever|again|too(?!\s+(?:long|much|many|late|early|soon|far|little|few)\b)|as\s+well)\b",
-    re.S,
+    rf"\b(?:{OTHER_CASE_WORDS}|before(?=\W*$)|ever|again|too(?!\s+(?:long|much|many|late|early|soon|far|little|few)\b)|as\s+well)\b"
 )
+SPEAKS_OF_A_CASE = lazy(rf"\b(?:{CASE_WORDS}|sue|sues|sued|suing)\b")
 # A question about the cases before this one: "has it been sued before?", "was it ever
 # sued?", "any previous lawsuits?".
 EARLIER_CASE_QUESTION = lazy(
