@@ -375,7 +375,7 @@ _ASKS_WORDS_VERB = lazy(
 )
 
 
-def _speakers(question: Question) -> list:
+def _speakers(question: Question) -> list[QueryGroup]:
     """The groups of a words question that say whose words are asked: those before its
     verb ("what did *the judge* say about *the settlement*": the judge, not the settlement,
     speaks), or every one where no verb sets them apart ("microsoft's reaction?")."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from retrieval.language import vocabulary as vocab
 from retrieval.language.analyzer import fold
 from retrieval.answering.candidates import Candidate, candidates
 from retrieval.answering.features import (
@@ -82,14 +83,10 @@ def ask(index: Index, question: str, *, max_quotes: int = 3, model: Model | None
         # "when did this happen?", "who?": asked with no thread before it (bot/threads.py
         # gives a follow-up its previous question), it asks about the case its sources
         # are about.
-        about_case = read_question(index, with_context(question, CASE_WORD))
+        about_case = read_question(index, with_context(question, vocab.CASE_WORD))
         answer = compose(index, score(index, about_case, model), model, max_quotes=max_quotes)
         return replace(answer, question=q.text)
     return compose(index, score(index, q, model), model, max_quotes=max_quotes)
-
-
-# What a question that names nothing of its own is asked about.
-CASE_WORD = "lawsuit"
 
 
 def names_nothing(q: Question) -> bool:

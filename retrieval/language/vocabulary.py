@@ -360,6 +360,9 @@ KIND_NOUNS = {
 # "filed on behalf of".
 WHO_SUES = lazy(r"^(?:who|whom)\b.*\b(?:sue|sues|sued|suing|filed|brought)\b|^who\s+(?:is|are|was|were)\s+behind\b")
 PLAINTIFF_WORD = "plaintiff"
+# What a question that names nothing of its own ("when did this happen?") is asked about:
+# the case its sources are about.
+CASE_WORD = "lawsuit"
 
 # A question about a sum for each one, not a total: "how much would each owner get",
 # "damages per person?", "what's the payout per claim".
