@@ -62,7 +62,10 @@ class Embedder:
         # on (a third of the load time: the 61,000 merges are neither parsed nor indexed),
         # else read from the file, made on the first word that needs them.
         self._derived = (len(raw), zlib.crc32(raw)) == DERIVED_RANKS_FILE
-        self._vocab: dict[str, int] = _vocabulary(raw) if self._derived else _model(raw)["vocab"]
+        model = None if self._derived else _model(raw)
+        self._vocab: dict[str, int] = _vocabulary(raw) if model is None else model["vocab"]
+        # The listed merges: of the parse just made, else parsed if a word needs them.
+        self._merges: list | None = None if model is None else model["merges"]
         self._ranks: dict[str, int] | None = None
 
     @lru_cache(maxsize=200_000)  # noqa: B019 - one embedder per process, words recur
@@ -127,10 +130,12 @@ class Embedder:
             # "a b" -> rank: string keys, as this file writes them (newer tokenizer files
             # write pairs). dict(zip()) builds the 61,000 entries in C rather than in a
             # Python loop; a pair listed twice keeps its last rank, as a loop would.
-            merges = _model(self._tokenizer.read_bytes())["merges"]
+            merges = self._merges
+            if merges is None:
+                merges = _model(self._tokenizer.read_bytes())["merges"]
             if merges and not isinstance(merges[0], str):
                 merges = [" ".join(m) for m in merges]
-            self._ranks = dict(zip(merges, range(len(merges))))
+            self._ranks, self._merges = dict(zip(merges, range(len(merges)))), None
         ranks = self._ranks
         while len(symbols) > 1:
             # The pair of lowest rank merges first, the leftmost of equals (a plain loop:
