@@ -19,8 +19,6 @@ from retrieval.answering import ask, sources, warm
 from retrieval.corpus import load_corpus
 from retrieval.index import Index, build_index
 from retrieval.model import Answer, Corpus
-from retrieval.case.status import status
-from retrieval.case.timeline import timeline
 
 
 class Ask(Protocol):
@@ -63,6 +61,22 @@ class Queries:
             case "help":
                 return help_answer(command.unknown)
         raise ValueError(f"“{command.name}” is not a read-only command")
+
+
+# The case's status and timeline are imported on their first call: a one-shot
+# `casebot ask` never needs them (~11 M instructions of its start-up; README: Start-up).
+def status(index: Index) -> Answer:
+    """Where the case stands (retrieval.case.status.status)."""
+    from retrieval.case import status as case_status
+
+    return case_status.status(index)
+
+
+def timeline(index: Index) -> Answer:
+    """The dated events of the case (retrieval.case.timeline.timeline)."""
+    from retrieval.case import timeline as case_timeline
+
+    return case_timeline.timeline(index)
 
 
 DEFAULT = Queries(
