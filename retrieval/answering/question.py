@@ -107,7 +107,8 @@ _FOCUS = re.compile(
     r"|^how\s+(?:many|much)\s+"
 )
 _WHO_IS = re.compile(r"^who\s+(?:is|was|are|were)\s+(?!the\b|a\b|an\b)")
-_QUALIFIER = re.compile(r"^(?:\S+\s+){1,6}?(?:for|of|against|behind|representing|on\s+behalf\s+of)\s+(.+)$")
+# ("the *name of* the judge" asks for the judge: no qualifier.)
+_QUALIFIER = re.compile(r"^(?:\S+\s+){1,6}?(?<!\bname\s)(?<!\bnames\s)(?:for|of|against|behind|representing|on\s+behalf\s+of)\s+(.+)$")
 _STEP_WORDS = tuple(
     (name, re.compile(rf"\b(?:{pattern}|{vocab.STEP_QUESTION_FORMS.get(name, pattern)})\b"))
     for name, pattern in vocab.STEPS

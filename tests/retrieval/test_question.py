@@ -185,3 +185,17 @@ def test_over_asks_for_status_only_as_in_is_it_over():
 
 def test_dropped_names_a_withdrawal_as_well_as_a_dismissal(seed_index):
     assert {"dismissed", "withdrawn"} <= read_question(seed_index, "was the lawsuit dropped").steps
+
+
+def test_the_name_of_something_asks_for_it_not_for_a_qualified_role(tmp_path):
+    from retrieval.corpus import load_corpus
+    from retrieval.index import build_index
+    from tests.support.corpora import article
+
+    (tmp_path / "a.md").write_text(
+        article(outlet="Example Times", published="2025-03-01", paragraphs=["Judge Ana Ruiz approved the settlement."]),
+        encoding="utf-8",
+    )
+    q = read_question(build_index(load_corpus(tmp_path)), "what's the name of the judge that approved it")
+    assert q.answer_type == "name"
+    assert "judge" in {g.word for g in q.content}  # what is asked, not a qualifier
