@@ -40,7 +40,10 @@ ANSWERED = "Here is what the sources say."
 CLOSEST = "The sources don't say that directly. The closest they come:"
 NOT_COVERED = "The sources don't cover that."
 SOURCES_HINT = "See `/case sources` for what the sources are."
-DISAGREE = " They disagree on some details: see below."  # after the lead, either tier
+DISAGREE = " They disagree on some details: see below."  # after a confident answer's lead
+# The closest tier's lead when the quoted sources disagree: said before the colon that
+# introduces the quotes, not after it.
+CLOSEST_DISAGREEING = "The sources don't say that directly, and they disagree on some details (see below). The closest they come:"
 # Quotes shown in the closest tier, at least (more when more are asked for): two, so a
 # reader sees the sources come near it in more than one place.
 CLOSEST_QUOTES = 2
@@ -182,9 +185,7 @@ def compose(index: Index, scored: Scored, model: Model, *, max_quotes: int = 3) 
     quotes, conflicts = _quotes_and_other_sides(
         index, q, chosen, max_quotes=limit, label=CLOSEST_LABEL, relevant=lambda c: _states_a_value_of(q, c)
     )
-    text = CLOSEST
-    if conflicts:
-        text += DISAGREE
+    text = CLOSEST_DISAGREEING if conflicts else CLOSEST
     return Answer(
         kind="no_answer",
         text=text,

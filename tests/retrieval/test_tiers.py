@@ -39,7 +39,9 @@ def test_a_closest_answer_shows_the_sources_differ_on_a_value_the_question_state
     answer = ask(_index(tmp_path), "so the privacy setting started in 2023 right", model=CLOSEST_ONLY)
     assert answer.closest
     assert any({"August 2023", "August 2024"} <= {v.value for v in c.values} for c in answer.conflicts)
-    assert "disagree" in answer.text
+    # Said before the colon that introduces the quotes, not after it.
+    assert answer.text.startswith("The sources don't say that directly, and they disagree")
+    assert answer.text.endswith("The closest they come:")
 
 
 def test_a_closest_answer_leaves_out_disagreements_on_what_is_not_asked(tmp_path):
