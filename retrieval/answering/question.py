@@ -20,6 +20,7 @@ import numpy as np
 from retrieval.language import vocabulary as vocab
 from retrieval.language.analyzer import QueryGroup, fold
 from retrieval.language.inflection import corpus_forms, derived_forms
+from retrieval.language.patterns import lazy
 from retrieval.language.places import is_place
 from retrieval.language.spelling import is_ordinary, zipf
 
@@ -74,6 +75,10 @@ class Question:
     # Whether it asks about other cases than this one ("previous", "before", "first time").
     about_other_cases: bool = False
     names: tuple[str, ...] = ()  # words of its groups the sources write as names
+    # Of a question asking for someone's words, the words of the groups saying whose (those
+    # before its verb: "what did *the judge* say about the settlement"); () where no verb
+    # sets them apart, and every group may be the speaker.
+    speakers: tuple[str, ...] = ()
 
     @property
     def content(self) -> tuple[QueryGroup, ...]:
@@ -298,6 +303,29 @@ def read_question(index: Index, text: str) -> Question:
         key_names=_key_names(index, reading, focus, groups),
         about_other_cases=bool(vocab.OTHER_CASE_QUESTION.search(reading) and vocab.SPEAKS_OF_A_CASE.search(reading)),
         names=tuple(g.word for g in groups if written_as_name(index, g)),
+        speakers=_speakers(reading, groups) if answer_type == "words" else (),
+    )
+
+
+# The verb of a question that asks for someone's words: who is asked about stands before it.
+_ASKS_WORDS_VERB = lazy(
+    r"\b(?:say|says|said|tell|tells|told|think|thinks|thought|feel|feels|felt|respond|responds|responded|"
+    r"react|reacts|reacted|comment|comments|commented|reply|replies|replied|call|calls|called|"
+    r"describe|describes|described|write|writes|wrote)\b"
+)
+
+
+def _speakers(reading: str, groups: list[QueryGroup]) -> tuple[str, ...]:
+    """The words of the groups that say whose words are asked: those before the question's
+    verb ("what did *the judge* say about *the settlement*": the judge, not the settlement,
+    speaks); () where no verb sets them apart ("microsoft's reaction?")."""
+    verb = _ASKS_WORDS_VERB.search(reading)
+    if verb is None:
+        return ()
+    return tuple(
+        g.word
+        for g in groups
+        if not g.optional and (m := re.search(rf"\b{re.escape(g.word)}\b", reading)) and m.start() < verb.start()
     )
 
 
@@ -475,16 +503,13 @@ def _headed_by_type_word(reading: str) -> AnswerType | None:
     match = _FOCUS.match(reading)
     if not match or match.end() == 0 or match.group().startswith("how"):
         return None
-    words = [w.strip("?,.!;:'\"") for w in reading[match.end() :].split()[:3]]
-    run = []
-    for word in words:
-        if not word or word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
-            break
-        run.append(word)
+    run = _focus_run(reading[match.end() :], keep_type_words=True)
     return _TYPE_WORD_KINDS.get(run[-1]) if len(run) > 1 else None
 
 
-def _focus_run(rest: str) -> list[str]:
+def _focus_run(rest: str, *, keep_type_words: bool = False) -> list[str]:
+    """The words of the phrase asked about, after the question word (type words left out
+    unless `keep_type_words`: "what *year*" asks for a kind, not about a year)."""
     words = rest.split()
     # "which *other* AI companies", "which of the judges": the run starts after them.
     while words and words[0] in ("other", "another", "of", "the", "these", "those"):
@@ -494,7 +519,7 @@ def _focus_run(rest: str) -> list[str]:
         word = word.strip("?,.!;:'\"")
         if not word or word in vocab.STOP_WORDS or word in vocab.FILLER_WORDS:
             break
-        if word not in _TYPE_WORDS:
+        if keep_type_words or word not in _TYPE_WORDS:
             run.append(word)
     return run
 

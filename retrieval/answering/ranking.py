@@ -323,7 +323,8 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
     """
     if answer_type == "words" and WORDS_NEAR:
         saying = {t for g in question.groups for t in g.terms if vocab.SAYING.fullmatch(g.word)}
-        terms = {t for g in _speakers(question) for t in g.terms} - saying
+        speaking = set(question.speakers)
+        terms = {t for g in question.groups if not g.optional and (not speaking or g.word in speaking) for t in g.terms} - saying
     elif answer_type == "date" and question.steps:
         return _dated_near_step(question, sentence)
     elif answer_type in ("person", "count", "name", "place") and question.focus is not None:
@@ -365,26 +366,6 @@ def _near_focus(index: Index, question: Question, answer_type: str | None, sente
         marks = [i for i, w in enumerate(words) if w[0].isupper() and i > 0 and analyzer.term(w.casefold().rstrip(".")) not in asked]
     near = NEAR_PLACE if answer_type == "place" else NEAR_FOCUS
     return any(abs(i - j) <= near for i in at_focus for j in marks)
-
-
-# The verb of a question that asks for someone's words: who is asked about stands before it.
-_ASKS_WORDS_VERB = lazy(
-    r"\b(?:say|says|said|tell|tells|told|think|thinks|thought|feel|feels|felt|respond|responds|responded|"
-    r"react|reacts|reacted|comment|comments|commented|reply|replies|replied|call|calls|called|"
-    r"describe|describes|described|write|writes|wrote)\b"
-)
-
-
-def _speakers(question: Question) -> list[QueryGroup]:
-    """The groups of a words question that say whose words are asked: those before its
-    verb ("what did *the judge* say about *the settlement*": the judge, not the settlement,
-    speaks), or every one where no verb sets them apart ("microsoft's reaction?")."""
-    groups = [g for g in question.groups if not g.optional]
-    verb = _ASKS_WORDS_VERB.search(question.reading)
-    if verb is None:
-        return groups
-    before = [g for g in groups if (m := re.search(rf"\b{re.escape(g.word)}\b", question.reading)) and m.start() < verb.start()]
-    return before or groups
 
 
 def spoken_by(index: Index, terms: set[str] | frozenset[str], text: str) -> bool:
