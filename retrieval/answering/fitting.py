@@ -168,6 +168,11 @@ class _Judged:
     confidence: float = 0.0
 
 
+def _question_rows(judged: Sequence[_Judged]) -> tuple[np.ndarray, np.ndarray]:
+    """QUESTION_FEATURES of each judged question, and whether its best sentence answers."""
+    return np.vstack([j.features for j in judged]), np.array([j.best_answers for j in judged])
+
+
 def _judge(example: Example, sentence: Logistic) -> _Judged:
     p = sentence.probabilities(example.rows)
     features = question_features(example.question, example.index, example.rows, p, example.candidates)
@@ -189,13 +194,9 @@ def fit(prepared: Mapping[str, Prepared]) -> Model:
         judged[name] = [_judge(e, without) for e in cases[name]]
 
     def question_model(among: Sequence[str], l2: float) -> Logistic:
-        rows = [j for name in among for j in judged[name]]
-        return fit_logistic(np.vstack([j.features for j in rows]), np.array([j.best_answers for j in rows]), QUESTION_FEATURES, l2)
+        return fit_logistic(*_question_rows([j for name in among for j in judged[name]]), QUESTION_FEATURES, l2)
 
-    ql2 = _penalty(
-        {name: (np.vstack([j.features for j in judged[name]]), np.array([j.best_answers for j in judged[name]])) for name in names},
-        QUESTION_FEATURES,
-    )
+    ql2 = _penalty({name: _question_rows(judged[name]) for name in names}, QUESTION_FEATURES)
     question = question_model(names, ql2)
     out_of_fold = []
     for name in names:
